@@ -1,0 +1,88 @@
+// Reads .contractor.yaml into a typed Spec, or a SpecError whose problems point at file:line:col.
+import { readFile } from 'node:fs/promises';
+import { LineCounter, parseDocument } from 'yaml';
+import { ContractorError, SpecError } from '../errors.js';
+import { specValidator } from './schema.js';
+import { schemaProblems } from './problems.js';
+import { parseDuration, parseRate, parseSize } from './units.js';
+import type { DriverName, Limits, Spec } from './types.js';
+
+/** A spec is a page of YAML; anything bigger is an attack on the parser, not a build recipe. */
+export const MAX_SPEC_BYTES = 1024 * 1024;
+
+export async function readSpec(file: string): Promise<Spec> {
+  let text: string;
+  try {
+    const buf = await readFile(file);
+    if (buf.length > MAX_SPEC_BYTES)
+      throw new SpecError('SPEC_INVALID', [
+        { file, line: 1, col: 1, message: `spec is ${buf.length} bytes; the limit is 1 MiB` },
+      ]);
+    text = buf.toString('utf8');
+  } catch (err) {
+    if (err instanceof SpecError) throw err;
+    throw new ContractorError('USAGE', `cannot read spec ${file}: ${(err as Error).message}`, {
+      cause: err,
+    });
+  }
+  return parseSpec(text, file);
+}
+
+export function parseSpec(text: string, file: string): Spec {
+  const lines = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lines, uniqueKeys: true, prettyErrors: false });
+  if (doc.errors.length) {
+    throw new SpecError(
+      'SPEC_SYNTAX',
+      doc.errors.map((e) => {
+        const pos = e.linePos?.[0] ?? { line: 1, col: 1 };
+        return { file, line: pos.line, col: pos.col, message: firstLine(e.message) };
+      }),
+    );
+  }
+  const data: unknown = doc.toJS({ maxAliasCount: 100 });
+  const validate = specValidator();
+  if (!validate(data)) {
+    throw new SpecError('SPEC_INVALID', schemaProblems(file, doc, lines, validate.errors ?? []));
+  }
+  return toSpec(file, data as Record<string, unknown>);
+}
+
+function firstLine(message: string): string {
+  return (message.split('\n')[0] ?? message).replace(/ at line \d+, column \d+:?$/, '');
+}
+
+function toSpec(file: string, raw: Record<string, unknown>): Spec {
+  const limits = (raw.limits ?? {}) as Record<string, unknown>;
+  const network = (raw.network ?? {}) as { allow?: string[] };
+  const env = Object.fromEntries(
+    Object.entries((raw.env ?? {}) as Record<string, unknown>).map(([k, v]) => [k, String(v)]),
+  );
+  return {
+    file,
+    raw,
+    workerImage: raw['worker-image'] as string | undefined,
+    ansible: raw.ansible as unknown[] | undefined,
+    source: raw.source as string | undefined,
+    workspace: raw.workspace as string | undefined,
+    setup: raw.setup as string | undefined,
+    build: raw.build as string,
+    driver: raw.driver as DriverName | undefined,
+    allow: network.allow ?? [],
+    limits: toLimits(limits),
+    artifacts: (raw.artifacts as string[] | undefined) ?? [],
+    env,
+  };
+}
+
+function toLimits(l: Record<string, unknown>): Partial<Limits> {
+  const out: Partial<Limits> = {};
+  if (typeof l.wall === 'string') out.wallMs = parseDuration(l.wall);
+  if (typeof l.cpu === 'string') out.cpuMs = parseDuration(l.cpu);
+  if (typeof l.memory === 'string') out.memoryBytes = parseSize(l.memory);
+  if (typeof l.processes === 'number') out.processes = l.processes;
+  if (typeof l.disk === 'string') out.diskBytes = parseSize(l.disk);
+  if (typeof l.log === 'string') out.logBytes = parseSize(l.log);
+  if (typeof l.bandwidth === 'string') out.bandwidthBytesPerSec = parseRate(l.bandwidth);
+  return out;
+}

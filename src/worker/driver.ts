@@ -1,0 +1,65 @@
+// The worker contract: one interface every isolation tier implements and one conformance suite tests.
+import type { Readable } from 'node:stream';
+import type { EgressPort } from '../net/egress-port.js';
+import type { PhaseName, Violation } from '../net/violation.js';
+import type { DriverName, LimitName, Limits } from '../spec/types.js';
+
+export interface PhaseRequest {
+  name: PhaseName;
+  script: string;
+}
+
+export type WorkerEvent =
+  | { type: 'phase'; phase: PhaseName; at: number }
+  | { type: 'output'; phase: PhaseName | 'worker'; stream: 'stdout' | 'stderr'; chunk: Buffer };
+
+export interface WorkerJob {
+  id: string;
+  /** A tar stream of what /workspace starts with: src/ plus any restored workspace. */
+  input: () => Readable;
+  /** Where the driver writes the tar of /workspace after the last phase (untrusted: sanitised by the caller). */
+  outputTar: string;
+  phases: PhaseRequest[];
+  /** The spec's env; the driver adds only PATH, HOME, LANG and the proxy variables. */
+  env: Record<string, string>;
+  limits: Limits;
+  egress: EgressPort;
+  /** Called on the manager's side of the boundary for every phase change and output chunk. */
+  onEvent: (e: WorkerEvent) => void;
+  signal?: AbortSignal;
+}
+
+export interface PhaseOutcome {
+  name: PhaseName;
+  /** null when the phase did not run or was killed. */
+  exitCode: number | null;
+  startedAt: number;
+  durationMs: number;
+  cpuMs?: number;
+  maxMemoryBytes?: number;
+}
+
+export interface WorkerOutcome {
+  phases: PhaseOutcome[];
+  /** The limit that ended the job, if one did. */
+  limit?: LimitName;
+  /** Direct attempts the trap recorded (raw IP connects, DNS queries, other ports), and other denials. */
+  violations: Violation[];
+  /** True when the workspace tar was written completely. */
+  outputComplete: boolean;
+  cancelled?: boolean;
+}
+
+export interface DriverProbe {
+  driver: DriverName;
+  ok: boolean;
+  /** What works or why not, and what to install. */
+  detail: string;
+}
+
+export interface Driver {
+  readonly name: DriverName;
+  probe(): Promise<DriverProbe>;
+  /** Runs the phases in one fresh worker and tears it down; never leaves a process behind. */
+  run(job: WorkerJob): Promise<WorkerOutcome>;
+}
