@@ -50,7 +50,5 @@ export function pathOf(instancePath: string): PathSegment[] {
 }
 
 export function fieldName(path: PathSegment[]): string {
-  return path
-    .map((s, i) => (typeof s === 'number' ? `[${s}]` : i === 0 ? s : `.${s}`))
-    .join('');
+  return path.map((s, i) => (typeof s === 'number' ? `[${s}]` : i === 0 ? s : `.${s}`)).join('');
 }

@@ -35,7 +35,7 @@ export function parseSpec(text: string, file: string): Spec {
     throw new SpecError(
       'SPEC_SYNTAX',
       doc.errors.map((e) => {
-        const pos = e.linePos?.[0] ?? { line: 1, col: 1 };
+        const pos = lines.linePos(e.pos[0]);
         return { file, line: pos.line, col: pos.col, message: firstLine(e.message) };
       }),
     );

@@ -22,10 +22,17 @@ function describe(err: ErrorObject): string {
         .map((v) => JSON.stringify(v))
         .join(', ')}`;
     case 'type':
-      return `must be ${(err.params as { type: string | string[] }).type}, not ${typeName(err.data)}`;
+      return `must be ${expected((err.params as { type: string | string[] }).type)}, not ${typeName(err.data)}`;
     default:
       return `${err.message ?? 'is invalid'}${hint}`;
   }
+}
+
+const TYPE_WORDS: Record<string, string> = { object: 'a mapping', array: 'a list' };
+
+function expected(type: string | string[]): string {
+  const types = Array.isArray(type) ? type : [type];
+  return types.map((t) => TYPE_WORDS[t] ?? `a ${t}`).join(' or ');
 }
 
 function typeName(v: unknown): string {
@@ -71,7 +78,7 @@ export function schemaProblems(
     const field = path.length ? fieldName(path) : 'the spec';
     problems.push({ file, ...locate(doc, lines, path), message: `${field}: ${describe(err)}` });
   }
-  return dedupe(problems);
+  return dedupe(problems).sort((a, b) => a.line - b.line || a.col - b.col);
 }
 
 function dedupe(problems: SourceProblem[]): SourceProblem[] {

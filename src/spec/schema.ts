@@ -12,8 +12,11 @@ export function loadSchema(name: string): Record<string, unknown> {
 }
 
 export function specValidator(): ValidateFunction {
-  compiled ??= new Ajv({ allErrors: true, verbose: true, strict: true }).compile(
-    loadSchema('spec.schema.json'),
-  );
+  compiled ??= new Ajv({
+    allErrors: true,
+    verbose: true,
+    strict: true,
+    allowUnionTypes: true,
+  }).compile(loadSchema('spec.schema.json'));
   return compiled;
 }

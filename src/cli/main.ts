@@ -1,0 +1,55 @@
+// Entry point for `contractor` and `git-contractor`: wiring only, no logic of its own.
+import { readFileSync } from 'node:fs';
+import { Command, CommanderError } from 'commander';
+import { ContractorError } from '../errors.js';
+import { EXIT, exitCodeForError } from './exit-codes.js';
+import { addSpecCommands } from './spec-commands.js';
+
+const EXIT_HELP = `
+Exit codes (every command):
+  0  passed
+  1  build failed (or verification failed)
+  2  usage or spec error
+  3  violation: the build tried something the policy forbids
+  4  limit exceeded
+  5  infrastructure error (the worker or manager could not do its job)`;
+
+function version(): string {
+  const pkg = new URL('../../../package.json', import.meta.url);
+  return (JSON.parse(readFileSync(pkg, 'utf8')) as { version: string }).version;
+}
+
+export function buildProgram(name: string): Command {
+  const program = new Command(name)
+    .description('Contractor: build and test every commit in an isolated worker')
+    .version(version())
+    .addHelpText('after', EXIT_HELP)
+    .exitOverride()
+    .configureOutput({ writeErr: (s) => process.stderr.write(s) });
+  addSpecCommands(program);
+  for (const cmd of program.commands) cmd.exitOverride();
+  return program;
+}
+
+function report(err: unknown): number {
+  if (err instanceof CommanderError) {
+    // commander already printed help, the version, or the usage problem.
+    if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version') return 0;
+    return err.exitCode === 0 ? 0 : EXIT.usage;
+  }
+  if (err instanceof ContractorError) {
+    process.stderr.write(err.message + '\n');
+    return exitCodeForError(err);
+  }
+  process.stderr.write(`contractor: internal error: ${(err as Error)?.stack ?? String(err)}\n`);
+  return EXIT.infrastructure;
+}
+
+export async function main(name: string, argv: string[]): Promise<number> {
+  try {
+    await buildProgram(name).parseAsync(argv, { from: 'user' });
+    return process.exitCode === undefined ? 0 : Number(process.exitCode);
+  } catch (err) {
+    return report(err);
+  }
+}
