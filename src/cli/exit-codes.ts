@@ -1,14 +1,8 @@
-// The exit codes every command shares, and the one place errors are mapped to them.
+// The one place errors are mapped to the documented exit codes.
 import { ContractorError } from '../errors.js';
+import { EXIT } from '../manager/exit-status.js';
 
-export const EXIT = {
-  passed: 0,
-  failed: 1,
-  usage: 2,
-  violation: 3,
-  limit: 4,
-  infrastructure: 5,
-} as const;
+export { EXIT };
 
 export function exitCodeForError(err: unknown): number {
   if (!(err instanceof ContractorError)) return EXIT.infrastructure;
@@ -23,23 +17,6 @@ export function exitCodeForError(err: unknown): number {
     case 'GIT':
     case 'CONFINEMENT':
     case 'INFRASTRUCTURE':
-      return EXIT.infrastructure;
-  }
-}
-
-export type RunStatus = 'passed' | 'failed' | 'violation' | 'limit' | 'error';
-
-export function exitCodeForStatus(status: RunStatus): number {
-  switch (status) {
-    case 'passed':
-      return EXIT.passed;
-    case 'failed':
-      return EXIT.failed;
-    case 'violation':
-      return EXIT.violation;
-    case 'limit':
-      return EXIT.limit;
-    case 'error':
       return EXIT.infrastructure;
   }
 }

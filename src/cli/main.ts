@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { ContractorError } from '../errors.js';
 import { EXIT, exitCodeForError } from './exit-codes.js';
+import { addRunCommands } from './run-commands.js';
 import { addSpecCommands } from './spec-commands.js';
 
 const EXIT_HELP = `
@@ -27,6 +28,7 @@ export function buildProgram(name: string): Command {
     .exitOverride()
     .configureOutput({ writeErr: (s) => process.stderr.write(s) });
   addSpecCommands(program);
+  addRunCommands(program);
   for (const cmd of program.commands) cmd.exitOverride();
   return program;
 }

@@ -1,0 +1,97 @@
+// `git contractor run [REV]` and `contractor build SPEC`: options in, a reporter wired, an exit code out.
+import { Option, type Command } from 'commander';
+import { buildSpec } from '../manager/build-spec.js';
+import type { JobResult } from '../manager/job.js';
+import { runRevision } from '../git/run-revision.js';
+import { createProgress } from '../report/progress.js';
+import { styleFor } from '../report/style.js';
+import { summaryLines } from '../report/summary.js';
+import { DRIVER_NAMES, type DriverName } from '../spec/types.js';
+
+interface RunFlags {
+  driver?: DriverName;
+  out?: string;
+  json?: boolean;
+  audit?: boolean;
+  quiet?: boolean;
+  verbose?: boolean;
+  policy?: string;
+}
+
+function withRunOptions(cmd: Command): Command {
+  return cmd
+    .addOption(new Option('--driver <name>', 'isolation tier').choices([...DRIVER_NAMES]))
+    .option('--out <dir>', 'where result.json, log.txt and artifacts/ go')
+    .option('--json', 'print the result document on stdout; progress goes to stderr')
+    .option('--audit', 'report violations without failing the build')
+    .option('-q, --quiet', 'print only the summary')
+    .option('-v, --verbose', 'with --json, still show the live log on stderr')
+    .option('--policy <file>', 'trusted policy file (default: $CONTRACTOR_HOME/policy.yaml)');
+}
+
+function reporter(flags: RunFlags) {
+  const out = flags.json ? process.stderr : process.stdout;
+  const style = styleFor(out);
+  const live = !flags.quiet && (!flags.json || flags.verbose);
+  const onEvent = live ? createProgress({ out, style, showLog: true }) : undefined;
+  const finish = (r: JobResult): void => {
+    if (flags.json) process.stdout.write(JSON.stringify(r, null, 2) + '\n');
+    if (!flags.json || flags.verbose) out.write(summaryLines(r, style).join('\n') + '\n');
+    process.exitCode = r.exitCode;
+  };
+  return { onEvent, finish };
+}
+
+function abortOnSignals(): AbortSignal {
+  const controller = new AbortController();
+  for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const)
+    process.once(sig, () => controller.abort());
+  return controller.signal;
+}
+
+export function addRunCommands(program: Command): void {
+  withRunOptions(
+    program
+      .command('run')
+      .description(
+        "build a commit (default HEAD) from its tree in an isolated worker, with the commit's .contractor.yaml",
+      )
+      .argument('[rev]', 'the revision to build', 'HEAD'),
+  ).action(async (rev: string, flags: RunFlags) => {
+    const { onEvent, finish } = reporter(flags);
+    finish(
+      await runRevision({
+        cwd: process.cwd(),
+        rev,
+        driver: flags.driver,
+        outDir: flags.out,
+        audit: Boolean(flags.audit),
+        policyFile: flags.policy,
+        onEvent,
+        signal: abortOnSignals(),
+      }),
+    );
+  });
+
+  withRunOptions(
+    program
+      .command('build')
+      .description(
+        "build a spec's source directory as it is now (a snapshot), as the seed's `contractor build`",
+      )
+      .argument('<spec>', 'the spec file'),
+  ).action(async (specFile: string, flags: RunFlags) => {
+    const { onEvent, finish } = reporter(flags);
+    finish(
+      await buildSpec({
+        specFile,
+        driver: flags.driver,
+        outDir: flags.out,
+        audit: Boolean(flags.audit),
+        policyFile: flags.policy,
+        onEvent,
+        signal: abortOnSignals(),
+      }),
+    );
+  });
+}

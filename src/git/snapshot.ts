@@ -1,0 +1,42 @@
+// The source of a build: a commit's tree from `git archive`, never the live directory or .git.
+import { spawn } from 'node:child_process';
+import type { Readable } from 'node:stream';
+import { ContractorError } from '../errors.js';
+
+/** A tar stream of the commit's tree; fails the stream if git does. */
+export function archiveCommit(root: string, commit: string): () => Readable {
+  return () => {
+    // --worktree-attributes stays off: the commit's own .gitattributes decide export-ignore and the like.
+    const git = spawn('git', ['-C', root, 'archive', '--format=tar', commit], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stderr = '';
+    git.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+    git.on('close', (code) => {
+      if (code !== 0)
+        git.stdout.destroy(
+          new ContractorError('GIT', `git archive ${commit} failed: ${stderr.trim()}`),
+        );
+    });
+    return git.stdout;
+  };
+}
+
+/** The spec file as committed, so a build never reads the working directory's version. */
+export async function readCommittedFile(
+  root: string,
+  commit: string,
+  path: string,
+): Promise<string | undefined> {
+  return new Promise((resolve, reject) => {
+    const git = spawn('git', ['-C', root, 'show', `${commit}:${path}`], {
+      stdio: ['ignore', 'pipe', 'ignore'],
+    });
+    const chunks: Buffer[] = [];
+    git.stdout.on('data', (c: Buffer) => chunks.push(c));
+    git.on('error', reject);
+    git.on('close', (code) =>
+      resolve(code === 0 ? Buffer.concat(chunks).toString('utf8') : undefined),
+    );
+  });
+}

@@ -1,0 +1,66 @@
+// Collects the spec's artifacts from the sanitised workspace: regular files only, never through a link.
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { copyFile, lstat, mkdir, readdir } from 'node:fs/promises';
+import { dirname, join, relative, sep } from 'node:path';
+import picomatch from 'picomatch';
+import type { Artifact } from './job.js';
+
+export interface ArtifactCollection {
+  artifacts: Artifact[];
+  /** Patterns that matched no regular file. */
+  unmatched: string[];
+  /** Matches that were links or not regular files, and so were not collected. */
+  refused: string[];
+}
+
+async function* walk(
+  root: string,
+  dir = root,
+): AsyncGenerator<{ rel: string; kind: 'file' | 'other' }> {
+  for (const name of await readdir(dir)) {
+    const path = join(dir, name);
+    const st = await lstat(path);
+    const rel = relative(root, path).split(sep).join('/');
+    if (st.isDirectory()) yield* walk(root, path);
+    else yield { rel, kind: st.isFile() ? 'file' : 'other' };
+  }
+}
+
+export function sha256File(path: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const hash = createHash('sha256');
+    createReadStream(path)
+      .on('data', (c) => hash.update(c))
+      .on('error', reject)
+      .on('end', () => resolve(hash.digest('hex')));
+  });
+}
+
+export async function collectArtifacts(
+  srcDir: string,
+  patterns: string[],
+  outDir: string,
+): Promise<ArtifactCollection> {
+  const matchers = patterns.map((p) => ({ p, m: picomatch(p, { dot: true }) }));
+  const hits = new Set<string>();
+  const result: ArtifactCollection = { artifacts: [], unmatched: [], refused: [] };
+  for await (const entry of walk(srcDir)) {
+    const matched = matchers.filter(({ m }) => m(entry.rel));
+    if (!matched.length) continue;
+    matched.forEach(({ p }) => hits.add(p));
+    if (entry.kind !== 'file') {
+      result.refused.push(entry.rel);
+      continue;
+    }
+    const from = join(srcDir, entry.rel);
+    const to = join(outDir, entry.rel);
+    await mkdir(dirname(to), { recursive: true });
+    await copyFile(from, to);
+    const size = (await lstat(to)).size;
+    result.artifacts.push({ path: entry.rel, size, sha256: await sha256File(to) });
+  }
+  result.unmatched = patterns.filter((p) => !hits.has(p));
+  result.artifacts.sort((a, b) => a.path.localeCompare(b.path));
+  return result;
+}

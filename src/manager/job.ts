@@ -1,0 +1,83 @@
+// A job as the manager runs it, and the result document it produces (schemas/result.schema.json).
+import type { Readable } from 'node:stream';
+import type { PhaseName, Violation } from '../net/violation.js';
+import type { EffectivePolicy } from '../spec/policy.js';
+import type { DriverName, LimitName, Spec } from '../spec/types.js';
+import type { WorkerEvent } from '../worker/driver.js';
+
+export type RunStatus = 'passed' | 'failed' | 'violation' | 'limit' | 'error';
+
+export interface JobRequest {
+  id: string;
+  spec: Spec;
+  policy: EffectivePolicy;
+  driver: DriverName;
+  /** A tar stream of the source tree to build (git archive, or a snapshot of a directory). */
+  source: () => Readable;
+  /** The host directory the spec's `workspace` names, restored before and saved after the build. */
+  workspaceDir?: string;
+  outDir: string;
+  commit?: string;
+  tree?: string;
+  /** Report violations without failing the build. */
+  audit: boolean;
+  onEvent?: (e: JobEvent) => void;
+  signal?: AbortSignal;
+}
+
+export type JobEvent =
+  WorkerEvent | { type: 'violation'; violation: Violation } | { type: 'status'; message: string };
+
+export interface PhaseResult {
+  name: PhaseName;
+  exitCode: number | null;
+  durationMs: number;
+  cpuMs?: number;
+  maxMemoryBytes?: number;
+}
+
+export interface Artifact {
+  path: string;
+  size: number;
+  sha256: string;
+}
+
+export interface AuditRecord {
+  time: string;
+  phase: PhaseName;
+  method: string;
+  host: string;
+  port: number;
+  decision: 'allow' | 'deny';
+  reason?: string;
+  bytesUp: number;
+  bytesDown: number;
+}
+
+export interface JobResult {
+  id: string;
+  status: RunStatus;
+  exitCode: number;
+  /** One line saying why, for the terminal and the check run. */
+  summary: string;
+  commit: string | null;
+  tree: string | null;
+  driver: DriverName;
+  startedAt: string;
+  finishedAt: string;
+  durationMs: number;
+  phases: PhaseResult[];
+  limit?: LimitName;
+  violations: Violation[];
+  artifacts: Artifact[];
+  outDir: string;
+  log: string;
+  network: AuditRecord[];
+  policy: {
+    source: string;
+    allow: string[];
+    buildNetwork: boolean;
+    limits: Record<string, number>;
+  };
+  attestation: string | null;
+}

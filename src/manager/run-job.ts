@@ -1,0 +1,151 @@
+// Runs one job end to end: stage the workspace, start the egress proxy and the worker, collect, decide.
+import { createWriteStream } from 'node:fs';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { PhaseName, Violation } from '../net/violation.js';
+import type { LimitName } from '../spec/types.js';
+import type { Driver, PhaseRequest, WorkerOutcome } from '../worker/driver.js';
+import { collectArtifacts, type ArtifactCollection } from './artifacts.js';
+import { startEgress } from './egress.js';
+import type { AuditRecord, JobRequest, JobResult, PhaseResult } from './job.js';
+import { replaceDirectory } from './save-workspace.js';
+import { decideStatus } from './status.js';
+import { exitCodeForStatus } from './exit-status.js';
+import { packStaging, stageWorkspace } from './workspace-stage.js';
+import { unpackSanitised } from './workspace-unpack.js';
+
+function phasesOf(req: JobRequest): PhaseRequest[] {
+  const setup: PhaseRequest[] = req.spec.setup ? [{ name: 'setup', script: req.spec.setup }] : [];
+  return [...setup, { name: 'build', script: req.spec.build }];
+}
+
+function toPhaseResults(outcome: WorkerOutcome | undefined): PhaseResult[] {
+  return (outcome?.phases ?? []).map((p) => ({
+    name: p.name,
+    exitCode: p.exitCode,
+    durationMs: Math.round(p.durationMs),
+    ...(p.cpuMs !== undefined ? { cpuMs: Math.round(p.cpuMs) } : {}),
+    ...(p.maxMemoryBytes !== undefined ? { maxMemoryBytes: p.maxMemoryBytes } : {}),
+  }));
+}
+
+export async function runJob(req: JobRequest, driver: Driver): Promise<JobResult> {
+  const started = new Date();
+  await mkdir(req.outDir, { recursive: true });
+  const logPath = join(req.outDir, 'log.txt');
+  const log = createWriteStream(logPath);
+  const work = await mkdtemp(join(tmpdir(), `contractor-${req.id}-`));
+  const violations: Violation[] = [];
+  const network: AuditRecord[] = [];
+  let phase: PhaseName = 'setup';
+  let limit: LimitName | undefined;
+  let error: string | undefined;
+  let outcome: WorkerOutcome | undefined;
+  let collected: ArtifactCollection = { artifacts: [], unmatched: [], refused: [] };
+  const emitViolation = (v: Violation): void => {
+    violations.push(v);
+    req.onEvent?.({ type: 'violation', violation: v });
+  };
+  const egress = startEgress(req.policy, {
+    phase: () => phase,
+    onViolation: emitViolation,
+    onAudit: (a) => network.push(a),
+    onLimit: (l) => (limit ??= l),
+  });
+  try {
+    const stage = join(work, 'stage');
+    await stageWorkspace(stage, req.source, req.workspaceDir);
+    outcome = await driver.run({
+      id: req.id,
+      input: () => packStaging(stage),
+      outputTar: join(work, 'out.tar'),
+      phases: phasesOf(req),
+      env: req.spec.env,
+      limits: req.policy.limits,
+      egress: egress.port,
+      signal: req.signal,
+      onEvent: (e) => {
+        if (e.type === 'phase') phase = e.phase;
+        if (e.type === 'output') log.write(e.chunk);
+        req.onEvent?.(e);
+      },
+    });
+    limit ??= outcome.limit;
+    outcome.violations.forEach(emitViolation);
+    if (outcome.cancelled) error = 'the job was cancelled';
+    if (outcome.outputComplete)
+      collected = await collectOutput(req, work, emitViolation, (l) => (limit ??= l));
+  } catch (err) {
+    error = (err as Error).message;
+  } finally {
+    await egress.close();
+    await new Promise((resolve) => log.end(resolve));
+    await rm(work, { recursive: true, force: true });
+  }
+  const phases = toPhaseResults(outcome);
+  const { status, summary } = decideStatus({
+    error,
+    limit,
+    violations,
+    audit: req.audit,
+    phases,
+    unmatchedArtifacts: collected.unmatched,
+  });
+  const finished = new Date();
+  const result: JobResult = {
+    id: req.id,
+    status,
+    exitCode: exitCodeForStatus(status),
+    summary,
+    commit: req.commit ?? null,
+    tree: req.tree ?? null,
+    driver: req.driver,
+    startedAt: started.toISOString(),
+    finishedAt: finished.toISOString(),
+    durationMs: finished.getTime() - started.getTime(),
+    phases,
+    ...(limit ? { limit } : {}),
+    violations,
+    artifacts: collected.artifacts,
+    outDir: req.outDir,
+    log: logPath,
+    network,
+    policy: {
+      source: req.policy.source,
+      allow: req.policy.allow,
+      buildNetwork: req.policy.buildNetwork,
+      limits: { ...req.policy.limits },
+    },
+    attestation: null,
+  };
+  await writeFile(join(req.outDir, 'result.json'), JSON.stringify(result, null, 2) + '\n');
+  return result;
+}
+
+/** The worker's workspace comes back as an untrusted tar: sanitise it, save it, take the artifacts. */
+async function collectOutput(
+  req: JobRequest,
+  work: string,
+  onViolation: (v: Violation) => void,
+  onLimit: (l: LimitName) => void,
+): Promise<ArtifactCollection> {
+  const out = join(work, 'out');
+  await mkdir(out);
+  const unpacked = await unpackSanitised(join(work, 'out.tar'), out, req.policy.limits.diskBytes);
+  unpacked.dropped.forEach(onViolation);
+  if (unpacked.overLimit) onLimit('disk');
+  const collected = await collectArtifacts(
+    join(out, 'src'),
+    req.spec.artifacts,
+    join(req.outDir, 'artifacts'),
+  );
+  for (const path of collected.refused)
+    onViolation({
+      kind: 'filesystem',
+      phase: 'build',
+      detail: `artifact ${path} is not a regular file; not collected`,
+    });
+  if (req.workspaceDir) await replaceDirectory(req.workspaceDir, out);
+  return collected;
+}

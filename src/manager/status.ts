@@ -1,0 +1,29 @@
+// Decides a job's status from what happened, in the order that matters most to the user.
+import type { Violation } from '../net/violation.js';
+import type { LimitName } from '../spec/types.js';
+import type { PhaseResult, RunStatus } from './job.js';
+
+export interface StatusInput {
+  error?: string;
+  limit?: LimitName;
+  violations: Violation[];
+  audit: boolean;
+  phases: PhaseResult[];
+  unmatchedArtifacts: string[];
+}
+
+export function decideStatus(s: StatusInput): { status: RunStatus; summary: string } {
+  if (s.error) return { status: 'error', summary: s.error };
+  if (s.limit) return { status: 'limit', summary: `the ${s.limit} limit was exceeded` };
+  if (s.violations.length && !s.audit)
+    return { status: 'violation', summary: `${s.violations.length} violation(s) of the policy` };
+  const failed = s.phases.find((p) => p.exitCode !== 0);
+  if (failed)
+    return {
+      status: 'failed',
+      summary: `${failed.name} ${failed.exitCode === null ? 'did not finish' : `exited with ${failed.exitCode}`}`,
+    };
+  if (s.unmatchedArtifacts.length)
+    return { status: 'failed', summary: `no artifact matched ${s.unmatchedArtifacts.join(', ')}` };
+  return { status: 'passed', summary: 'passed' };
+}

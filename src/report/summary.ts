@@ -1,0 +1,62 @@
+// The final summary of a run as plain lines: status, phases, violations table, artifacts, where files are.
+import type { ChalkInstance } from 'chalk';
+import type { JobResult, RunStatus } from '../manager/job.js';
+import { formatBytes, formatDuration } from '../spec/units.js';
+
+const MARK: Record<RunStatus, string> = {
+  passed: '✔',
+  failed: '✘',
+  violation: '⚠',
+  limit: '⏱',
+  error: '!',
+};
+
+function colourFor(c: ChalkInstance, status: RunStatus): ChalkInstance {
+  return status === 'passed' ? c.green : status === 'error' ? c.magenta : c.red;
+}
+
+export function table(rows: string[][]): string[] {
+  const widths = rows.reduce<number[]>(
+    (w, r) => r.map((cell, i) => Math.max(w[i] ?? 0, cell.length)),
+    [],
+  );
+  return rows.map((r) =>
+    r.map((cell, i) => (i === r.length - 1 ? cell : cell.padEnd(widths[i] ?? 0))).join('  '),
+  );
+}
+
+export function summaryLines(r: JobResult, c: ChalkInstance): string[] {
+  const head = `${MARK[r.status]} ${r.status}`;
+  const what = r.commit ? ` ${r.commit.slice(0, 12)}` : '';
+  const lines = [
+    `${colourFor(c, r.status).bold(head)}${what} (${r.driver}, ${formatDuration(r.durationMs)}): ${r.summary}`,
+  ];
+  if (r.phases.length)
+    lines.push(
+      `  phases: ${r.phases
+        .map(
+          (p) =>
+            `${p.name} ${formatDuration(p.durationMs)}${p.exitCode === 0 ? '' : ` (exit ${p.exitCode ?? 'none'})`}`,
+        )
+        .join(', ')}`,
+    );
+  if (r.violations.length) {
+    lines.push(c.bold('  violations:'));
+    const rows = r.violations.map((v) => [
+      v.kind,
+      v.phase,
+      v.host ? `${v.host}${v.port ? `:${v.port}` : ''}` : '-',
+      v.detail,
+    ]);
+    lines.push(
+      ...table([['KIND', 'PHASE', 'DESTINATION', 'DETAIL'], ...rows]).map((l) => `    ${l}`),
+    );
+  }
+  if (r.artifacts.length) {
+    lines.push(c.bold('  artifacts:'));
+    const rows = r.artifacts.map((a) => [a.path, formatBytes(a.size), `sha256:${a.sha256}`]);
+    lines.push(...table(rows).map((l) => `    ${l}`));
+  }
+  lines.push(c.dim(`  log: ${r.log}`));
+  return lines;
+}

@@ -1,0 +1,144 @@
+// The trusted side's ceilings, and the effective policy: what the spec asked for, never more.
+import { readFile } from 'node:fs/promises';
+import { Ajv } from 'ajv';
+import { LineCounter, parseDocument } from 'yaml';
+import { ContractorError, SpecError } from '../errors.js';
+import { schemaProblems } from './problems.js';
+import { loadSchema } from './schema.js';
+import { parseDuration, parseRate, parseSize } from './units.js';
+import type { DriverName, LimitName, Limits, Spec } from './types.js';
+
+export interface Policy {
+  allow: string[];
+  buildNetwork: boolean;
+  limits: Limits;
+  driver: DriverName;
+}
+
+export interface EffectivePolicy extends Policy {
+  /** Where the ceilings came from, for the result and the provenance. */
+  source: string;
+}
+
+// Sensible defaults when nothing is configured: generous enough for a real build, no network.
+export const DEFAULT_POLICY: Policy = {
+  allow: [],
+  buildNetwork: false,
+  driver: 'namespace',
+  limits: {
+    wallMs: 30 * 60_000,
+    cpuMs: 60 * 60_000,
+    memoryBytes: 4 * 1024 ** 3,
+    processes: 1024,
+    diskBytes: 4 * 1024 ** 3,
+    logBytes: 50 * 1024 ** 2,
+    bandwidthBytesPerSec: 50 * 1024 ** 2,
+  },
+};
+
+const LIMIT_FIELDS: Record<LimitName, keyof Limits> = {
+  wall: 'wallMs',
+  cpu: 'cpuMs',
+  memory: 'memoryBytes',
+  processes: 'processes',
+  disk: 'diskBytes',
+  log: 'logBytes',
+  bandwidth: 'bandwidthBytesPerSec',
+};
+
+export function limitField(name: LimitName): keyof Limits {
+  return LIMIT_FIELDS[name];
+}
+
+export async function readPolicyFile(file: string): Promise<Policy> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return DEFAULT_POLICY;
+    throw new ContractorError('POLICY', `cannot read policy ${file}: ${(err as Error).message}`, {
+      cause: err,
+    });
+  }
+  return parsePolicy(text, file);
+}
+
+export function parsePolicy(text: string, file: string): Policy {
+  const lines = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lines, uniqueKeys: true });
+  if (doc.errors.length)
+    throw new SpecError(
+      'SPEC_SYNTAX',
+      doc.errors.map((e) => ({
+        file,
+        ...lines.linePos(e.pos[0]),
+        message: e.message.split('\n')[0] ?? '',
+      })),
+    );
+  const data = (doc.toJS({ maxAliasCount: 100 }) ?? {}) as Record<string, unknown>;
+  const ajv = new Ajv({ allErrors: true, verbose: true, strict: true, allowUnionTypes: true });
+  ajv.addSchema(loadSchema('spec.schema.json'));
+  const validate = ajv.compile(loadSchema('policy.schema.json'));
+  if (!validate(data))
+    throw new SpecError('SPEC_INVALID', schemaProblems(file, doc, lines, validate.errors ?? []));
+  const network = (data.network ?? {}) as { allow?: string[]; build?: boolean };
+  const l = (data.limits ?? {}) as Record<string, string | number>;
+  const limits = { ...DEFAULT_POLICY.limits };
+  if (typeof l.wall === 'string') limits.wallMs = parseDuration(l.wall);
+  if (typeof l.cpu === 'string') limits.cpuMs = parseDuration(l.cpu);
+  if (typeof l.memory === 'string') limits.memoryBytes = parseSize(l.memory);
+  if (typeof l.processes === 'number') limits.processes = l.processes;
+  if (typeof l.disk === 'string') limits.diskBytes = parseSize(l.disk);
+  if (typeof l.log === 'string') limits.logBytes = parseSize(l.log);
+  if (typeof l.bandwidth === 'string') limits.bandwidthBytesPerSec = parseRate(l.bandwidth);
+  return {
+    allow: network.allow ?? [],
+    buildNetwork: network.build ?? false,
+    limits,
+    driver: (data.driver as DriverName | undefined) ?? DEFAULT_POLICY.driver,
+  };
+}
+
+/** Does a policy entry cover a spec entry? Same host (or a wildcard over it) and the same ports. */
+export function entryCovers(ceiling: string, wanted: string): boolean {
+  const c = splitEntry(ceiling);
+  const w = splitEntry(wanted);
+  if (c.port !== undefined && c.port !== w.port) return false;
+  if (c.host === w.host) return true;
+  if (!c.host.startsWith('*.')) return false;
+  const suffix = c.host.slice(1);
+  const host = w.host.startsWith('*.') ? w.host.slice(1) : w.host;
+  return host.endsWith(suffix) && host.length > suffix.length;
+}
+
+function splitEntry(entry: string): { host: string; port?: string } {
+  const e = entry.toLowerCase().replace(/\.$/, '');
+  const v6 = /^(\[[^\]]+\])(?::(\d+))?$/.exec(e);
+  if (v6) return { host: v6[1] as string, port: v6[2] };
+  const i = e.lastIndexOf(':');
+  return i < 0 ? { host: e } : { host: e.slice(0, i), port: e.slice(i + 1) };
+}
+
+/**
+ * ConstrainNetworkAccess: a spec can only narrow the trusted policy. An entry the ceiling does
+ * not cover is refused outright, so nobody is surprised by a build that silently lost network.
+ */
+export function effectivePolicy(spec: Spec, policy: Policy, source: string): EffectivePolicy {
+  const refused = spec.allow.filter((want) => !policy.allow.some((c) => entryCovers(c, want)));
+  if (refused.length)
+    throw new ContractorError(
+      'POLICY',
+      `${spec.file}: network.allow asks for ${refused.join(', ')}, which the trusted policy (${source}) does not allow; ` +
+        `add them to network.allow there if the build really needs them`,
+    );
+  const limits = { ...policy.limits };
+  for (const [k, v] of Object.entries(spec.limits) as [keyof Limits, number][])
+    limits[k] = Math.min(v, policy.limits[k]);
+  return {
+    allow: spec.allow,
+    buildNetwork: policy.buildNetwork,
+    limits,
+    driver: spec.driver ?? policy.driver,
+    source,
+  };
+}
