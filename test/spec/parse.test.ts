@@ -75,13 +75,17 @@ test('refuses an unknown driver naming the allowed ones', () => {
 });
 
 test('refuses allowlist entries that are not host, host:port or *.suffix', () => {
-  const found = problems('build: x\nnetwork:\n  allow:\n    - ok.example\n    - "http://x"\n    - "*"\n    - "a..b"\n');
+  const found = problems(
+    'build: x\nnetwork:\n  allow:\n    - ok.example\n    - "http://x"\n    - "*"\n    - "a..b"\n',
+  );
   assert.equal(found.length, 3);
   assert.match(found[0] ?? '', /^5:7: network\.allow\[1\]: "http:\/\/x"/);
 });
 
 test('refuses artifact paths and a workspace that climb out or are absolute', () => {
-  const found = problems('build: x\nworkspace: ../up\nartifacts: [/etc/passwd, a/../../b, ok/file]\n');
+  const found = problems(
+    'build: x\nworkspace: ../up\nartifacts: [/etc/passwd, a/../../b, ok/file]\n',
+  );
   assert.equal(found.length, 3);
   assert.match(found[0] ?? '', /^2:12: workspace:/);
   assert.match(found[1] ?? '', /^3:13: artifacts\[0\]:/);
@@ -112,7 +116,9 @@ test('refuses a billion-laughs alias bomb', () => {
   for (let i = 0; i < 8; i++) {
     const prev = String.fromCharCode(97 + i);
     const next = String.fromCharCode(98 + i);
-    lines.push(`${next}: &${next} [*${prev}, *${prev}, *${prev}, *${prev}, *${prev}, *${prev}, *${prev}, *${prev}, *${prev}, *${prev}]`);
+    lines.push(
+      `${next}: &${next} [*${prev}, *${prev}, *${prev}, *${prev}, *${prev}, *${prev}, *${prev}, *${prev}, *${prev}, *${prev}]`,
+    );
   }
   lines.push('build: make');
   assert.throws(() => parseSpec(lines.join('\n'), 'bomb.yaml'), /alias|Excessive/i);

@@ -1,0 +1,47 @@
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { test } from 'uvu';
+import { collectArtifacts } from '../../src/manager/artifacts.js';
+import { tempDir } from '../helpers/tmp.js';
+
+test('collects files matching paths and globs with their sha256', async () => {
+  const t = tempDir();
+  const src = join(t.path, 'src');
+  mkdirSync(join(src, 'out'), { recursive: true });
+  writeFileSync(join(src, 'hello'), 'binary');
+  writeFileSync(join(src, 'out/a.tar.gz'), 'a');
+  writeFileSync(join(src, 'out/b.txt'), 'b');
+  const r = await collectArtifacts(src, ['hello', 'out/*.tar.gz'], join(t.path, 'artifacts'));
+  assert.deepEqual(
+    r.artifacts.map((a) => a.path),
+    ['hello', 'out/a.tar.gz'],
+  );
+  const digest = createHash('sha256').update('binary').digest('hex');
+  assert.equal(r.artifacts[0]?.sha256, digest);
+  assert.equal(readFileSync(join(t.path, 'artifacts/hello'), 'utf8'), 'binary');
+  t.remove();
+});
+
+test('never follows a symlink to collect an artifact', async () => {
+  const t = tempDir();
+  const src = join(t.path, 'src');
+  mkdirSync(src);
+  symlinkSync('/etc/passwd', join(src, 'hello'));
+  const r = await collectArtifacts(src, ['hello'], join(t.path, 'artifacts'));
+  assert.equal(r.artifacts.length, 0);
+  assert.deepEqual(r.refused, ['hello']);
+  t.remove();
+});
+
+test('reports patterns that matched nothing', async () => {
+  const t = tempDir();
+  const src = join(t.path, 'src');
+  mkdirSync(src);
+  const r = await collectArtifacts(src, ['missing'], join(t.path, 'artifacts'));
+  assert.deepEqual(r.unmatched, ['missing']);
+  t.remove();
+});
+
+test.run();

@@ -1,0 +1,121 @@
+import assert from 'node:assert/strict';
+import { existsSync, lstatSync, readFileSync, readlinkSync } from 'node:fs';
+import { join } from 'node:path';
+import { test } from 'uvu';
+import { linkStaysInside, unpackSanitised } from '../../src/manager/workspace-unpack.js';
+import { craftTar } from '../helpers/craft-tar.js';
+import { tempDir } from '../helpers/tmp.js';
+
+async function unpackInto(entries: Parameters<typeof craftTar>[1], cap = 1 << 20) {
+  const t = tempDir();
+  const tar = join(t.path, 'out.tar');
+  craftTar(tar, entries);
+  const dest = join(t.path, 'dest');
+  await (await import('node:fs/promises')).mkdir(dest);
+  const outcome = await unpackSanitised(tar, dest, cap);
+  return { outcome, dest, remove: t.remove };
+}
+
+test('keeps ordinary files, directories and links that stay inside', async () => {
+  const { outcome, dest, remove } = await unpackInto([
+    { name: 'src', type: 'dir', mode: 0o755 },
+    { name: 'src/hello', type: 'file', content: 'hi', mode: 0o755 },
+    { name: 'src/link', type: 'symlink', linkname: 'hello' },
+    { name: 'src/sub', type: 'dir', mode: 0o755 },
+    { name: 'src/sub/up', type: 'symlink', linkname: '../hello' },
+  ]);
+  assert.equal(outcome.dropped.length, 0);
+  assert.equal(readFileSync(join(dest, 'src/hello'), 'utf8'), 'hi');
+  assert.equal(readlinkSync(join(dest, 'src/sub/up')), '../hello');
+  remove();
+});
+
+test('drops a symlink that points at a host file by absolute path', async () => {
+  const { outcome, dest, remove } = await unpackInto([
+    { name: 'src/shadow', type: 'symlink', linkname: '/etc/shadow' },
+  ]);
+  assert.equal(existsSync(join(dest, 'src/shadow')), false);
+  assert.match(outcome.dropped[0]?.detail ?? '', /symlink to \/etc\/shadow leaves the workspace/);
+  remove();
+});
+
+test('drops a symlink that climbs out with ..', async () => {
+  const { outcome, dest, remove } = await unpackInto([
+    { name: 'src/a/b', type: 'symlink', linkname: '../../../../etc/passwd' },
+  ]);
+  assert.equal(existsSync(join(dest, 'src/a/b')), false);
+  assert.equal(outcome.dropped[0]?.kind, 'filesystem');
+  remove();
+});
+
+test('never writes through a symlink planted earlier in the same archive', async () => {
+  const victim = tempDir();
+  const { dest, remove } = await unpackInto([
+    { name: 'src/esc', type: 'symlink', linkname: victim.path },
+    { name: 'src/esc/pwned', type: 'file', content: 'x' },
+  ]);
+  assert.equal(existsSync(join(victim.path, 'pwned')), false);
+  assert.equal(lstatSync(join(dest, 'src')).isDirectory(), true);
+  victim.remove();
+  remove();
+});
+
+test('drops hard links to paths outside the tree', async () => {
+  const { outcome, dest, remove } = await unpackInto([
+    { name: 'src/h', type: 'hardlink', linkname: '../../etc/passwd' },
+  ]);
+  assert.equal(existsSync(join(dest, 'src/h')), false);
+  assert.match(outcome.dropped[0]?.detail ?? '', /hard link/);
+  remove();
+});
+
+test('drops devices and fifos', async () => {
+  const { outcome, dest, remove } = await unpackInto([
+    { name: 'null', type: 'chardev' },
+    { name: 'pipe', type: 'fifo' },
+  ]);
+  assert.equal(existsSync(join(dest, 'null')), false);
+  assert.equal(existsSync(join(dest, 'pipe')), false);
+  assert.equal(outcome.dropped.length, 2);
+  remove();
+});
+
+test('clears setuid, setgid and sticky bits', async () => {
+  const { dest, remove } = await unpackInto([
+    { name: 'suid', type: 'file', content: '#!/bin/sh', mode: 0o4755 },
+    { name: 'sgid-dir', type: 'dir', mode: 0o2775 },
+  ]);
+  assert.equal(lstatSync(join(dest, 'suid')).mode & 0o7000, 0);
+  assert.equal(lstatSync(join(dest, 'sgid-dir')).mode & 0o7000, 0);
+  remove();
+});
+
+test('stops at the disk limit and says so', async () => {
+  const { outcome, remove } = await unpackInto(
+    [
+      { name: 'a', type: 'file', size: 600 },
+      { name: 'b', type: 'file', size: 600 },
+    ],
+    1000,
+  );
+  assert.equal(outcome.overLimit, true);
+  remove();
+});
+
+test('refuses absolute and climbing entry names', async () => {
+  const { dest, remove } = await unpackInto([
+    { name: '../escape', type: 'file', content: 'x' },
+    { name: '/tmp/contractor-abs-escape', type: 'file', content: 'x' },
+  ]);
+  assert.equal(existsSync(join(dest, '..', 'escape')), false);
+  assert.equal(existsSync('/tmp/contractor-abs-escape'), false);
+  remove();
+});
+
+test('judges link targets from the link’s own directory', () => {
+  assert.equal(linkStaysInside('a/b/c', '../x'), true);
+  assert.equal(linkStaysInside('a/c', '../../x'), false);
+  assert.equal(linkStaysInside('c', '/x'), false);
+});
+
+test.run();

@@ -1,0 +1,62 @@
+import assert from 'node:assert/strict';
+import { test } from 'uvu';
+import { ContractorError } from '../../src/errors.js';
+import {
+  DEFAULT_POLICY,
+  effectivePolicy,
+  entryCovers,
+  parsePolicy,
+} from '../../src/spec/policy.js';
+import { parseSpec } from '../../src/spec/parse.js';
+
+test('a spec narrows the policy’s limits but cannot raise them', () => {
+  const policy = parsePolicy('limits: {memory: 1GiB, wall: 10m}\n', 'policy.yaml');
+  const spec = parseSpec('build: make\nlimits: {memory: 8GiB, wall: 1m}\n', 'spec.yaml');
+  const eff = effectivePolicy(spec, policy, 'policy.yaml');
+  assert.equal(eff.limits.memoryBytes, 1024 ** 3);
+  assert.equal(eff.limits.wallMs, 60_000);
+  assert.equal(eff.limits.processes, DEFAULT_POLICY.limits.processes);
+});
+
+test('refuses an allowlist entry the trusted policy does not cover, naming it', () => {
+  const policy = parsePolicy(
+    'network: {allow: ["*.example.org", "pkg.example:443"]}\n',
+    'policy.yaml',
+  );
+  const spec = parseSpec(
+    'build: make\nnetwork: {allow: [a.example.org, pkg.example:443, evil.example]}\n',
+    'spec.yaml',
+  );
+  assert.throws(
+    () => effectivePolicy(spec, policy, 'policy.yaml'),
+    (err: unknown) =>
+      err instanceof ContractorError &&
+      err.code === 'POLICY' &&
+      /evil\.example/.test(err.message) &&
+      !/a\.example\.org/.test(err.message),
+  );
+});
+
+test('with no policy configured there is no network', () => {
+  const spec = parseSpec('build: make\nnetwork: {allow: [pkg.example]}\n', 'spec.yaml');
+  assert.throws(() => effectivePolicy(spec, DEFAULT_POLICY, 'defaults'), /pkg\.example/);
+});
+
+test('wildcards cover subdomains and narrower wildcards, not the bare domain or look-alikes', () => {
+  assert.equal(entryCovers('*.example.org', 'a.example.org'), true);
+  assert.equal(entryCovers('*.example.org', '*.b.example.org'), true);
+  assert.equal(entryCovers('*.example.org', 'example.org'), false);
+  assert.equal(entryCovers('*.example.org', 'evilexample.org'), false);
+  assert.equal(entryCovers('pkg.example:443', 'pkg.example'), false);
+  assert.equal(entryCovers('pkg.example', 'pkg.example:443'), true);
+  assert.equal(entryCovers('[::1]:8080', '[::1]:8080'), true);
+});
+
+test('a policy file with a typo is refused with its position', () => {
+  assert.throws(
+    () => parsePolicy('netwrok: {}\n', 'policy.yaml'),
+    /policy\.yaml:1:1: unknown key "netwrok"; did you mean "network"\?/,
+  );
+});
+
+test.run();
