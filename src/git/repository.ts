@@ -29,18 +29,29 @@ export async function gitDir(root: string): Promise<string> {
 
 const SHA = /^[0-9a-f]{40}([0-9a-f]{24})?$/;
 
+async function revParse(root: string, expr: string): Promise<string> {
+  // --end-of-options: a revision like --output=FILE is a name, never an option.
+  const out = await openRepository(root).raw([
+    'rev-parse',
+    '--verify',
+    '--quiet',
+    '--end-of-options',
+    expr,
+  ]);
+  const sha = out.trim();
+  if (!SHA.test(sha)) throw new Error(`git rev-parse ${expr} printed "${sha}"`);
+  return sha;
+}
+
 export async function resolveRevision(root: string, rev: string): Promise<ResolvedRevision> {
-  const git = openRepository(root);
-  let out: string;
   try {
-    out = await git.revparse(['--verify', '--end-of-options', `${rev}^{commit}`, `${rev}^{tree}`]);
+    return {
+      commit: await revParse(root, `${rev}^{commit}`),
+      tree: await revParse(root, `${rev}^{tree}`),
+    };
   } catch (err) {
     throw new ContractorError('GIT', `cannot resolve ${rev} to a commit in ${root}`, {
       cause: err,
     });
   }
-  const [commit, tree] = out.trim().split('\n');
-  if (!commit || !tree || !SHA.test(commit) || !SHA.test(tree))
-    throw new ContractorError('GIT', `git rev-parse gave unexpected output for ${rev}: ${out}`);
-  return { commit, tree };
 }

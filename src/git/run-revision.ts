@@ -11,12 +11,15 @@ import { policyPath } from '../spec/config-home.js';
 import type { DriverName } from '../spec/types.js';
 import { gitDir, repositoryRoot, resolveRevision } from './repository.js';
 import { archiveCommit, readCommittedFile } from './snapshot.js';
+import { snapshotWorktree } from './worktree-snapshot.js';
 
 export const SPEC_FILE = '.contractor.yaml';
 
 export interface RunRevisionOptions {
   cwd: string;
   rev: string;
+  /** Build a snapshot of the working tree instead of a commit. */
+  worktree?: boolean;
   driver?: DriverName;
   outDir?: string;
   audit: boolean;
@@ -27,12 +30,15 @@ export interface RunRevisionOptions {
 
 export async function runRevision(o: RunRevisionOptions): Promise<JobResult> {
   const root = await repositoryRoot(o.cwd);
-  const { commit, tree } = await resolveRevision(root, o.rev);
-  const text = await readCommittedFile(root, commit, SPEC_FILE);
+  const { commit, tree } = o.worktree
+    ? { commit: undefined, tree: await snapshotWorktree(root) }
+    : await resolveRevision(root, o.rev);
+  const what = commit ?? tree;
+  const text = await readCommittedFile(root, what, SPEC_FILE);
   if (text === undefined)
     throw new ContractorError(
       'USAGE',
-      `${o.rev} (${commit.slice(0, 12)}) has no ${SPEC_FILE}; commit one (see examples/hello/hello.yaml)`,
+      `${o.worktree ? 'the working tree' : `${o.rev} (${what.slice(0, 12)})`} has no ${SPEC_FILE}; add one (see examples/hello/hello.yaml)`,
     );
   const spec = parseSpec(text, SPEC_FILE);
   const policySource = o.policyFile ?? policyPath();
@@ -45,7 +51,7 @@ export async function runRevision(o: RunRevisionOptions): Promise<JobResult> {
       spec,
       policy,
       driver,
-      source: archiveCommit(root, commit),
+      source: archiveCommit(root, what),
       workspaceDir: spec.workspace ? join(root, spec.workspace) : undefined,
       outDir: o.outDir ?? join(await gitDir(root), 'contractor', 'runs', id),
       commit,

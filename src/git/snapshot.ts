@@ -4,10 +4,10 @@ import type { Readable } from 'node:stream';
 import { ContractorError } from '../errors.js';
 
 /** A tar stream of the commit's tree; fails the stream if git does. */
-export function archiveCommit(root: string, commit: string): () => Readable {
+export function archiveCommit(root: string, treeish: string): () => Readable {
   return () => {
     // --worktree-attributes stays off: the commit's own .gitattributes decide export-ignore and the like.
-    const git = spawn('git', ['-C', root, 'archive', '--format=tar', commit], {
+    const git = spawn('git', ['-C', root, 'archive', '--format=tar', treeish], {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stderr = '';
@@ -15,7 +15,7 @@ export function archiveCommit(root: string, commit: string): () => Readable {
     git.on('close', (code) => {
       if (code !== 0)
         git.stdout.destroy(
-          new ContractorError('GIT', `git archive ${commit} failed: ${stderr.trim()}`),
+          new ContractorError('GIT', `git archive ${treeish} failed: ${stderr.trim()}`),
         );
     });
     return git.stdout;
@@ -25,11 +25,11 @@ export function archiveCommit(root: string, commit: string): () => Readable {
 /** The spec file as committed, so a build never reads the working directory's version. */
 export async function readCommittedFile(
   root: string,
-  commit: string,
+  treeish: string,
   path: string,
 ): Promise<string | undefined> {
   return new Promise((resolve, reject) => {
-    const git = spawn('git', ['-C', root, 'show', `${commit}:${path}`], {
+    const git = spawn('git', ['-C', root, 'show', `${treeish}:${path}`], {
       stdio: ['ignore', 'pipe', 'ignore'],
     });
     const chunks: Buffer[] = [];

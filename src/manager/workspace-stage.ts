@@ -4,7 +4,6 @@ import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { spawn } from 'node:child_process';
-import { x as extractTar } from 'tar';
 
 export async function stageWorkspace(
   stagingDir: string,
@@ -21,11 +20,30 @@ export async function stageWorkspace(
       });
     }
   }
-  // Symlinks in the source stay symlinks: they are resolved inside the worker, never on the host.
-  await pipeline(
-    source(),
-    extractTar({ cwd: join(stagingDir, 'src'), preservePaths: false, preserveOwner: false }),
+  // Symlinks in the source stay symlinks, absolute targets included: they resolve inside the worker.
+  await untar(source(), join(stagingDir, 'src'));
+}
+
+/**
+ * The source tar comes from git archive or our own tar of a directory, never from the build, so GNU
+ * tar may unpack it; it still refuses member names that are absolute or hold "..".
+ */
+function untar(stream: Readable, dir: string): Promise<void> {
+  const tar = spawn(
+    'tar',
+    ['-x', '-f', '-', '-C', dir, '--no-same-owner', '--delay-directory-restore'],
+    {
+      stdio: ['pipe', 'ignore', 'pipe'],
+    },
   );
+  let stderr = '';
+  tar.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+  const exited = new Promise<void>((resolve, reject) =>
+    tar.on('close', (code) =>
+      code === 0 ? resolve() : reject(new Error(`unpacking the source failed: ${stderr.trim()}`)),
+    ),
+  );
+  return Promise.all([pipeline(stream, tar.stdin), exited]).then(() => undefined);
 }
 
 async function isDir(path: string): Promise<boolean> {

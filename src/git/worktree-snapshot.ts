@@ -1,0 +1,30 @@
+// `--worktree`: a tree object of the working directory (tracked and unignored untracked files),
+// written through a throwaway index so the user's own index is never touched.
+import { copyFile, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ContractorError } from '../errors.js';
+import { gitDir, openRepository } from './repository.js';
+
+export async function snapshotWorktree(root: string): Promise<string> {
+  const scratch = await mkdtemp(join(tmpdir(), 'contractor-index-'));
+  const index = join(scratch, 'index');
+  try {
+    await copyFile(join(await gitDir(root), 'index'), index).catch(() => undefined);
+    const git = openRepository(root).env({ ...process.env, GIT_INDEX_FILE: index });
+    await git.raw(['add', '--all', '--', '.']);
+    const tree = (await git.raw(['write-tree'])).trim();
+    if (!/^[0-9a-f]{40,64}$/.test(tree)) throw new Error(`git write-tree printed ${tree}`);
+    return tree;
+  } catch (err) {
+    throw new ContractorError(
+      'GIT',
+      `cannot snapshot the working tree of ${root}: ${(err as Error).message}`,
+      {
+        cause: err,
+      },
+    );
+  } finally {
+    await rm(scratch, { recursive: true, force: true });
+  }
+}

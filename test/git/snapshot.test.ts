@@ -1,0 +1,88 @@
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { readFileSync, readlinkSync, symlinkSync, existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import { test } from 'uvu';
+import { spawn } from 'node:child_process';
+import type { Readable } from 'node:stream';
+import { resolveRevision } from '../../src/git/repository.js';
+import { archiveCommit, readCommittedFile } from '../../src/git/snapshot.js';
+import { snapshotWorktree } from '../../src/git/worktree-snapshot.js';
+import { makeRepo } from '../helpers/git-repo.js';
+import { tempDir } from '../helpers/tmp.js';
+
+async function unpack(source: () => Readable): Promise<string> {
+  const dest = tempDir().path;
+  const tar = spawn('tar', ['-x', '-f', '-', '-C', dest], { stdio: ['pipe', 'ignore', 'inherit'] });
+  await pipeline(source(), tar.stdin);
+  await new Promise((resolve) => tar.on('close', resolve));
+  return dest;
+}
+
+test('builds the committed tree, not the edited working directory, and never .git', async () => {
+  const repo = makeRepo({ 'a.txt': 'committed\n', '.contractor.yaml': 'build: make\n' });
+  const commit = repo.commitAll('one');
+  repo.write('a.txt', 'edited but not committed\n');
+  const out = await unpack(archiveCommit(repo.path, commit));
+  assert.equal(readFileSync(join(out, 'a.txt'), 'utf8'), 'committed\n');
+  assert.equal(existsSync(join(out, '.git')), false);
+  repo.remove();
+});
+
+test('a symlink in the tree stays a symlink', async () => {
+  const repo = makeRepo({ x: '1' });
+  symlinkSync('/etc/shadow', join(repo.path, 'shadow'));
+  const commit = repo.commitAll('link');
+  const out = await unpack(archiveCommit(repo.path, commit));
+  assert.equal(readlinkSync(join(out, 'shadow')), '/etc/shadow');
+  repo.remove();
+});
+
+test('reads the spec as committed', async () => {
+  const repo = makeRepo({ '.contractor.yaml': 'build: one\n' });
+  const commit = repo.commitAll('one');
+  repo.write('.contractor.yaml', 'build: two\n');
+  assert.equal(await readCommittedFile(repo.path, commit, '.contractor.yaml'), 'build: one\n');
+  assert.equal(await readCommittedFile(repo.path, commit, 'missing.yaml'), undefined);
+  repo.remove();
+});
+
+test('resolves a revision to its commit and tree, and names a bad one', async () => {
+  const repo = makeRepo({ a: '1' });
+  const commit = repo.commitAll('one');
+  const r = await resolveRevision(repo.path, 'HEAD');
+  assert.equal(r.commit, commit);
+  assert.equal(r.tree, repo.git('rev-parse', 'HEAD^{tree}'));
+  await assert.rejects(
+    resolveRevision(repo.path, 'no-such-branch'),
+    /cannot resolve no-such-branch/,
+  );
+  await assert.rejects(resolveRevision(repo.path, '--output=/tmp/x'), /cannot resolve/);
+  repo.remove();
+});
+
+test('a worktree snapshot holds tracked edits and unignored new files, and leaves the index alone', async () => {
+  const repo = makeRepo({ 'a.txt': 'one\n', '.gitignore': 'ignored/\n' });
+  repo.commitAll('one');
+  repo.write('a.txt', 'edited\n');
+  repo.write('new.txt', 'new\n');
+  mkdirSync(join(repo.path, 'ignored'));
+  repo.write('ignored/secret', 'no\n');
+  const indexBefore = createHash('sha256')
+    .update(readFileSync(join(repo.path, '.git/index')))
+    .digest('hex');
+  const tree = await snapshotWorktree(repo.path);
+  const indexAfter = createHash('sha256')
+    .update(readFileSync(join(repo.path, '.git/index')))
+    .digest('hex');
+  assert.equal(indexAfter, indexBefore);
+  assert.equal(repo.git('status', '--porcelain'), 'M a.txt\n?? new.txt');
+  const out = await unpack(archiveCommit(repo.path, tree));
+  assert.equal(readFileSync(join(out, 'a.txt'), 'utf8'), 'edited\n');
+  assert.equal(readFileSync(join(out, 'new.txt'), 'utf8'), 'new\n');
+  assert.equal(existsSync(join(out, 'ignored')), false);
+  repo.remove();
+});
+
+test.run();
