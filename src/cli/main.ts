@@ -1,8 +1,9 @@
 // Entry point for `contractor` and `git-contractor`: wiring only, no logic of its own.
-import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { ContractorError } from '../errors.js';
+import { CONTRACTOR_VERSION } from '../version.js';
 import { EXIT, exitCodeForError } from './exit-codes.js';
+import { addGitCommands } from './git-commands.js';
 import { addRunCommands } from './run-commands.js';
 import { addSpecCommands } from './spec-commands.js';
 
@@ -15,21 +16,23 @@ Exit codes (every command):
   4  limit exceeded
   5  infrastructure error (the worker or manager could not do its job)`;
 
-function version(): string {
-  const pkg = new URL('../../../package.json', import.meta.url);
-  return (JSON.parse(readFileSync(pkg, 'utf8')) as { version: string }).version;
+// Every (sub)command throws instead of exiting, so errors reach the one mapping below.
+function exitOverrideEverywhere(cmd: Command): void {
+  cmd.exitOverride();
+  cmd.commands.forEach(exitOverrideEverywhere);
 }
 
 export function buildProgram(name: string): Command {
   const program = new Command(name)
     .description('Contractor: build and test every commit in an isolated worker')
-    .version(version())
+    .version(CONTRACTOR_VERSION)
     .addHelpText('after', EXIT_HELP)
     .exitOverride()
     .configureOutput({ writeErr: (s) => process.stderr.write(s) });
   addSpecCommands(program);
   addRunCommands(program);
-  for (const cmd of program.commands) cmd.exitOverride();
+  addGitCommands(program);
+  exitOverrideEverywhere(program);
   return program;
 }
 

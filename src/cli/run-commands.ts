@@ -16,6 +16,8 @@ interface RunFlags {
   quiet?: boolean;
   verbose?: boolean;
   policy?: string;
+  worktree?: boolean;
+  cache?: boolean;
 }
 
 function withRunOptions(cmd: Command): Command {
@@ -34,7 +36,11 @@ function reporter(flags: RunFlags) {
   const style = styleFor(out);
   const live = !flags.quiet && (!flags.json || flags.verbose);
   const onEvent = live ? createProgress({ out, style, showLog: true }) : undefined;
-  const finish = (r: JobResult): void => {
+  const finish = (r: JobResult, cached = false): void => {
+    if (cached && !flags.json)
+      out.write(
+        style.dim('(cached: this tree already passed under the same spec, policy and worker)\n'),
+      );
     if (flags.json) process.stdout.write(JSON.stringify(r, null, 2) + '\n');
     if (!flags.json || flags.verbose) out.write(summaryLines(r, style).join('\n') + '\n');
     process.exitCode = r.exitCode;
@@ -56,21 +62,26 @@ export function addRunCommands(program: Command): void {
       .description(
         "build a commit (default HEAD) from its tree in an isolated worker, with the commit's .contractor.yaml",
       )
-      .argument('[rev]', 'the revision to build', 'HEAD'),
+      .argument('[rev]', 'the revision to build', 'HEAD')
+      .option(
+        '--worktree',
+        'build a snapshot of the working tree (tracked and unignored files) instead',
+      ),
   ).action(async (rev: string, flags: RunFlags) => {
     const { onEvent, finish } = reporter(flags);
-    finish(
-      await runRevision({
-        cwd: process.cwd(),
-        rev,
-        driver: flags.driver,
-        outDir: flags.out,
-        audit: Boolean(flags.audit),
-        policyFile: flags.policy,
-        onEvent,
-        signal: abortOnSignals(),
-      }),
-    );
+    const { result, cached } = await runRevision({
+      cwd: process.cwd(),
+      rev,
+      worktree: Boolean(flags.worktree),
+      noCache: flags.cache === false,
+      driver: flags.driver,
+      outDir: flags.out,
+      audit: Boolean(flags.audit),
+      policyFile: flags.policy,
+      onEvent,
+      signal: abortOnSignals(),
+    });
+    finish(result, cached);
   });
 
   withRunOptions(

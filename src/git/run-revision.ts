@@ -1,15 +1,21 @@
-// `git contractor run [REV]`: the commit's own spec, the user's trusted policy, the commit's tree.
+// `git contractor run [REV]`: the commit's own spec, the user's trusted policy, the commit's tree;
+// a tree that already passed under the same key returns at once from the cache.
+import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { ContractorError } from '../errors.js';
+import { driverByName } from '../manager/drivers.js';
 import type { JobEvent, JobResult } from '../manager/job.js';
 import { newJobId } from '../manager/job-id.js';
 import { runJob } from '../manager/run-job.js';
-import { driverByName } from '../manager/drivers.js';
+import { workerImageDigest } from '../manager/worker-image.js';
+import { policyPath } from '../spec/config-home.js';
 import { parseSpec } from '../spec/parse.js';
 import { effectivePolicy, readPolicyFile } from '../spec/policy.js';
-import { policyPath } from '../spec/config-home.js';
 import type { DriverName } from '../spec/types.js';
+import { CONTRACTOR_VERSION } from '../version.js';
+import { noteFor, writeNote } from './notes.js';
 import { gitDir, repositoryRoot, resolveRevision } from './repository.js';
+import { cacheKey, ResultCache } from './result-cache.js';
 import { archiveCommit, readCommittedFile } from './snapshot.js';
 import { snapshotWorktree } from './worktree-snapshot.js';
 
@@ -24,11 +30,18 @@ export interface RunRevisionOptions {
   outDir?: string;
   audit: boolean;
   policyFile?: string;
+  /** Skip the cache lookup (the result is still stored). */
+  noCache?: boolean;
   onEvent?: (e: JobEvent) => void;
   signal?: AbortSignal;
 }
 
-export async function runRevision(o: RunRevisionOptions): Promise<JobResult> {
+export interface RevisionResult {
+  result: JobResult;
+  cached: boolean;
+}
+
+export async function runRevision(o: RunRevisionOptions): Promise<RevisionResult> {
   const root = await repositoryRoot(o.cwd);
   const { commit, tree } = o.worktree
     ? { commit: undefined, tree: await snapshotWorktree(root) }
@@ -44,8 +57,24 @@ export async function runRevision(o: RunRevisionOptions): Promise<JobResult> {
   const policySource = o.policyFile ?? policyPath();
   const policy = effectivePolicy(spec, await readPolicyFile(policySource), policySource);
   const driver = o.driver ?? policy.driver;
+  const git = await gitDir(root);
+  const cache = new ResultCache(join(git, 'contractor', 'cache'));
+  const key = cacheKey({
+    tree,
+    specDigest: createHash('sha256').update(text).digest('hex'),
+    policy,
+    driver,
+    imageDigest: await workerImageDigest(driver, spec.workerImage),
+    version: CONTRACTOR_VERSION,
+  });
+  const hit = o.noCache || o.audit ? undefined : await cache.lookup(key);
+  if (hit) {
+    const result = { ...hit.result, commit: commit ?? null };
+    if (commit) await writeNote(root, commit, noteFor(result, null, true));
+    return { result, cached: true };
+  }
   const id = newJobId();
-  return runJob(
+  const result = await runJob(
     {
       id,
       spec,
@@ -53,7 +82,7 @@ export async function runRevision(o: RunRevisionOptions): Promise<JobResult> {
       driver,
       source: archiveCommit(root, what),
       workspaceDir: spec.workspace ? join(root, spec.workspace) : undefined,
-      outDir: o.outDir ?? join(await gitDir(root), 'contractor', 'runs', id),
+      outDir: o.outDir ?? join(git, 'contractor', 'runs', id),
       commit,
       tree,
       audit: o.audit,
@@ -62,4 +91,7 @@ export async function runRevision(o: RunRevisionOptions): Promise<JobResult> {
     },
     await driverByName(driver),
   );
+  if (!o.audit) await cache.store(key, result);
+  if (commit) await writeNote(root, commit, noteFor(result, null));
+  return { result, cached: false };
 }

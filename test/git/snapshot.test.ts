@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { readFileSync, readlinkSync, symlinkSync, existsSync, mkdirSync } from 'node:fs';
+import { rmSync, readFileSync, readlinkSync, symlinkSync, existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { test } from 'uvu';
@@ -12,11 +12,16 @@ import { snapshotWorktree } from '../../src/git/worktree-snapshot.js';
 import { makeRepo } from '../helpers/git-repo.js';
 import { tempDir } from '../helpers/tmp.js';
 
+const cleanups: (() => void)[] = [];
+test.after(() => cleanups.forEach((c) => c()));
+
 async function unpack(source: () => Readable): Promise<string> {
   const dest = tempDir().path;
   const tar = spawn('tar', ['-x', '-f', '-', '-C', dest], { stdio: ['pipe', 'ignore', 'inherit'] });
+  const closed = new Promise((resolve) => tar.on('close', resolve));
   await pipeline(source(), tar.stdin);
-  await new Promise((resolve) => tar.on('close', resolve));
+  await closed;
+  cleanups.push(() => rmSync(dest, { recursive: true, force: true }));
   return dest;
 }
 
