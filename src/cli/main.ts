@@ -4,6 +4,7 @@ import { ContractorError } from '../errors.js';
 import { CONTRACTOR_VERSION } from '../version.js';
 import { EXIT, exitCodeForError } from './exit-codes.js';
 import { addGitCommands } from './git-commands.js';
+import { addPolicyCommands } from './policy-commands.js';
 import { addRunCommands } from './run-commands.js';
 import { addSpecCommands } from './spec-commands.js';
 
@@ -32,6 +33,7 @@ export function buildProgram(name: string): Command {
   addSpecCommands(program);
   addRunCommands(program);
   addGitCommands(program);
+  addPolicyCommands(program);
   exitOverrideEverywhere(program);
   return program;
 }
