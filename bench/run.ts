@@ -1,0 +1,51 @@
+// `npm run bench`: every benchmark, each reporting ratios measured side by side in this one run.
+// Pick some with: npm run bench -- build proxy overhead
+import { printFigures, type BenchFigure } from './measure.js';
+
+interface Bench {
+  key: string;
+  title: string;
+  module: string;
+  fn: string;
+}
+
+const BENCHES: Bench[] = [
+  {
+    key: 'overhead',
+    title: 'Namespace driver fixed overhead (issue 3)',
+    module: './namespace-overhead.js',
+    fn: 'runNamespaceOverheadBench',
+  },
+  {
+    key: 'build',
+    title: 'Real build, direct vs namespace driver (issue 3)',
+    module: './build-overhead.js',
+    fn: 'runBuildOverheadBench',
+  },
+  {
+    key: 'proxy',
+    title: 'Egress proxy throughput, 1 GiB (issue 3)',
+    module: './proxy-throughput.js',
+    fn: 'runProxyThroughputBench',
+  },
+  {
+    key: 'cache',
+    title: 'Pre-push gate: cached push and hook overhead (issue 5)',
+    module: './prepush-cache.js',
+    fn: 'runPrePushCacheBench',
+  },
+];
+
+const wanted = process.argv.slice(2);
+for (const b of BENCHES.filter((b) => !wanted.length || wanted.includes(b.key))) {
+  const mod = (await import(b.module).catch(() => undefined)) as
+    Record<string, () => Promise<unknown>> | undefined;
+  const fn = mod?.[b.fn];
+  if (!fn) {
+    console.log(`\n${b.title}\n  (not available: ${b.module} is missing)`);
+    continue;
+  }
+  const figures = await fn();
+  if (Array.isArray(figures)) printFigures(b.title, figures as BenchFigure[]);
+  else console.log(`\n${b.title}\n`, figures);
+}
