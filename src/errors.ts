@@ -8,6 +8,7 @@ export type ErrorCode =
   | 'GIT'
   | 'CONFINEMENT'
   | 'INFRASTRUCTURE'
+  | 'PROTOCOL'
   | 'VERIFY';
 
 export class ContractorError extends Error {

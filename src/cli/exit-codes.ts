@@ -17,6 +17,7 @@ export function exitCodeForError(err: unknown): number {
     case 'GIT':
     case 'CONFINEMENT':
     case 'INFRASTRUCTURE':
+    case 'PROTOCOL':
       return EXIT.infrastructure;
   }
 }
