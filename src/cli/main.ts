@@ -4,6 +4,7 @@ import { ContractorError } from '../errors.js';
 import { CONTRACTOR_VERSION } from '../version.js';
 import { EXIT, exitCodeForError } from './exit-codes.js';
 import { addGitCommands } from './git-commands.js';
+import { addManagerCommands } from './manager-commands.js';
 import { addPolicyCommands } from './policy-commands.js';
 import { addRunCommands } from './run-commands.js';
 import { addSpecCommands } from './spec-commands.js';
@@ -34,6 +35,7 @@ export function buildProgram(name: string): Command {
   addRunCommands(program);
   addGitCommands(program);
   addPolicyCommands(program);
+  addManagerCommands(program);
   exitOverrideEverywhere(program);
   return program;
 }

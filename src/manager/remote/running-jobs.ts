@@ -1,0 +1,36 @@
+// The jobs a manager host is running across all its SSH sessions: one file per job holding the
+// serving process's pid, so a session killed outright stops counting as soon as its pid is gone.
+import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+
+export class RunningJobs {
+  constructor(private readonly dir: string) {}
+
+  async add(id: string, pid = process.pid): Promise<() => Promise<void>> {
+    await mkdir(this.dir, { recursive: true });
+    const file = join(this.dir, id);
+    await writeFile(file, `${pid}\n`);
+    return () => rm(file, { force: true });
+  }
+
+  /** Jobs whose serving process is still alive; stale entries are removed on the way. */
+  async list(): Promise<{ id: string; pid: number }[]> {
+    const names = await readdir(this.dir).catch(() => [] as string[]);
+    const live: { id: string; pid: number }[] = [];
+    for (const id of names) {
+      const pid = Number((await readFile(join(this.dir, id), 'utf8').catch(() => '')).trim());
+      if (pid > 0 && isAlive(pid)) live.push({ id, pid });
+      else await rm(join(this.dir, id), { force: true });
+    }
+    return live;
+  }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}

@@ -1,0 +1,153 @@
+// `contractor manager serve --stdio`, a manager host's SSH forced command: one job per session,
+// from the hello to the signed result. The client is authenticated but not trusted: every frame
+// is checked, the source is capped, and the manager's own policy narrows the client's.
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PassThrough, type Readable, type Writable } from 'node:stream';
+import { ContractorError } from '../errors.js';
+import { parseSpec } from '../spec/parse.js';
+import { effectivePolicy, type Policy } from '../spec/policy.js';
+import type { JobExecutor } from './executor.js';
+import type { JobEvent, JobRequest, JobResult } from './job.js';
+import { signNothing, type AttestationHook } from './remote/attestation-hook.js';
+import { DEFAULT_CAPS, readFrames, type Frame, type FrameCaps } from './remote/frame.js';
+import { FrameWriter } from './remote/frame-writer.js';
+import { checkClientHello, helloFrame, PROTOCOL_VERSION } from './remote/hello.js';
+import { parseClientFrame, type ClientFrame, type JobFrame } from './remote/job-frame.js';
+import { narrowToManager } from './remote/manager-ceiling.js';
+import { receiveSource } from './remote/receive-source.js';
+import type { RunningJobs } from './remote/running-jobs.js';
+import { sendFile } from './remote/send-file.js';
+import { toWireEvents } from './remote/wire-event.js';
+
+export interface ServeOptions {
+  input: Readable;
+  output: Writable;
+  execute: JobExecutor;
+  /** This host's own policy, and where it came from. */
+  ceiling: { policy: Policy; source: string };
+  running: RunningJobs;
+  sign?: AttestationHook;
+  caps?: FrameCaps;
+  protocol?: number;
+  /** Where each job's output directory is made. */
+  workDir?: string;
+  /** Ends the job as a closed channel would (SIGTERM, SIGHUP). */
+  signal?: AbortSignal;
+}
+
+type JobParams = Omit<JobRequest, 'source' | 'outDir' | 'onEvent' | 'signal'>;
+
+/** Resolves with the job's result, or undefined when the client left before sending one. */
+export async function serveStdio(o: ServeOptions): Promise<JobResult | undefined> {
+  const writer = new FrameWriter(o.output);
+  o.output.on('error', () => undefined);
+  const frames = readFrames(o.input, o.caps ?? DEFAULT_CAPS)[Symbol.asyncIterator]();
+  try {
+    const running = (await o.running.list()).length;
+    writer.control(helloFrame('manager', o.protocol ?? PROTOCOL_VERSION, running)).catch(() => undefined);
+    const hello = await nextClientFrame(frames, 'hello');
+    // A client that reads our hello and leaves was checking our health: nothing to report.
+    if (!hello) return undefined;
+    checkClientHello(hello, o.protocol ?? PROTOCOL_VERSION);
+    const job = await nextClientFrame(frames, 'job');
+    if (!job) return undefined;
+    const params = jobParams(job, o.ceiling);
+    await writer.control({ type: 'accepted', id: job.id });
+    return await runAccepted(o, writer, frames, params);
+  } catch (err) {
+    const e =
+      err instanceof ContractorError ? err : new ContractorError('INFRASTRUCTURE', (err as Error).message);
+    await writer.control({ type: 'error', code: e.code, message: e.message }).catch(() => undefined);
+    throw err;
+  } finally {
+    o.output.end();
+  }
+}
+
+async function nextClientFrame<T extends ClientFrame['type']>(
+  frames: AsyncIterator<Frame>,
+  type: T,
+): Promise<Extract<ClientFrame, { type: T }> | undefined> {
+  const { value, done } = await frames.next();
+  if (done) return undefined;
+  if (value.kind !== 'control')
+    throw new ContractorError('PROTOCOL', `expected a ${type} frame from the client, got data`);
+  const frame = parseClientFrame(value.value);
+  if (frame.type === 'error') throw new ContractorError(frame.code, `the client: ${frame.message}`);
+  if (frame.type !== type)
+    throw new ContractorError('PROTOCOL', `expected a ${type} frame from the client, got ${frame.type}`);
+  return frame as Extract<ClientFrame, { type: T }>;
+}
+
+function jobParams(job: JobFrame, ceiling: ServeOptions['ceiling']): JobParams {
+  const spec = parseSpec(job.spec, job.specFile);
+  const narrowed = narrowToManager(job.policy, ceiling.policy, ceiling.source);
+  return {
+    id: job.id,
+    spec,
+    policy: effectivePolicy(spec, narrowed, narrowed.source),
+    driver: job.driver,
+    commit: job.commit,
+    tree: job.tree,
+    audit: job.audit,
+  };
+}
+
+async function runAccepted(
+  o: ServeOptions,
+  writer: FrameWriter,
+  frames: AsyncIterator<Frame>,
+  params: JobParams,
+): Promise<JobResult | undefined> {
+  const controller = new AbortController();
+  const cancel = (): void => controller.abort();
+  o.signal?.addEventListener('abort', cancel, { once: true });
+  const outDir = await mkdtemp(join(o.workDir ?? tmpdir(), `contractor-remote-${params.id}-`));
+  const unregister = await o.running.add(params.id);
+  const source = new PassThrough({ highWaterMark: 1024 ** 2 });
+  let inboundError: unknown;
+  // The channel closing, before or after the source, is the client cancelling the job.
+  receiveSource(frames, source, params.policy.limits.diskBytes)
+    .then(() => frames.next())
+    .then(({ done }) => {
+      if (!done) throw new ContractorError('PROTOCOL', 'the client sent a frame after the source');
+    })
+    .catch((err: unknown) => {
+      inboundError = err;
+      source.destroy(err as Error);
+    })
+    .finally(cancel);
+  let seq = 0;
+  const onEvent = (e: JobEvent): void => {
+    for (const event of toWireEvents(e))
+      writer.control({ type: 'event', seq: seq++, event }).catch(cancel);
+  };
+  try {
+    const result = await o.execute({ ...params, source: () => source, outDir, onEvent, signal: controller.signal });
+    if (inboundError instanceof ContractorError && inboundError.code === 'PROTOCOL') throw inboundError;
+    if (controller.signal.aborted) return undefined;
+    await sendOutputs(writer, result, outDir, o.sign ?? signNothing);
+    return result;
+  } finally {
+    o.signal?.removeEventListener('abort', cancel);
+    source.destroy();
+    await unregister();
+    await rm(outDir, { recursive: true, force: true });
+  }
+}
+
+async function sendOutputs(
+  writer: FrameWriter,
+  result: JobResult,
+  outDir: string,
+  sign: AttestationHook,
+): Promise<void> {
+  const attestation = await sign(result, outDir);
+  await sendFile(writer, join(outDir, 'log.txt'), 'log.txt');
+  for (const a of result.artifacts)
+    await sendFile(writer, join(outDir, 'artifacts', a.path), `artifacts/${a.path}`, a.sha256);
+  for (const path of attestation?.files ?? []) await sendFile(writer, join(outDir, path), path);
+  await writer.control({ type: 'result', result: { ...result, attestation: attestation?.envelope ?? null } });
+}
