@@ -54,7 +54,7 @@ function decodePayload(kind: number, payload: Buffer): Frame {
 
 /** Splits a byte stream into frames; pulls the next chunk only when asked, so backpressure holds. */
 export async function* readFrames(
-  input: AsyncIterable<Buffer | string>,
+  input: AsyncIterable<Buffer | string> | Iterable<Buffer | string>,
   caps: FrameCaps = DEFAULT_CAPS,
 ): AsyncGenerator<Frame> {
   // Chunks are joined only once a whole frame has arrived: each byte is copied once.

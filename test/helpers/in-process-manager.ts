@@ -1,0 +1,85 @@
+// A manager served in this process over a pair of pipes: the real protocol on both sides, with
+// a stub executor in place of the worker.
+import { Readable, PassThrough } from 'node:stream';
+import { join } from 'node:path';
+import type { JobExecutor } from '../../src/manager/executor.js';
+import type { JobRequest, JobResult } from '../../src/manager/job.js';
+import { openSession, type ManagerSession } from '../../src/manager/remote/manager-session.js';
+import { RunningJobs } from '../../src/manager/remote/running-jobs.js';
+import { serveStdio } from '../../src/manager/serve-stdio.js';
+import { parseSpec } from '../../src/spec/parse.js';
+import { DEFAULT_POLICY, type Policy } from '../../src/spec/policy.js';
+import { tempDir } from './tmp.js';
+
+export interface Pipes {
+  toManager: PassThrough;
+  fromManager: PassThrough;
+  close: () => void;
+}
+
+export function pipes(): Pipes {
+  const toManager = new PassThrough();
+  const fromManager = new PassThrough();
+  return {
+    toManager,
+    fromManager,
+    close: () => {
+      toManager.end();
+      fromManager.destroy();
+    },
+  };
+}
+
+export interface InProcessManager {
+  served: Promise<JobResult | undefined>;
+  session: (protocol?: number) => Promise<ManagerSession>;
+  pipes: Pipes;
+}
+
+export function serveInProcess(
+  execute: JobExecutor,
+  o: { ceiling?: Policy; protocol?: number; name?: string } = {},
+): InProcessManager {
+  const p = pipes();
+  const state = tempDir('contractor-running-');
+  const served = serveStdio({
+    input: p.toManager,
+    output: p.fromManager,
+    execute,
+    ceiling: { policy: o.ceiling ?? DEFAULT_POLICY, source: 'manager-policy.yaml' },
+    running: new RunningJobs(join(state.path, 'running')),
+    protocol: o.protocol,
+  });
+  served.catch(() => undefined).finally(state.remove);
+  return {
+    served,
+    pipes: p,
+    session: (protocol) =>
+      openSession(
+        o.name ?? 'm1',
+        { input: p.fromManager, output: p.toManager, close: p.close },
+        { protocol },
+      ),
+  };
+}
+
+export function jobRequest(
+  outDir: string,
+  o: { spec?: string; source?: Buffer; policy?: Partial<Policy>; signal?: AbortSignal } = {},
+): JobRequest & { events: unknown[] } {
+  const spec = parseSpec(o.spec ?? 'build: make\nartifacts: [digest.txt]\n', '.contractor.yaml');
+  const events: unknown[] = [];
+  const source = o.source ?? Buffer.from('pretend this is a tar stream');
+  return {
+    id: `job-${Math.random().toString(36).slice(2)}`,
+    spec,
+    policy: { ...DEFAULT_POLICY, ...o.policy, source: 'client-policy.yaml' },
+    driver: 'namespace',
+    source: () => Readable.from([source]),
+    outDir,
+    audit: false,
+    signal: o.signal,
+    events,
+    onEvent: (e) => events.push(e),
+  };
+}

@@ -1,0 +1,231 @@
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { test } from 'uvu';
+import { ContractorError } from '../../src/errors.js';
+import { readFrames, type Frame } from '../../src/manager/remote/frame.js';
+import { FrameWriter } from '../../src/manager/remote/frame-writer.js';
+import { helloFrame } from '../../src/manager/remote/hello.js';
+import { jobFrameFor, runRemoteAttempt } from '../../src/manager/remote/remote-attempt.js';
+import { openSession } from '../../src/manager/remote/manager-session.js';
+import { DEFAULT_POLICY } from '../../src/spec/policy.js';
+import { jobRequest, pipes, serveInProcess } from '../helpers/in-process-manager.js';
+import { stubExecutor } from '../helpers/stub-executor.js';
+import { tempDir } from '../helpers/tmp.js';
+
+const sha = (b: Buffer | string): string => createHash('sha256').update(b).digest('hex');
+
+test('a job crosses the protocol: events in order, the artifact checked, the result in the client outDir', async () => {
+  const out = tempDir();
+  const m = serveInProcess(stubExecutor({ lines: 3 }));
+  const source = Buffer.alloc(3 * 1024 ** 2, 7);
+  const req = jobRequest(out.path, { source });
+  const result = await runRemoteAttempt(await m.session(), req);
+  assert.equal(result.status, 'passed');
+  assert.equal(result.outDir, out.path);
+  assert.equal(result.log, join(out.path, 'log.txt'));
+  assert.equal(readFileSync(join(out.path, 'artifacts/digest.txt'), 'utf8'), sha(source));
+  assert.match(readFileSync(join(out.path, 'log.txt'), 'utf8'), /line 2 of 3145728 bytes/);
+  assert.deepEqual(JSON.parse(readFileSync(join(out.path, 'result.json'), 'utf8')), result);
+  assert.deepEqual(
+    req.events.map((e) => (e as { type: string }).type),
+    ['phase', 'output', 'output', 'output'],
+  );
+  assert.equal((await m.served)?.status, 'passed');
+  out.remove();
+});
+
+test('a version mismatch is refused on both sides, each naming both versions', async () => {
+  const m = serveInProcess(stubExecutor());
+  await assert.rejects(
+    m.session(99),
+    /manager m1 speaks contractor protocol 1 \(contractor [^)]+\); this client speaks protocol 99/,
+  );
+  await assert.rejects(
+    m.served,
+    /refused a client speaking contractor protocol 99 .*this manager speaks protocol 1/,
+  );
+});
+
+test('the manager narrows the client policy to its own ceilings', async () => {
+  const out = tempDir();
+  let seen = 0;
+  const m = serveInProcess(stubExecutor({ onStart: (r) => (seen = r.policy.limits.memoryBytes) }), {
+    ceiling: { ...DEFAULT_POLICY, limits: { ...DEFAULT_POLICY.limits, memoryBytes: 1024 ** 3 } },
+  });
+  await runRemoteAttempt(await m.session(), jobRequest(out.path));
+  assert.equal(seen, 1024 ** 3);
+  out.remove();
+});
+
+test('a host the manager policy does not allow is refused before the job is accepted', async () => {
+  const out = tempDir();
+  let accepted = false;
+  const m = serveInProcess(stubExecutor());
+  const req = jobRequest(out.path, {
+    spec: 'build: make\nnetwork:\n  allow: [example.com]\n',
+    policy: { allow: ['example.com'] },
+  });
+  await assert.rejects(
+    runRemoteAttempt(await m.session(), req, { onAccepted: () => (accepted = true) }),
+    (err: ContractorError) => err.code === 'POLICY' && /does not allow example\.com/.test(err.message),
+  );
+  assert.equal(accepted, false);
+  out.remove();
+});
+
+test('a source larger than the manager disk ceiling is refused', async () => {
+  const out = tempDir();
+  const m = serveInProcess(stubExecutor(), {
+    ceiling: { ...DEFAULT_POLICY, limits: { ...DEFAULT_POLICY.limits, diskBytes: 100_000 } },
+  });
+  await assert.rejects(
+    runRemoteAttempt(await m.session(), jobRequest(out.path, { source: Buffer.alloc(1024 ** 2) })),
+    /larger than this manager's disk limit of 100000 bytes/,
+  );
+  out.remove();
+});
+
+test('closing the channel cancels the running job', async () => {
+  const out = tempDir();
+  let cancelled = false;
+  const controller = new AbortController();
+  const m = serveInProcess(
+    stubExecutor({
+      hang: true,
+      onStart: (r) => {
+        r.signal?.addEventListener('abort', () => (cancelled = true));
+        setTimeout(() => controller.abort(), 50);
+      },
+    }),
+  );
+  const req = jobRequest(out.path, { signal: controller.signal });
+  await assert.rejects(runRemoteAttempt(await m.session(), req), /the job was cancelled/);
+  assert.equal(await m.served, undefined);
+  assert.equal(cancelled, true);
+  out.remove();
+});
+
+/** A client that speaks raw frames, to send what an honest client never would. */
+function rawClient() {
+  const m = serveInProcess(stubExecutor());
+  const writer = new FrameWriter(m.pipes.toManager);
+  const frames = readFrames(m.pipes.fromManager)[Symbol.asyncIterator]();
+  const nextControl = async (): Promise<Record<string, unknown>> => {
+    const { value } = await frames.next();
+    return (value as Frame & { kind: 'control' }).value as Record<string, unknown>;
+  };
+  return { m, writer, nextControl };
+}
+
+test('the manager refuses a job whose id could name a path', async () => {
+  const c = rawClient();
+  await c.writer.control(helloFrame('client'));
+  const job = jobFrameFor(jobRequest('/nonexistent'));
+  await c.writer.control({ ...job, id: '../../etc/cron.d/x' });
+  assert.equal((await c.nextControl()).type, 'hello');
+  const err = await c.nextControl();
+  assert.equal(err.type, 'error');
+  assert.match(String(err.message), /malformed job frame: \/id must match pattern/);
+  await assert.rejects(c.m.served, /malformed job frame/);
+});
+
+test('the manager refuses a source that arrives damaged', async () => {
+  const c = rawClient();
+  await c.writer.control(helloFrame('client'));
+  await c.writer.control(jobFrameFor(jobRequest('/nonexistent')));
+  await c.writer.data(Buffer.from('tar bytes'));
+  await c.writer.control({ type: 'source-end', bytes: 9, sha256: sha('other bytes') });
+  await assert.rejects(c.m.served, /the source arrived damaged/);
+});
+
+test('the manager refuses data before the job', async () => {
+  const c = rawClient();
+  await c.writer.control(helloFrame('client'));
+  await c.writer.data(Buffer.from('x'));
+  await assert.rejects(c.m.served, /expected a job frame from the client, got data/);
+});
+
+test('the manager refuses an oversized frame without reading it', async () => {
+  const c = rawClient();
+  await c.writer.control(helloFrame('client'));
+  const header = Buffer.alloc(5);
+  header.writeUInt32BE(2 ** 31, 0);
+  header[4] = 1;
+  c.m.pipes.toManager.write(header);
+  await assert.rejects(c.m.served, /control frame of 2147483647 bytes/);
+});
+
+/** A manager that speaks raw frames, to send what an honest manager never would. */
+async function hostileManager(script: (w: FrameWriter) => Promise<void>) {
+  const p = pipes();
+  const writer = new FrameWriter(p.fromManager);
+  await writer.control(helloFrame('manager'));
+  const session = await openSession('evil', {
+    input: p.fromManager,
+    output: p.toManager,
+    close: p.close,
+  });
+  const job = jobRequest(tempDir().path);
+  void (async () => {
+    await writer.control({ type: 'accepted', id: job.id });
+    await script(writer);
+  })();
+  return { run: runRemoteAttempt(session, job), job };
+}
+
+test('the client refuses a file from the manager outside its output directory', async () => {
+  const { run, job } = await hostileManager(async (w) => {
+    await w.control({ type: 'file', path: 'artifacts/../../evil', size: 1, sha256: sha('x') });
+    await w.data(Buffer.from('x'));
+  });
+  await assert.rejects(run, /outside log\.txt, artifacts\/ and attestation\//);
+  assert.equal(existsSync(join(job.outDir, '..', 'evil')), false);
+});
+
+test('the client refuses an artifact whose bytes do not match the promised sha256', async () => {
+  const { run, job } = await hostileManager(async (w) => {
+    await w.control({ type: 'file', path: 'artifacts/app', size: 4, sha256: sha('good') });
+    await w.data(Buffer.from('evil'));
+  });
+  await assert.rejects(run, /artifacts\/app arrived with sha256 [0-9a-f]{64}, not the/);
+  assert.equal(existsSync(join(job.outDir, 'artifacts/app')), false);
+});
+
+test('the client refuses a file longer than the manager promised', async () => {
+  const { run } = await hostileManager(async (w) => {
+    await w.control({ type: 'file', path: 'log.txt', size: 2, sha256: sha('ab') });
+    await w.data(Buffer.from('abc'));
+  });
+  await assert.rejects(run, /log\.txt is longer than the 2 bytes promised/);
+});
+
+test('a repeated event is reported once', async () => {
+  const event = (seq: number) => ({
+    type: 'event',
+    seq,
+    event: { type: 'status', message: `event ${seq}` },
+  });
+  const { run, job } = await hostileManager(async (w) => {
+    for (const seq of [0, 0, 1, 1, 0]) await w.control(event(seq));
+    await w.control({ type: 'error', code: 'INFRASTRUCTURE', message: 'stop here' });
+  });
+  await assert.rejects(run, /stop here/);
+  assert.deepEqual(
+    (job as unknown as { events: { message: string }[] }).events.map((e) => e.message),
+    ['event 0', 'event 1'],
+  );
+});
+
+test('the client refuses a result whose artifacts never arrived', async () => {
+  const { run } = await hostileManager(async (w) => {
+    await w.control({
+      type: 'result',
+      result: { id: 'x', status: 'passed' },
+    });
+  });
+  await assert.rejects(run, /the manager's result is malformed/);
+});
+
+test.run();
