@@ -4,5 +4,6 @@ import type { DriverName } from '../spec/types.js';
 import type { Driver } from '../worker/driver.js';
 
 export async function driverByName(name: DriverName): Promise<Driver> {
+  if (name === 'gvisor') return new (await import('../worker/gvisor/gvisor-driver.js')).GvisorDriver();
   throw new ContractorError('CONFINEMENT', `the ${name} driver is not available yet`);
 }

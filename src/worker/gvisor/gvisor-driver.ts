@@ -1,0 +1,268 @@
+// The gvisor driver: each job is one runsc sandbox; phases are `runsc exec`s into it.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createWriteStream } from 'node:fs';
+import { mkdir, mkdtemp, open, readdir, readFile, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import type { PhaseName } from '../../net/violation.js';
+import type { LimitName } from '../../spec/types.js';
+import type { Driver, DriverProbe, PhaseOutcome, WorkerJob, WorkerOutcome } from '../driver.js';
+import { LogBudget } from '../log-budget.js';
+import { processUsage } from '../process-usage.js';
+import { listenProxySocket } from '../proxy-socket.js';
+import { envPairs, scrubbedEnv } from '../scrubbed-env.js';
+import { BUILD_UID, PROXY_DIR, writeBundle } from './bundle.js';
+import { runsc, runscDone, runscFlags, type RunscSetup } from './runsc.js';
+import { violationsFromStrace } from './strace-violations.js';
+
+const PROXY_PORT = 3128;
+const PROXY_URL = `http://127.0.0.1:${PROXY_PORT}`;
+const WATCH_MS = 200;
+/** The sentry's own memory (Go runtime, page tables) on top of what the build may use. */
+const SENTRY_OVERHEAD_BYTES = 256 * 1024 ** 2;
+
+export async function probeGvisor(): Promise<DriverProbe> {
+  const r = await new Promise<{ ok: boolean; out: string }>((resolve) => {
+    const child = spawn('runsc', ['--rootless', '--network=none', 'do', '/bin/true'], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      cwd: tmpdir(),
+    });
+    let out = '';
+    child.stdout.on('data', (c: Buffer) => (out += c.toString()));
+    child.stderr.on('data', (c: Buffer) => (out += c.toString()));
+    child.on('error', (e) => resolve({ ok: false, out: e.message }));
+    child.on('close', (code) => resolve({ ok: code === 0, out }));
+  });
+  if (r.ok)
+    return { driver: 'gvisor', ok: true, detail: 'runsc works (platform ptrace, network none + proxy relay)' };
+  const missing = /ENOENT/.test(r.out);
+  return {
+    driver: 'gvisor',
+    ok: false,
+    detail: missing
+      ? 'runsc is not installed: apt-get install runsc'
+      : `runsc cannot start a sandbox here: ${r.out.trim().split('\n').pop() ?? ''}`,
+  };
+}
+
+/** One job's sandbox: its directories, its limit watch, and the first limit it crossed. */
+class Sandbox {
+  limit: LimitName | undefined;
+  pid = 0;
+  private readonly children = new Set<ChildProcess>();
+
+  constructor(
+    readonly id: string,
+    readonly setup: RunscSetup,
+  ) {}
+
+  track(child: ChildProcess): ChildProcess {
+    this.children.add(child);
+    child.on('close', () => this.children.delete(child));
+    return child;
+  }
+
+  /** Ends everything at once: the sentry first, so no build process outlives its exec. */
+  end(limit?: LimitName): void {
+    this.limit ??= limit;
+    if (this.pid) process.kill(this.pid, 'SIGKILL');
+    this.children.forEach((c) => c.kill('SIGKILL'));
+  }
+}
+
+export class GvisorDriver implements Driver {
+  readonly name = 'gvisor' as const;
+
+  probe(): Promise<DriverProbe> {
+    return probeGvisor();
+  }
+
+  async run(job: WorkerJob): Promise<WorkerOutcome> {
+    const work = await mkdtemp(join(tmpdir(), `contractor-gvisor-${job.id}-`));
+    const setup = { stateDir: join(work, 'state'), debugDir: join(work, 'debug') };
+    const proxyDir = join(work, 'proxy');
+    await Promise.all([setup.stateDir, setup.debugDir, proxyDir].map((d) => mkdir(d, { mode: 0o711 })));
+    const proxy = await listenProxySocket(join(proxyDir, 'egress.sock'), job.egress);
+    const box = new Sandbox(`contractor-${job.id}`, setup);
+    const straceMarks: { phase: PhaseName; offset: number }[] = [];
+    const phases: PhaseOutcome[] = [];
+    const stopWatch = watchLimits(box, job);
+    const onAbort = (): void => box.end();
+    job.signal?.addEventListener('abort', onAbort);
+    let outputComplete = false;
+    try {
+      await writeBundle(join(work, 'bundle'), job.limits, proxyDir);
+      await startSandbox(box, join(work, 'bundle'), join(work, 'run.err'));
+      await execIn(box, ['--user', `${BUILD_UID}:${BUILD_UID}`], ['tar', '-x', '-f', '-', '-C', '/workspace', '--no-same-owner'], { stdin: job.input() });
+      startRelay(box);
+      const budget = new LogBudget(job.limits.logBytes);
+      for (const p of job.phases) {
+        if (box.limit || job.signal?.aborted) break;
+        straceMarks.push({ phase: p.name, offset: await straceOffset(setup.debugDir) });
+        const outcome = await runPhase(box, job, p.name, p.script, budget);
+        phases.push(outcome);
+        if (outcome.exitCode !== 0) break;
+      }
+      if (!box.limit && !job.signal?.aborted) outputComplete = await exportWorkspace(box, job);
+    } finally {
+      stopWatch();
+      job.signal?.removeEventListener('abort', onAbort);
+      box.end();
+      await runscDone(setup, ['delete', '--force', box.id]).catch(() => undefined);
+      await proxy.close();
+    }
+    const violations = violationsFromStrace(await straceSegments(setup.debugDir, straceMarks));
+    await rm(work, { recursive: true, force: true });
+    return {
+      phases,
+      ...(box.limit ? { limit: box.limit } : {}),
+      violations,
+      outputComplete,
+      ...(job.signal?.aborted ? { cancelled: true } : {}),
+    };
+  }
+}
+
+/** The detached sandbox keeps whatever stdio it is given, so it gets a file, not our pipes. */
+async function startSandbox(box: Sandbox, bundle: string, errFile: string): Promise<void> {
+  const err = await open(errFile, 'w');
+  const child = spawn('runsc', [...runscFlags(box.setup), 'run', '--detach', '--bundle', bundle, box.id], {
+    stdio: ['ignore', 'ignore', err.fd],
+  });
+  const code = await new Promise<number | null>((resolve) => {
+    child.on('error', () => resolve(null));
+    child.on('exit', resolve);
+  });
+  await err.close();
+  if (code !== 0) {
+    const why = (await readFile(errFile, 'utf8').catch(() => '')).trim();
+    throw new Error(`runsc could not start the sandbox: ${why}`);
+  }
+  const state = await runscDone(box.setup, ['state', box.id]);
+  box.pid = Number((JSON.parse(state.stdout) as { pid?: number }).pid ?? 0);
+}
+
+interface ExecResult {
+  code: number | null;
+  stderr: string;
+}
+
+function execIn(
+  box: Sandbox,
+  flags: string[],
+  argv: string[],
+  io: { stdin?: NodeJS.ReadableStream; onOut?: (stream: 'stdout' | 'stderr', c: Buffer) => void } = {},
+): Promise<ExecResult> {
+  const child = box.track(runsc(box.setup, ['exec', ...flags, box.id, ...argv]));
+  let stderr = '';
+  child.stdout?.on('data', (c: Buffer) => io.onOut?.('stdout', c));
+  child.stderr?.on('data', (c: Buffer) => {
+    if (io.onOut) io.onOut('stderr', c);
+    else stderr += c.toString();
+  });
+  if (io.stdin && child.stdin) io.stdin.pipe(child.stdin).on('error', () => undefined);
+  else child.stdin?.end();
+  child.stdin?.on('error', () => undefined);
+  return new Promise((resolve) => {
+    child.on('error', (e) => resolve({ code: null, stderr: e.message }));
+    child.on('close', (code) => resolve({ code, stderr }));
+  });
+}
+
+/** The proxy relay runs as root inside the sandbox (no capabilities), so the build's nproc cap spares it. */
+function startRelay(box: Sandbox): void {
+  const listen = `TCP-LISTEN:${PROXY_PORT},bind=127.0.0.1,fork,reuseaddr`;
+  void execIn(box, ['--user', '0:0'], ['/usr/bin/socat', listen, `UNIX-CONNECT:${PROXY_DIR}/egress.sock`]);
+}
+
+async function runPhase(
+  box: Sandbox,
+  job: WorkerJob,
+  phase: PhaseName,
+  script: string,
+  budget: LogBudget,
+): Promise<PhaseOutcome> {
+  const startedAt = Date.now();
+  job.onEvent({ type: 'phase', phase, at: startedAt });
+  const cpuBefore = (await processUsage(box.pid))?.cpuMs ?? 0;
+  const env = envPairs(scrubbedEnv(job.env, PROXY_URL));
+  const r = await execIn(
+    box,
+    ['--user', `${BUILD_UID}:${BUILD_UID}`, '--cwd', '/workspace/src'],
+    ['/usr/bin/env', '-i', ...env, '/bin/sh', '-e', '-c', script],
+    {
+      onOut: (stream, chunk) => {
+        const { fits, over } = budget.take(chunk);
+        if (fits.length) job.onEvent({ type: 'output', phase, stream, chunk: fits });
+        if (over) box.end('log');
+      },
+    },
+  );
+  const usage = await processUsage(box.pid);
+  return {
+    name: phase,
+    exitCode: box.limit || job.signal?.aborted ? null : r.code,
+    startedAt,
+    durationMs: Date.now() - startedAt,
+    ...(usage ? { cpuMs: Math.max(0, usage.cpuMs - cpuBefore) } : {}),
+  };
+}
+
+/** The workspace leaves as a tar on the exec's stdout; more than the disk limit is not taken. */
+async function exportWorkspace(box: Sandbox, job: WorkerJob): Promise<boolean> {
+  const child = box.track(
+    runsc(box.setup, ['exec', '--user', '0:0', box.id, 'tar', '-c', '-f', '-', '-C', '/workspace', '.']),
+  );
+  child.stdin?.end();
+  const cap = job.limits.diskBytes + 64 * 1024 ** 2;
+  let written = 0;
+  child.stdout?.on('data', (c: Buffer) => {
+    written += c.length;
+    if (written > cap) box.end('disk');
+  });
+  const exit = new Promise<number | null>((resolve) => child.on('close', resolve));
+  await pipeline(child.stdout!, createWriteStream(job.outputTar)).catch(() => undefined);
+  return (await exit) === 0 && !box.limit;
+}
+
+/** HardRAMLimit, HardCPULimit, wall time: watched from the host on the sentry, which holds the build. */
+function watchLimits(box: Sandbox, job: WorkerJob): () => void {
+  const wall = setTimeout(() => box.end('wall'), job.limits.wallMs);
+  const timer = setInterval(() => {
+    if (!box.pid) return;
+    void processUsage(box.pid).then((u) => {
+      if (!u) return;
+      if (u.rssBytes > job.limits.memoryBytes + SENTRY_OVERHEAD_BYTES) box.end('memory');
+      else if (u.cpuMs > job.limits.cpuMs) box.end('cpu');
+    });
+  }, WATCH_MS);
+  return () => {
+    clearTimeout(wall);
+    clearInterval(timer);
+  };
+}
+
+async function bootLog(debugDir: string): Promise<string | undefined> {
+  const name = (await readdir(debugDir).catch(() => [])).find((f) => f.endsWith('.boot.txt'));
+  return name && join(debugDir, name);
+}
+
+async function straceOffset(debugDir: string): Promise<number> {
+  const log = await bootLog(debugDir);
+  return log ? (await stat(log)).size : 0;
+}
+
+/** Splits the sentry's log at each phase's start, so every attempt is charged to its phase. */
+async function straceSegments(
+  debugDir: string,
+  marks: { phase: PhaseName; offset: number }[],
+): Promise<{ phase: PhaseName; text: string }[]> {
+  const log = await bootLog(debugDir);
+  if (!log) return [];
+  const text = await readFile(log);
+  return marks.map((m, i) => ({
+    phase: m.phase,
+    text: text.subarray(m.offset, marks[i + 1]?.offset ?? text.length).toString('latin1'),
+  }));
+}

@@ -1,0 +1,50 @@
+// Invoking runsc: the global flags every call of one job shares, and one call as a child process.
+import { spawn, type ChildProcess } from 'node:child_process';
+
+export interface RunscSetup {
+  stateDir: string;
+  debugDir: string;
+}
+
+/**
+ * The platform is ptrace: runsc's portable default, and the only one that works here (the kvm platform
+ * needs a /dev/kvm that really runs guests, which this host's does not). --network=none leaves the
+ * sandbox only its own loopback, so the proxy relay over a host Unix socket is the one way out.
+ */
+export function runscFlags(s: RunscSetup): string[] {
+  const rootless = process.getuid?.() !== 0 ? ['--rootless'] : [];
+  return [
+    ...rootless,
+    '--root',
+    s.stateDir,
+    '--platform=ptrace',
+    '--network=none',
+    '--host-uds=open',
+    '--ignore-cgroups',
+    // ConstrainNetworkAccess: the sentry logs every connect and sendto for the violation report.
+    '--strace',
+    '--strace-syscalls=connect,sendto,sendmsg',
+    `--debug-log=${s.debugDir}/`,
+  ];
+}
+
+export function runsc(s: RunscSetup, args: string[]): ChildProcess {
+  return spawn('runsc', [...runscFlags(s), ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
+}
+
+/** Runs runsc to completion, collecting stderr for error messages. */
+export function runscDone(
+  s: RunscSetup,
+  args: string[],
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = runsc(s, args);
+    let stdout = '';
+    let stderr = '';
+    child.stdin?.end();
+    child.stdout?.on('data', (c: Buffer) => (stdout += c.toString()));
+    child.stderr?.on('data', (c: Buffer) => (stderr += c.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}

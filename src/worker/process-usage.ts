@@ -1,0 +1,22 @@
+// What one host process (runsc's sentry, QEMU) has used so far, read from /proc by the host.
+import { readFile } from 'node:fs/promises';
+
+export interface ProcessUsage {
+  cpuMs: number;
+  rssBytes: number;
+}
+
+const TICKS_PER_SECOND = 100;
+
+export async function processUsage(pid: number): Promise<ProcessUsage | undefined> {
+  const [stat, status] = await Promise.all([
+    readFile(`/proc/${pid}/stat`, 'utf8').catch(() => undefined),
+    readFile(`/proc/${pid}/status`, 'utf8').catch(() => undefined),
+  ]);
+  if (!stat || !status) return undefined;
+  // Fields after the command name, which may itself hold spaces and parentheses.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const ticks = Number(fields[11]) + Number(fields[12]);
+  const rssKb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
+  return { cpuMs: (ticks * 1000) / TICKS_PER_SECOND, rssBytes: rssKb * 1024 };
+}
