@@ -38,7 +38,7 @@ export interface InProcessManager {
 
 export function serveInProcess(
   execute: JobExecutor,
-  o: { ceiling?: Policy; protocol?: number; name?: string } = {},
+  o: { ceiling?: Policy; protocol?: number; name?: string; running?: RunningJobs } = {},
 ): InProcessManager {
   const p = pipes();
   const state = tempDir('contractor-running-');
@@ -47,7 +47,7 @@ export function serveInProcess(
     output: p.fromManager,
     execute,
     ceiling: { policy: o.ceiling ?? DEFAULT_POLICY, source: 'manager-policy.yaml' },
-    running: new RunningJobs(join(state.path, 'running')),
+    running: o.running ?? new RunningJobs(join(state.path, 'running')),
     protocol: o.protocol,
   });
   served.catch(() => undefined).finally(state.remove);

@@ -69,7 +69,8 @@ test('a host the manager policy does not allow is refused before the job is acce
   });
   await assert.rejects(
     runRemoteAttempt(await m.session(), req, { onAccepted: () => (accepted = true) }),
-    (err: ContractorError) => err.code === 'POLICY' && /does not allow example\.com/.test(err.message),
+    (err: ContractorError) =>
+      err.code === 'POLICY' && /does not allow example\.com/.test(err.message),
   );
   assert.equal(accepted, false);
   out.remove();

@@ -25,7 +25,9 @@ export class FrameWriter {
   private enqueue(frame: Buffer): Promise<void> {
     const next = this.tail.then(() => writeDrained(this.out, frame));
     // One failed write fails every later one too, without an unhandled rejection in between.
-    this.tail = next.catch(() => Promise.reject(new ContractorError('PROTOCOL', 'the channel is closed')));
+    this.tail = next.catch(() =>
+      Promise.reject(new ContractorError('PROTOCOL', 'the channel is closed')),
+    );
     this.tail.catch(() => undefined);
     return next;
   }

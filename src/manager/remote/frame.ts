@@ -36,11 +36,14 @@ function protocolError(message: string): ContractorError {
 
 function checkHeader(length: number, kind: number, caps: FrameCaps): void {
   if (length < 1) throw protocolError('a frame with no kind byte');
-  const cap = kind === FRAME_CONTROL ? caps.controlBytes : kind === FRAME_DATA ? caps.dataBytes : -1;
+  const cap =
+    kind === FRAME_CONTROL ? caps.controlBytes : kind === FRAME_DATA ? caps.dataBytes : -1;
   if (cap < 0) throw protocolError(`a frame of unknown kind ${kind}`);
   // Refused from the header alone, before a byte of the body is buffered.
   if (length - 1 > cap)
-    throw protocolError(`a ${kind === FRAME_CONTROL ? 'control' : 'data'} frame of ${length - 1} bytes (at most ${cap})`);
+    throw protocolError(
+      `a ${kind === FRAME_CONTROL ? 'control' : 'data'} frame of ${length - 1} bytes (at most ${cap})`,
+    );
 }
 
 function decodePayload(kind: number, payload: Buffer): Frame {

@@ -35,7 +35,11 @@ export function checkClientHello(hello: HelloFrame, ours = PROTOCOL_VERSION): vo
 }
 
 /** The client's refusal of a manager of another version. */
-export function checkManagerHello(hello: HelloFrame, manager: string, ours = PROTOCOL_VERSION): void {
+export function checkManagerHello(
+  hello: HelloFrame,
+  manager: string,
+  ours = PROTOCOL_VERSION,
+): void {
   if (hello.role !== 'manager')
     throw new ContractorError('PROTOCOL', `manager ${manager} says it is a ${hello.role}`);
   if (hello.protocol !== ours)

@@ -38,7 +38,12 @@ export interface SourceEndFrame {
 
 export type WireEvent =
   | { type: 'phase'; phase: 'setup' | 'build'; at: number }
-  | { type: 'output'; phase: 'setup' | 'build' | 'worker'; stream: 'stdout' | 'stderr'; data: string }
+  | {
+      type: 'output';
+      phase: 'setup' | 'build' | 'worker';
+      stream: 'stdout' | 'stderr';
+      data: string;
+    }
   | { type: 'violation'; violation: Violation }
   | { type: 'status'; message: string };
 
@@ -96,7 +101,10 @@ function validatorFor(type: string): ValidateFunction {
 function parseFrame<T>(value: unknown, allowed: readonly string[], from: string): T {
   const type = (value as { type?: unknown } | null)?.type;
   if (typeof type !== 'string' || !allowed.includes(type))
-    throw new ContractorError('PROTOCOL', `the ${from} sent a frame of unknown type ${JSON.stringify(type)}`);
+    throw new ContractorError(
+      'PROTOCOL',
+      `the ${from} sent a frame of unknown type ${JSON.stringify(type)}`,
+    );
   const validate = validatorFor(type);
   if (!validate(value)) {
     const e = validate.errors?.[0];

@@ -42,7 +42,11 @@ export async function openSession(
   // Both sides speak first, so a version mismatch is refused by each without waiting on the other.
   writer.control(helloFrame('client', o.protocol ?? PROTOCOL_VERSION)).catch(() => undefined);
   try {
-    const hello = await withTimeout(readHello(frames, manager), o.helloTimeoutMs ?? 15_000, manager);
+    const hello = await withTimeout(
+      readHello(frames, manager),
+      o.helloTimeoutMs ?? 15_000,
+      manager,
+    );
     checkManagerHello(hello, manager, o.protocol ?? PROTOCOL_VERSION);
     return { manager, hello, frames, writer, stderr, close: s.close };
   } catch (err) {
@@ -54,7 +58,10 @@ export async function openSession(
 async function readHello(frames: AsyncIterator<Frame>, manager: string): Promise<HelloFrame> {
   const { value, done } = await frames.next();
   if (done)
-    throw new ContractorError('INFRASTRUCTURE', `manager ${manager} closed the channel before its hello`);
+    throw new ContractorError(
+      'INFRASTRUCTURE',
+      `manager ${manager} closed the channel before its hello`,
+    );
   if (value.kind !== 'control')
     throw new ContractorError('PROTOCOL', `manager ${manager} did not start with a hello`);
   const frame = parseManagerFrame(value.value);
@@ -69,7 +76,10 @@ function withTimeout<T>(p: Promise<T>, ms: number, manager: string): Promise<T> 
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(
-      () => reject(new ContractorError('INFRASTRUCTURE', `manager ${manager} sent no hello within ${ms} ms`)),
+      () =>
+        reject(
+          new ContractorError('INFRASTRUCTURE', `manager ${manager} sent no hello within ${ms} ms`),
+        ),
       ms,
     );
   });

@@ -29,9 +29,13 @@ export async function receiveFile(
   await mkdir(dirname(target), { recursive: true });
   // 'wx': a path sent twice, or a name the manager tries to reuse, is refused.
   const handle = await open(target, 'wx').catch((err: Error) => {
-    throw new ContractorError('PROTOCOL', `the manager sent ${file.path} twice or over a directory`, {
-      cause: err,
-    });
+    throw new ContractorError(
+      'PROTOCOL',
+      `the manager sent ${file.path} twice or over a directory`,
+      {
+        cause: err,
+      },
+    );
   });
   const hash = createHash('sha256');
   let got = 0;
@@ -44,7 +48,10 @@ export async function receiveFile(
           `${file.path} was cut short at ${got} of ${file.size} bytes`,
         );
       if (got + frame.bytes.length > file.size)
-        throw new ContractorError('PROTOCOL', `${file.path} is longer than the ${file.size} bytes promised`);
+        throw new ContractorError(
+          'PROTOCOL',
+          `${file.path} is longer than the ${file.size} bytes promised`,
+        );
       hash.update(frame.bytes);
       await handle.write(frame.bytes);
       got += frame.bytes.length;

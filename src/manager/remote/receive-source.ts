@@ -17,7 +17,10 @@ export async function receiveSource(
   for (;;) {
     const { value: frame, done } = await frames.next();
     if (done)
-      throw new ContractorError('PROTOCOL', 'the client closed the channel while sending the source');
+      throw new ContractorError(
+        'PROTOCOL',
+        'the client closed the channel while sending the source',
+      );
     if (frame.kind === 'data') {
       bytes += frame.bytes.length;
       // HardDiskLimit: a client cannot fill the manager's disk with an endless source.

@@ -52,7 +52,9 @@ export async function runRemoteAttempt(
         type: 'status',
         message: `the workspace cache is not carried to manager ${session.manager}; the build starts without it`,
       });
-    const sending = sendSource(session.writer, req.source()).then(() => new Promise<never>(() => {}));
+    const sending = sendSource(session.writer, req.source()).then(
+      () => new Promise<never>(() => {}),
+    );
     return await Promise.race([receiveOutputs(session, req), sending]);
   } catch (err) {
     if (req.signal?.aborted)
@@ -67,13 +69,23 @@ export async function runRemoteAttempt(
 async function awaitAccepted(session: ManagerSession, id: string): Promise<void> {
   const { value, done } = await session.frames.next();
   if (done)
-    throw new ContractorError('INFRASTRUCTURE', `manager ${session.manager} closed the channel before taking the job`);
+    throw new ContractorError(
+      'INFRASTRUCTURE',
+      `manager ${session.manager} closed the channel before taking the job`,
+    );
   if (value.kind !== 'control')
-    throw new ContractorError('PROTOCOL', `manager ${session.manager} sent data before taking the job`);
+    throw new ContractorError(
+      'PROTOCOL',
+      `manager ${session.manager} sent data before taking the job`,
+    );
   const frame = parseManagerFrame(value.value);
-  if (frame.type === 'error') throw new ContractorError(frame.code, `manager ${session.manager}: ${frame.message}`);
+  if (frame.type === 'error')
+    throw new ContractorError(frame.code, `manager ${session.manager}: ${frame.message}`);
   if (frame.type !== 'accepted' || frame.id !== id)
-    throw new ContractorError('PROTOCOL', `manager ${session.manager} answered the job with a ${frame.type} frame`);
+    throw new ContractorError(
+      'PROTOCOL',
+      `manager ${session.manager} answered the job with a ${frame.type} frame`,
+    );
 }
 
 /** A retry starts clean: nothing a lost attempt wrote is reported as this one's. */
@@ -103,7 +115,10 @@ async function receiveOutputs(session: ManagerSession, req: JobRequest): Promise
       case 'event':
         if (frame.seq < nextSeq) continue;
         if (frame.seq > nextSeq)
-          throw new ContractorError('PROTOCOL', `manager ${session.manager} skipped events ${nextSeq} to ${frame.seq - 1}`);
+          throw new ContractorError(
+            'PROTOCOL',
+            `manager ${session.manager} skipped events ${nextSeq} to ${frame.seq - 1}`,
+          );
         nextSeq++;
         req.onEvent?.(fromWireEvent(frame.event));
         continue;
@@ -116,7 +131,10 @@ async function receiveOutputs(session: ManagerSession, req: JobRequest): Promise
       case 'error':
         throw new ContractorError(frame.code, `manager ${session.manager}: ${frame.message}`);
       default:
-        throw new ContractorError('PROTOCOL', `manager ${session.manager} sent an unexpected ${frame.type} frame`);
+        throw new ContractorError(
+          'PROTOCOL',
+          `manager ${session.manager} sent an unexpected ${frame.type} frame`,
+        );
     }
   }
 }

@@ -41,7 +41,10 @@ export async function acceptResult(
       );
   const attestation = result.attestation;
   if (attestation !== null && !received.has(attestation))
-    throw new ContractorError('PROTOCOL', `the result names attestation ${attestation}, which did not arrive`);
+    throw new ContractorError(
+      'PROTOCOL',
+      `the result names attestation ${attestation}, which did not arrive`,
+    );
   const local: JobResult = {
     ...result,
     outDir,
