@@ -5,4 +5,5 @@ import { runJob } from './run-job.js';
 
 export type JobExecutor = (req: JobRequest) => Promise<JobResult>;
 
-export const localExecutor: JobExecutor = async (req) => runJob(req, await driverByName(req.driver));
+export const localExecutor: JobExecutor = async (req) =>
+  runJob(req, await driverByName(req.driver));

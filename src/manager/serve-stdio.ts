@@ -46,7 +46,9 @@ export async function serveStdio(o: ServeOptions): Promise<JobResult | undefined
   const frames = readFrames(o.input, o.caps ?? DEFAULT_CAPS)[Symbol.asyncIterator]();
   try {
     const running = (await o.running.list()).length;
-    writer.control(helloFrame('manager', o.protocol ?? PROTOCOL_VERSION, running)).catch(() => undefined);
+    writer
+      .control(helloFrame('manager', o.protocol ?? PROTOCOL_VERSION, running))
+      .catch(() => undefined);
     const hello = await nextClientFrame(frames, 'hello');
     // A client that reads our hello and leaves was checking our health: nothing to report.
     if (!hello) return undefined;
@@ -58,8 +60,12 @@ export async function serveStdio(o: ServeOptions): Promise<JobResult | undefined
     return await runAccepted(o, writer, frames, params);
   } catch (err) {
     const e =
-      err instanceof ContractorError ? err : new ContractorError('INFRASTRUCTURE', (err as Error).message);
-    await writer.control({ type: 'error', code: e.code, message: e.message }).catch(() => undefined);
+      err instanceof ContractorError
+        ? err
+        : new ContractorError('INFRASTRUCTURE', (err as Error).message);
+    await writer
+      .control({ type: 'error', code: e.code, message: e.message })
+      .catch(() => undefined);
     throw err;
   } finally {
     o.output.end();
@@ -77,7 +83,10 @@ async function nextClientFrame<T extends ClientFrame['type']>(
   const frame = parseClientFrame(value.value);
   if (frame.type === 'error') throw new ContractorError(frame.code, `the client: ${frame.message}`);
   if (frame.type !== type)
-    throw new ContractorError('PROTOCOL', `expected a ${type} frame from the client, got ${frame.type}`);
+    throw new ContractorError(
+      'PROTOCOL',
+      `expected a ${type} frame from the client, got ${frame.type}`,
+    );
   return frame as Extract<ClientFrame, { type: T }>;
 }
 
@@ -125,8 +134,15 @@ async function runAccepted(
       writer.control({ type: 'event', seq: seq++, event }).catch(cancel);
   };
   try {
-    const result = await o.execute({ ...params, source: () => source, outDir, onEvent, signal: controller.signal });
-    if (inboundError instanceof ContractorError && inboundError.code === 'PROTOCOL') throw inboundError;
+    const result = await o.execute({
+      ...params,
+      source: () => source,
+      outDir,
+      onEvent,
+      signal: controller.signal,
+    });
+    if (inboundError instanceof ContractorError && inboundError.code === 'PROTOCOL')
+      throw inboundError;
     if (controller.signal.aborted) return undefined;
     await sendOutputs(writer, result, outDir, o.sign ?? signNothing);
     return result;
@@ -149,5 +165,8 @@ async function sendOutputs(
   for (const a of result.artifacts)
     await sendFile(writer, join(outDir, 'artifacts', a.path), `artifacts/${a.path}`, a.sha256);
   for (const path of attestation?.files ?? []) await sendFile(writer, join(outDir, path), path);
-  await writer.control({ type: 'result', result: { ...result, attestation: attestation?.envelope ?? null } });
+  await writer.control({
+    type: 'result',
+    result: { ...result, attestation: attestation?.envelope ?? null },
+  });
 }
