@@ -18,6 +18,7 @@ interface RunFlags {
   policy?: string;
   worktree?: boolean;
   cache?: boolean;
+  manager?: string;
 }
 
 function withRunOptions(cmd: Command): Command {
@@ -66,6 +67,10 @@ export function addRunCommands(program: Command): void {
       .option(
         '--worktree',
         'build a snapshot of the working tree (tracked and unignored files) instead',
+      )
+      .option(
+        '--manager <name>',
+        'run on a remote manager from config.yaml (NAME, A,B or * for a pool; local for this machine; default: git config contractor.manager)',
       ),
   ).action(async (rev: string, flags: RunFlags) => {
     const { onEvent, finish } = reporter(flags);
@@ -78,6 +83,7 @@ export function addRunCommands(program: Command): void {
       outDir: flags.out,
       audit: Boolean(flags.audit),
       policyFile: flags.policy,
+      manager: flags.manager,
       onEvent,
       signal: abortOnSignals(),
     });

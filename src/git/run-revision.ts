@@ -3,10 +3,8 @@
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { ContractorError } from '../errors.js';
-import { driverByName } from '../manager/drivers.js';
 import type { JobEvent, JobResult } from '../manager/job.js';
 import { newJobId } from '../manager/job-id.js';
-import { runJob } from '../manager/run-job.js';
 import { workerImageDigest } from '../manager/worker-image.js';
 import { policyPath } from '../spec/config-home.js';
 import { parseSpec } from '../spec/parse.js';
@@ -14,6 +12,7 @@ import { effectivePolicy, readPolicyFile } from '../spec/policy.js';
 import type { DriverName } from '../spec/types.js';
 import { CONTRACTOR_VERSION } from '../version.js';
 import { noteFor, writeNote } from './notes.js';
+import { chooseExecutor } from './job-executor.js';
 import { gitDir, repositoryRoot, resolveRevision } from './repository.js';
 import { cacheKey, ResultCache } from './result-cache.js';
 import { archiveCommit, readCommittedFile } from './snapshot.js';
@@ -32,6 +31,8 @@ export interface RunRevisionOptions {
   policyFile?: string;
   /** Skip the cache lookup (the result is still stored). */
   noCache?: boolean;
+  /** A manager name, `A,B`, `*` or `local` (default: git config contractor.manager, else local). */
+  manager?: string;
   onEvent?: (e: JobEvent) => void;
   signal?: AbortSignal;
 }
@@ -59,12 +60,14 @@ export async function runRevision(o: RunRevisionOptions): Promise<RevisionResult
   const driver = o.driver ?? policy.driver;
   const git = await gitDir(root);
   const cache = new ResultCache(join(git, 'contractor', 'cache'));
+  const executor = await chooseExecutor(root, o.manager);
+  const imageDigest = await workerImageDigest(driver, spec.workerImage);
   const key = cacheKey({
     tree,
     specDigest: createHash('sha256').update(text).digest('hex'),
     policy,
     driver,
-    imageDigest: await workerImageDigest(driver, spec.workerImage),
+    imageDigest: executor.where === 'local' ? imageDigest : `${executor.where}:${imageDigest}`,
     version: CONTRACTOR_VERSION,
   });
   const hit = o.noCache || o.audit ? undefined : await cache.lookup(key);
@@ -74,23 +77,20 @@ export async function runRevision(o: RunRevisionOptions): Promise<RevisionResult
     return { result, cached: true };
   }
   const id = newJobId();
-  const result = await runJob(
-    {
-      id,
-      spec,
-      policy,
-      driver,
-      source: archiveCommit(root, what),
-      workspaceDir: spec.workspace ? join(root, spec.workspace) : undefined,
-      outDir: o.outDir ?? join(git, 'contractor', 'runs', id),
-      commit,
-      tree,
-      audit: o.audit,
-      onEvent: o.onEvent,
-      signal: o.signal,
-    },
-    await driverByName(driver),
-  );
+  const result = await executor.execute({
+    id,
+    spec,
+    policy,
+    driver,
+    source: archiveCommit(root, what),
+    workspaceDir: spec.workspace ? join(root, spec.workspace) : undefined,
+    outDir: o.outDir ?? join(git, 'contractor', 'runs', id),
+    commit,
+    tree,
+    audit: o.audit,
+    onEvent: o.onEvent,
+    signal: o.signal,
+  });
   if (!o.audit) await cache.store(key, result);
   if (commit) await writeNote(root, commit, noteFor(result, null));
   return { result, cached: false };
