@@ -4,7 +4,13 @@ import { join } from 'node:path';
 import type { Command } from 'commander';
 import { ContractorError } from '../errors.js';
 import { localExecutor } from '../manager/executor.js';
+import {
+  managersConfigPath,
+  readManagersConfig,
+  selectManagers,
+} from '../manager/remote/manager-config.js';
 import { RunningJobs } from '../manager/remote/running-jobs.js';
+import { openSshSession } from '../manager/remote/ssh-session.js';
 import { serveStdio } from '../manager/serve-stdio.js';
 import { contractorHome, policyPath } from '../spec/config-home.js';
 import { readPolicyFile } from '../spec/policy.js';
@@ -40,6 +46,46 @@ async function serve(flags: { stdio?: boolean }): Promise<void> {
   }
 }
 
+/** Opens a session with each manager and reads its hello: the same check the pool makes. */
+async function status(selection: string, flags: { json?: boolean }): Promise<void> {
+  const file = managersConfigPath();
+  const managers = selectManagers(selection, await readManagersConfig(file), file);
+  const rows = await Promise.all(
+    managers.map(async (m) => {
+      const at = `${m.name} (${m.user}@${m.host}:${m.port})`;
+      try {
+        const session = await openSshSession(m);
+        session.close();
+        const running = session.hello.running ?? 0;
+        return {
+          name: m.name,
+          ok: true,
+          running,
+          capacity: m.capacity,
+          line: `${at}: ${session.hello.software}, ${running} of ${m.capacity} running`,
+        };
+      } catch (err) {
+        return {
+          name: m.name,
+          ok: false,
+          problem: (err as Error).message,
+          line: `${at}: ${(err as Error).message}`,
+        };
+      }
+    }),
+  );
+  if (flags.json)
+    process.stdout.write(
+      JSON.stringify(
+        rows.map(({ line: _line, ...r }) => r),
+        null,
+        2,
+      ) + '\n',
+    );
+  else process.stdout.write(rows.map((r) => r.line).join('\n') + '\n');
+  if (rows.some((r) => !r.ok)) process.exitCode = 5;
+}
+
 export function addManagerCommands(program: Command): void {
   const manager = program
     .command('manager')
@@ -49,4 +95,10 @@ export function addManagerCommands(program: Command): void {
     .description("serve one job on stdin/stdout: a manager host's SSH forced command")
     .option('--stdio', 'speak the framed job protocol on stdin and stdout')
     .action(serve);
+  manager
+    .command('status')
+    .description('connect to each configured manager (pinned host key) and show its load')
+    .argument('[managers]', 'NAME, A,B or * (default: all in $CONTRACTOR_HOME/config.yaml)', '*')
+    .option('--json', 'print the status as JSON')
+    .action(status);
 }

@@ -1,20 +1,18 @@
 // Where `git contractor run` and the pre-push hook send a job: --manager, else git config
 // contractor.manager, else this machine. `local` forces a local run whatever git config says.
-import { join } from 'node:path';
 import { localExecutor, type JobExecutor } from '../manager/executor.js';
-import { readManagersConfig, selectManagers } from '../manager/remote/manager-config.js';
+import {
+  managersConfigPath,
+  readManagersConfig,
+  selectManagers,
+} from '../manager/remote/manager-config.js';
 import { ManagerPool } from '../manager/remote/manager-pool.js';
-import { contractorHome } from '../spec/config-home.js';
 import { openRepository } from './repository.js';
 
 export interface ChosenExecutor {
   execute: JobExecutor;
   /** `local`, or `managers:a,b`: part of the cache key, since the worker differs. */
   where: string;
-}
-
-export function managersConfigPath(env: NodeJS.ProcessEnv = process.env): string {
-  return join(contractorHome(env), 'config.yaml');
 }
 
 export async function chooseExecutor(root: string, flag?: string): Promise<ChosenExecutor> {

@@ -2,10 +2,11 @@
 // every problem named by file:line:col.
 import { readFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
-import { dirname, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { Ajv } from 'ajv';
 import { LineCounter, parseDocument } from 'yaml';
 import { ContractorError, SpecError } from '../../errors.js';
+import { contractorHome } from '../../spec/config-home.js';
 import { locate } from '../../spec/locate.js';
 import { schemaProblems } from '../../spec/problems.js';
 import { loadSchema } from '../../spec/schema.js';
@@ -33,6 +34,10 @@ interface RawManager {
   hostKey?: string;
   knownHosts?: string;
   capacity?: number;
+}
+
+export function managersConfigPath(env: NodeJS.ProcessEnv = process.env): string {
+  return join(contractorHome(env), 'config.yaml');
 }
 
 function expandPath(path: string, base: string): string {
