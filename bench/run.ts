@@ -34,6 +34,12 @@ const BENCHES: Bench[] = [
     module: './prepush-cache.js',
     fn: 'runPrePushCacheBench',
   },
+  {
+    key: 'remote',
+    title: 'Remote manager over SSH vs local, with a 50 MB repository (issue 7)',
+    module: './remote-manager.js',
+    fn: 'runRemoteManagerBench',
+  },
 ];
 
 const wanted = process.argv.slice(2);

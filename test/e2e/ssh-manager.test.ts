@@ -1,0 +1,227 @@
+// Remote managers end to end: the real CLI on both sides of a real OpenSSH server on 127.0.0.1,
+// the real namespace driver building on the manager.
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { execa } from 'execa';
+import { test } from 'uvu';
+import { encodeControl } from '../../src/manager/remote/frame.js';
+import { helloFrame } from '../../src/manager/remote/hello.js';
+import { jobFrameFor } from '../../src/manager/remote/remote-attempt.js';
+import { RunningJobs } from '../../src/manager/remote/running-jobs.js';
+import { openSshSession } from '../../src/manager/remote/ssh-session.js';
+import { makeRepo, type TestRepo } from '../helpers/git-repo.js';
+import { jobRequest } from '../helpers/in-process-manager.js';
+import { processesMatching } from '../helpers/processes.js';
+import { CONTRACTOR_BIN, managerCommand, startSshd, type TestSshd } from '../helpers/sshd.js';
+import { tempDir } from '../helpers/tmp.js';
+
+const GIT_CONTRACTOR = CONTRACTOR_BIN.replace(/contractor\.js$/, 'git-contractor.js');
+const HELLO_C = '#include <stdio.h>\nint main(void) { printf("hello, world\\n"); return 0; }\n';
+
+let m1: TestSshd;
+let m2: TestSshd;
+let home: ReturnType<typeof tempDir>;
+const repos: TestRepo[] = [];
+
+function managersYaml(entries: { name: string; s: TestSshd; hostKey?: string }[]): string {
+  return (
+    'managers:\n' +
+    entries
+      .map(
+        (e) =>
+          `  ${e.name}:\n    host: 127.0.0.1\n    port: ${e.s.port}\n    user: ${e.s.manager().user}\n` +
+          `    key: ${e.s.clientKey}\n    hostKey: "${e.hostKey ?? e.s.hostKey}"\n    capacity: 1\n`,
+      )
+      .join('')
+  );
+}
+
+test.before(async () => {
+  home = tempDir('contractor-client-home-');
+  m1 = await startSshd('m1', (dir) => managerCommand(dir));
+  m2 = await startSshd('m2', (dir) => managerCommand(dir));
+  writeFileSync(
+    join(home.path, 'config.yaml'),
+    managersYaml([
+      { name: 'm1', s: m1 },
+      { name: 'm2', s: m2 },
+      { name: 'impostor', s: m1, hostKey: m2.hostKey },
+    ]),
+  );
+});
+
+test.after(async () => {
+  await m1.stop();
+  await m2.stop();
+  home.remove();
+  repos.forEach((r) => r.remove());
+});
+
+function repoWith(spec: string, files: Record<string, string> = {}): TestRepo {
+  const repo = makeRepo({ '.contractor.yaml': spec, ...files });
+  repo.commitAll('spec');
+  repos.push(repo);
+  return repo;
+}
+
+function run(repo: TestRepo, args: string[]) {
+  return execa(process.execPath, [GIT_CONTRACTOR, 'run', '--json', '--no-cache', ...args], {
+    cwd: repo.path,
+    reject: false,
+    stdin: 'ignore',
+    env: { CONTRACTOR_HOME: home.path, NO_COLOR: '1' },
+    timeout: 300_000,
+  });
+}
+
+function resultOf(r: { stdout: string; stderr: string; exitCode?: number }): Record<string, any> {
+  try {
+    return JSON.parse(r.stdout) as Record<string, any>;
+  } catch {
+    return assert.fail(`no JSON on stdout (exit ${r.exitCode}):\n${r.stdout}\n${r.stderr}`);
+  }
+}
+
+async function until(check: () => boolean | Promise<boolean>, what: string, ms = 30_000) {
+  const end = Date.now() + ms;
+  while (!(await check())) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+const runningOn = (s: TestSshd) => new RunningJobs(join(s.dir, 'manager', 'running'));
+
+test('git contractor run --manager builds on the manager; result, log and artifact land in the client outDir', async () => {
+  const repo = repoWith('build: |\n  gcc hello.c -o hello\n  ./hello\nartifacts: [hello]\n', {
+    'hello.c': HELLO_C,
+  });
+  const r = await run(repo, ['--manager', 'm1']);
+  const doc = resultOf(r);
+  assert.equal(r.exitCode, 0, `${r.stderr}\n${m1.log()}`);
+  assert.equal(doc.status, 'passed');
+  assert.match(doc.policy.source, /narrowed by .*policy\.yaml/);
+  assert.ok(doc.outDir.startsWith(join(repo.path, '.git', 'contractor', 'runs')), doc.outDir);
+  assert.deepEqual(JSON.parse(readFileSync(join(doc.outDir, 'result.json'), 'utf8')), doc);
+  assert.match(readFileSync(doc.log, 'utf8'), /hello, world/);
+  const bytes = readFileSync(join(doc.outDir, 'artifacts', 'hello'));
+  assert.equal(doc.artifacts[0].sha256, createHash('sha256').update(bytes).digest('hex'));
+  assert.match(repo.git('notes', '--ref=contractor', 'show', 'HEAD'), /"status":"passed"/);
+});
+
+test('git config contractor.manager sends runs to the manager without a flag', async () => {
+  const repo = repoWith('build: "true"\n');
+  repo.git('config', 'contractor.manager', 'm2');
+  const doc = resultOf(await run(repo, []));
+  assert.equal(doc.status, 'passed');
+  assert.match(doc.policy.source, new RegExp(`narrowed by ${m2.dir}`));
+  const local = resultOf(await run(repo, ['--manager', 'local']));
+  assert.doesNotMatch(local.policy.source, /narrowed by/);
+});
+
+test('a manager presenting another host key than the pinned one is refused', async () => {
+  const repo = repoWith('build: "true"\n');
+  const r = await run(repo, ['--manager', 'impostor']);
+  assert.equal(r.exitCode, 5);
+  assert.match(
+    r.stderr,
+    /no manager could take job .*manager impostor \(127\.0\.0\.1:\d+\) presented host key SHA256:\S+, which is not the key pinned/,
+  );
+  assert.deepEqual(await runningOn(m1).list(), []);
+});
+
+test('the real manager refuses a client of another protocol version, saying so on its stderr', async () => {
+  const t = tempDir();
+  const serve = execa(process.execPath, [CONTRACTOR_BIN, 'manager', 'serve', '--stdio'], {
+    input: encodeControl(helloFrame('client', 99)),
+    reject: false,
+    encoding: 'buffer',
+    env: { CONTRACTOR_HOME: t.path },
+  });
+  const r = await serve;
+  assert.equal(r.exitCode, 5);
+  assert.match(
+    Buffer.from(r.stderr).toString(),
+    /refused a client speaking contractor protocol 99 \(contractor [^)]+\); this manager speaks protocol 1/,
+  );
+  assert.match(Buffer.from(r.stdout).toString(), /"type":"error".*refused a client speaking/);
+  await assert.rejects(
+    openSshSession(m1.manager(), { protocol: 99 }),
+    /manager m1 speaks contractor protocol 1 .*this client speaks protocol 99/,
+  );
+  t.remove();
+});
+
+test('the real manager refuses malformed and oversized frames over SSH', async () => {
+  const session = await openSshSession(m1.manager());
+  const job = jobFrameFor(jobRequest('/nonexistent'));
+  await session.writer.control({ ...job, spec: 42 });
+  const { value } = await session.frames.next();
+  assert.match(JSON.stringify(value), /"type":"error".*malformed job frame: \/spec must be string/);
+  session.close();
+  const t = tempDir();
+  const header = Buffer.alloc(5);
+  header.writeUInt32BE(0xffffffff, 0);
+  header[4] = 2;
+  const r = await execa(process.execPath, [CONTRACTOR_BIN, 'manager', 'serve', '--stdio'], {
+    input: Buffer.concat([encodeControl(helloFrame('client')), header]),
+    reject: false,
+    env: { CONTRACTOR_HOME: t.path },
+  });
+  assert.equal(r.exitCode, 5);
+  assert.match(r.stderr, /a data frame of 4294967294 bytes \(at most 1048576\)/);
+  t.remove();
+});
+
+test('a manager killed mid-job: the job finishes on a second one', async () => {
+  const repo = repoWith('build: |\n  sleep 2\n  echo built once\n');
+  const client = run(repo, ['--manager', 'm1,m2', '--verbose']);
+  let victim: { pid: number } | undefined;
+  await until(async () => {
+    victim = (await runningOn(m1).list())[0] ?? (await runningOn(m2).list())[0];
+    return victim !== undefined;
+  }, 'the job to start on a manager');
+  process.kill((victim as { pid: number }).pid, 'SIGKILL');
+  const r = await client;
+  const doc = resultOf(r);
+  assert.equal(doc.status, 'passed', r.stderr);
+  assert.match(
+    r.stderr,
+    /closed the channel before sending the result; retrying the job on another manager/,
+  );
+  assert.equal(readFileSync(doc.log, 'utf8').match(/built once/g)?.length, 1);
+});
+
+for (const signal of ['SIGINT', 'SIGKILL'] as const)
+  test(`a client ended by ${signal} mid-build leaves no worker behind on the manager`, async () => {
+    const marker = `${Math.floor(Math.random() * 1e6) + 100}.25`;
+    const repo = repoWith(`build: sleep ${marker}\n`);
+    const client = spawn(
+      process.execPath,
+      [GIT_CONTRACTOR, 'run', '--no-cache', '--manager', 'm1'],
+      {
+        cwd: repo.path,
+        stdio: 'ignore',
+        env: { ...process.env, CONTRACTOR_HOME: home.path },
+      },
+    );
+    await until(() => processesMatching(`sleep ${marker}`).length > 0, 'the build to start');
+    const serving = (await runningOn(m1).list()).map((j) => j.pid);
+    assert.equal(serving.length, 1);
+    client.kill(signal);
+    await until(() => processesMatching(marker).length === 0, 'the worker to go', 20_000);
+    await until(
+      () => serving.every((pid) => !existsSync(`/proc/${pid}`)),
+      'the manager session to end',
+    );
+    assert.deepEqual(await runningOn(m1).list(), []);
+    assert.deepEqual(
+      processesMatching('bwrap').filter((p) => p.cmdline.includes(marker)),
+      [],
+    );
+  });
+
+test.run();
