@@ -88,7 +88,14 @@ function withTimeout<T>(p: Promise<T>, ms: number, manager: string): Promise<T> 
 
 /** Adds the manager's last stderr line to an error, where the real cause often is. */
 export function withStderr(err: unknown, stderr: string): unknown {
-  const last = stderr.trim().split('\n').pop()?.trim();
+  const lines = stderr
+    .trim()
+    .split('\n')
+    .map((l) => l.trim());
+  // A crash ends with a runtime banner; the line naming the error is the useful one.
+  const last =
+    [...lines].reverse().find((l) => /error|refused|denied|not found|cannot/i.test(l)) ??
+    lines.at(-1);
   if (!(err instanceof ContractorError) || !last || err.message.includes(last)) return err;
   return new ContractorError(err.code, `${err.message} (manager stderr: ${last})`, { cause: err });
 }
