@@ -2,8 +2,11 @@
 import { Command, CommanderError } from 'commander';
 import { ContractorError } from '../errors.js';
 import { CONTRACTOR_VERSION } from '../version.js';
+import { addAppCommands } from './app-commands.js';
 import { EXIT, exitCodeForError } from './exit-codes.js';
+import { addDoctorCommand } from './doctor-command.js';
 import { addGitCommands } from './git-commands.js';
+import { addImageCommands } from './image-commands.js';
 import { addManagerCommands } from './manager-commands.js';
 import { addPolicyCommands } from './policy-commands.js';
 import { addRunCommands } from './run-commands.js';
@@ -35,7 +38,10 @@ export function buildProgram(name: string): Command {
   addRunCommands(program);
   addGitCommands(program);
   addPolicyCommands(program);
+  addImageCommands(program);
+  addDoctorCommand(program);
   addManagerCommands(program);
+  addAppCommands(program);
   exitOverrideEverywhere(program);
   return program;
 }

@@ -81,6 +81,11 @@ export function parsePolicy(text: string, file: string): Policy {
   const validate = ajv.compile(loadSchema('policy.schema.json'));
   if (!validate(data))
     throw new SpecError('SPEC_INVALID', schemaProblems(file, doc, lines, validate.errors ?? []));
+  return policyFromData(data);
+}
+
+/** A policy document already validated against policy.schema.json (alone, or inside a larger file). */
+export function policyFromData(data: Record<string, unknown>): Policy {
   const network = (data.network ?? {}) as { allow?: string[]; build?: boolean };
   const l = (data.limits ?? {}) as Record<string, string | number>;
   const limits = { ...DEFAULT_POLICY.limits };

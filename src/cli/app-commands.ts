@@ -1,0 +1,92 @@
+// `contractor app serve`: flags and environment in, the GitHub App started, stopped cleanly on a signal.
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Command } from 'commander';
+import { ContractorError } from '../errors.js';
+import { gitUrlFor, startApp } from '../github/app.js';
+import { readRepositoryPolicies } from '../github/repository-policies.js';
+import { contractorHome } from '../spec/config-home.js';
+import { parseSize } from '../spec/units.js';
+
+interface ServeFlags {
+  appId?: string;
+  privateKey?: string;
+  webhookSecretFile?: string;
+  apiUrl: string;
+  gitUrl?: string;
+  publicUrl?: string;
+  host: string;
+  port: string;
+  dataDir?: string;
+  repositories?: string;
+  jobs: string;
+  maxBody: string;
+}
+
+async function secretFrom(flags: ServeFlags): Promise<string> {
+  const text = flags.webhookSecretFile
+    ? (await readFile(flags.webhookSecretFile, 'utf8')).trim()
+    : process.env.CONTRACTOR_WEBHOOK_SECRET;
+  if (!text)
+    throw new ContractorError(
+      'USAGE',
+      'no webhook secret: pass --webhook-secret-file or set CONTRACTOR_WEBHOOK_SECRET to the secret in the App settings',
+    );
+  return text;
+}
+
+function positiveInt(value: string | undefined, what: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0) throw new ContractorError('USAGE', `${what} must be a whole number, not "${value}"`);
+  return n;
+}
+
+async function serve(flags: ServeFlags): Promise<void> {
+  const appId = positiveInt(flags.appId ?? process.env.CONTRACTOR_APP_ID, '--app-id (or CONTRACTOR_APP_ID)');
+  const keyFile = flags.privateKey ?? process.env.CONTRACTOR_PRIVATE_KEY_FILE;
+  if (!keyFile)
+    throw new ContractorError('USAGE', "pass --private-key FILE: the App's private key (.pem) from its settings page");
+  const privateKey = await readFile(keyFile, 'utf8').catch((err: Error) => {
+    throw new ContractorError('USAGE', `cannot read the private key ${keyFile}: ${err.message}`, { cause: err });
+  });
+  const app = await startApp({
+    appId,
+    privateKey,
+    webhookSecret: await secretFrom(flags),
+    apiUrl: flags.apiUrl,
+    gitUrl: flags.gitUrl ?? gitUrlFor(flags.apiUrl),
+    publicUrl: flags.publicUrl,
+    host: flags.host,
+    port: positiveInt(flags.port, '--port'),
+    dataDir: flags.dataDir ?? join(contractorHome(), 'app'),
+    policies: flags.repositories ? await readRepositoryPolicies(flags.repositories) : undefined,
+    concurrency: Math.max(1, positiveInt(flags.jobs, '--jobs')),
+    maxBodyBytes: parseSize(flags.maxBody),
+    log: (line) => process.stderr.write(`${new Date().toISOString()} ${line}\n`),
+  });
+  process.stderr.write(`contractor app: listening on ${app.url} (webhooks at /webhooks)\n`);
+  await new Promise<void>((resolve) => {
+    for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => resolve());
+  });
+  await app.close();
+}
+
+export function addAppCommands(program: Command): void {
+  const app = program.command('app').description('the GitHub App: webhooks in, check runs out');
+  app
+    .command('serve')
+    .description('receive webhooks, build each head sha in a worker, report a check run named contractor')
+    .option('--app-id <id>', 'the GitHub App id (default: $CONTRACTOR_APP_ID)')
+    .option('--private-key <file>', "the App's private key PEM (default: $CONTRACTOR_PRIVATE_KEY_FILE)")
+    .option('--webhook-secret-file <file>', 'the webhook secret (default: $CONTRACTOR_WEBHOOK_SECRET)')
+    .option('--api-url <url>', 'GitHub API base URL; GHES: https://HOST/api/v3', 'https://api.github.com')
+    .option('--git-url <url>', 'where repositories are fetched from (default: from --api-url)')
+    .option('--public-url <url>', 'this server as users reach it, for the report links')
+    .option('--host <addr>', 'listen address', '127.0.0.1')
+    .option('--port <n>', 'listen port', '3000')
+    .option('--data-dir <dir>', 'queue, git cache and runs (default: $CONTRACTOR_HOME/app)')
+    .option('--repositories <file>', 'trusted policy per owner/repo (YAML); wins over base branch specs')
+    .option('--jobs <n>', 'builds at once', '2')
+    .option('--max-body <size>', 'largest webhook body accepted', '25MiB')
+    .action(serve);
+}

@@ -1,0 +1,83 @@
+// How the App builds a job: fetch with the installation token, trusted ceilings, the head's spec, an executor.
+import type { SourceProblem } from '../errors.js';
+import { ContractorError, SpecError } from '../errors.js';
+import { archiveCommit } from '../git/snapshot.js';
+import type { JobExecutor } from '../manager/executor.js';
+import type { JobResult } from '../manager/job.js';
+import { parseSpec } from '../spec/parse.js';
+import { effectivePolicy } from '../spec/policy.js';
+import type { AppJob } from './app-job.js';
+import { readCommittedSpec, SPEC_FILE } from './committed-spec.js';
+import type { RepositoryPolicies } from './repository-policies.js';
+import { fetchSource, runGit } from './source-fetch.js';
+import { trustedCeiling } from './trusted-policy.js';
+import { unbuiltResult } from './unbuilt-result.js';
+
+export interface RunContext {
+  runId: string;
+  outDir: string;
+  /** The installation token, for fetching only: it never goes into the job request. */
+  token: () => Promise<string>;
+  signal: AbortSignal;
+}
+
+export interface AppRunOutcome {
+  result: JobResult;
+  /** Spec problems to annotate at their line. */
+  problems: SourceProblem[];
+}
+
+/** The seam the App is built around: the real one below, or a stand-in in tests and benchmarks. */
+export type AppJobRunner = (job: AppJob, ctx: RunContext) => Promise<AppRunOutcome>;
+
+export interface SourceRunnerOptions {
+  cacheDir: string;
+  gitUrl: string;
+  policies: RepositoryPolicies;
+  execute: JobExecutor;
+}
+
+export function sourceRunner(o: SourceRunnerOptions): AppJobRunner {
+  return async (job, ctx) => {
+    const source = await fetchSource({ cacheDir: o.cacheDir, gitUrl: o.gitUrl, job, token: await ctx.token() });
+    const ceiling = await trustedCeiling(job, source, o.policies);
+    const refused = async (summary: string, problems: SourceProblem[] = []): Promise<AppRunOutcome> => ({
+      result: await unbuiltResult({
+        id: ctx.runId,
+        outDir: ctx.outDir,
+        commit: job.sha,
+        status: 'failed',
+        summary,
+        policySource: ceiling.source,
+      }),
+      problems,
+    });
+    const text = await readCommittedSpec(source.gitDir, job.sha);
+    // A head without a spec must not pass: deleting the file would otherwise switch the gate off.
+    if (text === undefined) return refused(`${SPEC_FILE} is missing at ${job.sha.slice(0, 12)}`);
+    let spec;
+    let policy;
+    try {
+      spec = parseSpec(text, SPEC_FILE);
+      policy = effectivePolicy(spec, ceiling.policy, ceiling.source);
+    } catch (err) {
+      if (err instanceof SpecError) return refused(`${SPEC_FILE} is invalid`, err.problems);
+      if (err instanceof ContractorError && err.code === 'POLICY') return refused(err.message);
+      throw err;
+    }
+    const tree = (await runGit(['--git-dir', source.gitDir, 'rev-parse', `${job.sha}^{tree}`])).trim();
+    const result = await o.execute({
+      id: ctx.runId,
+      spec,
+      policy,
+      driver: policy.driver,
+      source: archiveCommit(source.gitDir, job.sha),
+      outDir: ctx.outDir,
+      commit: job.sha,
+      tree,
+      audit: false,
+      signal: ctx.signal,
+    });
+    return { result, problems: [] };
+  };
+}

@@ -1,0 +1,39 @@
+// One build the App owes GitHub: which commit, of which repository, for which event, and how to fetch it.
+
+export type AppEvent = 'push' | 'pull_request' | 'check_suite' | 'check_run';
+
+export interface PullRequestRef {
+  number: number;
+  /** The base branch: the trusted side whose spec sets the ceilings. */
+  baseRef: string;
+  baseSha: string;
+  /** The head lives in another repository; it is fetched as refs/pull/N/head from the base. */
+  fork: boolean;
+}
+
+export interface AppJob {
+  /** The idempotency key: one check run per delivery and sha, whatever happens to the App. */
+  key: string;
+  delivery: string;
+  event: AppEvent;
+  action: string | null;
+  installationId: number | null;
+  owner: string;
+  repo: string;
+  sha: string;
+  /** The branch a push or check suite was for, when GitHub says. */
+  ref: string | null;
+  defaultBranch: string;
+  pull: PullRequestRef | null;
+  /** A re-request: build again even though this sha already has a check run. */
+  rerun: boolean;
+}
+
+/** What an event handler makes of a delivery: a build to queue, or a reason to do nothing. */
+export type JobIntent =
+  | { kind: 'build'; job: Omit<AppJob, 'key' | 'delivery'> }
+  | { kind: 'ignore'; reason: string };
+
+export function jobKey(delivery: string, sha: string): string {
+  return `${delivery}:${sha}`;
+}

@@ -1,0 +1,103 @@
+// The GitHub App assembled: durable queue, dispatcher, HTTP server; started and stopped as one.
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import type { JobExecutor } from '../manager/executor.js';
+import { createAppServer } from './app-server.js';
+import { sourceRunner, type AppJobRunner } from './app-job-runner.js';
+import { GitHubApp } from './github-app.js';
+import { JobDispatcher } from './job-dispatch.js';
+import { JobQueue } from './job-queue.js';
+import { NO_REPOSITORY_POLICIES, type RepositoryPolicies } from './repository-policies.js';
+
+export interface AppOptions {
+  appId: number;
+  privateKey: string;
+  webhookSecret: string;
+  apiUrl: string;
+  /** Where repositories are cloned from: https://github.com, or the GHES host. */
+  gitUrl: string;
+  /** The base URL of this server as users reach it, for details links. Default: the listening address. */
+  publicUrl?: string;
+  host: string;
+  port: number;
+  /** The SQLite queue, the git cache and the runs' out dirs. */
+  dataDir: string;
+  policies?: RepositoryPolicies;
+  /** Builds a job's request: the local drivers or a remote manager pool. */
+  execute?: JobExecutor;
+  /** Replaces the whole build step (tests and benchmarks); `execute` is then unused. */
+  runner?: AppJobRunner;
+  concurrency: number;
+  maxBodyBytes: number;
+  log: (line: string) => void;
+}
+
+export interface RunningApp {
+  url: string;
+  queue: JobQueue;
+  dispatcher: JobDispatcher;
+  close: () => Promise<void>;
+}
+
+/** The GitHub API URL's git host: api.github.com → github.com; GHES https://HOST/api/v3 → https://HOST. */
+export function gitUrlFor(apiUrl: string): string {
+  const u = new URL(apiUrl);
+  if (u.hostname === 'api.github.com') return 'https://github.com';
+  return `${u.protocol}//${u.host}${u.pathname.replace(/\/api\/v3\/?$/, '')}`.replace(/\/+$/, '');
+}
+
+export async function startApp(o: AppOptions): Promise<RunningApp> {
+  const queue = new JobQueue(join(o.dataDir, 'queue.sqlite'));
+  const runsDir = join(o.dataDir, 'runs');
+  const runner =
+    o.runner ??
+    sourceRunner({
+      cacheDir: join(o.dataDir, 'git'),
+      gitUrl: o.gitUrl,
+      policies: o.policies ?? NO_REPOSITORY_POLICIES,
+      execute: o.execute ?? (await import('../manager/executor.js')).localExecutor,
+    });
+  const github = new GitHubApp({ appId: o.appId, privateKey: o.privateKey, apiUrl: o.apiUrl, log: o.log });
+  let dispatcher: JobDispatcher | undefined;
+  const server = createAppServer({
+    log: o.log,
+    webhook: {
+      secret: o.webhookSecret,
+      queue,
+      maxBodyBytes: o.maxBodyBytes,
+      onQueued: () => setImmediate(() => dispatcher?.notify()),
+      log: o.log,
+    },
+    report: { runsDir, stateOf: (id) => queue.byRunId(id)?.state },
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(o.port, o.host, () => resolve());
+  });
+  const { port } = server.address() as AddressInfo;
+  const url = `http://${o.host.includes(':') ? `[${o.host}]` : o.host}:${port}`;
+  dispatcher = new JobDispatcher({
+    queue,
+    github,
+    runner,
+    runsDir,
+    publicUrl: o.publicUrl ?? url,
+    concurrency: o.concurrency,
+    log: o.log,
+  });
+  dispatcher.start();
+  const d = dispatcher;
+  return {
+    url,
+    queue,
+    dispatcher: d,
+    close: async () => {
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+      await d.stop();
+      queue.close();
+    },
+  };
+}

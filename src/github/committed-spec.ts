@@ -1,0 +1,21 @@
+// Reads .contractor.yaml from a commit in the cache, refusing a blob too big to be a spec.
+import { MAX_SPEC_BYTES } from '../spec/parse.js';
+import { ContractorError } from '../errors.js';
+import { runGit } from './source-fetch.js';
+
+export const SPEC_FILE = '.contractor.yaml';
+
+export async function readCommittedSpec(gitDir: string, rev: string): Promise<string | undefined> {
+  const object = `${rev}:${SPEC_FILE}`;
+  let type: string;
+  try {
+    type = (await runGit(['--git-dir', gitDir, 'cat-file', '-t', object])).trim();
+  } catch {
+    return undefined;
+  }
+  if (type !== 'blob') return undefined;
+  const size = Number((await runGit(['--git-dir', gitDir, 'cat-file', '-s', object])).trim());
+  if (size > MAX_SPEC_BYTES)
+    throw new ContractorError('USAGE', `${SPEC_FILE} at ${rev} is ${size} bytes; the limit is 1 MiB`);
+  return runGit(['--git-dir', gitDir, 'cat-file', 'blob', object]);
+}

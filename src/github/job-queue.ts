@@ -1,0 +1,226 @@
+// The durable queue: a webhook is acknowledged only once its job is in SQLite, so a crash loses nothing.
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import Database from 'better-sqlite3';
+import { newJobId } from '../manager/job-id.js';
+import { jobKey, type AppJob, type JobIntent } from './app-job.js';
+
+export type JobState = 'queued' | 'running' | 'reporting' | 'done';
+
+export interface QueuedJob {
+  seq: number;
+  job: AppJob;
+  runId: string;
+  state: JobState;
+  /** How many times a build was started; a restart re-runs a running job at most once more. */
+  attempts: number;
+  checkRunId: number | null;
+  /** A create was sent: look the run up by external_id before creating another. */
+  checkRunRequested: boolean;
+  annotationsSent: number;
+  outcome: string | null;
+}
+
+export type Acceptance = 'queued' | 'duplicate' | 'ignored' | 'covered';
+
+interface Row {
+  seq: number;
+  job: string;
+  run_id: string;
+  state: JobState;
+  attempts: number;
+  check_run_id: number | null;
+  check_run_requested: number;
+  annotations_sent: number;
+  outcome: string | null;
+}
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS deliveries (
+  id TEXT PRIMARY KEY,
+  event TEXT NOT NULL,
+  received_at TEXT NOT NULL,
+  acceptance TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS jobs (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  key TEXT NOT NULL UNIQUE,
+  run_id TEXT NOT NULL UNIQUE,
+  repo TEXT NOT NULL,
+  sha TEXT NOT NULL,
+  job TEXT NOT NULL,
+  state TEXT NOT NULL CHECK (state IN ('queued', 'running', 'reporting', 'done')),
+  attempts INTEGER NOT NULL DEFAULT 0,
+  not_before INTEGER NOT NULL DEFAULT 0,
+  check_run_id INTEGER,
+  check_run_requested INTEGER NOT NULL DEFAULT 0,
+  annotations_sent INTEGER NOT NULL DEFAULT 0,
+  outcome TEXT,
+  created_at TEXT NOT NULL,
+  updated_at TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS jobs_by_state ON jobs (state, seq);
+CREATE INDEX IF NOT EXISTS jobs_by_commit ON jobs (repo, sha);
+`;
+
+function toQueued(r: Row): QueuedJob {
+  return {
+    seq: r.seq,
+    job: JSON.parse(r.job) as AppJob,
+    runId: r.run_id,
+    state: r.state,
+    attempts: r.attempts,
+    checkRunId: r.check_run_id,
+    checkRunRequested: r.check_run_requested === 1,
+    annotationsSent: r.annotations_sent,
+    outcome: r.outcome,
+  };
+}
+
+export class JobQueue {
+  private readonly db: Database.Database;
+
+  constructor(file: string) {
+    if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
+    this.db = new Database(file);
+    // WAL: a committed insert survives SIGKILL of this process; NORMAL skips fsync on every commit.
+    this.db.pragma('journal_mode = WAL');
+    this.db.pragma('synchronous = NORMAL');
+    this.db.pragma('busy_timeout = 5000');
+    this.db.exec(SCHEMA);
+  }
+
+  /** Records the delivery and queues its job in one transaction: the idempotency key is the delivery id. */
+  accept(delivery: string, event: string, intent: JobIntent): Acceptance {
+    return this.db.transaction((): Acceptance => {
+      const seen = this.db.prepare('SELECT 1 FROM deliveries WHERE id = ?').get(delivery);
+      if (seen) return 'duplicate';
+      const acceptance = this.enqueue(delivery, intent);
+      this.db
+        .prepare('INSERT INTO deliveries (id, event, received_at, acceptance) VALUES (?, ?, ?, ?)')
+        .run(delivery, event, new Date().toISOString(), acceptance);
+      return acceptance;
+    }).immediate();
+  }
+
+  private enqueue(delivery: string, intent: JobIntent): Acceptance {
+    if (intent.kind === 'ignore') return 'ignored';
+    const j = intent.job;
+    const repo = `${j.owner}/${j.repo}`;
+    // One check run per head sha: a push and its check suite are the same build, unless re-requested.
+    if (!j.rerun && this.db.prepare('SELECT 1 FROM jobs WHERE repo = ? AND sha = ?').get(repo, j.sha))
+      return 'covered';
+    const job: AppJob = { ...j, key: jobKey(delivery, j.sha), delivery };
+    const now = new Date().toISOString();
+    this.db
+      .prepare(
+        `INSERT INTO jobs (key, run_id, repo, sha, job, state, created_at, updated_at)
+         VALUES (?, ?, ?, ?, ?, 'queued', ?, ?)`,
+      )
+      .run(job.key, newJobId(), repo, j.sha, JSON.stringify(job), now, now);
+    return 'queued';
+  }
+
+  /** After a crash: running jobs go back to the queue once; a second crash gives up on the build. */
+  recover(maxAttempts: number): { requeued: number; abandoned: number } {
+    return this.db.transaction(() => {
+      const now = new Date().toISOString();
+      const requeued = this.db
+        .prepare(
+          `UPDATE jobs SET state = 'queued', not_before = 0, updated_at = ? WHERE state = 'running' AND attempts < ?`,
+        )
+        .run(now, maxAttempts).changes;
+      const abandoned = this.db
+        .prepare(
+          `UPDATE jobs SET state = 'reporting', outcome = NULL, updated_at = ? WHERE state = 'running'`,
+        )
+        .run(now).changes;
+      return { requeued, abandoned };
+    })();
+  }
+
+  /** The oldest queued job that is due, now marked running with one more attempt. */
+  claim(now = Date.now()): QueuedJob | undefined {
+    const row = this.db
+      .prepare(
+        `UPDATE jobs SET state = 'running', attempts = attempts + 1, updated_at = ?
+         WHERE seq = (SELECT seq FROM jobs WHERE state = 'queued' AND not_before <= ? ORDER BY seq LIMIT 1)
+         RETURNING *`,
+      )
+      .get(new Date(now).toISOString(), now) as Row | undefined;
+    return row && toQueued(row);
+  }
+
+  /** Puts a job back without counting the attempt: GitHub or the App failed, not the build. */
+  retryLater(seq: number, delayMs: number): void {
+    this.db
+      .prepare(
+        `UPDATE jobs SET state = 'queued', attempts = MAX(attempts - 1, 0), not_before = ?, updated_at = ? WHERE seq = ?`,
+      )
+      .run(Date.now() + delayMs, new Date().toISOString(), seq);
+  }
+
+  checkRunRequested(seq: number): void {
+    this.db.prepare('UPDATE jobs SET check_run_requested = 1 WHERE seq = ?').run(seq);
+  }
+
+  checkRunCreated(seq: number, id: number): void {
+    this.db.prepare('UPDATE jobs SET check_run_id = ?, check_run_requested = 1 WHERE seq = ?').run(id, seq);
+  }
+
+  /** The build is over: what to report is stored before anything is sent, so a crash resends it. */
+  finished(seq: number, outcome: string): void {
+    this.db
+      .prepare(`UPDATE jobs SET state = 'reporting', outcome = ?, updated_at = ? WHERE seq = ?`)
+      .run(outcome, new Date().toISOString(), seq);
+  }
+
+  annotationsSent(seq: number, count: number): void {
+    this.db.prepare('UPDATE jobs SET annotations_sent = ? WHERE seq = ?').run(count, seq);
+  }
+
+  done(seq: number): void {
+    this.db
+      .prepare(`UPDATE jobs SET state = 'done', updated_at = ? WHERE seq = ?`)
+      .run(new Date().toISOString(), seq);
+  }
+
+  /** Queued jobs whose check run does not exist yet: GitHub should show them as queued at once. */
+  unannounced(): QueuedJob[] {
+    const rows = this.db
+      .prepare(`SELECT * FROM jobs WHERE state = 'queued' AND check_run_id IS NULL ORDER BY seq`)
+      .all() as Row[];
+    return rows.map(toQueued);
+  }
+
+  reporting(): QueuedJob[] {
+    const rows = this.db
+      .prepare(`SELECT * FROM jobs WHERE state = 'reporting' ORDER BY seq`)
+      .all() as Row[];
+    return rows.map(toQueued);
+  }
+
+  get(seq: number): QueuedJob | undefined {
+    const row = this.db.prepare('SELECT * FROM jobs WHERE seq = ?').get(seq) as Row | undefined;
+    return row && toQueued(row);
+  }
+
+  byRunId(runId: string): QueuedJob | undefined {
+    const row = this.db.prepare('SELECT * FROM jobs WHERE run_id = ?').get(runId) as Row | undefined;
+    return row && toQueued(row);
+  }
+
+  counts(): Record<JobState, number> {
+    const counts: Record<JobState, number> = { queued: 0, running: 0, reporting: 0, done: 0 };
+    const rows = this.db.prepare('SELECT state, COUNT(*) AS n FROM jobs GROUP BY state').all() as {
+      state: JobState;
+      n: number;
+    }[];
+    for (const r of rows) counts[r.state] = r.n;
+    return counts;
+  }
+
+  close(): void {
+    this.db.close();
+  }
+}

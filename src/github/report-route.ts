@@ -1,0 +1,133 @@
+// GET /runs/:id and its files, served from the run's out dir only: every path is checked, nothing is executed.
+import { createReadStream } from 'node:fs';
+import { open, readFile, realpath, stat } from 'node:fs/promises';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { isAbsolute, join, sep } from 'node:path';
+import type { JobResult } from '../manager/job.js';
+import { REPORT_CSP, renderPendingPage, renderReportPage } from '../report/report-page.js';
+
+const RUN_ID = /^[0-9]{8}T[0-9]{6}Z-[0-9a-f]{8}$/;
+const LOG_TAIL_BYTES = 1024 * 1024;
+
+export interface ReportRouteOptions {
+  runsDir: string;
+  /** queued, running, ... for a run without a result yet; undefined for an unknown run. */
+  stateOf: (runId: string) => string | undefined;
+}
+
+function send(res: ServerResponse, status: number, type: string, body: string | Buffer): void {
+  res.writeHead(status, {
+    'Content-Type': type,
+    'Content-Security-Policy': REPORT_CSP,
+    'X-Content-Type-Options': 'nosniff',
+    'Referrer-Policy': 'no-referrer',
+    'Cache-Control': 'no-store',
+  });
+  res.end(body);
+}
+
+function notFound(res: ServerResponse): void {
+  send(res, 404, 'text/plain; charset=utf-8', 'not found\n');
+}
+
+/** A file under root, by its real path: `..`, absolute paths and symlinks out of root are refused. */
+async function fileUnder(root: string, relative: string): Promise<string | undefined> {
+  const parts = relative.split('/');
+  if (isAbsolute(relative) || parts.some((p) => p === '' || p === '.' || p === '..' || p.includes('\0')))
+    return undefined;
+  try {
+    const realRoot = await realpath(root);
+    const real = await realpath(join(root, ...parts));
+    if (!real.startsWith(realRoot + sep)) return undefined;
+    return (await stat(real)).isFile() ? real : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+async function logTail(file: string): Promise<string> {
+  const fh = await open(file, 'r').catch(() => undefined);
+  if (!fh) return '';
+  try {
+    const { size } = await fh.stat();
+    const start = Math.max(0, size - LOG_TAIL_BYTES);
+    const buf = Buffer.alloc(size - start);
+    await fh.read(buf, 0, buf.length, start);
+    // Colour codes are noise in HTML; escaping happens in the renderer.
+    const text = buf.toString('utf8').replace(/\x1b\[[0-9;?]*[A-Za-z]/g, '');
+    return start > 0 ? `… (first ${start} bytes cut; see the raw log)\n${text}` : text;
+  } finally {
+    await fh.close();
+  }
+}
+
+function attestationPath(r: JobResult, outDir: string): string | undefined {
+  if (!r.attestation) return undefined;
+  const rel = isAbsolute(r.attestation) ? r.attestation.slice(outDir.length + 1) : r.attestation;
+  return isAbsolute(r.attestation) && !r.attestation.startsWith(outDir + sep) ? undefined : rel;
+}
+
+function download(res: ServerResponse, file: string, name: string, type: string): void {
+  res.writeHead(200, {
+    'Content-Type': type,
+    // An artifact is the build's output: a download, never a page on this origin.
+    'Content-Disposition': `attachment; filename="${name.replace(/[^A-Za-z0-9._-]/g, '_')}"`,
+    'Content-Security-Policy': "default-src 'none'; sandbox",
+    'X-Content-Type-Options': 'nosniff',
+    'Cache-Control': 'no-store',
+  });
+  createReadStream(file).pipe(res);
+}
+
+export async function serveReport(req: IncomingMessage, res: ServerResponse, o: ReportRouteOptions): Promise<void> {
+  if (req.method !== 'GET' && req.method !== 'HEAD') return send(res, 405, 'text/plain', 'GET only\n');
+  const path = new URL(req.url ?? '/', 'http://x').pathname;
+  const m = /^\/runs\/([^/]+)(?:\/(.*))?$/.exec(path);
+  const runId = m?.[1] ?? '';
+  if (!RUN_ID.test(runId)) return notFound(res);
+  const outDir = join(o.runsDir, runId);
+  const text = await readFile(join(outDir, 'result.json'), 'utf8').catch(() => undefined);
+  if (text === undefined) {
+    const state = o.stateOf(runId);
+    if (!state || m?.[2]) return notFound(res);
+    return send(res, 200, 'text/html; charset=utf-8', renderPendingPage(runId, state));
+  }
+  const result = JSON.parse(text) as JobResult;
+  const rest = m?.[2];
+  const base = `/runs/${runId}`;
+  const attestation = attestationPath(result, outDir);
+  if (rest === undefined || rest === '') {
+    const log = await logTail(join(outDir, 'log.txt'));
+    return send(
+      res,
+      200,
+      'text/html; charset=utf-8',
+      renderReportPage(result, log, {
+        log: `${base}/log.txt`,
+        artifact: (p) => `${base}/artifacts/${p.split('/').map(encodeURIComponent).join('/')}`,
+        attestation: attestation ? `${base}/attestation` : null,
+      }),
+    );
+  }
+  if (rest === 'log.txt') {
+    const file = await fileUnder(outDir, 'log.txt');
+    return file ? download(res, file, 'log.txt', 'text/plain; charset=utf-8') : notFound(res);
+  }
+  if (rest === 'attestation') {
+    const file = attestation && (await fileUnder(outDir, attestation));
+    return file ? download(res, file, 'attestation.json', 'application/json') : notFound(res);
+  }
+  if (rest.startsWith('artifacts/')) {
+    let rel: string;
+    try {
+      rel = rest.slice('artifacts/'.length).split('/').map(decodeURIComponent).join('/');
+    } catch {
+      return notFound(res);
+    }
+    // Only what the result lists: the out dir may hold more than the build was allowed to publish.
+    if (!result.artifacts.some((a) => a.path === rel)) return notFound(res);
+    const file = await fileUnder(join(outDir, 'artifacts'), rel);
+    return file ? download(res, file, rel.split('/').pop() ?? 'artifact', 'application/octet-stream') : notFound(res);
+  }
+  return notFound(res);
+}

@@ -1,0 +1,162 @@
+// A result as a GitHub check run's output: title, markdown summary, and annotations for the files involved.
+import type { SourceProblem } from '../errors.js';
+import type { JobResult, RunStatus } from '../manager/job.js';
+import { formatBytes, formatDuration } from '../spec/units.js';
+
+export interface CheckRunOutput {
+  title: string;
+  summary: string;
+}
+
+export interface CheckRunAnnotation {
+  path: string;
+  start_line: number;
+  end_line: number;
+  start_column?: number;
+  end_column?: number;
+  annotation_level: 'notice' | 'warning' | 'failure';
+  title?: string;
+  message: string;
+}
+
+// GitHub refuses a summary over 65535 characters; leave room for the closing link.
+const MAX_SUMMARY = 60_000;
+const MAX_ROWS = 100;
+const SPEC_FILE = '.contractor.yaml';
+
+const HEADING: Record<RunStatus, string> = {
+  passed: '✅ passed',
+  failed: '❌ failed',
+  violation: '⛔ violation',
+  limit: '⏱️ limit exceeded',
+  error: '💥 infrastructure error',
+};
+
+/** Build output is hostile: a table cell gets no markup, no HTML, no line breaks. */
+export function markdownCell(text: string, max = 300): string {
+  const flat = text.replace(/[\r\n\t]+/g, ' ').slice(0, max);
+  return flat.replace(/[\\`*_{}[\]()<>#+!|~&]/g, (c) => `\\${c}`) || ' ';
+}
+
+function headline(r: JobResult): string {
+  if (r.status === 'limit' && r.limit === 'wall') return '⏱️ timed out';
+  return HEADING[r.status];
+}
+
+export function checkRunTitle(r: JobResult): string {
+  const head = headline(r).replace(/^\S+ /, '');
+  return r.status === 'passed' ? head : `${head}: ${r.summary}`.slice(0, 250);
+}
+
+function facts(r: JobResult): string[] {
+  const rows = [
+    ['commit', r.commit ? `\`${r.commit}\`` : '-'],
+    ['driver', r.driver],
+    ['started', r.startedAt],
+    ['finished', r.finishedAt],
+    ['duration', formatDuration(r.durationMs)],
+    ['policy', markdownCell(r.policy.source)],
+    ['network', r.policy.allow.length ? r.policy.allow.map(markdownCell).join(', ') : 'none'],
+  ];
+  return ['| | |', '| --- | --- |', ...rows.map(([k, v]) => `| ${k} | ${v} |`)];
+}
+
+function phases(r: JobResult): string[] {
+  if (!r.phases.length) return [];
+  return [
+    '### Phases',
+    '',
+    '| phase | exit | time | cpu | memory |',
+    '| --- | --- | --- | --- | --- |',
+    ...r.phases.map(
+      (p) =>
+        `| ${p.name} | ${p.exitCode ?? 'none'} | ${formatDuration(p.durationMs)} | ${p.cpuMs === undefined ? '-' : formatDuration(p.cpuMs)} | ${p.maxMemoryBytes === undefined ? '-' : formatBytes(p.maxMemoryBytes)} |`,
+    ),
+    '',
+  ];
+}
+
+function violations(r: JobResult): string[] {
+  if (!r.violations.length) return [];
+  const shown = r.violations.slice(0, MAX_ROWS);
+  const rows = shown.map((v) => {
+    const dest = v.host ? `${v.host}${v.port ? `:${v.port}` : ''}` : '-';
+    return `| ${v.kind} | ${v.phase} | ${markdownCell(dest)} | ${markdownCell(v.detail)} |`;
+  });
+  const more = r.violations.length - shown.length;
+  return [
+    `### Violations (${r.violations.length})`,
+    '',
+    '| kind | phase | destination | detail |',
+    '| --- | --- | --- | --- |',
+    ...rows,
+    ...(more > 0 ? ['', `… and ${more} more on the report page.`] : []),
+    '',
+  ];
+}
+
+function artifacts(r: JobResult): string[] {
+  if (!r.artifacts.length) return [];
+  return [
+    '### Artifacts',
+    '',
+    '| path | size | sha256 |',
+    '| --- | --- | --- |',
+    ...r.artifacts
+      .slice(0, MAX_ROWS)
+      .map((a) => `| ${markdownCell(a.path)} | ${formatBytes(a.size)} | \`${a.sha256}\` |`),
+    '',
+    r.attestation ? 'Signed: the report page links the attestation.' : 'Not signed.',
+    '',
+  ];
+}
+
+function problems(list: SourceProblem[]): string[] {
+  if (!list.length) return [];
+  return [
+    '### Problems',
+    '',
+    ...list.slice(0, MAX_ROWS).map((p) => `- \`${markdownCell(`${p.file}:${p.line}:${p.col}`)}\` ${markdownCell(p.message)}`),
+    '',
+  ];
+}
+
+export function checkRunOutput(r: JobResult, reportUrl: string, found: SourceProblem[] = []): CheckRunOutput {
+  const body = [
+    `## ${headline(r)}: ${markdownCell(r.summary, 500)}`,
+    '',
+    ...facts(r),
+    '',
+    ...problems(found),
+    ...phases(r),
+    ...violations(r),
+    ...artifacts(r),
+  ].join('\n');
+  const link = `[Full report: log, violations, downloads](${reportUrl})`;
+  const summary =
+    body.length > MAX_SUMMARY ? `${body.slice(0, MAX_SUMMARY)}\n\n… (cut; see the report)` : body;
+  return { title: checkRunTitle(r), summary: `${summary}\n${link}\n` };
+}
+
+/** Spec problems point at their line; violations point at the spec, whose policy they broke. */
+export function checkRunAnnotations(r: JobResult, found: SourceProblem[] = []): CheckRunAnnotation[] {
+  const fromProblems = found.map((p) => ({
+    path: p.file,
+    start_line: Math.max(p.line, 1),
+    end_line: Math.max(p.line, 1),
+    start_column: Math.max(p.col, 1),
+    end_column: Math.max(p.col, 1),
+    annotation_level: 'failure' as const,
+    title: 'spec problem',
+    message: p.message.slice(0, 2000),
+  }));
+  const fromViolations = r.violations.map((v) => ({
+    path: SPEC_FILE,
+    start_line: 1,
+    end_line: 1,
+    annotation_level: 'failure' as const,
+    title: `${v.kind} violation in ${v.phase}`,
+    message: `${v.host ? `${v.host}${v.port ? `:${v.port}` : ''}: ` : ''}${v.detail}`.slice(0, 2000),
+  }));
+  return [...fromProblems, ...fromViolations];
+}
