@@ -68,6 +68,7 @@ export function addRunCommands(program: Command): void {
         '--worktree',
         'build a snapshot of the working tree (tracked and unignored files) instead',
       )
+      .option('--no-cache', 'build even if this tree already passed under the same key')
       .option(
         '--manager <name>',
         'run on a remote manager from config.yaml (NAME, A,B or * for a pool; local for this machine; default: git config contractor.manager)',
