@@ -5,5 +5,6 @@ import type { Driver } from '../worker/driver.js';
 
 export async function driverByName(name: DriverName): Promise<Driver> {
   if (name === 'gvisor') return new (await import('../worker/gvisor/gvisor-driver.js')).GvisorDriver();
+  if (name === 'vm') return new (await import('../worker/vm/vm-driver.js')).VmDriver();
   throw new ContractorError('CONFINEMENT', `the ${name} driver is not available yet`);
 }

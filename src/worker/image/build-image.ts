@@ -1,0 +1,108 @@
+// `contractor image build`: a worker image made rootless with mmdebstrap, then mkfs.ext4 -d.
+import { execFile, spawn } from 'node:child_process';
+import { mkdir, mkdtemp, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { stringify } from 'yaml';
+import { hostAptSource } from './apt-source.js';
+import { imagePaths } from './image-paths.js';
+import { guestKernel } from './kernel.js';
+import type { ImageManifest } from './manifest.js';
+
+const run = promisify(execFile);
+
+export const DEFAULT_PACKAGES = ['build-essential', 'git', 'curl', 'python3'];
+/** What applying a playbook inside the image needs; Debian's ansible-core runs it in the chroot. */
+const ANSIBLE_PACKAGES = ['ansible-core', 'python3-apt'];
+
+export interface ImageBuildRequest {
+  name: string;
+  packages?: string[];
+  /** The spec's `ansible` plays, applied inside the image with a local connection. */
+  ansible?: unknown[];
+  log?: (line: string) => void;
+}
+
+function mmdebstrap(args: string[], log: (line: string) => void): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('mmdebstrap', args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    let tail = '';
+    const keep = (c: Buffer): void => {
+      tail = (tail + c.toString()).slice(-4000);
+    };
+    child.stdout.on('data', keep);
+    child.stderr.on('data', keep);
+    child.on('error', (e) => reject(new Error(`mmdebstrap is missing: apt-get install mmdebstrap (${e.message})`)));
+    child.on('close', (code) => {
+      if (code === 0) return resolve();
+      log(tail);
+      reject(new Error(`mmdebstrap failed (exit ${code}): ${tail.trim().split('\n').slice(-3).join(' | ')}`));
+    });
+  });
+}
+
+/** The guest agent mounts the workspace disk on /workspace and runs builds as uid 1000 `worker`. */
+function hooks(playbook?: string): string[] {
+  const h = [
+    'mkdir -p "$1/workspace" "$1/run" "$1/var/tmp"',
+    'chroot "$1" useradd -u 1000 -U -M -d /tmp -s /bin/sh worker',
+  ];
+  if (playbook) {
+    h.push(`copy-in ${playbook} /root`);
+    // The seed's plays say become/remote_user for a remote host; here we already are root in the chroot.
+    h.push(
+      'chroot "$1" env ANSIBLE_NOCOLOR=1 ansible-playbook -i worker, -c local -e ansible_become=false /root/playbook.yml',
+    );
+    h.push('rm -f "$1/root/playbook.yml"');
+  }
+  // ConstrainNetworkAccess: no resolver inside the worker.
+  h.push('rm -f "$1/etc/resolv.conf" && : > "$1/etc/resolv.conf"');
+  return h.flatMap((x) => ['--customize-hook', x]);
+}
+
+export async function buildImage(req: ImageBuildRequest): Promise<ImageManifest> {
+  const log = req.log ?? (() => undefined);
+  const t0 = Date.now();
+  const paths = imagePaths(req.name);
+  const kernel = await guestKernel(log);
+  const source = await hostAptSource();
+  const work = await mkdtemp(join(tmpdir(), 'contractor-image-'));
+  try {
+    const packages = [...(req.packages ?? DEFAULT_PACKAGES), ...(req.ansible?.length ? ANSIBLE_PACKAGES : [])];
+    let playbook: string | undefined;
+    if (req.ansible?.length) {
+      playbook = join(work, 'playbook.yml');
+      await writeFile(playbook, stringify(req.ansible));
+    }
+    const root = join(work, 'root');
+    log(`mmdebstrap ${source.suite} from ${source.mirror}: ${packages.join(', ')}`);
+    await mmdebstrap(
+      ['--mode=unshare', '--variant=minbase', `--include=${packages.join(',')}`, ...hooks(playbook), source.suite, root, source.mirror],
+      log,
+    );
+    const { stdout } = await run('du', ['-s', '-B1', '--apparent-size', root]);
+    const used = Number(stdout.split(/\s/)[0]);
+    const bytes = Math.ceil((used * 1.25 + 128 * 1024 ** 2) / 4096) * 4096;
+    await mkdir(paths.dir, { recursive: true });
+    const tmpImage = paths.rootfs + '.new';
+    log(`mkfs.ext4 -d: ${(bytes / 1024 ** 2).toFixed(0)} MiB`);
+    await run('mkfs.ext4', ['-q', '-F', '-L', 'contractor', '-d', root, tmpImage, `${bytes / 1024}k`]);
+    await rename(tmpImage, paths.rootfs);
+    const manifest: ImageManifest = {
+      name: req.name,
+      rootfs: paths.rootfs,
+      kernelRelease: kernel.release,
+      packages,
+      ansible: Boolean(req.ansible?.length),
+      suite: source.suite,
+      builtAt: new Date().toISOString(),
+      buildMs: Date.now() - t0,
+      bytes: (await stat(paths.rootfs)).size,
+    };
+    await writeFile(paths.manifest, JSON.stringify(manifest, null, 2) + '\n');
+    return manifest;
+  } finally {
+    await rm(work, { recursive: true, force: true });
+  }
+}

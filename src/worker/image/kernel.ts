@@ -1,0 +1,103 @@
+// The guest kernel: Debian's linux-image package, fetched with apt-get download and never installed.
+import { execFile } from 'node:child_process';
+import { copyFile, mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { kernelDir } from './image-paths.js';
+
+const run = promisify(execFile);
+
+/** What the initramfs must load before it can see its disks, consoles and network (all =m in Debian). */
+export const GUEST_MODULES = [
+  'virtio_mmio',
+  'virtio_blk',
+  'virtio_console',
+  'virtio_net',
+  'ext4',
+  'crc32c_generic',
+];
+
+export interface GuestKernel {
+  /** e.g. 6.1.0-56-amd64 */
+  release: string;
+  vmlinuz: string;
+  /** Modules in load order, dependencies first. */
+  modules: string[];
+  modulesDir: string;
+}
+
+async function exists(path: string): Promise<boolean> {
+  return (await stat(path).catch(() => undefined)) !== undefined;
+}
+
+/** linux-image-amd64 is a metapackage: its dependency names the real, versioned kernel package. */
+async function kernelPackage(): Promise<string> {
+  const { stdout } = await run('apt-cache', ['depends', 'linux-image-amd64']);
+  const pkg = /Depends: (linux-image-[0-9][^\s]*-amd64)\b/.exec(stdout)?.[1];
+  if (!pkg) throw new Error('apt-cache knows no linux-image-amd64: run apt-get update');
+  return pkg;
+}
+
+/** A module's dependencies, from the `depends=` string in its .modinfo section. */
+function moduleDepends(ko: Buffer): string[] {
+  const at = ko.indexOf('\0depends=');
+  if (at < 0) return [];
+  const end = ko.indexOf(0, at + 1);
+  return ko.subarray(at + 9, end).toString().split(',').filter(Boolean);
+}
+
+async function findModules(root: string): Promise<Map<string, string>> {
+  const found = new Map<string, string>();
+  const walk = async (dir: string): Promise<void> => {
+    for (const e of await readdir(dir, { withFileTypes: true })) {
+      if (e.isDirectory()) await walk(join(dir, e.name));
+      else if (e.name.endsWith('.ko')) found.set(e.name.slice(0, -3).replace(/-/g, '_'), join(dir, e.name));
+    }
+  };
+  await walk(root);
+  return found;
+}
+
+async function loadOrder(all: Map<string, string>, wanted: string[]): Promise<string[]> {
+  const order: string[] = [];
+  const visit = async (name: string): Promise<void> => {
+    if (order.includes(name)) return;
+    const path = all.get(name);
+    if (!path) throw new Error(`the kernel package has no module ${name}`);
+    for (const dep of moduleDepends(await readFile(path))) await visit(dep.replace(/-/g, '_'));
+    order.push(name);
+  };
+  for (const w of wanted) await visit(w);
+  return order;
+}
+
+/** Fetches (once) and returns the guest kernel, cached under $CONTRACTOR_HOME/images/kernel/. */
+export async function guestKernel(log: (line: string) => void = () => undefined): Promise<GuestKernel> {
+  const base = kernelDir();
+  const pkg = await kernelPackage();
+  const release = pkg.replace(/^linux-image-/, '');
+  const dir = join(base, release);
+  const manifest = join(dir, 'modules.order');
+  if (await exists(manifest)) {
+    const modules = (await readFile(manifest, 'utf8')).split('\n').filter(Boolean);
+    return { release, vmlinuz: join(dir, 'vmlinuz'), modules, modulesDir: join(dir, 'modules') };
+  }
+  log(`fetching the guest kernel ${pkg}`);
+  const tmp = await mkdtemp(join(tmpdir(), 'contractor-kernel-'));
+  try {
+    await run('apt-get', ['download', '-q', pkg], { cwd: tmp });
+    const deb = (await readdir(tmp)).find((f) => f.endsWith('.deb'));
+    if (!deb) throw new Error(`apt-get download ${pkg} produced no package`);
+    await run('dpkg-deb', ['-x', join(tmp, deb), join(tmp, 'x')]);
+    const all = await findModules(join(tmp, 'x/lib/modules', release));
+    const modules = await loadOrder(all, GUEST_MODULES);
+    await mkdir(join(dir, 'modules'), { recursive: true });
+    await copyFile(join(tmp, 'x/boot', `vmlinuz-${release}`), join(dir, 'vmlinuz'));
+    for (const m of modules) await copyFile(all.get(m) as string, join(dir, 'modules', `${m}.ko`));
+    await writeFile(manifest, modules.join('\n') + '\n');
+    return { release, vmlinuz: join(dir, 'vmlinuz'), modules, modulesDir: join(dir, 'modules') };
+  } finally {
+    await rm(tmp, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,39 @@
+// What an image build leaves beside the image: which kernel boots it and how it was made.
+import { readFile, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { GuestKernel } from './kernel.js';
+import { imagePaths, kernelDir } from './image-paths.js';
+
+export interface ImageManifest {
+  name: string;
+  rootfs: string;
+  kernelRelease: string;
+  packages: string[];
+  ansible: boolean;
+  suite: string;
+  builtAt: string;
+  buildMs: number;
+  bytes: number;
+}
+
+export interface BootableImage {
+  name: string;
+  rootfs: string;
+  kernel: GuestKernel;
+}
+
+export async function readManifest(name: string): Promise<BootableImage> {
+  const paths = imagePaths(name);
+  const text = await readFile(paths.manifest, 'utf8').catch((cause: unknown) => {
+    throw new Error(`there is no worker image '${name}': run 'contractor image build --name ${name}'`, { cause });
+  });
+  const m = JSON.parse(text) as ImageManifest;
+  const dir = join(kernelDir(), m.kernelRelease);
+  const modules = (await readFile(join(dir, 'modules.order'), 'utf8')).split('\n').filter(Boolean);
+  await stat(paths.rootfs);
+  return {
+    name,
+    rootfs: paths.rootfs,
+    kernel: { release: m.kernelRelease, vmlinuz: join(dir, 'vmlinuz'), modules, modulesDir: join(dir, 'modules') },
+  };
+}

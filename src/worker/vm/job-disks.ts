@@ -1,0 +1,61 @@
+// The throwaway disks of one boot: the job description, the input tar, and the empty workspace disk.
+import { execFile, spawn } from 'node:child_process';
+import { createWriteStream } from 'node:fs';
+import { appendFile, mkdir, stat, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { promisify } from 'node:util';
+import type { PhaseRequest } from '../driver.js';
+
+const run = promisify(execFile);
+const SECTOR = 512;
+
+function shellQuote(s: string): string {
+  return `'${s.replace(/'/g, `'\\''`)}'`;
+}
+
+/** Each phase runs as `env -i <scrubbed env> sh -e NAME.sh`: the guest shell never parses the env. */
+export async function buildJobDisk(
+  tarPath: string,
+  dir: string,
+  phases: PhaseRequest[],
+  env: string[],
+  processes: number,
+): Promise<void> {
+  await mkdir(dir);
+  await writeFile(join(dir, 'phases'), phases.map((p) => p.name).join(' ') + '\n');
+  await writeFile(join(dir, 'processes'), `${processes}\n`);
+  for (const p of phases) {
+    await writeFile(join(dir, `${p.name}.sh`), p.script);
+    const run = `exec /usr/bin/env -i ${env.map(shellQuote).join(' ')} /bin/sh -e /run/job/${p.name}.sh\n`;
+    await writeFile(join(dir, `${p.name}.run`), run);
+  }
+  await run('tar', ['-c', '-f', tarPath, '--owner=0', '--group=0', '-C', dir, '.']);
+}
+
+/** A block device is read in whole sectors: the tar is padded with zeros, which tar reads as its end. */
+export async function writeInputDisk(input: Readable, path: string): Promise<void> {
+  await pipeline(input, createWriteStream(path));
+  const size = (await stat(path)).size;
+  const pad = (SECTOR - (size % SECTOR)) % SECTOR;
+  await appendFile(path, Buffer.alloc(pad + 2 * SECTOR));
+}
+
+/** The host makes an empty file system on a sparse file and never mounts it. */
+export async function makeScratchDisk(path: string, bytes: number): Promise<void> {
+  const size = Math.max(16 * 1024 ** 2, Math.floor(bytes / 4096) * 4096);
+  await writeFile(path, '');
+  await run('truncate', ['-s', String(size), path]);
+  await new Promise<void>((resolve, reject) => {
+    const mkfs = spawn(
+      'mkfs.ext4',
+      ['-q', '-F', '-O', '^has_journal', '-E', 'lazy_itable_init=1,nodiscard', '-m', '0', path],
+      { stdio: ['ignore', 'ignore', 'pipe'] },
+    );
+    let err = '';
+    mkfs.stderr.on('data', (c: Buffer) => (err += c.toString()));
+    mkfs.on('error', reject);
+    mkfs.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`mkfs.ext4 failed: ${err.trim()}`))));
+  });
+}

@@ -1,0 +1,68 @@
+// The QEMU command line for one job: a microvm, its disks, its ports, and a network that reaches only the proxy.
+import type { PhaseName } from '../../net/violation.js';
+import { CONTROL_PORT, GUEST_PROXY, outputPort } from './guest-init.js';
+
+export interface VmFiles {
+  vmlinuz: string;
+  initrd: string;
+  rootfs: string;
+  job: string;
+  input: string;
+  scratch: string;
+  output: string;
+  pcap: string;
+  /** Unix sockets the host listens on; QEMU connects to each as a client. */
+  sockets: Record<string, string>;
+  proxySocket: string;
+}
+
+export interface VmShape {
+  kvm: boolean;
+  memoryMiB: number;
+  cpus: number;
+  phases: PhaseName[];
+}
+
+function disk(id: string, path: string, readonly: boolean): string[] {
+  const ro = readonly ? ',readonly=on' : '';
+  return [
+    '-drive', `file=${path},format=raw,if=none,id=${id},cache=unsafe,discard=ignore${ro}`,
+    '-device', `virtio-blk-device,drive=${id},serial=${id}`,
+  ];
+}
+
+function port(id: string, name: string, path: string): string[] {
+  return ['-chardev', `socket,id=${id},path=${path}`, '-device', `virtserialport,chardev=${id},name=${name}`];
+}
+
+export function qemuArgs(f: VmFiles, shape: VmShape): string[] {
+  const [proxyHost, proxyPort] = GUEST_PROXY.split(':');
+  const accel = shape.kvm ? ['-accel', 'kvm', '-cpu', 'host'] : ['-accel', 'tcg,thread=multi'];
+  const outputs = shape.phases.flatMap((p) =>
+    (['stdout', 'stderr'] as const).flatMap((s) => {
+      const name = outputPort(p, s);
+      return port(name.replace(/\./g, '-'), name, f.sockets[name] as string);
+    }),
+  );
+  return [
+    '-M', 'microvm', ...accel,
+    '-m', String(shape.memoryMiB), '-smp', String(shape.cpus),
+    '-nodefaults', '-no-user-config', '-nographic', '-no-reboot',
+    '-kernel', f.vmlinuz, '-initrd', f.initrd,
+    '-append', 'console=ttyS0 quiet loglevel=3 panic=-1 oops=panic',
+    '-chardev', `socket,id=console,path=${f.sockets.console}`, '-serial', 'chardev:console',
+    // HostProtection: the root image is read-only; only throwaway disks are writable.
+    ...disk('root', f.rootfs, true),
+    ...disk('job', f.job, true),
+    ...disk('input', f.input, true),
+    ...disk('scratch', f.scratch, false),
+    ...disk('output', f.output, false),
+    '-device', 'virtio-serial-device,max_ports=8',
+    ...port('ctl', CONTROL_PORT, f.sockets[CONTROL_PORT] as string),
+    ...outputs,
+    // ConstrainNetworkAccess: restrict=on sends nothing out; the one forward leads to the job's proxy.
+    '-netdev', `user,id=net0,restrict=on,guestfwd=tcp:${proxyHost}:${proxyPort}-cmd:socat STDIO UNIX-CONNECT:${f.proxySocket}`,
+    '-device', 'virtio-net-device,netdev=net0',
+    '-object', `filter-dump,id=dump0,netdev=net0,queue=rx,file=${f.pcap}`,
+  ];
+}

@@ -1,0 +1,257 @@
+// The vm driver: each job boots a fresh QEMU microvm from a read-only worker image.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdir, mkdtemp, readFile, rm, truncate, writeFile } from 'node:fs/promises';
+import { cpus, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { PhaseName, Violation } from '../../net/violation.js';
+import type { LimitName } from '../../spec/types.js';
+import type { Driver, DriverProbe, PhaseOutcome, WorkerJob, WorkerOutcome } from '../driver.js';
+import { readManifest } from '../image/manifest.js';
+import { imageName } from '../image/image-paths.js';
+import { LogBudget } from '../log-budget.js';
+import { processUsage } from '../process-usage.js';
+import { listenProxySocket } from '../proxy-socket.js';
+import { envPairs, scrubbedEnv } from '../scrubbed-env.js';
+import { CONTROL_PORT, GUEST_PROXY, outputPort } from './guest-init.js';
+import { initramfs } from './initramfs.js';
+import { probeKvm } from './kvm-probe.js';
+import { attemptsFromPcap, violationsFromAttempts } from './pcap-violations.js';
+import { qemuArgs, type VmFiles } from './qemu-args.js';
+import { listenOnce, type PortListener } from './port-listener.js';
+import { tarLength } from './tar-end.js';
+import { probeVm } from './vm-probe.js';
+import { buildJobDisk, writeInputDisk, makeScratchDisk } from './job-disks.js';
+
+/** Guest kernel, agent and page cache on top of what the build may use. */
+const GUEST_OVERHEAD_MIB = 192;
+/** TCG runs guest code through a translator: CPU time on the host is many times the guest's. */
+const TCG_CPU_FACTOR = 20;
+const SHUTDOWN_GRACE_MS = 15_000;
+
+export class VmDriver implements Driver {
+  readonly name = 'vm' as const;
+
+  probe(): Promise<DriverProbe> {
+    return probeVm();
+  }
+
+  async run(job: WorkerJob): Promise<WorkerOutcome> {
+    const image = await readManifest(imageName(job.workerImage));
+    const initrd = await initramfs(image.kernel);
+    const verdict = await probeKvm(image.kernel.vmlinuz, initrd);
+    if (!verdict.kvm) warn(job, `vm: ${verdict.why}; using TCG (slow)`);
+    const work = await mkdtemp(join(tmpdir(), `contractor-vm-${job.id}-`));
+    try {
+      return await new VmRun(job, work, {
+        vmlinuz: image.kernel.vmlinuz,
+        initrd,
+        rootfs: image.rootfs,
+        kvm: verdict.kvm,
+      }).run();
+    } finally {
+      await rm(work, { recursive: true, force: true });
+    }
+  }
+}
+
+function warn(job: WorkerJob, line: string): void {
+  job.onEvent({ type: 'output', phase: 'worker', stream: 'stderr', chunk: Buffer.from(line + '\n') });
+}
+
+/** One boot: the files, sockets and QEMU process of a job, and what the guest reported. */
+class VmRun {
+  private limit: LimitName | undefined;
+  private qemu: ChildProcess | undefined;
+  private readonly phases = new Map<PhaseName, PhaseOutcome>();
+  private readonly phaseStarts: { phase: PhaseName; at: number }[] = [];
+  private outputOk = false;
+  private guestError = '';
+  private console = '';
+  private readonly budget: LogBudget;
+
+  constructor(
+    private readonly job: WorkerJob,
+    private readonly work: string,
+    private readonly boot: { vmlinuz: string; initrd: string; rootfs: string; kvm: boolean },
+  ) {
+    this.budget = new LogBudget(job.limits.logBytes);
+  }
+
+  private end(limit?: LimitName): void {
+    this.limit ??= limit;
+    this.qemu?.kill('SIGKILL');
+  }
+
+  async run(): Promise<WorkerOutcome> {
+    const { job } = this;
+    const names = job.phases.map((p) => p.name);
+    const trace = (m: string): void => void (process.env.CONTRACTOR_VM_CONSOLE && process.stderr.write(`vm: ${m}\n`));
+    const files = await this.prepareDisks();
+    trace('disks ready');
+    const listeners = await this.listen(files);
+    trace('listening');
+    const proxy = await listenProxySocket(files.proxySocket, job.egress);
+    const onAbort = (): void => this.end();
+    job.signal?.addEventListener('abort', onAbort);
+    const stopWatch = this.watchLimits();
+    try {
+      const shape = {
+        kvm: this.boot.kvm,
+        // HardRAMLimit: the guest has no more memory than this, whatever it does.
+        memoryMiB: Math.ceil(job.limits.memoryBytes / 1024 ** 2) + GUEST_OVERHEAD_MIB,
+        cpus: Math.max(1, Math.min(cpus().length, 4)),
+        phases: names,
+      };
+      this.qemu = spawn('qemu-system-x86_64', qemuArgs(files, shape), { stdio: ['ignore', 'ignore', 'pipe'] });
+      trace('qemu started');
+      let qemuErr = '';
+      this.qemu.stderr?.on('data', (c: Buffer) => (qemuErr = (qemuErr + c.toString()).slice(-4096)));
+      const exited = new Promise<number | null>((resolve) => {
+        this.qemu?.on('error', () => resolve(null));
+        this.qemu?.on('close', resolve);
+      });
+      this.readControl(listeners.get(CONTROL_PORT));
+      this.readConsole(listeners.get('console'));
+      for (const p of names)
+        for (const s of ['stdout', 'stderr'] as const) this.readOutput(listeners.get(outputPort(p, s)), p, s);
+      const code = await exited;
+      if (!this.limit && !job.signal?.aborted && !this.outputOk && this.phases.size === 0)
+        throw new Error(`the VM did not run the job (qemu exit ${code}): ${[this.guestError, qemuErr.trim(), this.console.slice(-600)].filter(Boolean).join(' | ')}`);
+    } finally {
+      stopWatch();
+      job.signal?.removeEventListener('abort', onAbort);
+      this.qemu?.kill('SIGKILL');
+      await proxy.close();
+      listeners.forEach((l) => l.close());
+    }
+    const outputComplete = this.outputOk && !this.limit && (await this.trimOutput());
+    return {
+      phases: job.phases.flatMap((p) => this.phases.get(p.name) ?? []),
+      ...(this.limit ? { limit: this.limit } : {}),
+      violations: await this.violations(files.pcap),
+      outputComplete,
+      ...(job.signal?.aborted ? { cancelled: true } : {}),
+    };
+  }
+
+  private async prepareDisks(): Promise<VmFiles> {
+    const { job, work } = this;
+    const f = (n: string): string => join(work, n);
+    await mkdir(f('sock'), { mode: 0o700 });
+    const sockets: Record<string, string> = { console: f('sock/console'), [CONTROL_PORT]: f('sock/ctl') };
+    for (const p of job.phases)
+      for (const s of ['stdout', 'stderr'] as const) sockets[outputPort(p.name, s)] = f(`sock/${p.name}-${s}`);
+    const env = envPairs(scrubbedEnv(job.env, `http://${GUEST_PROXY}`));
+    await buildJobDisk(f('job.tar'), f('job'), job.phases, env, job.limits.processes);
+    await writeInputDisk(job.input(), f('input.tar'));
+    // HardDiskLimit: the workspace disk is exactly the limit; the output disk holds its tar and no more.
+    await makeScratchDisk(f('scratch.ext4'), job.limits.diskBytes);
+    await writeFile(job.outputTar, '');
+    await truncate(job.outputTar, job.limits.diskBytes + 64 * 1024 ** 2);
+    return {
+      vmlinuz: this.boot.vmlinuz,
+      initrd: this.boot.initrd,
+      rootfs: this.boot.rootfs,
+      job: f('job.tar'),
+      input: f('input.tar'),
+      scratch: f('scratch.ext4'),
+      output: job.outputTar,
+      pcap: f('net.pcap'),
+      sockets,
+      proxySocket: f('sock/egress'),
+    };
+  }
+
+  private async listen(files: VmFiles): Promise<Map<string, PortListener>> {
+    const m = new Map<string, PortListener>();
+    for (const [name, path] of Object.entries(files.sockets)) m.set(name, await listenOnce(path));
+    return m;
+  }
+
+  /** Control lines are short and few; anything else from the guest is ignored. */
+  private readControl(l: PortListener | undefined): void {
+    let buf = '';
+    void l?.socket.then((s) =>
+      s.on('data', (c: Buffer) => {
+        buf = (buf + c.toString('latin1')).slice(-8192);
+        let nl: number;
+        while ((nl = buf.indexOf('\n')) >= 0) {
+          this.onControl(buf.slice(0, nl).slice(0, 512));
+          buf = buf.slice(nl + 1);
+        }
+      }),
+    );
+  }
+
+  private onControl(line: string): void {
+    const [word, name, rest] = line.split(' ');
+    const phase = this.job.phases.find((p) => p.name === name)?.name;
+    const now = Date.now();
+    if (word === 'phase' && phase && !this.phases.has(phase)) {
+      this.phaseStarts.push({ phase, at: now });
+      this.phases.set(phase, { name: phase, exitCode: null, startedAt: now, durationMs: 0 });
+      this.job.onEvent({ type: 'phase', phase, at: now });
+    } else if (word === 'exit' && phase) {
+      const p = this.phases.get(phase);
+      const code = Number(rest);
+      if (p) Object.assign(p, { exitCode: Number.isInteger(code) ? code : null, durationMs: now - p.startedAt });
+    } else if (word === 'oom' && phase) this.limit ??= 'memory';
+    else if (word === 'output') this.outputOk = name === 'ok';
+    else if (word === 'error') this.guestError = line.slice(6, 300);
+  }
+
+  private readConsole(l: PortListener | undefined): void {
+    void l?.socket.then((s) =>
+      s.on('data', (c: Buffer) => {
+        this.console = (this.console + c.toString('latin1')).slice(-8192);
+        if (process.env.CONTRACTOR_VM_CONSOLE) process.stderr.write(c);
+      }),
+    );
+  }
+
+  private readOutput(l: PortListener | undefined, phase: PhaseName, stream: 'stdout' | 'stderr'): void {
+    void l?.socket.then((s) =>
+      s.on('data', (chunk: Buffer) => {
+        const { fits, over } = this.budget.take(chunk);
+        if (fits.length) this.job.onEvent({ type: 'output', phase, stream, chunk: fits });
+        if (over) this.end('log');
+      }),
+    );
+  }
+
+  /** Wall time and CPU on the host side, where the guest cannot touch the clock. */
+  private watchLimits(): () => void {
+    const { limits } = this.job;
+    const wall = setTimeout(() => this.end('wall'), limits.wallMs);
+    const factor = this.boot.kvm ? 1.2 : TCG_CPU_FACTOR;
+    const timer = setInterval(() => {
+      const pid = this.qemu?.pid;
+      if (pid)
+        void processUsage(pid).then((u) => {
+          if (u && u.cpuMs > limits.cpuMs * factor) this.end('cpu');
+        });
+    }, 500);
+    return () => {
+      clearTimeout(wall);
+      clearInterval(timer);
+    };
+  }
+
+  /** Cuts the raw output disk down to the archive on it, found by walking its headers. */
+  private async trimOutput(): Promise<boolean> {
+    const limit = this.job.limits.diskBytes + 64 * 1024 ** 2;
+    const length = await tarLength(this.job.outputTar, limit).catch(() => undefined);
+    if (length === undefined) return false;
+    await truncate(this.job.outputTar, length);
+    return true;
+  }
+
+  private async violations(pcapPath: string): Promise<Violation[]> {
+    const pcap = await readFile(pcapPath).catch(() => Buffer.alloc(0));
+    const [host = '', port = '0'] = GUEST_PROXY.split(':');
+    const starts = this.phaseStarts;
+    const phaseAt = (t: number): PhaseName =>
+      [...starts].reverse().find((s) => s.at <= t)?.phase ?? starts[0]?.phase ?? 'setup';
+    return violationsFromAttempts(attemptsFromPcap(pcap), { host, port: Number(port) }, phaseAt);
+  }
+}
