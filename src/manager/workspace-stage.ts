@@ -2,7 +2,7 @@
 import { cp, mkdir, readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
+import { finished } from 'node:stream/promises';
 import { spawn } from 'node:child_process';
 
 export async function stageWorkspace(
@@ -43,7 +43,19 @@ function untar(stream: Readable, dir: string): Promise<void> {
       code === 0 ? resolve() : reject(new Error(`unpacking the source failed: ${stderr.trim()}`)),
     ),
   );
-  return Promise.all([pipeline(stream, tar.stdin), exited]).then(() => undefined);
+  // tar stops reading at the archive's end marker and may exit before the stream ends (record
+  // padding, or an end that arrives a moment later): its exit status decides, the rest is drained.
+  tar.stdin.on('error', () => undefined);
+  stream.on('error', () => tar.kill());
+  stream.pipe(tar.stdin);
+  const unpacked = exited.then(
+    () => void stream.resume(),
+    (err: unknown) => {
+      stream.destroy();
+      throw err;
+    },
+  );
+  return Promise.all([unpacked, finished(stream)]).then(() => undefined);
 }
 
 async function isDir(path: string): Promise<boolean> {
