@@ -7,6 +7,8 @@ import type { Frame } from './frame.js';
 import { parseClientFrame } from './job-frame.js';
 import { writeDrained } from './write-drained.js';
 
+/** A job that stops reading its source early (it failed, or needed no more) only stops the
+ * writing: the frames are still read, counted and checked to the end. */
 export async function receiveSource(
   frames: AsyncIterator<Frame>,
   sink: Writable,
@@ -14,6 +16,10 @@ export async function receiveSource(
 ): Promise<number> {
   const hash = createHash('sha256');
   let bytes = 0;
+  // The last chunk is held back until the end is known, so the tar's end-of-archive and the
+  // stream's end reach the unpacker together: tar stops reading at its end marker, and a stream
+  // still open after that fails the unpack as a premature close.
+  let held: Buffer | undefined;
   for (;;) {
     const { value: frame, done } = await frames.next();
     if (done)
@@ -30,7 +36,8 @@ export async function receiveSource(
           `the source is larger than this manager's disk limit of ${capBytes} bytes`,
         );
       hash.update(frame.bytes);
-      await writeDrained(sink, frame.bytes);
+      if (held && !sink.destroyed) await writeDrained(sink, held).catch(() => undefined);
+      held = frame.bytes;
       continue;
     }
     const end = parseClientFrame(frame.value);
@@ -42,7 +49,7 @@ export async function receiveSource(
         'PROTOCOL',
         `the source arrived damaged: ${bytes} bytes with sha256 ${sha256}, the client sent ${end.bytes} bytes with ${end.sha256}`,
       );
-    sink.end();
+    if (!sink.destroyed) sink.end(held);
     return bytes;
   }
 }
