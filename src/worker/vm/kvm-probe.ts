@@ -20,7 +20,7 @@ function bootsUnderKvm(vmlinuz: string, initrd: string): Promise<boolean> {
   return new Promise((resolve) => {
     const qemu = spawn(
       'qemu-system-x86_64',
-      ['-M', 'microvm', '-accel', 'kvm', '-m', '256', '-smp', '1', '-nodefaults', '-no-user-config',
+      ['-M', 'microvm,pit=on', '-accel', 'kvm', '-m', '256', '-smp', '1', '-nodefaults', '-no-user-config',
         '-nographic', '-no-reboot', '-kernel', vmlinuz, '-initrd', initrd,
         '-append', 'console=ttyS0 quiet panic=-1 contractor.probe', '-serial', 'stdio'],
       { stdio: ['ignore', 'pipe', 'pipe'] },

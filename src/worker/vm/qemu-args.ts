@@ -21,6 +21,8 @@ export interface VmShape {
   memoryMiB: number;
   cpus: number;
   phases: PhaseName[];
+  /** The host's TSC rate: TCG's guest TSC runs at it, and a busy host makes the PIT calibration fail. */
+  tscKhz?: number;
 }
 
 function disk(id: string, path: string, readonly: boolean): string[] {
@@ -35,6 +37,12 @@ function port(id: string, name: string, path: string): string[] {
   return ['-chardev', `socket,id=${id},path=${path}`, '-device', `virtserialport,chardev=${id},name=${name}`];
 }
 
+function kernelCmdline(shape: VmShape): string {
+  const quiet = process.env.CONTRACTOR_VM_CONSOLE ? [] : ['quiet', 'loglevel=3'];
+  const tsc = shape.tscKhz ? [`tsc_early_khz=${shape.tscKhz}`, 'tsc=reliable'] : [];
+  return ['console=ttyS0', ...quiet, ...tsc, 'panic=-1', 'oops=panic'].join(' ');
+}
+
 export function qemuArgs(f: VmFiles, shape: VmShape): string[] {
   const [proxyHost, proxyPort] = GUEST_PROXY.split(':');
   const accel = shape.kvm ? ['-accel', 'kvm', '-cpu', 'host'] : ['-accel', 'tcg,thread=multi'];
@@ -45,11 +53,11 @@ export function qemuArgs(f: VmFiles, shape: VmShape): string[] {
     }),
   );
   return [
-    '-M', 'microvm', ...accel,
+    '-M', 'microvm,pit=on', ...accel,
     '-m', String(shape.memoryMiB), '-smp', String(shape.cpus),
     '-nodefaults', '-no-user-config', '-nographic', '-no-reboot',
     '-kernel', f.vmlinuz, '-initrd', f.initrd,
-    '-append', 'console=ttyS0 quiet loglevel=3 panic=-1 oops=panic',
+    '-append', kernelCmdline(shape),
     '-chardev', `socket,id=console,path=${f.sockets.console}`, '-serial', 'chardev:console',
     // HostProtection: the root image is read-only; only throwaway disks are writable.
     ...disk('root', f.rootfs, true),

@@ -54,6 +54,12 @@ export class VmDriver implements Driver {
   }
 }
 
+async function hostTscKhz(): Promise<number | undefined> {
+  const info = await readFile('/proc/cpuinfo', 'utf8').catch(() => '');
+  const mhz = Number(/^cpu MHz\s*:\s*([\d.]+)/m.exec(info)?.[1]);
+  return Number.isFinite(mhz) && mhz > 0 ? Math.round(mhz * 1000) : undefined;
+}
+
 function warn(job: WorkerJob, line: string): void {
   job.onEvent({ type: 'output', phase: 'worker', stream: 'stderr', chunk: Buffer.from(line + '\n') });
 }
@@ -101,6 +107,7 @@ class VmRun {
         memoryMiB: Math.ceil(job.limits.memoryBytes / 1024 ** 2) + GUEST_OVERHEAD_MIB,
         cpus: Math.max(1, Math.min(cpus().length, 4)),
         phases: names,
+        tscKhz: await hostTscKhz(),
       };
       this.qemu = spawn('qemu-system-x86_64', qemuArgs(files, shape), { stdio: ['ignore', 'ignore', 'pipe'] });
       trace('qemu started');
