@@ -1,0 +1,111 @@
+// One bwrap invocation: the sandbox a phase (or the workspace unpacking) runs in.
+import { existsSync, lstatSync, readlinkSync } from 'node:fs';
+import { join } from 'node:path';
+import { BUILD_GID, BUILD_HOSTNAME, BUILD_UID, HOST_ETC, syntheticEtc } from './sandbox-etc.js';
+
+/** Where the holder keeps a job's files inside its private tmpfs. */
+export function jobLayout(workDir: string) {
+  return {
+    etc: join(workDir, 'etc'),
+    seccomp: join(workDir, 'seccomp.bpf'),
+    scripts: join(workDir, 'scripts'),
+    disk: join(workDir, 'disk'),
+    workspace: join(workDir, 'disk', 'workspace'),
+    tmp: join(workDir, 'disk', 'tmp'),
+  };
+}
+
+export type JobLayout = ReturnType<typeof jobLayout>;
+
+/** Descriptors as the bwrap child sees them (the holder's spawn maps them there). */
+export const SECCOMP_FD = 3;
+export const STATUS_FD = 4;
+
+const ROOT_ENTRIES = ['bin', 'sbin', 'lib', 'lib32', 'lib64', 'libx32'];
+
+/** Merged-/usr hosts make /bin and friends symlinks into /usr; older ones have real directories. */
+function rootEntries(): string[] {
+  return ROOT_ENTRIES.flatMap((name) => {
+    const path = `/${name}`;
+    const st = lstatSync(path, { throwIfNoEntry: false });
+    if (!st) return [];
+    if (st.isSymbolicLink()) return ['--symlink', readlinkSync(path), path];
+    return st.isDirectory() ? ['--ro-bind', path, path] : [];
+  });
+}
+
+function etcEntries(layout: JobLayout): string[] {
+  const host = HOST_ETC.filter((f) => existsSync(`/etc/${f}`)).flatMap((f) => [
+    '--ro-bind',
+    `/etc/${f}`,
+    `/etc/${f}`,
+  ]);
+  const ours = Object.keys(syntheticEtc()).flatMap((f) => [
+    '--ro-bind',
+    join(layout.etc, f),
+    `/etc/${f}`,
+  ]);
+  return [...host, ...ours];
+}
+
+function envEntries(env: Record<string, string>): string[] {
+  return Object.entries(env)
+    .filter(([k]) => /^[A-Za-z_][A-Za-z0-9_]*$/.test(k))
+    .flatMap(([k, v]) => ['--setenv', k, v]);
+}
+
+/** FilesystemIsolation, HostProtection: everything the build may see, and nothing more. */
+export function sandboxArgs(
+  layout: JobLayout,
+  env: Record<string, string>,
+  chdir: string,
+): string[] {
+  return [
+    '--unshare-user',
+    '--unshare-pid',
+    '--unshare-ipc',
+    '--unshare-uts',
+    '--unshare-cgroup-try',
+    // No --unshare-net: the holder's netns, with its trap and proxy, is the build's network.
+    '--disable-userns',
+    '--die-with-parent',
+    '--new-session',
+    '--cap-drop',
+    'ALL',
+    '--clearenv',
+    ...envEntries(env),
+    '--hostname',
+    BUILD_HOSTNAME,
+    '--uid',
+    String(BUILD_UID),
+    '--gid',
+    String(BUILD_GID),
+    '--ro-bind',
+    '/usr',
+    '/usr',
+    ...rootEntries(),
+    ...etcEntries(layout),
+    '--proc',
+    '/proc',
+    '--dev',
+    '/dev',
+    // HardDiskLimit: /workspace and /tmp both live on the job's size-capped tmpfs.
+    '--bind',
+    layout.workspace,
+    '/workspace',
+    '--bind',
+    layout.tmp,
+    '/tmp',
+    '--ro-bind',
+    layout.scripts,
+    '/.contractor',
+    '--remount-ro',
+    '/',
+    '--chdir',
+    chdir,
+    '--seccomp',
+    String(SECCOMP_FD),
+    '--json-status-fd',
+    String(STATUS_FD),
+  ];
+}

@@ -1,0 +1,182 @@
+// HardRAMLimit, HardCPULimit, processes, when the manager may use cgroups: the job's own cgroup per controller.
+import {
+  mkdirSync,
+  readFileSync,
+  rmdirSync,
+  writeFileSync,
+  existsSync,
+  accessSync,
+  constants,
+} from 'node:fs';
+import { join } from 'node:path';
+import { ContractorError } from '../../errors.js';
+import type { LimitName, Limits } from '../../spec/types.js';
+
+export interface JobCgroup {
+  /** Each cgroup.procs a phase's bwrap writes its pid into before it execs. */
+  procsFiles: string[];
+  /** The first limit the build crossed, if any, read from the kernel's own counters. */
+  crossed(): LimitName | undefined;
+  cpuMs(): number;
+  peakMemoryBytes(): number;
+  resetPeak(): void;
+  /** Kills whatever is still inside and removes the cgroups. */
+  remove(): void;
+}
+
+const read = (path: string): string => readFileSync(path, 'utf8');
+const counter = (text: string, key: string): number =>
+  Number(new RegExp(`^${key} (\\d+)`, 'm').exec(text)?.[1] ?? 0);
+
+function ownPath(controller: string): string | undefined {
+  for (const line of read('/proc/self/cgroup').split('\n')) {
+    const [, ctrls, path] = line.split(':');
+    if (ctrls !== undefined && path !== undefined && ctrls.split(',').includes(controller))
+      return path;
+  }
+  return undefined;
+}
+
+/** Where each cgroup v1 controller is mounted, from mountinfo's super options. */
+function v1Mounts(): Map<string, string> {
+  const mounts = new Map<string, string>();
+  for (const line of read('/proc/self/mountinfo').split('\n')) {
+    const [left, right] = line.split(' - ');
+    if (!left || !right?.startsWith('cgroup ')) continue;
+    const target = left.split(' ')[4];
+    const opts = right.split(' ')[2]?.split(',') ?? [];
+    for (const o of opts) if (target && !mounts.has(o)) mounts.set(o, target);
+  }
+  return mounts;
+}
+
+function writable(dir: string): boolean {
+  try {
+    accessSync(dir, constants.W_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function set(path: string, value: string | number): void {
+  try {
+    writeFileSync(path, String(value));
+  } catch (e) {
+    throw new ContractorError(
+      'CONFINEMENT',
+      `could not set ${path} to ${value}: the job cannot be confined`,
+      { cause: e },
+    );
+  }
+}
+
+function killAndRemove(dirs: string[]): void {
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const left = dirs.filter(existsSync);
+    if (!left.length) return;
+    for (const d of left) {
+      for (const pid of read(join(d, 'cgroup.procs')).split('\n').filter(Boolean)) {
+        try {
+          process.kill(Number(pid), 'SIGKILL');
+        } catch {
+          // Already gone.
+        }
+      }
+      try {
+        rmdirSync(d);
+      } catch {
+        // Still emptying: the kernel reaps the killed tasks asynchronously.
+      }
+    }
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 20);
+  }
+}
+
+/** Memory the build may map, apart from its tmpfs files, which the kernel charges here too. */
+function memoryLimits(limits: Limits): { soft: number; hard: number } {
+  return { soft: limits.memoryBytes, hard: limits.memoryBytes + limits.diskBytes };
+}
+
+function v1Cgroup(id: string, limits: Limits): JobCgroup | undefined {
+  const mounts = v1Mounts();
+  const base = (ctrl: string): string | undefined => {
+    const m = mounts.get(ctrl);
+    const own = ownPath(ctrl);
+    return m && own !== undefined ? join(m, own) : undefined;
+  };
+  const parents = { memory: base('memory'), pids: base('pids'), cpuacct: base('cpuacct') };
+  if (!parents.memory || !parents.pids || !parents.cpuacct) return undefined;
+  if (![parents.memory, parents.pids, parents.cpuacct].every(writable)) return undefined;
+  const dir = {
+    memory: join(parents.memory, id),
+    pids: join(parents.pids, id),
+    cpuacct: join(parents.cpuacct, id),
+  };
+  const dirs = [...new Set(Object.values(dir))];
+  dirs.forEach((d) => mkdirSync(d));
+  const mem = memoryLimits(limits);
+  try {
+    set(join(dir.memory, 'memory.limit_in_bytes'), mem.hard);
+    set(join(dir.pids, 'pids.max'), limits.processes);
+  } catch (e) {
+    killAndRemove(dirs);
+    throw e;
+  }
+  return {
+    procsFiles: dirs.map((d) => join(d, 'cgroup.procs')),
+    crossed() {
+      if (counter(read(join(dir.pids, 'pids.events')), 'max') > 0) return 'processes';
+      if (counter(read(join(dir.memory, 'memory.oom_control')), 'oom_kill') > 0) return 'memory';
+      if (counter(read(join(dir.memory, 'memory.stat')), 'total_rss') > mem.soft) return 'memory';
+      if (this.cpuMs() > limits.cpuMs) return 'cpu';
+      return undefined;
+    },
+    cpuMs: () => Number(read(join(dir.cpuacct, 'cpuacct.usage'))) / 1e6,
+    peakMemoryBytes: () => Number(read(join(dir.memory, 'memory.max_usage_in_bytes'))),
+    resetPeak: () => writeFileSync(join(dir.memory, 'memory.max_usage_in_bytes'), '0'),
+    remove: () => killAndRemove(dirs),
+  };
+}
+
+/** cgroup v2: only where memory, pids and cpu are already delegated to the manager's own cgroup. */
+function v2Cgroup(id: string, limits: Limits): JobCgroup | undefined {
+  const own = ownPath('');
+  const root = '/sys/fs/cgroup';
+  if (own === undefined || !existsSync(join(root, 'cgroup.controllers'))) return undefined;
+  const parent = join(root, own);
+  const delegated = read(join(parent, 'cgroup.subtree_control')).split(/\s+/);
+  if (!['memory', 'pids', 'cpu'].every((c) => delegated.includes(c)) || !writable(parent))
+    return undefined;
+  const dir = join(parent, id);
+  mkdirSync(dir);
+  const mem = memoryLimits(limits);
+  try {
+    set(join(dir, 'memory.max'), mem.hard);
+    set(join(dir, 'memory.swap.max'), 0);
+    set(join(dir, 'pids.max'), limits.processes);
+  } catch (e) {
+    killAndRemove([dir]);
+    throw e;
+  }
+  return {
+    procsFiles: [join(dir, 'cgroup.procs')],
+    crossed() {
+      if (counter(read(join(dir, 'pids.events')), 'max') > 0) return 'processes';
+      if (counter(read(join(dir, 'memory.events')), 'oom_kill') > 0) return 'memory';
+      if (counter(read(join(dir, 'memory.stat')), 'anon') > mem.soft) return 'memory';
+      if (this.cpuMs() > limits.cpuMs) return 'cpu';
+      return undefined;
+    },
+    cpuMs: () => counter(read(join(dir, 'cpu.stat')), 'usage_usec') / 1000,
+    peakMemoryBytes: () => Number(read(join(dir, 'memory.peak')).trim()) || 0,
+    resetPeak: () => undefined,
+    remove: () => killAndRemove([dir]),
+  };
+}
+
+/** The job's cgroups, or undefined when this manager may not make any (then rlimits confine the build). */
+export function createJobCgroup(id: string, limits: Limits): JobCgroup | undefined {
+  const name = `contractor-${id}`;
+  return v2Cgroup(name, limits) ?? v1Cgroup(name, limits);
+}

@@ -1,0 +1,55 @@
+// The messages between the manager and its netns holder, over the holder's IPC channel.
+import type { PhaseName, Violation } from '../../net/violation.js';
+
+/** How the build's processes are capped: joining the job's cgroups, or rlimits set by prlimit(1). */
+export type Confinement =
+  | { kind: 'cgroup'; procsFiles: string[] }
+  | {
+      kind: 'rlimit';
+      cpuSeconds: number;
+      addressSpaceBytes: number;
+      processes: number;
+      fileSizeBytes: number;
+    };
+
+export interface HolderPhase {
+  name: PhaseName;
+  script: string;
+  /** The holder's descriptors for this phase's stdout and stderr: the manager reads their other ends. */
+  stdoutFd: number;
+  stderrFd: number;
+}
+
+/** Manager to holder: everything the holder needs, sent once it has said hello. */
+export interface HolderJob {
+  type: 'job';
+  workDir: string;
+  phases: HolderPhase[];
+  env: Record<string, string>;
+  diskBytes: number;
+  confinement: Confinement;
+  outputTar: string;
+}
+
+export type HolderMessage =
+  | { type: 'hello'; pid: number }
+  /** Sent with the proxy's net.Server as the handle. */
+  | { type: 'proxy' }
+  | { type: 'phase'; phase: PhaseName; at: number }
+  | {
+      type: 'phase-end';
+      phase: PhaseName;
+      exitCode: number | null;
+      durationMs: number;
+      cpuMs: number;
+      violations: Violation[];
+    }
+  | { type: 'disk-full' }
+  | { type: 'done'; outputComplete: boolean }
+  | { type: 'error'; message: string };
+
+export const PROXY_PORT = 3128;
+export const PROXY_URL = `http://127.0.0.1:${PROXY_PORT}`;
+
+/** The holder's first phase descriptor: 0-2 are stdio and 3 is the IPC channel. */
+export const FIRST_PHASE_FD = 4;

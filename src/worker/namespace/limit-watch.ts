@@ -1,0 +1,62 @@
+// Hard*Limit: the manager's poll of the build's usage, from its cgroups or else from its process tree.
+import type { LimitName, Limits } from '../../spec/types.js';
+import type { JobCgroup } from './cgroup.js';
+import { treeUsage } from './process-tree.js';
+
+const WATCH_MS = 100;
+/** bwrap's outer process and the sandbox's pid 1 sit between the holder and the build. */
+const BWRAP_TASKS = 2;
+
+export interface LimitWatch {
+  /** Peak memory seen since the last reset, in bytes. */
+  peakMemoryBytes(): number;
+  resetPeak(): void;
+  stop(): void;
+}
+
+function treeCrossed(
+  holderPid: number,
+  limits: Limits,
+  seen: { peak: number },
+): LimitName | undefined {
+  const u = treeUsage(holderPid);
+  if (!u) return undefined;
+  seen.peak = Math.max(seen.peak, u.rssBytes);
+  if (u.tasks - BWRAP_TASKS >= limits.processes) return 'processes';
+  if (u.rssBytes > limits.memoryBytes) return 'memory';
+  if (u.cpuMs > limits.cpuMs) return 'cpu';
+  return undefined;
+}
+
+/** Calls end with the first limit crossed; holderPid is read lazily because the holder says hello later. */
+export function watchLimits(
+  limits: Limits,
+  cgroup: JobCgroup | undefined,
+  holderPid: () => number,
+  end: (limit: LimitName) => void,
+): LimitWatch {
+  const seen = { peak: 0 };
+  const timer = setInterval(() => {
+    const pid = holderPid();
+    const crossed = cgroup
+      ? safely(() => cgroup.crossed())
+      : pid
+        ? safely(() => treeCrossed(pid, limits, seen))
+        : undefined;
+    if (crossed) end(crossed);
+  }, WATCH_MS);
+  return {
+    peakMemoryBytes: () => (cgroup ? (safely(() => cgroup.peakMemoryBytes()) ?? 0) : seen.peak),
+    resetPeak: () => (cgroup ? safely(() => cgroup.resetPeak()) : (seen.peak = 0)),
+    stop: () => clearInterval(timer),
+  };
+}
+
+/** A process or cgroup file that vanished between listing and reading is not a limit. */
+function safely<T>(fn: () => T): T | undefined {
+  try {
+    return fn();
+  } catch {
+    return undefined;
+  }
+}

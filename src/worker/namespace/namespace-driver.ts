@@ -1,0 +1,292 @@
+// The namespace driver: a trusted netns holder per job, each phase one bubblewrap sandbox inside it.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import type { Server } from 'node:net';
+import { tmpdir } from 'node:os';
+import { basename, join } from 'node:path';
+import type { Readable } from 'node:stream';
+import { fileURLToPath } from 'node:url';
+import { ContractorError } from '../../errors.js';
+import type { Violation } from '../../net/violation.js';
+import type { LimitName } from '../../spec/types.js';
+import type { Driver, DriverProbe, PhaseOutcome, WorkerJob, WorkerOutcome } from '../driver.js';
+import { LogBudget } from '../log-budget.js';
+import { scrubbedEnv } from '../scrubbed-env.js';
+import { createJobCgroup, type JobCgroup } from './cgroup.js';
+import {
+  FIRST_PHASE_FD,
+  PROXY_URL,
+  type Confinement,
+  type HolderJob,
+  type HolderMessage,
+} from './holder-protocol.js';
+import { watchLimits, type LimitWatch } from './limit-watch.js';
+import { probeNamespace } from './namespace-probe.js';
+
+const HOLDER = fileURLToPath(new URL('./netns-holder.js', import.meta.url));
+const HOLDER_ENV = { PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' };
+const DIAGNOSTIC_BYTES = 8192;
+
+export interface NamespaceDriverOptions {
+  /** false confines with rlimits even where cgroups are available (the unprivileged path, for tests). */
+  cgroups?: boolean;
+}
+
+function confinementFor(job: WorkerJob, cgroup: JobCgroup | undefined): Confinement {
+  if (cgroup) return { kind: 'cgroup', procsFiles: cgroup.procsFiles };
+  const l = job.limits;
+  return {
+    kind: 'rlimit',
+    cpuSeconds: Math.ceil(l.cpuMs / 1000) + 1,
+    addressSpaceBytes: l.memoryBytes,
+    processes: l.processes,
+    fileSizeBytes: l.diskBytes,
+  };
+}
+
+/** One job's holder, its streams and what it has reported so far. */
+class HolderSession {
+  limit: LimitName | undefined;
+  cancelled = false;
+  holderPid = 0;
+  error: string | undefined;
+  outputComplete = false;
+  readonly phases: PhaseOutcome[] = [];
+  readonly violations: Violation[] = [];
+  private diagnostics = '';
+  private proxy: Server | undefined;
+  private current: PhaseOutcome | undefined;
+  private readonly budget: LogBudget;
+  private readonly watch: LimitWatch;
+  private readonly wall: NodeJS.Timeout;
+
+  constructor(
+    private readonly job: WorkerJob,
+    private readonly child: ChildProcess,
+    private readonly holderJob: HolderJob,
+    cgroup: JobCgroup | undefined,
+  ) {
+    this.budget = new LogBudget(job.limits.logBytes);
+    // HardWallLimit: the manager's own clock, not the build's.
+    this.wall = setTimeout(() => this.end('wall'), job.limits.wallMs);
+    this.watch = watchLimits(
+      job.limits,
+      cgroup,
+      () => this.holderPid,
+      (l) => this.end(l),
+    );
+    child.on('message', (m: HolderMessage, handle: unknown) =>
+      this.onMessage(m, handle as Server | undefined),
+    );
+    child.stdout?.on('data', (c: Buffer) => this.diagnose('stdout', c));
+    child.stderr?.on('data', (c: Buffer) => this.diagnose('stderr', c));
+    holderJob.phases.forEach((p, i) => {
+      for (const [stream, fd] of [
+        ['stdout', p.stdoutFd],
+        ['stderr', p.stderrFd],
+      ] as const) {
+        (child.stdio[fd] as Readable | null)?.on('data', (c: Buffer) => this.output(i, stream, c));
+      }
+    });
+  }
+
+  /** Ends the job at once: the holder's process group, then bwrap's --die-with-parent and pid namespace take the rest. */
+  end(limit?: LimitName): void {
+    this.limit ??= limit;
+    if (this.child.pid && this.child.exitCode === null && this.child.signalCode === null) {
+      try {
+        process.kill(-this.child.pid, 'SIGKILL');
+      } catch {
+        // Already gone.
+      }
+    }
+  }
+
+  async finished(): Promise<void> {
+    await new Promise<void>((resolve) => {
+      if (this.child.exitCode !== null || this.child.signalCode !== null) resolve();
+      this.child.once('close', () => resolve());
+      this.child.once('error', (e) => ((this.error ??= e.message), resolve()));
+    });
+    clearTimeout(this.wall);
+    this.watch.stop();
+    this.proxy?.close();
+    if (this.current) this.closePhase(null);
+  }
+
+  diagnosticTail(): string {
+    return this.diagnostics.trim().split('\n').slice(-5).join('\n');
+  }
+
+  private diagnose(stream: 'stdout' | 'stderr', chunk: Buffer): void {
+    this.diagnostics = (this.diagnostics + chunk.toString()).slice(-DIAGNOSTIC_BYTES);
+    this.job.onEvent({ type: 'output', phase: 'worker', stream, chunk });
+  }
+
+  /** HardLogLimit: counted here, on the manager's side, where the build cannot lie about it. */
+  private output(index: number, stream: 'stdout' | 'stderr', chunk: Buffer): void {
+    const phase = this.holderJob.phases[index]?.name ?? 'build';
+    const { fits, over } = this.budget.take(chunk);
+    if (fits.length) this.job.onEvent({ type: 'output', phase, stream, chunk: fits });
+    if (over) this.end('log');
+  }
+
+  private onMessage(m: HolderMessage, handle: Server | undefined): void {
+    switch (m.type) {
+      case 'hello':
+        this.holderPid = m.pid;
+        this.child.send(this.holderJob);
+        return;
+      case 'proxy':
+        this.proxy = handle;
+        handle?.on('connection', (s) => this.job.egress.accept(s));
+        return;
+      case 'phase':
+        this.watch.resetPeak();
+        this.current = { name: m.phase, exitCode: null, startedAt: m.at, durationMs: 0 };
+        this.job.onEvent({ type: 'phase', phase: m.phase, at: m.at });
+        return;
+      case 'phase-end':
+        this.violations.push(...m.violations);
+        this.closePhase(this.limit ? null : m.exitCode, m.durationMs, m.cpuMs);
+        return;
+      case 'disk-full':
+        this.end('disk');
+        return;
+      case 'done':
+        this.outputComplete = m.outputComplete && !this.limit;
+        return;
+      case 'error':
+        this.error = m.message;
+        return;
+    }
+  }
+
+  private closePhase(exitCode: number | null, durationMs?: number, cpuMs?: number): void {
+    const p = this.current;
+    if (!p) return;
+    this.current = undefined;
+    const peak = this.watch.peakMemoryBytes();
+    this.phases.push({
+      ...p,
+      exitCode,
+      durationMs: durationMs ?? Date.now() - p.startedAt,
+      ...(cpuMs !== undefined ? { cpuMs } : {}),
+      ...(peak ? { maxMemoryBytes: peak } : {}),
+    });
+  }
+}
+
+function spawnHolder(phases: number): ChildProcess {
+  const stdio = [
+    'pipe',
+    'pipe',
+    'pipe',
+    'ipc',
+    ...Array.from({ length: phases * 2 }, () => 'pipe' as const),
+  ];
+  const argv = [
+    '--user',
+    '--map-root-user',
+    '--net',
+    '--mount',
+    '--fork',
+    '--kill-child',
+    process.execPath,
+    HOLDER,
+  ];
+  // Its own process group, so ending the job is one kill; no environment of the manager's goes in.
+  return spawn('unshare', argv, {
+    stdio: stdio as ('pipe' | 'ipc')[],
+    detached: true,
+    env: HOLDER_ENV,
+  });
+}
+
+function holderJobFor(job: WorkerJob, workDir: string, confinement: Confinement): HolderJob {
+  return {
+    type: 'job',
+    workDir,
+    phases: job.phases.map((p, i) => ({
+      ...p,
+      stdoutFd: FIRST_PHASE_FD + 2 * i,
+      stderrFd: FIRST_PHASE_FD + 2 * i + 1,
+    })),
+    env: scrubbedEnv(job.env, PROXY_URL, '/tmp/home'),
+    diskBytes: job.limits.diskBytes,
+    confinement,
+    outputTar: job.outputTar,
+  };
+}
+
+function outcomeOf(s: HolderSession): WorkerOutcome {
+  return {
+    phases: s.phases,
+    ...(s.limit ? { limit: s.limit } : {}),
+    violations: s.violations,
+    outputComplete: s.outputComplete,
+    ...(s.cancelled ? { cancelled: true } : {}),
+  };
+}
+
+export class NamespaceDriver implements Driver {
+  readonly name = 'namespace' as const;
+
+  constructor(private readonly options: NamespaceDriverOptions = {}) {}
+
+  probe(): Promise<DriverProbe> {
+    return probeNamespace();
+  }
+
+  async run(job: WorkerJob): Promise<WorkerOutcome> {
+    const workDir = await mkdtemp(join(tmpdir(), `contractor-ns-${job.id}-`));
+    let cgroup: JobCgroup | undefined;
+    try {
+      cgroup =
+        this.options.cgroups === false ? undefined : createJobCgroup(basename(workDir), job.limits);
+      return await runHolder(job, workDir, cgroup);
+    } finally {
+      cgroup?.remove();
+      await rm(workDir, { recursive: true, force: true }).catch(() => undefined);
+    }
+  }
+}
+
+async function runHolder(
+  job: WorkerJob,
+  workDir: string,
+  cgroup: JobCgroup | undefined,
+): Promise<WorkerOutcome> {
+  const holderJob = holderJobFor(job, workDir, confinementFor(job, cgroup));
+  const child = spawnHolder(job.phases.length);
+  const session = new HolderSession(job, child, holderJob, cgroup);
+  const onAbort = (): void => ((session.cancelled = true), session.end());
+  if (job.signal?.aborted) onAbort();
+  job.signal?.addEventListener('abort', onAbort);
+  const input = job.input();
+  input.on('error', () => session.end());
+  child.stdin?.on('error', () => undefined);
+  if (child.stdin) input.pipe(child.stdin);
+  try {
+    await session.finished();
+  } finally {
+    job.signal?.removeEventListener('abort', onAbort);
+    input.destroy();
+    session.end();
+  }
+  if (session.error)
+    throw new ContractorError(
+      'CONFINEMENT',
+      `the namespace worker could not run the job: ${session.error}`,
+    );
+  const ended = session.limit || session.cancelled || session.phases.some((p) => p.exitCode !== 0);
+  if (!ended && session.phases.length < job.phases.length) {
+    // FailClosed: a holder that died before any phase ran is confinement that could not be set up.
+    const code = session.phases.length ? 'INFRASTRUCTURE' : 'CONFINEMENT';
+    throw new ContractorError(
+      code,
+      `the namespace worker died: ${session.diagnosticTail() || `exit ${child.exitCode}`}`,
+    );
+  }
+  return outcomeOf(session);
+}

@@ -1,0 +1,64 @@
+// Whether this host can run the namespace driver: the tools, and a tiny user+net namespace with veth, nft and bwrap.
+import { spawn } from 'node:child_process';
+import type { DriverProbe } from '../driver.js';
+
+const TOOLS: Record<string, string> = {
+  bwrap: 'bubblewrap',
+  unshare: 'util-linux',
+  prlimit: 'util-linux',
+  nft: 'nftables',
+  ip: 'iproute2',
+  tar: 'tar',
+};
+
+const TRIAL = [
+  'ip link add ct0 type veth peer name ct1',
+  'nft add table inet contractor_probe',
+  'bwrap --unshare-user --unshare-pid --disable-userns --die-with-parent --ro-bind / / --proc /proc --dev /dev true',
+].join(' && ');
+
+function run(cmd: string, args: string[]): Promise<{ ok: boolean; out: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(cmd, args, {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin' },
+    });
+    let out = '';
+    child.stdout.on('data', (c: Buffer) => (out += c.toString()));
+    child.stderr.on('data', (c: Buffer) => (out += c.toString()));
+    child.on('error', (e) => resolve({ ok: false, out: e.message }));
+    child.on('close', (code) => resolve({ ok: code === 0, out: out.trim() }));
+  });
+}
+
+export async function probeNamespace(): Promise<DriverProbe> {
+  const missing: string[] = [];
+  for (const [tool, pkg] of Object.entries(TOOLS)) {
+    const r = await run('sh', ['-c', `command -v ${tool}`]);
+    if (!r.ok) missing.push(`${tool} (apt-get install ${pkg})`);
+  }
+  if (missing.length)
+    return { driver: 'namespace', ok: false, detail: `missing: ${missing.join(', ')}` };
+  const r = await run('unshare', [
+    '--user',
+    '--map-root-user',
+    '--net',
+    '--mount',
+    '--fork',
+    'sh',
+    '-c',
+    TRIAL,
+  ]);
+  if (r.ok)
+    return {
+      driver: 'namespace',
+      ok: true,
+      detail: 'bubblewrap in a user+net namespace with a veth and nftables trap works',
+    };
+  const last = r.out.split('\n').pop() ?? '';
+  return {
+    driver: 'namespace',
+    ok: false,
+    detail: `unprivileged user namespaces with veth and nftables do not work here (${last}); enable them with sysctl kernel.unprivileged_userns_clone=1 and user.max_user_namespaces>0, and allow bwrap under AppArmor`,
+  };
+}

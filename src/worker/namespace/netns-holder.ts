@@ -1,0 +1,174 @@
+// The netns holder: trusted, outside the build's sandbox, inside the job's own user, net and mount namespaces.
+// Started by the manager as `unshare --user --map-root-user --net --mount --fork --kill-child node netns-holder.js`.
+// Kept to node: built-ins so its start stays a few milliseconds.
+import { spawn } from 'node:child_process';
+import { closeSync, mkdirSync, openSync, readdirSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import type { Violation } from '../../net/violation.js';
+import { jobLayout, sandboxArgs, type JobLayout } from './bwrap-args.js';
+import { cgroupJoinArgs } from './cgroup-join.js';
+import { childrenCpuMs } from './children-cpu.js';
+import { PROXY_PORT, type HolderJob, type HolderMessage } from './holder-protocol.js';
+import { closeInheritedFds } from './inherited-fds.js';
+import { armTrap, takeAttempts } from './network-trap.js';
+import { prlimitArgs } from './rlimits.js';
+import { syntheticEtc } from './sandbox-etc.js';
+import { seccompProgram } from './seccomp.js';
+import { diskFull, mountJobDisks } from './workspace-disk.js';
+
+const IPC_FD = 3;
+
+/** The holder's threads, unshare, and bwrap's two processes share the build's RLIMIT_NPROC count. */
+function holderTasks(): number {
+  return readdirSync('/proc/self/task').length + 3;
+}
+const DISK_WATCH_MS = 200;
+
+function send(msg: HolderMessage, handle?: import('node:net').Server): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (!process.send) return reject(new Error('the holder has no IPC channel'));
+    process.send(msg, handle, {}, (err) => (err ? reject(err) : resolve()));
+  });
+}
+
+function writeJobFiles(layout: JobLayout, job: HolderJob): void {
+  mkdirSync(layout.etc);
+  for (const [name, text] of Object.entries(syntheticEtc()))
+    writeFileSync(join(layout.etc, name), text);
+  writeFileSync(layout.seccomp, seccompProgram());
+  job.phases.forEach((p, i) =>
+    writeFileSync(join(layout.scripts, `${i}.sh`), p.script, { mode: 0o644 }),
+  );
+}
+
+/** ConstrainNetworkAccess: the build's proxy address is a socket the manager serves from the host side. */
+async function handOverProxy(): Promise<void> {
+  const server = createServer();
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen({ host: '127.0.0.1', port: PROXY_PORT }, resolve);
+  });
+  await send({ type: 'proxy' }, server);
+  server.close();
+}
+
+interface SandboxRun {
+  exitCode: number | null;
+  started: boolean;
+}
+
+/** One bwrap: confinement prefix, sandbox, command; started means bwrap reached its child, so confinement held. */
+function runSandboxed(
+  layout: JobLayout,
+  job: HolderJob,
+  command: string[],
+  chdir: string,
+  stdio: [number | 'ignore', number | 'ignore', number | 'pipe'],
+  onSpawn: (kill: () => void) => void = () => undefined,
+): Promise<SandboxRun> {
+  const c = job.confinement;
+  const prefix = c.kind === 'cgroup' ? cgroupJoinArgs(c.procsFiles) : prlimitArgs(c, holderTasks());
+  const seccomp = openSync(layout.seccomp, 'r');
+  const argv = [...prefix, 'bwrap', ...sandboxArgs(layout, job.env, chdir), '--', ...command];
+  const child = spawn(argv[0] as string, argv.slice(1), { stdio: [...stdio, seccomp, 'pipe'] });
+  closeSync(seccomp);
+  onSpawn(() => child.kill('SIGKILL'));
+  let status = '';
+  child.stdio[4]?.on('data', (c: Buffer) => (status += c.toString()));
+  return new Promise((resolve) => {
+    child.on('error', () => resolve({ exitCode: null, started: false }));
+    child.on('close', (code) => {
+      const started = status.includes('"child-pid"');
+      const exit = /"exit-code"\s*:\s*(\d+)/.exec(status);
+      resolve({ exitCode: exit ? Number(exit[1]) : started ? null : code, started });
+    });
+  });
+}
+
+/** The input tar is unpacked inside a sandbox too: a restored workspace is the output of an earlier build. */
+async function unpackInput(layout: JobLayout, job: HolderJob): Promise<void> {
+  const unpack = [
+    'sh',
+    '-c',
+    'tar -x -f - --no-same-owner -C /workspace && mkdir -p /workspace/src',
+  ];
+  const r = await runSandboxed(layout, job, unpack, '/workspace', [0, 'ignore', 2]);
+  if (!r.started) throw new Error('bwrap could not start the sandbox that unpacks the workspace');
+  if (r.exitCode !== 0) throw new Error(`unpacking the workspace failed (tar exit ${r.exitCode})`);
+}
+
+async function runPhases(layout: JobLayout, job: HolderJob): Promise<boolean> {
+  for (const [i, p] of job.phases.entries()) {
+    const startedAt = Date.now();
+    await send({ type: 'phase', phase: p.name, at: startedAt });
+    const cpuBefore = childrenCpuMs();
+    let kill = (): void => undefined;
+    let full = false;
+    // HardDiskLimit: a full tmpfs ends the phase even if the build ignores its ENOSPC.
+    const watch = setInterval(() => {
+      if (diskFull(layout)) ((full = true), kill());
+    }, DISK_WATCH_MS);
+    const r = await runSandboxed(
+      layout,
+      job,
+      ['sh', '-e', `/.contractor/${i}.sh`],
+      '/workspace/src',
+      ['ignore', p.stdoutFd, p.stderrFd],
+      (k) => (kill = k),
+    );
+    clearInterval(watch);
+    closeSync(p.stdoutFd);
+    closeSync(p.stderrFd);
+    full ||= diskFull(layout);
+    if (!r.started)
+      throw new Error(`bwrap could not start the sandbox for the ${p.name} phase (see its stderr)`);
+    const violations: Violation[] = await takeAttempts(p.name, i < job.phases.length - 1);
+    const exitCode = full ? null : r.exitCode;
+    const durationMs = Date.now() - startedAt;
+    await send({
+      type: 'phase-end',
+      phase: p.name,
+      exitCode,
+      durationMs,
+      cpuMs: childrenCpuMs() - cpuBefore,
+      violations,
+    });
+    if (full) await send({ type: 'disk-full' });
+    if (full || exitCode !== 0) return false;
+  }
+  return true;
+}
+
+/** The holder (not the build) writes the workspace tar; tar -c never follows the build's symlinks. */
+function packOutput(layout: JobLayout, outputTar: string): Promise<boolean> {
+  const child = spawn('tar', ['-c', '-f', outputTar, '-C', layout.workspace, '.'], {
+    stdio: ['ignore', 'ignore', 2],
+  });
+  return new Promise((resolve) => {
+    child.on('error', () => resolve(false));
+    child.on('close', (code) => resolve(code === 0));
+  });
+}
+
+async function runJob(job: HolderJob): Promise<void> {
+  closeInheritedFds(new Set([IPC_FD, ...job.phases.flatMap((p) => [p.stdoutFd, p.stderrFd])]));
+  const layout = jobLayout(job.workDir);
+  // FailClosed: the trap and the disks are up before anything of the build's runs, or the job ends here.
+  await Promise.all([armTrap(), mountJobDisks(job.workDir, layout, job.diskBytes)]);
+  writeJobFiles(layout, job);
+  await handOverProxy();
+  await unpackInput(layout, job);
+  const ok = await runPhases(layout, job);
+  await send({ type: 'done', outputComplete: ok && (await packOutput(layout, job.outputTar)) });
+}
+
+process.once('message', (msg: HolderJob) => {
+  runJob(msg)
+    .catch((e: unknown) =>
+      send({ type: 'error', message: e instanceof Error ? e.message : String(e) }),
+    )
+    .catch(() => undefined)
+    .finally(() => process.disconnect?.());
+});
+void send({ type: 'hello', pid: process.pid });

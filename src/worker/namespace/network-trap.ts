@@ -1,0 +1,84 @@
+// ConstrainNetworkAccess: inside the holder's netns every non-loopback packet is recorded and refused.
+import { execFile } from 'node:child_process';
+import type { PhaseName, Violation } from '../../net/violation.js';
+
+/** A /30 from the benchmarking range and a ULA: nothing here ever leaves this network namespace. */
+const TRAP_ROUTES = `link set lo up
+link add ct0 type veth peer name ct1
+link set ct1 up
+link set ct0 up
+addr add 198.18.0.1/30 dev ct0
+addr add fdc0:de::1/64 dev ct0 nodad
+route add default via 198.18.0.2 dev ct0
+route add default via fdc0:de::2 dev ct0
+`;
+
+const TABLE = 'inet contractor_trap';
+
+const TRAP_RULES = `table ${TABLE} {
+  set v4 { type ipv4_addr . inet_proto . inet_service; flags dynamic; size 65535; }
+  set v6 { type ipv6_addr . inet_proto . inet_service; flags dynamic; size 65535; }
+  chain output {
+    type filter hook output priority 0; policy accept;
+    oif lo accept
+    meta nfproto ipv4 meta l4proto { tcp, udp, sctp, dccp, udplite } add @v4 { ip daddr . meta l4proto . th dport }
+    meta nfproto ipv6 meta l4proto { tcp, udp, sctp, dccp, udplite } add @v6 { ip6 daddr . meta l4proto . th dport }
+    meta l4proto tcp reject with tcp reset
+    meta nfproto ipv4 reject with icmp type admin-prohibited
+    meta nfproto ipv6 reject with icmpv6 type admin-prohibited
+    drop
+  }
+}
+`;
+
+function run(cmd: string, args: string[], input?: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = execFile(cmd, args, { maxBuffer: 64 * 1024 ** 2 }, (err, stdout, stderr) => {
+      if (err) reject(new Error(`${cmd} ${args.join(' ')}: ${stderr.trim() || err.message}`));
+      else resolve(stdout);
+    });
+    child.stdin?.end(input);
+  });
+}
+
+/** Routes everything to the veth and arms the rules; throws if any part is missing. */
+export async function armTrap(): Promise<void> {
+  await run('ip', ['-force', '-batch', '-'], TRAP_ROUTES);
+  await run('nft', ['-f', '-'], TRAP_RULES);
+}
+
+interface NftSetElem {
+  concat?: [string, string, number];
+  elem?: { val?: { concat?: [string, string, number] } };
+}
+
+interface NftList {
+  nftables?: { set?: { name: string; elem?: NftSetElem[] } }[];
+}
+
+function violation(phase: PhaseName, [host, proto, port]: [string, string, number]): Violation {
+  const dns = port === 53 && (proto === 'udp' || proto === 'tcp');
+  return {
+    kind: dns ? 'dns' : 'network',
+    phase,
+    host,
+    port,
+    detail: dns
+      ? `DNS query to ${host} (${proto})`
+      : `direct ${proto} connection to ${host} port ${port}`,
+  };
+}
+
+/** Every distinct destination the phase tried, then the sets are emptied for the next phase. */
+export async function takeAttempts(phase: PhaseName, flush: boolean): Promise<Violation[]> {
+  const listed = JSON.parse(
+    await run('nft', ['-j', 'list', 'table', ...TABLE.split(' ')]),
+  ) as NftList;
+  if (flush) await run('nft', ['-f', '-'], `flush set ${TABLE} v4\nflush set ${TABLE} v6\n`);
+  return (listed.nftables ?? []).flatMap((entry) =>
+    (entry.set?.elem ?? []).flatMap((e) => {
+      const key = e.concat ?? e.elem?.val?.concat;
+      return key ? [violation(phase, key)] : [];
+    }),
+  );
+}

@@ -1,0 +1,68 @@
+// HardCPULimit, HardRAMLimit, processes without cgroups: the holder's descendants, read from /proc by the manager.
+import { readdirSync, readFileSync } from 'node:fs';
+
+const TICKS_PER_SECOND = 100;
+const PAGE_BYTES = 4096;
+
+interface Stat {
+  pid: number;
+  ppid: number;
+  /** utime + stime + cutime + cstime: its own CPU and that of the children it reaped. */
+  cpuTicks: number;
+  threads: number;
+  rssPages: number;
+}
+
+function readStat(pid: string): Stat | undefined {
+  try {
+    const text = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const f = text.slice(text.lastIndexOf(')') + 2).split(' ');
+    const n = (i: number): number => Number(f[i]);
+    return {
+      pid: Number(pid),
+      ppid: n(1),
+      cpuTicks: n(11) + n(12) + n(13) + n(14),
+      threads: n(17),
+      rssPages: n(21),
+    };
+  } catch {
+    return undefined;
+  }
+}
+
+export interface TreeUsage {
+  cpuMs: number;
+  rssBytes: number;
+  /** Tasks (threads count, as RLIMIT_NPROC counts them) below the holder. */
+  tasks: number;
+}
+
+/** What the holder's descendants use now, plus the CPU of every descendant already reaped. */
+export function treeUsage(holderPid: number): TreeUsage | undefined {
+  const all = readdirSync('/proc')
+    .filter((n) => /^\d+$/.test(n))
+    .flatMap((n) => readStat(n) ?? []);
+  if (!all.some((s) => s.pid === holderPid)) return undefined;
+  const children = new Map<number, Stat[]>();
+  for (const s of all) children.set(s.ppid, [...(children.get(s.ppid) ?? []), s]);
+  // The holder's own utime/stime is not the build's; its cutime/cstime holds every reaped phase.
+  const usage = { cpuTicks: holderReapedTicks(holderPid), rssPages: 0, tasks: 0 };
+  const queue = [...(children.get(holderPid) ?? [])];
+  for (let s = queue.pop(); s; s = queue.pop()) {
+    usage.cpuTicks += s.cpuTicks;
+    usage.rssPages += s.rssPages;
+    usage.tasks += s.threads;
+    queue.push(...(children.get(s.pid) ?? []));
+  }
+  return {
+    cpuMs: (usage.cpuTicks * 1000) / TICKS_PER_SECOND,
+    rssBytes: usage.rssPages * PAGE_BYTES,
+    tasks: usage.tasks,
+  };
+}
+
+function holderReapedTicks(pid: number): number {
+  const text = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const f = text.slice(text.lastIndexOf(')') + 2).split(' ');
+  return Number(f[13]) + Number(f[14]);
+}
