@@ -32,7 +32,7 @@ export class GitHubApp {
     return new Octokit({
       baseUrl: this.o.apiUrl.replace(/\/+$/, ''),
       authStrategy: createAppAuth,
-      auth: { appId: this.o.appId, privateKey: this.o.privateKey, installationId },
+      auth: { appId: this.o.appId, privateKey: this.o.privateKey, ...(installationId ? { installationId } : {}) },
       userAgent: 'contractor-app',
       log: { debug: () => {}, info: () => {}, warn, error: warn },
     });

@@ -6,6 +6,7 @@ export const SHA = { type: 'string', pattern: '^[0-9a-f]{40}$' } as const;
 const OWNER = { type: 'string', pattern: '^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})$' } as const;
 const REPO_NAME = { type: 'string', pattern: '^(?!\\.\\.?$)[A-Za-z0-9._-]{1,100}$' } as const;
 const REF = { type: 'string', minLength: 1, maxLength: 1024 } as const;
+export const REPO_ID = { type: 'object', required: ['id'], properties: { id: { type: 'integer' } } } as const;
 
 export const REPOSITORY = {
   type: 'object',
@@ -29,11 +30,11 @@ export const LISTED_PULL = {
   required: ['number', 'head', 'base'],
   properties: {
     number: { type: 'integer', minimum: 1 },
-    head: { type: 'object', required: ['sha', 'repo'], properties: { sha: SHA, repo: { type: 'object', required: ['id'] } } },
+    head: { type: 'object', required: ['sha', 'repo'], properties: { sha: SHA, repo: REPO_ID } },
     base: {
       type: 'object',
       required: ['ref', 'sha', 'repo'],
-      properties: { ref: REF, sha: SHA, repo: { type: 'object', required: ['id'] } },
+      properties: { ref: REF, sha: SHA, repo: REPO_ID },
     },
   },
 } as const;

@@ -4,6 +4,7 @@ import {
   assertPayload,
   INSTALLATION,
   payloadValidator,
+  REPO_ID,
   REPOSITORY,
   repositoryFields,
   SHA,
@@ -37,7 +38,7 @@ const validate = payloadValidator({
           type: 'object',
           required: ['sha', 'repo'],
           // A fork that was deleted leaves head.repo null; refs/pull/N/head still holds the commits.
-          properties: { sha: SHA, repo: { type: ['object', 'null'], required: ['id'] } },
+          properties: { sha: SHA, repo: { type: ['object', 'null'], required: ['id'], properties: { id: { type: 'integer' } } } },
         },
         base: {
           type: 'object',
@@ -45,7 +46,7 @@ const validate = payloadValidator({
           properties: {
             ref: { type: 'string', minLength: 1, maxLength: 1024 },
             sha: SHA,
-            repo: { type: 'object', required: ['id'] },
+            repo: REPO_ID,
           },
         },
       },
