@@ -13,6 +13,8 @@ export interface ChosenExecutor {
   execute: JobExecutor;
   /** `local`, or `managers:a,b`: part of the cache key, since the worker differs. */
   where: string;
+  /** Closes what the executor opened ahead of a job that did not run (a cache hit, an error). */
+  release: () => void;
 }
 
 export async function chooseExecutor(root: string, flag?: string): Promise<ChosenExecutor> {
@@ -22,12 +24,15 @@ export async function chooseExecutor(root: string, flag?: string): Promise<Chose
       .catch(() => '')
   ).trim();
   const selection = flag ?? configured;
-  if (!selection || selection === 'local') return { execute: localExecutor, where: 'local' };
+  if (!selection || selection === 'local')
+    return { execute: localExecutor, where: 'local', release: () => undefined };
   const file = managersConfigPath();
   const managers = selectManagers(selection, await readManagersConfig(file), file);
   const pool = new ManagerPool(managers);
+  pool.warm();
   return {
     execute: (req) => pool.run(req),
+    release: () => pool.release(),
     where: `managers:${managers.map((m) => m.name).join(',')}`,
   };
 }

@@ -12,7 +12,7 @@ import { effectivePolicy, readPolicyFile } from '../spec/policy.js';
 import type { DriverName } from '../spec/types.js';
 import { CONTRACTOR_VERSION } from '../version.js';
 import { noteFor, writeNote } from './notes.js';
-import { chooseExecutor } from './job-executor.js';
+import { chooseExecutor, type ChosenExecutor } from './job-executor.js';
 import { gitDir, repositoryRoot, resolveRevision } from './repository.js';
 import { cacheKey, ResultCache } from './result-cache.js';
 import { archiveCommit, readCommittedFile } from './snapshot.js';
@@ -44,6 +44,20 @@ export interface RevisionResult {
 
 export async function runRevision(o: RunRevisionOptions): Promise<RevisionResult> {
   const root = await repositoryRoot(o.cwd);
+  // Chosen first: a remote manager's session opens while the commit, spec and policy are read.
+  const executor = await chooseExecutor(root, o.manager);
+  try {
+    return await runWith(o, root, executor);
+  } finally {
+    executor.release();
+  }
+}
+
+async function runWith(
+  o: RunRevisionOptions,
+  root: string,
+  executor: ChosenExecutor,
+): Promise<RevisionResult> {
   const { commit, tree } = o.worktree
     ? { commit: undefined, tree: await snapshotWorktree(root) }
     : await resolveRevision(root, o.rev);
@@ -60,7 +74,6 @@ export async function runRevision(o: RunRevisionOptions): Promise<RevisionResult
   const driver = o.driver ?? policy.driver;
   const git = await gitDir(root);
   const cache = new ResultCache(join(git, 'contractor', 'cache'));
-  const executor = await chooseExecutor(root, o.manager);
   const imageDigest = await workerImageDigest(driver, spec.workerImage);
   const key = cacheKey({
     tree,

@@ -115,7 +115,7 @@ async function runAccepted(
   o.signal?.addEventListener('abort', cancel, { once: true });
   const outDir = await mkdtemp(join(o.workDir ?? tmpdir(), `contractor-remote-${params.id}-`));
   const unregister = await o.running.add(params.id);
-  const source = new PassThrough({ highWaterMark: 1024 ** 2 });
+  const source = new PassThrough({ highWaterMark: 4 * 1024 ** 2 });
   let inboundError: unknown;
   // The channel closing, before or after the source, is the client cancelling the job.
   receiveSource(frames, source, params.policy.limits.diskBytes)

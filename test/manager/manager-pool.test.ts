@@ -171,4 +171,30 @@ test('with every manager unreachable the job fails naming each problem', async (
   out.remove();
 });
 
+test('a warmed session is taken by the next job instead of opening another', async () => {
+  const out = tempDir();
+  const m = managers({});
+  const pool = new ManagerPool([config('a')], m.open);
+  pool.warm();
+  assert.deepEqual(m.opened, ['a']);
+  assert.equal((await pool.run(jobRequest(out.path))).status, 'passed');
+  assert.deepEqual(m.opened, ['a']);
+  pool.release();
+  out.remove();
+});
+
+test('releasing a warmed pool closes sessions no job took', async () => {
+  let closed = 0;
+  const m = managers({});
+  const pool = new ManagerPool([config('a'), config('b')], async (c) => {
+    const s = await m.open(c);
+    return { ...s, close: () => (closed++, s.close()) };
+  });
+  pool.warm();
+  pool.release();
+  await new Promise((r) => setTimeout(r, 20));
+  assert.equal(closed, 2);
+  assert.deepEqual(m.ran, []);
+});
+
 test.run();

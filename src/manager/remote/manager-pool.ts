@@ -24,6 +24,7 @@ const MAX_LOST = 2;
 
 export class ManagerPool {
   private readonly members: Member[];
+  private warmed = new Map<Member, Promise<ManagerSession>>();
 
   constructor(
     managers: ManagerConfig[],
@@ -31,6 +32,27 @@ export class ManagerPool {
     private readonly unhealthyMs = 60_000,
   ) {
     this.members = managers.map((config) => ({ config, inFlight: 0, unhealthyUntil: 0 }));
+  }
+
+  /** Starts opening sessions now, so the SSH handshake and the manager's start-up overlap with
+   * the caller's own preparation; the next job takes them. */
+  warm(): void {
+    for (const member of this.candidates(new Set())) {
+      if (this.warmed.has(member)) continue;
+      const opening = this.open(member.config);
+      opening.catch(() => undefined);
+      this.warmed.set(member, opening);
+    }
+  }
+
+  /** Closes warmed sessions that no job took. */
+  release(): void {
+    for (const opening of this.warmed.values())
+      opening.then(
+        (s) => s.close(),
+        () => undefined,
+      );
+    this.warmed.clear();
   }
 
   /** Names of the managers marked unhealthy now. */
@@ -80,14 +102,14 @@ export class ManagerPool {
     unreachable: string[],
   ): Promise<{ member: Member; session: ManagerSession } | undefined> {
     const untried = this.members.filter((m) => !tried.has(m));
-    const healthy = untried.filter((m) => m.unhealthyUntil <= Date.now());
-    // Unhealthy managers get another chance only when nothing else is left.
-    const candidates = healthy.length ? healthy : untried;
+    const candidates = this.candidates(tried);
     candidates.forEach((m) => tried.add(m));
     const opened = await Promise.all(
       candidates.map(async (member) => {
+        const warm = this.warmed.get(member);
+        this.warmed.delete(member);
         try {
-          return { member, session: await this.open(member.config) };
+          return { member, session: await (warm ?? this.open(member.config)) };
         } catch (err) {
           this.markUnhealthy(member);
           unreachable.push((err as Error).message);
@@ -108,6 +130,13 @@ export class ManagerPool {
       tried.delete(o.member);
     });
     return best;
+  }
+
+  private candidates(tried: Set<Member>): Member[] {
+    const untried = this.members.filter((m) => !tried.has(m));
+    const healthy = untried.filter((m) => m.unhealthyUntil <= Date.now());
+    // Unhealthy managers get another chance only when nothing else is left.
+    return healthy.length ? healthy : untried;
   }
 
   private markUnhealthy(m: Member): void {
