@@ -40,6 +40,18 @@ const BENCHES: Bench[] = [
     module: './remote-manager.js',
     fn: 'runRemoteManagerBench',
   },
+  {
+    key: 'gvisor',
+    title: 'Real build, direct vs gvisor driver (issue 4)',
+    module: './gvisor-build.js',
+    fn: 'runGvisorBuildBench',
+  },
+  {
+    key: 'vm',
+    title: 'VM driver: start to first build command, image build (issue 4)',
+    module: './vm-boot.js',
+    fn: 'runVmBootBench',
+  },
 ];
 
 const wanted = process.argv.slice(2);
