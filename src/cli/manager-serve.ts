@@ -4,6 +4,7 @@ import { Console } from 'node:console';
 import { join } from 'node:path';
 import { ContractorError } from '../errors.js';
 import { localExecutor } from '../manager/executor.js';
+import { signWithManagerKey } from '../manager/remote/manager-signing.js';
 import { RunningJobs } from '../manager/remote/running-jobs.js';
 import { serveStdio } from '../manager/serve-stdio.js';
 import { contractorHome, policyPath } from '../spec/config-home.js';
@@ -33,6 +34,7 @@ export async function serveManager(flags: { stdio?: boolean }): Promise<void> {
       execute: localExecutor,
       ceiling: { policy: await readPolicyFile(source), source },
       running: new RunningJobs(join(contractorHome(), 'manager', 'running')),
+      sign: signWithManagerKey(contractorHome()),
       signal: abortOnSignals(),
     });
   } finally {

@@ -144,7 +144,7 @@ async function runAccepted(
     if (inboundError instanceof ContractorError && inboundError.code === 'PROTOCOL')
       throw inboundError;
     if (controller.signal.aborted) return undefined;
-    await sendOutputs(writer, result, outDir, o.sign ?? signNothing);
+    await sendOutputs(writer, result, outDir, o.sign ?? signNothing, params);
     return result;
   } finally {
     o.signal?.removeEventListener('abort', cancel);
@@ -159,8 +159,9 @@ async function sendOutputs(
   result: JobResult,
   outDir: string,
   sign: AttestationHook,
+  params: JobParams,
 ): Promise<void> {
-  const attestation = await sign(result, outDir);
+  const attestation = await sign(result, outDir, params);
   await sendFile(writer, join(outDir, 'log.txt'), 'log.txt');
   for (const a of result.artifacts)
     await sendFile(writer, join(outDir, 'artifacts', a.path), `artifacts/${a.path}`, a.sha256);

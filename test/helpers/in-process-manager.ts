@@ -4,6 +4,7 @@ import { Readable, PassThrough } from 'node:stream';
 import { join } from 'node:path';
 import type { JobExecutor } from '../../src/manager/executor.js';
 import type { JobRequest, JobResult } from '../../src/manager/job.js';
+import type { AttestationHook } from '../../src/manager/remote/attestation-hook.js';
 import { openSession, type ManagerSession } from '../../src/manager/remote/manager-session.js';
 import { RunningJobs } from '../../src/manager/remote/running-jobs.js';
 import { serveStdio } from '../../src/manager/serve-stdio.js';
@@ -38,7 +39,13 @@ export interface InProcessManager {
 
 export function serveInProcess(
   execute: JobExecutor,
-  o: { ceiling?: Policy; protocol?: number; name?: string; running?: RunningJobs } = {},
+  o: {
+    ceiling?: Policy;
+    protocol?: number;
+    name?: string;
+    running?: RunningJobs;
+    sign?: AttestationHook;
+  } = {},
 ): InProcessManager {
   const p = pipes();
   const state = tempDir('contractor-running-');
@@ -49,6 +56,7 @@ export function serveInProcess(
     ceiling: { policy: o.ceiling ?? DEFAULT_POLICY, source: 'manager-policy.yaml' },
     running: o.running ?? new RunningJobs(join(state.path, 'running')),
     protocol: o.protocol,
+    sign: o.sign,
   });
   served.catch(() => undefined).finally(state.remove);
   return {

@@ -9,6 +9,10 @@ import { FrameWriter } from '../../src/manager/remote/frame-writer.js';
 import { helloFrame } from '../../src/manager/remote/hello.js';
 import { jobFrameFor, runRemoteAttempt } from '../../src/manager/remote/remote-attempt.js';
 import { openSession } from '../../src/manager/remote/manager-session.js';
+import { initKeys } from '../../src/attest/init-keys.js';
+import { readPublicKeyPem } from '../../src/attest/public-key.js';
+import { verifyArtifact } from '../../src/attest/verify-artifact.js';
+import { signWithManagerKey } from '../../src/manager/remote/manager-signing.js';
 import { DEFAULT_POLICY } from '../../src/spec/policy.js';
 import { jobRequest, pipes, serveInProcess } from '../helpers/in-process-manager.js';
 import { stubExecutor } from '../helpers/stub-executor.js';
@@ -34,6 +38,37 @@ test('a job crosses the protocol: events in order, the artifact checked, the res
   );
   assert.equal((await m.served)?.status, 'passed');
   out.remove();
+});
+
+test('the manager signs with its own key; the attestation arrives and verifies the artifact', async () => {
+  const out = tempDir();
+  const home = tempDir();
+  await initKeys(home.path);
+  const m = serveInProcess(stubExecutor(), { sign: signWithManagerKey(home.path) });
+  const req = { ...jobRequest(out.path), commit: 'a'.repeat(40) };
+  const result = await runRemoteAttempt(await m.session(), req);
+  assert.equal(result.attestation, join(out.path, 'attestation', 'attestation.intoto.jsonl'));
+  const verified = await verifyArtifact({
+    artifactPath: join(out.path, 'artifacts', 'digest.txt'),
+    attestationPath: result.attestation as string,
+    publicKeyPem: await readPublicKeyPem(home.path),
+  });
+  assert.equal(verified.subject.name, 'digest.txt');
+  assert.ok(existsSync(join(out.path, 'attestation', 'attestation.sigstore.json')));
+  out.remove();
+  home.remove();
+});
+
+test('a manager without a signing key sends the result unsigned', async () => {
+  const out = tempDir();
+  const home = tempDir();
+  const m = serveInProcess(stubExecutor(), { sign: signWithManagerKey(home.path) });
+  const req = { ...jobRequest(out.path), commit: 'a'.repeat(40) };
+  const result = await runRemoteAttempt(await m.session(), req);
+  assert.equal(result.attestation, null);
+  assert.equal(existsSync(join(out.path, 'attestation')), false);
+  out.remove();
+  home.remove();
 });
 
 test('a version mismatch is refused on both sides, each naming both versions', async () => {

@@ -1,6 +1,5 @@
-// Where the manager signs a finished job. src/attest/ is not written yet; until it is, a job is
-// sent back unsigned and its result says `attestation: null`.
-import type { JobResult } from '../job.js';
+// Where the manager signs a finished job: its own key, from its own $CONTRACTOR_HOME.
+import type { JobRequest, JobResult } from '../job.js';
 
 export interface SignedOutput {
   /** The DSSE envelope, relative to the output directory (attestation/…). */
@@ -9,7 +8,11 @@ export interface SignedOutput {
   files: string[];
 }
 
-/** Writes the attestation files for a result into outDir. */
-export type AttestationHook = (result: JobResult, outDir: string) => Promise<SignedOutput | null>;
+/** Writes the attestation files for a result into outDir; null when nothing was signed. */
+export type AttestationHook = (
+  result: JobResult,
+  outDir: string,
+  job: Pick<JobRequest, 'spec' | 'policy' | 'driver'>,
+) => Promise<SignedOutput | null>;
 
 export const signNothing: AttestationHook = async () => null;
