@@ -37,6 +37,16 @@ export async function findCheckRun(octokit: Octokit, job: Target): Promise<numbe
   return found && Number(found.id);
 }
 
+/** After a crash mid-report: GitHub may already have the completion, which must not be sent twice. */
+export async function isCheckRunCompleted(octokit: Octokit, job: Target, id: number): Promise<boolean> {
+  const { data } = await octokit.request('GET /repos/{owner}/{repo}/check-runs/{check_run_id}', {
+    owner: job.owner,
+    repo: job.repo,
+    check_run_id: id,
+  });
+  return data.status === 'completed';
+}
+
 export async function startCheckRun(octokit: Octokit, job: Target, id: number): Promise<void> {
   await octokit.request('PATCH /repos/{owner}/{repo}/check-runs/{check_run_id}', {
     owner: job.owner,

@@ -3,7 +3,7 @@ import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { checkRunAnnotations, checkRunOutput } from '../report/check-run-markdown.js';
 import type { AppJobRunner, AppRunOutcome } from './app-job-runner.js';
-import { completeCheckRun, createCheckRun, findCheckRun, startCheckRun } from './check-run.js';
+import { completeCheckRun, createCheckRun, findCheckRun, isCheckRunCompleted, startCheckRun } from './check-run.js';
 import { conclusionFor } from './conclusion.js';
 import type { GitHubApp } from './github-app.js';
 import type { JobQueue, QueuedJob } from './job-queue.js';
@@ -33,6 +33,8 @@ export class JobDispatcher {
   private readonly running = new Map<number, { abort: AbortController; done: Promise<void> }>();
   private readonly creating = new Map<number, Promise<number>>();
   private readonly reportingNow = new Set<number>();
+  /** Jobs whose completion this process has not tried to send yet: no need to ask GitHub first. */
+  private readonly unsent = new Set<number>();
   /** Per job: GitHub calls that failed in a row, and when to try again. */
   private readonly retries = new Map<number, { failures: number; at: number }>();
   private timer: NodeJS.Timeout | undefined;
@@ -154,6 +156,7 @@ export class JobDispatcher {
     }
     if (signal.aborted && this.stopped) return this.o.queue.retryLater(q.seq, 0);
     this.o.queue.finished(q.seq, JSON.stringify(outcome));
+    this.unsent.add(q.seq);
     const now = this.o.queue.get(q.seq);
     if (now) await this.report(now);
   }
@@ -181,6 +184,12 @@ export class JobDispatcher {
       }
       const { octokit } = await this.o.github.installation(q.job);
       const id = await this.checkRunFor(q);
+      // A completion sent just before a crash (or a failed attempt) is not sent again.
+      if (!this.unsent.has(q.seq) && (await isCheckRunCompleted(octokit, q.job, id))) {
+        this.o.queue.done(q.seq);
+        return;
+      }
+      this.unsent.delete(q.seq);
       const { result, problems } = outcome;
       const conclusion = conclusionFor(result);
       await completeCheckRun(octokit, q.job, id, {

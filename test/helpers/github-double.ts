@@ -158,6 +158,10 @@ export class GitHubDouble {
         return [200, { id: 4242, app_id: this.o.appId, account: { login: params.owner }, target_type: 'User' }];
       case 'checks/create':
         return [201, this.createRun(params, body)];
+      case 'checks/get': {
+        const run = this.checkRuns.find((r) => r.id === Number(params.check_run_id));
+        return run ? [200, this.view(run)] : [404, { message: 'Not Found' }];
+      }
       case 'checks/update':
         return this.updateRun(Number(params.check_run_id), body);
       case 'checks/list-for-ref': {

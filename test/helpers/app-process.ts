@@ -1,0 +1,43 @@
+// The App as its own process, for SIGKILL tests and the webhook benchmark: configured by a JSON file,
+// building with a stand-in runner that takes a fixed time and passes.
+import { readFileSync } from 'node:fs';
+import { startApp } from '../../src/github/app.js';
+import type { AppJobRunner } from '../../src/github/app-job-runner.js';
+import { unbuiltResult } from '../../src/github/unbuilt-result.js';
+
+export interface AppProcessConfig {
+  appId: number;
+  privateKeyPem: string;
+  secret: string;
+  apiUrl: string;
+  gitUrl: string;
+  dataDir: string;
+  port: number;
+  buildMs: number;
+  concurrency: number;
+}
+
+function sleepingRunner(ms: number): AppJobRunner {
+  return async (job, ctx) => {
+    await new Promise((resolve) => setTimeout(resolve, ms));
+    const result = await unbuiltResult({ id: ctx.runId, outDir: ctx.outDir, commit: job.sha, status: 'failed', summary: 'stand-in' });
+    return { result: { ...result, status: 'passed', exitCode: 0, summary: 'passed' }, problems: [] };
+  };
+}
+
+const config = JSON.parse(readFileSync(process.argv[2] as string, 'utf8')) as AppProcessConfig;
+const app = await startApp({
+  appId: config.appId,
+  privateKey: config.privateKeyPem,
+  webhookSecret: config.secret,
+  apiUrl: config.apiUrl,
+  gitUrl: config.gitUrl,
+  host: '127.0.0.1',
+  port: config.port,
+  dataDir: config.dataDir,
+  runner: sleepingRunner(config.buildMs),
+  concurrency: config.concurrency,
+  maxBodyBytes: 1024 * 1024,
+  log: (l) => process.stderr.write(`${l}\n`),
+});
+process.stdout.write(`listening ${app.url}\n`);
