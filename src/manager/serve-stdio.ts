@@ -33,6 +33,8 @@ export interface ServeOptions {
   protocol?: number;
   /** Where each job's output directory is made. */
   workDir?: string;
+  /** How long the client may take to send its hello, then its job (default 60 s). */
+  idleMs?: number;
   /** Ends the job as a closed channel would (SIGTERM, SIGHUP). */
   signal?: AbortSignal;
 }
@@ -49,11 +51,11 @@ export async function serveStdio(o: ServeOptions): Promise<JobResult | undefined
     writer
       .control(helloFrame('manager', o.protocol ?? PROTOCOL_VERSION, running))
       .catch(() => undefined);
-    const hello = await nextClientFrame(frames, 'hello');
+    const hello = await nextClientFrame(frames, 'hello', o.idleMs);
     // A client that reads our hello and leaves was checking our health: nothing to report.
     if (!hello) return undefined;
     checkClientHello(hello, o.protocol ?? PROTOCOL_VERSION);
-    const job = await nextClientFrame(frames, 'job');
+    const job = await nextClientFrame(frames, 'job', o.idleMs);
     if (!job) return undefined;
     const params = jobParams(job, o.ceiling);
     await writer.control({ type: 'accepted', id: job.id });
@@ -75,8 +77,22 @@ export async function serveStdio(o: ServeOptions): Promise<JobResult | undefined
 async function nextClientFrame<T extends ClientFrame['type']>(
   frames: AsyncIterator<Frame>,
   type: T,
+  idleMs = 60_000,
 ): Promise<Extract<ClientFrame, { type: T }> | undefined> {
-  const { value, done } = await frames.next();
+  let timer: NodeJS.Timeout | undefined;
+  // A client that connects and says nothing would hold a process on the manager forever.
+  const silent = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () =>
+        reject(
+          new ContractorError('PROTOCOL', `the client sent no ${type} frame within ${idleMs} ms`),
+        ),
+      idleMs,
+    );
+  });
+  const { value, done } = await Promise.race([frames.next(), silent]).finally(() =>
+    clearTimeout(timer),
+  );
   if (done) return undefined;
   if (value.kind !== 'control')
     throw new ContractorError('PROTOCOL', `expected a ${type} frame from the client, got data`);

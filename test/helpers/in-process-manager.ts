@@ -45,6 +45,7 @@ export function serveInProcess(
     name?: string;
     running?: RunningJobs;
     sign?: AttestationHook;
+    idleMs?: number;
   } = {},
 ): InProcessManager {
   const p = pipes();
@@ -57,6 +58,7 @@ export function serveInProcess(
     running: o.running ?? new RunningJobs(join(state.path, 'running')),
     protocol: o.protocol,
     sign: o.sign,
+    idleMs: o.idleMs,
   });
   served.catch(() => undefined).finally(state.remove);
   return {

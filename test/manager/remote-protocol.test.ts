@@ -176,6 +176,13 @@ test('the manager refuses a source that arrives damaged', async () => {
   await assert.rejects(c.m.served, /the source arrived damaged/);
 });
 
+test('the manager gives up on a client that never sends its job', async () => {
+  const m = serveInProcess(stubExecutor(), { idleMs: 100 });
+  const writer = new FrameWriter(m.pipes.toManager);
+  await writer.control(helloFrame('client'));
+  await assert.rejects(m.served, /the client sent no job frame within 100 ms/);
+});
+
 test('the manager refuses data before the job', async () => {
   const c = rawClient();
   await c.writer.control(helloFrame('client'));

@@ -8,7 +8,8 @@ export class RunningJobs {
 
   async add(id: string, pid = process.pid): Promise<() => Promise<void>> {
     await mkdir(this.dir, { recursive: true });
-    const file = join(this.dir, id);
+    // Named by pid too: two clients may send the same job id, and each must count.
+    const file = join(this.dir, `${pid}-${id}`);
     await writeFile(file, `${pid}\n`);
     return () => rm(file, { force: true });
   }
