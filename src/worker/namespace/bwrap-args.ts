@@ -87,6 +87,10 @@ export function sandboxArgs(
     ...etcEntries(layout),
     '--proc',
     '/proc',
+    // HostProtection: most sysctls are global, so /proc/sys is read-only whoever the kernel takes us for.
+    '--ro-bind',
+    '/proc/sys',
+    '/proc/sys',
     '--dev',
     '/dev',
     // HardDiskLimit: /workspace and /tmp both live on the job's size-capped tmpfs.

@@ -1,5 +1,6 @@
 // HardRAMLimit, HardCPULimit, processes, when the manager may use cgroups: the job's own cgroup per controller.
 import {
+  chownSync,
   mkdirSync,
   readFileSync,
   rmdirSync,
@@ -176,7 +177,24 @@ function v2Cgroup(id: string, limits: Limits): JobCgroup | undefined {
 }
 
 /** The job's cgroups, or undefined when this manager may not make any (then rlimits confine the build). */
-export function createJobCgroup(id: string, limits: Limits): JobCgroup | undefined {
+export function createJobCgroup(
+  id: string,
+  limits: Limits,
+  ownerUid?: number,
+): JobCgroup | undefined {
   const name = `contractor-${id}`;
-  return v2Cgroup(name, limits) ?? v1Cgroup(name, limits);
+  const cgroup = v2Cgroup(name, limits) ?? v1Cgroup(name, limits);
+  if (!cgroup || ownerUid === undefined) return cgroup;
+  try {
+    // The job's unprivileged uid moves its own bwrap in; the limits stay root's to write.
+    cgroup.procsFiles.forEach((f) => chownSync(f, ownerUid, ownerUid));
+  } catch (e) {
+    cgroup.remove();
+    throw new ContractorError(
+      'CONFINEMENT',
+      `could not hand the job's cgroups to uid ${ownerUid}`,
+      { cause: e },
+    );
+  }
+  return cgroup;
 }

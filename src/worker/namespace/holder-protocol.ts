@@ -28,8 +28,10 @@ export interface HolderJob {
   env: Record<string, string>;
   diskBytes: number;
   confinement: Confinement;
-  outputTar: string;
 }
+
+/** The holder's stdout carries nothing but the workspace tar; its stderr is diagnostics. */
+export const OUTPUT_TAR_FD = 1;
 
 export type HolderMessage =
   | { type: 'hello'; pid: number }

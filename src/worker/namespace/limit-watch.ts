@@ -22,7 +22,8 @@ function treeCrossed(
   const u = treeUsage(holderPid);
   if (!u) return undefined;
   seen.peak = Math.max(seen.peak, u.rssBytes);
-  if (u.tasks - BWRAP_TASKS >= limits.processes) return 'processes';
+  // RLIMIT_NPROC holds the build one or two tasks short of the cap (the holder's count drifts by a thread).
+  if (u.tasks - BWRAP_TASKS >= limits.processes - 1) return 'processes';
   if (u.rssBytes > limits.memoryBytes) return 'memory';
   if (u.cpuMs > limits.cpuMs) return 'cpu';
   return undefined;

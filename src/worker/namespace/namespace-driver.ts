@@ -1,6 +1,8 @@
 // The namespace driver: a trusted netns holder per job, each phase one bubblewrap sandbox inside it.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { createWriteStream } from 'node:fs';
+import { chown, mkdtemp, rm } from 'node:fs/promises';
+import { pipeline } from 'node:stream/promises';
 import type { Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
@@ -20,16 +22,19 @@ import {
   type HolderJob,
   type HolderMessage,
 } from './holder-protocol.js';
+import { jobUid } from './job-uid.js';
 import { watchLimits, type LimitWatch } from './limit-watch.js';
 import { probeNamespace } from './namespace-probe.js';
 
 const HOLDER = fileURLToPath(new URL('./netns-holder.js', import.meta.url));
-const HOLDER_ENV = { PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' };
+const TOOL_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 const DIAGNOSTIC_BYTES = 8192;
 
 export interface NamespaceDriverOptions {
   /** false confines with rlimits even where cgroups are available (the unprivileged path, for tests). */
   cgroups?: boolean;
+  /** PATH the holder finds unshare, ip, nft, bwrap, prlimit and tar on. */
+  toolPath?: string;
 }
 
 function confinementFor(job: WorkerJob, cgroup: JobCgroup | undefined): Confinement {
@@ -38,7 +43,8 @@ function confinementFor(job: WorkerJob, cgroup: JobCgroup | undefined): Confinem
   return {
     kind: 'rlimit',
     cpuSeconds: Math.ceil(l.cpuMs / 1000) + 1,
-    addressSpaceBytes: l.memoryBytes,
+    // A backstop above the watched RSS limit: runtimes reserve far more address space than they touch.
+    addressSpaceBytes: 2 * l.memoryBytes + 512 * 1024 ** 2,
     processes: l.processes,
     fileSizeBytes: l.diskBytes,
   };
@@ -78,8 +84,7 @@ class HolderSession {
     child.on('message', (m: HolderMessage, handle: unknown) =>
       this.onMessage(m, handle as Server | undefined),
     );
-    child.stdout?.on('data', (c: Buffer) => this.diagnose('stdout', c));
-    child.stderr?.on('data', (c: Buffer) => this.diagnose('stderr', c));
+    child.stderr?.on('data', (c: Buffer) => this.diagnose(c));
     holderJob.phases.forEach((p, i) => {
       for (const [stream, fd] of [
         ['stdout', p.stdoutFd],
@@ -118,9 +123,9 @@ class HolderSession {
     return this.diagnostics.trim().split('\n').slice(-5).join('\n');
   }
 
-  private diagnose(stream: 'stdout' | 'stderr', chunk: Buffer): void {
+  private diagnose(chunk: Buffer): void {
     this.diagnostics = (this.diagnostics + chunk.toString()).slice(-DIAGNOSTIC_BYTES);
-    this.job.onEvent({ type: 'output', phase: 'worker', stream, chunk });
+    this.job.onEvent({ type: 'output', phase: 'worker', stream: 'stderr', chunk });
   }
 
   /** HardLogLimit: counted here, on the manager's side, where the build cannot lie about it. */
@@ -177,7 +182,7 @@ class HolderSession {
   }
 }
 
-function spawnHolder(phases: number): ChildProcess {
+function spawnHolder(phases: number, toolPath: string, uid: number | undefined): ChildProcess {
   const stdio = [
     'pipe',
     'pipe',
@@ -195,11 +200,16 @@ function spawnHolder(phases: number): ChildProcess {
     process.execPath,
     HOLDER,
   ];
+  const drop =
+    uid === undefined
+      ? []
+      : ['setpriv', `--reuid=${uid}`, `--regid=${uid}`, '--clear-groups', '--'];
+  const [cmd, ...args] = [...drop, 'unshare', ...argv] as [string, ...string[]];
   // Its own process group, so ending the job is one kill; no environment of the manager's goes in.
-  return spawn('unshare', argv, {
+  return spawn(cmd, args, {
     stdio: stdio as ('pipe' | 'ipc')[],
     detached: true,
-    env: HOLDER_ENV,
+    env: { PATH: toolPath },
   });
 }
 
@@ -215,7 +225,6 @@ function holderJobFor(job: WorkerJob, workDir: string, confinement: Confinement)
     env: scrubbedEnv(job.env, PROXY_URL, '/tmp/home'),
     diskBytes: job.limits.diskBytes,
     confinement,
-    outputTar: job.outputTar,
   };
 }
 
@@ -240,11 +249,17 @@ export class NamespaceDriver implements Driver {
 
   async run(job: WorkerJob): Promise<WorkerOutcome> {
     const workDir = await mkdtemp(join(tmpdir(), `contractor-ns-${job.id}-`));
+    const uid = jobUid();
     let cgroup: JobCgroup | undefined;
     try {
-      cgroup =
-        this.options.cgroups === false ? undefined : createJobCgroup(basename(workDir), job.limits);
-      return await runHolder(job, workDir, cgroup);
+      if (uid !== undefined) await chown(workDir, uid, uid);
+      const useCgroups = this.options.cgroups !== false;
+      cgroup = useCgroups ? createJobCgroup(basename(workDir), job.limits, uid) : undefined;
+      return await runHolder(
+        job,
+        { workDir, uid, toolPath: this.options.toolPath ?? TOOL_PATH },
+        cgroup,
+      );
     } finally {
       cgroup?.remove();
       await rm(workDir, { recursive: true, force: true }).catch(() => undefined);
@@ -252,13 +267,24 @@ export class NamespaceDriver implements Driver {
   }
 }
 
+interface HolderPlace {
+  workDir: string;
+  uid: number | undefined;
+  toolPath: string;
+}
+
 async function runHolder(
   job: WorkerJob,
-  workDir: string,
+  place: HolderPlace,
   cgroup: JobCgroup | undefined,
 ): Promise<WorkerOutcome> {
-  const holderJob = holderJobFor(job, workDir, confinementFor(job, cgroup));
-  const child = spawnHolder(job.phases.length);
+  const holderJob = holderJobFor(job, place.workDir, confinementFor(job, cgroup));
+  const child = spawnHolder(job.phases.length, place.toolPath, place.uid);
+  // The holder may not write the caller's files: the workspace tar comes back on its stdout.
+  const output = pipeline(child.stdout!, createWriteStream(job.outputTar)).then(
+    () => true,
+    () => false,
+  );
   const session = new HolderSession(job, child, holderJob, cgroup);
   const onAbort = (): void => ((session.cancelled = true), session.end());
   if (job.signal?.aborted) onAbort();
@@ -267,8 +293,10 @@ async function runHolder(
   input.on('error', () => session.end());
   child.stdin?.on('error', () => undefined);
   if (child.stdin) input.pipe(child.stdin);
+  let outputWritten = false;
   try {
     await session.finished();
+    outputWritten = await output;
   } finally {
     job.signal?.removeEventListener('abort', onAbort);
     input.destroy();
@@ -288,5 +316,6 @@ async function runHolder(
       `the namespace worker died: ${session.diagnosticTail() || `exit ${child.exitCode}`}`,
     );
   }
+  session.outputComplete &&= outputWritten;
   return outcomeOf(session);
 }

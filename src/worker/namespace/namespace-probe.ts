@@ -6,6 +6,7 @@ const TOOLS: Record<string, string> = {
   bwrap: 'bubblewrap',
   unshare: 'util-linux',
   prlimit: 'util-linux',
+  setpriv: 'util-linux',
   nft: 'nftables',
   ip: 'iproute2',
   tar: 'tar',

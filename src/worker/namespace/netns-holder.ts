@@ -9,7 +9,12 @@ import type { Violation } from '../../net/violation.js';
 import { jobLayout, sandboxArgs, type JobLayout } from './bwrap-args.js';
 import { cgroupJoinArgs } from './cgroup-join.js';
 import { childrenCpuMs } from './children-cpu.js';
-import { PROXY_PORT, type HolderJob, type HolderMessage } from './holder-protocol.js';
+import {
+  OUTPUT_TAR_FD,
+  PROXY_PORT,
+  type HolderJob,
+  type HolderMessage,
+} from './holder-protocol.js';
 import { closeInheritedFds } from './inherited-fds.js';
 import { armTrap, takeAttempts } from './network-trap.js';
 import { prlimitArgs } from './rlimits.js';
@@ -141,9 +146,9 @@ async function runPhases(layout: JobLayout, job: HolderJob): Promise<boolean> {
 }
 
 /** The holder (not the build) writes the workspace tar; tar -c never follows the build's symlinks. */
-function packOutput(layout: JobLayout, outputTar: string): Promise<boolean> {
-  const child = spawn('tar', ['-c', '-f', outputTar, '-C', layout.workspace, '.'], {
-    stdio: ['ignore', 'ignore', 2],
+function packOutput(layout: JobLayout): Promise<boolean> {
+  const child = spawn('tar', ['-c', '-f', '-', '-C', layout.workspace, '.'], {
+    stdio: ['ignore', OUTPUT_TAR_FD, 2],
   });
   return new Promise((resolve) => {
     child.on('error', () => resolve(false));
@@ -160,7 +165,7 @@ async function runJob(job: HolderJob): Promise<void> {
   await handOverProxy();
   await unpackInput(layout, job);
   const ok = await runPhases(layout, job);
-  await send({ type: 'done', outputComplete: ok && (await packOutput(layout, job.outputTar)) });
+  await send({ type: 'done', outputComplete: ok && (await packOutput(layout)) });
 }
 
 process.once('message', (msg: HolderJob) => {

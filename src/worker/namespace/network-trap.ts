@@ -37,6 +37,8 @@ function run(cmd: string, args: string[], input?: string): Promise<string> {
       if (err) reject(new Error(`${cmd} ${args.join(' ')}: ${stderr.trim() || err.message}`));
       else resolve(stdout);
     });
+    // A tool that exits without reading its input is reported by its exit status, not by EPIPE.
+    child.stdin?.on('error', () => undefined);
     child.stdin?.end(input);
   });
 }

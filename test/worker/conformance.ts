@@ -1,0 +1,327 @@
+// The worker contract as executable checks: one test per guarantee, run against any Driver.
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { suite } from 'uvu';
+import type { Driver } from '../../src/worker/driver.js';
+import { processesMatching } from '../helpers/processes.js';
+import { runBuild, type BuildRequest, type BuildResult } from './run-build.js';
+
+export type DriverFactory = () => Driver | Promise<Driver>;
+
+/** A number no other process on the machine has in its command line. */
+export function marker(): string {
+  return String(3_000_000_000 + Math.floor(Math.random() * 999_999_999));
+}
+
+/** A process on the host the build must neither see nor touch. */
+export function hostSentinel(): {
+  pid: number;
+  marker: string;
+  alive: () => boolean;
+  stop: () => void;
+} {
+  const m = marker();
+  const child = spawn('sleep', [m], { stdio: 'ignore' });
+  return {
+    pid: child.pid ?? 0,
+    marker: m,
+    alive: () => child.exitCode === null && child.signalCode === null,
+    stop: () => child.kill('SIGKILL'),
+  };
+}
+
+const SYSCALL_PROBE = `
+import ctypes, json
+libc = ctypes.CDLL(None, use_errno=True)
+def errno_of(r):
+    return ctypes.get_errno() if r == -1 else 0
+def sys(*args):
+    ctypes.set_errno(0)
+    return errno_of(libc.syscall(*args))
+out = {
+  'ptrace': sys(101, 0, 0, 0, 0),
+  'mount': sys(165, b'none', b'/tmp', b'tmpfs', 0, 0),
+  'unshare': sys(272, 0x10000000),
+  'keyctl': sys(250, 0, -1, 0, 0, 0),
+  'bpf': sys(321, 0, 0, 0),
+  'clone3': sys(435, 0, 0),
+  'tiocsti': errno_of(libc.ioctl(0, 0x5412, ctypes.byref(ctypes.c_char(b'x')))),
+}
+print(json.dumps(out))
+`;
+
+const limitSeconds = (r: BuildResult): number => r.elapsedMs / 1000;
+
+export function conformanceSuite(name: string, makeDriver: DriverFactory) {
+  const test = suite(`${name} conformance`);
+  const build = async (req: BuildRequest): Promise<BuildResult> =>
+    runBuild(await makeDriver(), req);
+
+  // Files
+  test('the workspace holds the source, is writable, and comes back as the output tar', async () => {
+    const r = await build({
+      files: { 'hello.txt': 'from the source\n' },
+      build: 'cat hello.txt; echo made > made.txt; pwd',
+    });
+    assert.equal(r.outcome.phases.at(-1)?.exitCode, 0, r.stderr);
+    assert.match(r.stdout, /from the source\n\/workspace\/src/);
+    assert.equal(r.outcome.outputComplete, true);
+    assert.match(r.outputListing, /src\/made\.txt/);
+  });
+
+  test('the OS and toolchain are read-only', async () => {
+    const r = await build({
+      build:
+        'for p in /usr/contractor /etc/contractor /contractor /bin/contractor; do (: > $p) 2>/dev/null && echo "WROTE $p"; done; cc --version >/dev/null && echo toolchain-ok',
+    });
+    assert.doesNotMatch(r.stdout, /WROTE/);
+    assert.match(r.stdout, /toolchain-ok/);
+  });
+
+  test('/tmp is private to the job', async () => {
+    const m = marker();
+    const { mkdtempSync, writeFileSync, existsSync, rmSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const hostDir = mkdtempSync(`${tmpdir()}/contractor-host-`);
+    writeFileSync(`${hostDir}/host-${m}`, 'host');
+    const r = await build({
+      build: `ls -a /tmp; find /tmp -name 'host-${m}'; echo private > /tmp/job-${m}; true`,
+    });
+    assert.doesNotMatch(r.stdout, new RegExp(`host-${m}`));
+    assert.equal(existsSync(`${tmpdir()}/job-${m}`), false);
+    rmSync(hostDir, { recursive: true, force: true });
+  });
+
+  test('no host home, root, /run, SSH agent, docker socket or /dev/kvm', async () => {
+    const saved = process.env.SSH_AUTH_SOCK;
+    process.env.SSH_AUTH_SOCK = '/tmp/contractor-fake-agent.sock';
+    const paths = [
+      '/home',
+      '/root',
+      '/run',
+      '/var/run/docker.sock',
+      '/run/docker.sock',
+      '/dev/kvm',
+      '/tmp/contractor-fake-agent.sock',
+    ];
+    const r = await build({
+      build: `for p in ${paths.join(' ')}; do test -e $p && echo "SEES $p"; done; echo "agent=[$SSH_AUTH_SOCK]"`,
+    });
+    if (saved === undefined) delete process.env.SSH_AUTH_SOCK;
+    else process.env.SSH_AUTH_SOCK = saved;
+    assert.doesNotMatch(r.stdout, /SEES/);
+    assert.match(r.stdout, /agent=\[\]/);
+  });
+
+  test("the host's processes are invisible in /proc", async () => {
+    const host = hostSentinel();
+    try {
+      const r = await build({
+        build: `cat /proc/[0-9]*/cmdline 2>/dev/null | tr '\\0' ' '; echo; test -e /proc/${host.pid} && echo SEES-HOST-PID; ls /proc | grep -c '^[0-9]'`,
+      });
+      assert.doesNotMatch(r.stdout, new RegExp(host.marker));
+      assert.doesNotMatch(r.stdout, /SEES-HOST-PID/);
+      assert.ok(Number(r.stdout.trim().split('\n').pop()) < 20, r.stdout);
+    } finally {
+      host.stop();
+    }
+  });
+
+  test("the environment is the spec's env plus PATH, HOME, LANG and the proxy", async () => {
+    process.env.CONTRACTOR_CONFORMANCE_SECRET = 'manager-secret-value';
+    const r = await build({ env: { SPEC_VAR: 'from-spec' }, build: 'env' });
+    delete process.env.CONTRACTOR_CONFORMANCE_SECRET;
+    assert.doesNotMatch(r.stdout, /manager-secret-value/);
+    const names = r.stdout
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => l.split('=')[0])
+      .sort();
+    const allowed = [
+      'HOME',
+      'HTTPS_PROXY',
+      'HTTP_PROXY',
+      'LANG',
+      'NO_PROXY',
+      'PATH',
+      'PWD',
+      'SHLVL',
+      'SPEC_VAR',
+      '_',
+      'http_proxy',
+      'https_proxy',
+      'no_proxy',
+    ];
+    assert.deepEqual(
+      names.filter((n) => !allowed.includes(n as string)),
+      [],
+    );
+    assert.match(r.stdout, /SPEC_VAR=from-spec/);
+    assert.match(r.stdout, /HTTP_PROXY=http:\/\/127\.0\.0\.1:3128/);
+  });
+
+  test('no descriptor beyond stdio reaches the build', async () => {
+    const r = await build({ build: 'ls /proc/self/fd' });
+    const fds = r.stdout.split('\n').filter(Boolean).map(Number);
+    // ls's own directory handle is the one above stderr.
+    assert.ok(fds.filter((fd) => fd > 2).length <= 1, r.stdout);
+  });
+
+  // Processes
+  test('the build runs in its own PID namespace as an unprivileged user', async () => {
+    const r = await build({
+      build: 'echo "pid=$$ uid=$(id -u)"; ls /proc | grep "^[0-9]" | wc -l',
+    });
+    const pid = Number(/pid=(\d+)/.exec(r.stdout)?.[1]);
+    assert.ok(pid < 10, r.stdout);
+    assert.doesNotMatch(r.stdout, /uid=0\b/);
+  });
+
+  test('no new privileges', async () => {
+    const r = await build({ build: 'grep NoNewPrivs /proc/self/status' });
+    assert.match(r.stdout, /NoNewPrivs:\s+1/);
+  });
+
+  test('seccomp denies ptrace, mount, unshare, keyctl, bpf, clone3 and TIOCSTI', async () => {
+    const r = await build({
+      files: { 'probe.py': SYSCALL_PROBE },
+      build: 'python3 probe.py; unshare -U true && echo UNSHARED || true',
+    });
+    const denied = JSON.parse(r.stdout.split('\n')[0] ?? '{}') as Record<string, number>;
+    for (const call of ['ptrace', 'mount', 'unshare', 'keyctl', 'bpf'])
+      assert.ok(denied[call], `${call} was allowed: ${r.stdout}`);
+    assert.equal(denied.clone3, 38, 'clone3 answers ENOSYS so libc falls back to clone');
+    assert.equal(
+      denied.tiocsti,
+      1,
+      'TIOCSTI is EPERM, not the ENOTTY a /dev/null gives without the filter',
+    );
+    assert.doesNotMatch(r.stdout, /UNSHARED/);
+  });
+
+  test('a daemon or setsid child does not survive the job', async () => {
+    const m = marker();
+    const r = await build({
+      setup: `setsid sleep ${m} </dev/null >/dev/null 2>&1 & nohup sh -c 'sleep ${m}1' </dev/null >/dev/null 2>&1 &`,
+      build: `pgrep -f ${m} && echo SURVIVED-PHASE; true`,
+    });
+    assert.doesNotMatch(r.stdout, /SURVIVED-PHASE/);
+    assert.deepEqual(processesMatching(m), []);
+  });
+
+  // Network
+  test('a raw IP connection fails fast and is recorded with its address and port', async () => {
+    const r = await build({
+      build: `python3 -c "import socket; socket.create_connection(('192.0.2.7', 8443), timeout=20)" 2>&1; true`,
+    });
+    assert.ok(r.elapsedMs < 10_000, `took ${r.elapsedMs} ms`);
+    const v = r.outcome.violations.find((x) => x.host === '192.0.2.7');
+    assert.equal(v?.kind, 'network');
+    assert.equal(v?.port, 8443);
+    assert.equal(v?.phase, 'build');
+  });
+
+  test('a DNS query to a resolver address is recorded as dns', async () => {
+    const q = `import socket; s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.settimeout(2)
+try:
+  s.sendto(b'\\x12\\x34\\x01\\x00\\x00\\x01\\x00\\x00\\x00\\x00\\x00\\x00\\x07example\\x03com\\x00\\x00\\x01\\x00\\x01', ('198.51.100.53', 53)); s.recv(512)
+except OSError as e: print('dns failed', e)`;
+    const r = await build({
+      files: { 'q.py': q },
+      setup: 'python3 q.py',
+      build: 'getent hosts example.com || echo no-resolver',
+    });
+    const v = r.outcome.violations.find((x) => x.host === '198.51.100.53');
+    assert.equal(v?.kind, 'dns');
+    assert.equal(v?.port, 53);
+    assert.equal(v?.phase, 'setup');
+    assert.match(r.stdout, /no-resolver/);
+  });
+
+  test('IPv6 attempts are refused and recorded the same way', async () => {
+    const r = await build({
+      build: `python3 -c "import socket; socket.create_connection(('2001:db8::7', 443), timeout=20)" 2>&1; true`,
+    });
+    assert.ok(r.elapsedMs < 10_000);
+    const v = r.outcome.violations.find((x) => x.host === '2001:db8::7');
+    assert.equal(v?.kind, 'network');
+    assert.equal(v?.port, 443);
+  });
+
+  test('the proxy address reaches the egress port', async () => {
+    const fetch = `import urllib.request; print(urllib.request.urlopen('http://example.invalid/x', timeout=10).read().decode())`;
+    const r = await build({ files: { 'f.py': fetch }, build: 'python3 f.py' });
+    assert.match(r.stdout, /egress-port/, r.stderr);
+    assert.ok(r.egress.connections >= 1);
+    assert.deepEqual(r.outcome.violations, []);
+  });
+
+  // Limits
+  test('wall time ends the job with wall named', async () => {
+    const r = await build({ limits: { wallMs: 1500 }, build: 'sleep 30' });
+    assert.equal(r.outcome.limit, 'wall');
+    assert.ok(limitSeconds(r) < 8, `took ${r.elapsedMs} ms`);
+    assert.equal(r.outcome.phases.at(-1)?.exitCode, null);
+  });
+
+  test('a CPU spin ends the job with cpu named', async () => {
+    const r = await build({ limits: { cpuMs: 1000 }, build: 'while :; do :; done' });
+    assert.equal(r.outcome.limit, 'cpu');
+    assert.ok(limitSeconds(r) < 15, `took ${r.elapsedMs} ms`);
+  });
+
+  test('a memory hog ends the job with memory named', async () => {
+    const hog = 'a = []\nwhile True: a.append(b"x" * (8 << 20))\n';
+    const r = await build({
+      limits: { memoryBytes: 128 * 1024 ** 2 },
+      files: { 'hog.py': hog },
+      build: 'python3 hog.py',
+    });
+    assert.equal(r.outcome.limit, 'memory', r.stderr);
+    assert.ok(limitSeconds(r) < 15, `took ${r.elapsedMs} ms`);
+  });
+
+  test('a fork bomb ends the job with processes named', async () => {
+    const m = marker();
+    // Every child keeps forking and retries on EAGAIN, so the bomb sits at the cap until it is ended.
+    const bomb =
+      'import os, time\nwhile True:\n  try: os.fork()\n  except OSError: time.sleep(0.01)\n';
+    const r = await build({
+      limits: { processes: 64 },
+      files: { [`bomb-${m}.py`]: bomb },
+      build: `python3 bomb-${m}.py`,
+    });
+    assert.equal(r.outcome.limit, 'processes');
+    assert.ok(limitSeconds(r) < 15, `took ${r.elapsedMs} ms`);
+    assert.deepEqual(processesMatching(`bomb-${m}`), []);
+  });
+
+  test('filling the disk ends the job with disk named', async () => {
+    const r = await build({
+      limits: { diskBytes: 32 * 1024 ** 2 },
+      build:
+        'dd if=/dev/zero of=/workspace/fill bs=1M count=200 2>/dev/null; dd if=/dev/zero of=/tmp/fill bs=1M count=200 2>/dev/null; sleep 20',
+    });
+    assert.equal(r.outcome.limit, 'disk');
+    assert.ok(limitSeconds(r) < 15, `took ${r.elapsedMs} ms`);
+  });
+
+  test('a log flood ends the job with log named and no more than the limit kept', async () => {
+    const r = await build({ limits: { logBytes: 64 * 1024 }, build: 'yes flood' });
+    assert.equal(r.outcome.limit, 'log');
+    assert.ok(r.stdout.length <= 64 * 1024);
+    assert.ok(limitSeconds(r) < 15);
+  });
+
+  test('cancelling ends the job and leaves nothing behind', async () => {
+    const m = marker();
+    const abort = new AbortController();
+    setTimeout(() => abort.abort(), 500);
+    const r = await build({ signal: abort.signal, build: `sleep ${m}` });
+    assert.equal(r.outcome.cancelled, true);
+    assert.ok(limitSeconds(r) < 5);
+    assert.deepEqual(processesMatching(m), []);
+  });
+
+  return test;
+}

@@ -1,0 +1,134 @@
+// The namespace driver against the conformance and hostile-build suites, as root and as an unprivileged user.
+import assert from 'node:assert/strict';
+import { execFileSync, spawn } from 'node:child_process';
+import {
+  chmodSync,
+  existsSync,
+  mkdtempSync,
+  readdirSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { suite } from 'uvu';
+import { ContractorError } from '../../src/errors.js';
+import { NamespaceDriver } from '../../src/worker/namespace/namespace-driver.js';
+import { conformanceSuite } from './conformance.js';
+import { hostileBuildSuite } from './hostile-builds.js';
+import { runBuild } from './run-build.js';
+
+const UNPRIVILEGED_USER = 'contractor-test';
+const unprivileged = process.env.CONTRACTOR_UNPRIVILEGED_RUN === '1';
+const label = unprivileged
+  ? 'namespace (unprivileged, rlimits)'
+  : `namespace (uid ${process.getuid?.()})`;
+
+conformanceSuite(label, () => new NamespaceDriver()).run();
+hostileBuildSuite(label, () => new NamespaceDriver()).run();
+
+const own = suite(`${label} driver`);
+
+own('probe finds bwrap, unshare, nft and ip working', async () => {
+  const p = await new NamespaceDriver().probe();
+  assert.equal(p.ok, true, p.detail);
+});
+
+own('fails closed before the build runs when the network trap cannot be armed', async () => {
+  const bin = mkdtempSync(join(tmpdir(), 'contractor-tools-'));
+  chmodSync(bin, 0o755);
+  for (const tool of [
+    'setpriv',
+    'unshare',
+    'ip',
+    'bwrap',
+    'prlimit',
+    'tar',
+    'sh',
+    'mount',
+    'mkdir',
+  ]) {
+    const real = execFileSync('sh', ['-c', `command -v ${tool}`], { encoding: 'utf8' }).trim();
+    symlinkSync(real, join(bin, tool));
+  }
+  writeFileSync(join(bin, 'nft'), '#!/bin/sh\necho "nft: no netlink today" >&2\nexit 1\n', {
+    mode: 0o755,
+  });
+  const driver = new NamespaceDriver({ toolPath: bin });
+  const err = await runBuild(driver, { build: 'echo BUILD-RAN' }).catch((e: unknown) => e);
+  rmSync(bin, { recursive: true, force: true });
+  assert.ok(err instanceof ContractorError, String(err));
+  assert.equal(err.code, 'CONFINEMENT');
+  assert.match(err.message, /nft/);
+});
+
+own(
+  'a later phase does not run after a failing one, and output is charged to its phase',
+  async () => {
+    const r = await runBuild(new NamespaceDriver(), {
+      setup: 'echo in-setup; exit 3',
+      build: 'echo in-build',
+    });
+    assert.deepEqual(
+      r.outcome.phases.map((p) => [p.name, p.exitCode]),
+      [['setup', 3]],
+    );
+    const setupOut = r.events.filter((e) => e.type === 'output' && e.phase === 'setup');
+    assert.equal(setupOut.length > 0, true);
+    assert.doesNotMatch(r.stdout, /in-build/);
+  },
+);
+
+own('leaves no work directory or cgroup behind', () => {
+  assert.deepEqual(
+    readdirSync(tmpdir()).filter((n) => n.startsWith('contractor-ns-')),
+    [],
+  );
+  const stale = ['memory', 'pids', 'cpuacct', 'unified', '']
+    .map((c) => join('/sys/fs/cgroup', c))
+    .filter(existsSync)
+    .flatMap((d) =>
+      execFileSync('find', [d, '-maxdepth', '4', '-name', 'contractor-contractor-ns-*'], {
+        encoding: 'utf8',
+      }).split('\n'),
+    )
+    .filter(Boolean);
+  assert.deepEqual(stale, []);
+});
+
+if (process.getuid?.() === 0 && !unprivileged) {
+  own(`passes every suite again as the unprivileged user ${UNPRIVILEGED_USER}`, async () => {
+    try {
+      execFileSync('id', [UNPRIVILEGED_USER], { stdio: 'ignore' });
+    } catch {
+      execFileSync('useradd', [
+        '--system',
+        '--no-create-home',
+        '--shell',
+        '/usr/sbin/nologin',
+        UNPRIVILEGED_USER,
+      ]);
+    }
+    const self = fileURLToPath(import.meta.url);
+    const child = spawn('runuser', ['-u', UNPRIVILEGED_USER, '--', process.execPath, self], {
+      cwd: '/',
+      env: {
+        PATH: process.env.PATH ?? '/usr/bin:/bin',
+        CONTRACTOR_UNPRIVILEGED_RUN: '1',
+        NO_COLOR: '1',
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    child.stdout.on('data', (c: Buffer) => (out += c.toString()));
+    child.stderr.on('data', (c: Buffer) => (out += c.toString()));
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    const summary = /Total:\s+(\d+)\s+Passed:\s+(\d+)/.exec(out.replace(/\x1b\[[0-9;]*m/g, ''));
+    assert.equal(code, 0, out.slice(-6000));
+    assert.ok(summary && summary[1] === summary[2], out.slice(-3000));
+  });
+}
+
+own.run();

@@ -1,0 +1,112 @@
+// Runs one build through a driver the way the manager would, and keeps everything it reports.
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { Readable } from 'node:stream';
+import type { Socket } from 'node:net';
+import type { Driver, WorkerEvent, WorkerOutcome } from '../../src/worker/driver.js';
+import type { EgressPort } from '../../src/net/egress-port.js';
+import type { Limits } from '../../src/spec/types.js';
+
+export const ROOMY_LIMITS: Limits = {
+  wallMs: 60_000,
+  cpuMs: 60_000,
+  memoryBytes: 1024 ** 3,
+  processes: 256,
+  diskBytes: 256 * 1024 ** 2,
+  logBytes: 8 * 1024 ** 2,
+  bandwidthBytesPerSec: 10 * 1024 ** 2,
+};
+
+/** A stand-in for the egress proxy: answers every request with 200 and counts connections. */
+export class AnsweringEgress implements EgressPort {
+  connections = 0;
+
+  accept(socket: Socket): void {
+    this.connections++;
+    socket.on('error', () => undefined);
+    socket.once('data', () =>
+      socket.end('HTTP/1.1 200 OK\r\ncontent-length: 11\r\n\r\negress-port'),
+    );
+  }
+}
+
+export interface BuildRequest {
+  /** The build phase's script; setup runs first when given. */
+  build: string;
+  setup?: string;
+  /** Files of src/, by relative path; a value starting with '->' makes a symlink. */
+  files?: Record<string, string>;
+  env?: Record<string, string>;
+  limits?: Partial<Limits>;
+  signal?: AbortSignal;
+}
+
+export interface BuildResult {
+  outcome: WorkerOutcome;
+  stdout: string;
+  stderr: string;
+  events: WorkerEvent[];
+  egress: AnsweringEgress;
+  elapsedMs: number;
+  /** `tar -tv` of the workspace the driver wrote, when it wrote one. */
+  outputListing: string;
+}
+
+function inputTar(dir: string, files: Record<string, string>): Buffer {
+  mkdirSync(join(dir, 'src'), { recursive: true });
+  for (const [path, content] of Object.entries(files)) {
+    const at = join(dir, 'src', path);
+    mkdirSync(dirname(at), { recursive: true });
+    if (content.startsWith('->')) symlinkSync(content.slice(2), at);
+    else writeFileSync(at, content);
+  }
+  return execFileSync('tar', ['-c', '-f', '-', '-C', dir, 'src']);
+}
+
+export async function runBuild(driver: Driver, req: BuildRequest): Promise<BuildResult> {
+  const dir = mkdtempSync(join(tmpdir(), 'contractor-conformance-'));
+  try {
+    const tar = inputTar(join(dir, 'in'), req.files ?? {});
+    const events: WorkerEvent[] = [];
+    const egress = new AnsweringEgress();
+    const phases = [
+      ...(req.setup !== undefined ? [{ name: 'setup' as const, script: req.setup }] : []),
+      { name: 'build' as const, script: req.build },
+    ];
+    const started = Date.now();
+    const outcome = await driver.run({
+      id: `t${process.pid}x${Math.floor(Math.random() * 1e6)}`,
+      input: () => Readable.from([tar]),
+      outputTar: join(dir, 'out.tar'),
+      phases,
+      env: req.env ?? {},
+      limits: { ...ROOMY_LIMITS, ...req.limits },
+      egress,
+      onEvent: (e) => events.push(e),
+      ...(req.signal ? { signal: req.signal } : {}),
+    });
+    const elapsedMs = Date.now() - started;
+    const text = (stream: 'stdout' | 'stderr'): string =>
+      Buffer.concat(
+        events.flatMap((e) =>
+          e.type === 'output' && e.phase !== 'worker' && e.stream === stream ? [e.chunk] : [],
+        ),
+      ).toString();
+    const outputListing = outcome.outputComplete
+      ? execFileSync('tar', ['-tvf', join(dir, 'out.tar')]).toString()
+      : '';
+    return {
+      outcome,
+      stdout: text('stdout'),
+      stderr: text('stderr'),
+      events,
+      egress,
+      elapsedMs,
+      outputListing,
+    };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
