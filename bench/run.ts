@@ -35,6 +35,12 @@ const BENCHES: Bench[] = [
     fn: 'runPrePushCacheBench',
   },
   {
+    key: 'webhooks',
+    title: 'GitHub App: 200 webhooks at 50/s, SIGKILL and restart (issue 8)',
+    module: './webhooks.js',
+    fn: 'runWebhookBench',
+  },
+  {
     key: 'remote',
     title: 'Remote manager over SSH vs local, with a 50 MB repository (issue 7)',
     module: './remote-manager.js',
