@@ -35,7 +35,8 @@ const HEADING: Record<RunStatus, string> = {
 /** Build output is hostile: a table cell gets no markup, no HTML, no line breaks. */
 export function markdownCell(text: string, max = 300): string {
   const flat = text.replace(/[\r\n\t]+/g, ' ').slice(0, max);
-  return flat.replace(/[\\`*_{}[\]()<>#+!|~&]/g, (c) => `\\${c}`) || ' ';
+  // Brackets are escaped, so parentheses can never complete a link and stay readable.
+  return flat.replace(/[\\`*_{}[\]<>#+!|~&]/g, (c) => `\\${c}`) || ' ';
 }
 
 function headline(r: JobResult): string {
@@ -56,7 +57,7 @@ function facts(r: JobResult): string[] {
     ['finished', r.finishedAt],
     ['duration', formatDuration(r.durationMs)],
     ['policy', markdownCell(r.policy.source)],
-    ['network', r.policy.allow.length ? r.policy.allow.map(markdownCell).join(', ') : 'none'],
+    ['network', r.policy.allow.length ? r.policy.allow.map((a) => markdownCell(a)).join(', ') : 'none'],
   ];
   return ['| | |', '| --- | --- |', ...rows.map(([k, v]) => `| ${k} | ${v} |`)];
 }

@@ -100,7 +100,7 @@ test('a violation fails the step and its table lands in the step summary', () =>
     { 'install-packages': 'false' },
   );
   assert.equal(r.codes, [0, 3], 'build step ok, gate step fails with the violation code');
-  assert.match(r.summary, /^## ⛔ violation: 1 violation\\\(s\\\) of the policy/);
+  assert.match(r.summary, /^## ⛔ violation: 1 violation\(s\) of the policy/);
   assert.match(r.summary, /\| network \| build \| evil\.example\.com:443 \| CONNECT denied \|/);
   assert.match(r.output, /^status=violation$/m);
   assert.match(r.args, /^run --json --out \S+contractor-run HEAD$/);
@@ -110,6 +110,7 @@ test('a pass leaves the step green with the artifacts and their digests in the s
   const r = runAction(result('passed'), 0, { 'install-packages': 'false', revision: 'main', driver: 'gvisor' });
   assert.equal(r.codes, [0, 0]);
   assert.match(r.summary, /^## ✅ passed/);
+  assert.match(r.summary, /\| network \| none \|/);
   assert.match(r.summary, new RegExp(`\\| hello \\| 16KiB \\| \`${'c'.repeat(64)}\` \\|`));
   assert.match(r.args, /--driver gvisor main$/);
 });

@@ -48,6 +48,7 @@ test('a fork pull request gets one check run: queued, in progress, completed suc
   assert.match(run.details_url ?? '', new RegExp(`^${h.app.url}/runs/\\d{8}T\\d{6}Z-[0-9a-f]{8}$`));
   assert.match(run.output?.summary ?? '', /dist\/hello\.txt/);
   assert.match(run.output?.summary ?? '', /[0-9a-f]{64}/);
+  assert.match(run.output?.summary ?? '', /\| network \| registry\.npmjs\.org \|/);
   const seen = h.seen.find((s) => s.request.commit === sha);
   assert.ok(seen, 'the executor was asked to build the head');
   assert.ok(seen.files.includes('change.txt'));
