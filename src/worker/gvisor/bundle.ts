@@ -2,9 +2,13 @@
 import { copyFile, mkdir, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Limits } from '../../spec/types.js';
+import { seccompProgram } from './seccomp-loader.js';
 
 export const BUILD_UID = 1000;
-export const PROXY_DIR = '/run/contractor';
+/** Not under /run: the build sees no /run at all. */
+export const PROXY_DIR = '/.egress';
+/** The phase scripts, read-only: passed as files so no script text shows in a process's argv. */
+export const JOB_DIR = '/.job';
 
 const ETC_FILES: Record<string, string> = {
   passwd: `root:x:0:0:root:/root:/bin/sh\nworker:x:${BUILD_UID}:${BUILD_UID}:build:/tmp:/bin/sh\n`,
@@ -21,7 +25,7 @@ const ETC_FILES: Record<string, string> = {
  * (so no /etc/shadow), and nothing of it is writable.
  */
 export async function makeRootfs(dir: string): Promise<void> {
-  for (const d of ['etc', 'usr', 'workspace', 'tmp', 'proc', 'dev', 'sys', 'run/contractor'])
+  for (const d of ['etc', 'usr', 'workspace', 'tmp', 'proc', 'dev', 'sys', '.egress', '.job'])
     await mkdir(join(dir, d), { recursive: true });
   // Debian's merged /usr: the top-level directories are links into it.
   for (const l of ['bin', 'lib', 'lib64', 'sbin']) await symlink(`usr/${l}`, join(dir, l));
@@ -44,7 +48,7 @@ function tmpfs(destination: string, size: number, extra: string[] = []): object 
 }
 
 /** The container's own process only waits; phases arrive as `runsc exec`, one per phase. */
-export function ociConfig(limits: Limits, proxyDir: string): object {
+export function ociConfig(limits: Limits, proxyDir: string, jobDir: string): object {
   return {
     ociVersion: '1.0.2',
     process: {
@@ -73,6 +77,7 @@ export function ociConfig(limits: Limits, proxyDir: string): object {
       bind('/etc/alternatives', '/etc/alternatives'),
       bind('/etc/ssl', '/etc/ssl'),
       bind(PROXY_DIR, proxyDir),
+      bind(JOB_DIR, jobDir),
       tmpfs('/tmp', limits.diskBytes, ['mode=1777']),
       // HardDiskLimit: the workspace is a size-capped tmpfs inside the sentry, never a host directory.
       tmpfs('/workspace', limits.diskBytes, ['mode=0755', `uid=${BUILD_UID}`, `gid=${BUILD_UID}`]),
@@ -83,7 +88,16 @@ export function ociConfig(limits: Limits, proxyDir: string): object {
   };
 }
 
-export async function writeBundle(dir: string, limits: Limits, proxyDir: string): Promise<void> {
+export async function writeBundle(
+  dir: string,
+  limits: Limits,
+  proxyDir: string,
+  phases: { name: string; script: string }[],
+): Promise<void> {
   await makeRootfs(join(dir, 'rootfs'));
-  await writeFile(join(dir, 'config.json'), JSON.stringify(ociConfig(limits, proxyDir), null, 1));
+  const jobDir = join(dir, 'job');
+  await mkdir(jobDir);
+  for (const p of phases) await writeFile(join(jobDir, `${p.name}.sh`), p.script);
+  await writeFile(join(jobDir, 'seccomp.bpf'), seccompProgram());
+  await writeFile(join(dir, 'config.json'), JSON.stringify(ociConfig(limits, proxyDir, jobDir), null, 1));
 }

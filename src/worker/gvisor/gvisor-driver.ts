@@ -9,18 +9,17 @@ import type { PhaseName } from '../../net/violation.js';
 import type { LimitName } from '../../spec/types.js';
 import type { Driver, DriverProbe, PhaseOutcome, WorkerJob, WorkerOutcome } from '../driver.js';
 import { LogBudget } from '../log-budget.js';
-import { processUsage } from '../process-usage.js';
 import { listenProxySocket } from '../proxy-socket.js';
 import { envPairs, scrubbedEnv } from '../scrubbed-env.js';
-import { BUILD_UID, PROXY_DIR, writeBundle } from './bundle.js';
+import { BUILD_UID, JOB_DIR, PROXY_DIR, writeBundle } from './bundle.js';
 import { runsc, runscDone, runscFlags, type RunscSetup } from './runsc.js';
+import { sandboxCpuMs, sandboxMemoryBytes } from './sandbox-usage.js';
+import { SECCOMP_LOADER } from './seccomp-loader.js';
 import { violationsFromStrace } from './strace-violations.js';
 
 const PROXY_PORT = 3128;
 const PROXY_URL = `http://127.0.0.1:${PROXY_PORT}`;
 const WATCH_MS = 200;
-/** The sentry's own memory (Go runtime, page tables) on top of what the build may use. */
-const SENTRY_OVERHEAD_BYTES = 256 * 1024 ** 2;
 
 export async function probeGvisor(): Promise<DriverProbe> {
   const r = await new Promise<{ ok: boolean; out: string }>((resolve) => {
@@ -50,6 +49,7 @@ export async function probeGvisor(): Promise<DriverProbe> {
 class Sandbox {
   limit: LimitName | undefined;
   pid = 0;
+  cpuAtStart = 0;
   private readonly children = new Set<ChildProcess>();
 
   constructor(
@@ -92,16 +92,20 @@ export class GvisorDriver implements Driver {
     job.signal?.addEventListener('abort', onAbort);
     let outputComplete = false;
     try {
-      await writeBundle(join(work, 'bundle'), job.limits, proxyDir);
+      await writeBundle(join(work, 'bundle'), job.limits, proxyDir, job.phases);
       await startSandbox(box, join(work, 'bundle'), join(work, 'run.err'));
       await execIn(box, ['--user', `${BUILD_UID}:${BUILD_UID}`], ['tar', '-x', '-f', '-', '-C', '/workspace', '--no-same-owner'], { stdin: job.input() });
       startRelay(box);
+      startWatcher(box, job);
+      box.cpuAtStart = await sandboxCpuMs(box.pid);
       const budget = new LogBudget(job.limits.logBytes);
       for (const p of job.phases) {
         if (box.limit || job.signal?.aborted) break;
         straceMarks.push({ phase: p.name, offset: await straceOffset(setup.debugDir) });
-        const outcome = await runPhase(box, job, p.name, p.script, budget);
+        const outcome = await runPhase(box, job, p.name, budget);
         phases.push(outcome);
+        // Nothing of one phase survives into the next: every process of the build user goes.
+        await execIn(box, ['--user', `${BUILD_UID}:${BUILD_UID}`], ['/bin/sh', '-c', 'kill -9 -1']);
         if (outcome.exitCode !== 0) break;
       }
       if (!box.limit && !job.signal?.aborted) outputComplete = await exportWorkspace(box, job);
@@ -180,17 +184,19 @@ async function runPhase(
   box: Sandbox,
   job: WorkerJob,
   phase: PhaseName,
-  script: string,
   budget: LogBudget,
 ): Promise<PhaseOutcome> {
   const startedAt = Date.now();
   job.onEvent({ type: 'phase', phase, at: startedAt });
-  const cpuBefore = (await processUsage(box.pid))?.cpuMs ?? 0;
+  const cpuBefore = await sandboxCpuMs(box.pid);
   const env = envPairs(scrubbedEnv(job.env, PROXY_URL));
   const r = await execIn(
     box,
     ['--user', `${BUILD_UID}:${BUILD_UID}`, '--cwd', '/workspace/src'],
-    ['/usr/bin/env', '-i', ...env, '/bin/sh', '-e', '-c', script],
+    [
+      '/usr/bin/python3', '-I', '-S', '-c', SECCOMP_LOADER, `${JOB_DIR}/seccomp.bpf`,
+      '/usr/bin/env', '-i', ...env, '/bin/sh', '-e', `${JOB_DIR}/${phase}.sh`,
+    ],
     {
       onOut: (stream, chunk) => {
         const { fits, over } = budget.take(chunk);
@@ -199,13 +205,13 @@ async function runPhase(
       },
     },
   );
-  const usage = await processUsage(box.pid);
   return {
     name: phase,
     exitCode: box.limit || job.signal?.aborted ? null : r.code,
     startedAt,
     durationMs: Date.now() - startedAt,
-    ...(usage ? { cpuMs: Math.max(0, usage.cpuMs - cpuBefore) } : {}),
+    cpuMs: Math.max(0, (await sandboxCpuMs(box.pid)) - cpuBefore),
+    maxMemoryBytes: await sandboxMemoryBytes(box.pid),
   };
 }
 
@@ -229,18 +235,42 @@ async function exportWorkspace(box: Sandbox, job: WorkerJob): Promise<boolean> {
 /** HardRAMLimit, HardCPULimit, wall time: watched from the host on the sentry, which holds the build. */
 function watchLimits(box: Sandbox, job: WorkerJob): () => void {
   const wall = setTimeout(() => box.end('wall'), job.limits.wallMs);
+  let busy = false;
   const timer = setInterval(() => {
-    if (!box.pid) return;
-    void processUsage(box.pid).then((u) => {
-      if (!u) return;
-      if (u.rssBytes > job.limits.memoryBytes + SENTRY_OVERHEAD_BYTES) box.end('memory');
-      else if (u.cpuMs > job.limits.cpuMs) box.end('cpu');
-    });
+    if (!box.pid || busy) return;
+    busy = true;
+    void Promise.all([sandboxMemoryBytes(box.pid), sandboxCpuMs(box.pid)])
+      .then(([memory, cpu]) => {
+        if (memory > job.limits.memoryBytes) box.end('memory');
+        else if (cpu - box.cpuAtStart > job.limits.cpuMs) box.end('cpu');
+      })
+      .finally(() => (busy = false));
   }, WATCH_MS);
   return () => {
     clearTimeout(wall);
     clearInterval(timer);
   };
+}
+
+/**
+ * Processes and disk are seen from inside, by a root watcher the build (uid 1000) cannot signal:
+ * the build's process count, and any tmpfs of the job that is full.
+ */
+const WATCHER = `while :; do n=$(ps -U ${BUILD_UID} -o pid= | wc -l); d=$(df -kP /workspace /tmp | awk 'NR>1 && $3 >= $2 - 64 {print $6}'); echo "n=$n d=$d"; sleep 0.3; done`;
+
+function startWatcher(box: Sandbox, job: WorkerJob): void {
+  let buf = '';
+  void execIn(box, ['--user', '0:0'], ['/bin/sh', '-c', WATCHER], {
+    onOut: (stream, c) => {
+      if (stream !== 'stdout') return;
+      buf = (buf + c.toString()).slice(-4096);
+      const last = buf.trimEnd().split('\n').pop() ?? '';
+      const m = /^n=(\d+) d=(.*)$/.exec(last);
+      if (!m) return;
+      if (Number(m[1]) >= job.limits.processes) box.end('processes');
+      else if ((m[2] ?? '').trim()) box.end('disk');
+    },
+  });
 }
 
 async function bootLog(debugDir: string): Promise<string | undefined> {

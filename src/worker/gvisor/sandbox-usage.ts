@@ -1,0 +1,35 @@
+// What a runsc sandbox uses, read by the host: CPU of the sentry and its ptrace stubs, and the
+// sentry's memory file, which holds every page the build (and its tmpfs) has.
+import { readdir, readFile, readlink, stat } from 'node:fs/promises';
+import { processUsage } from '../process-usage.js';
+
+async function childrenOf(pid: number): Promise<number[]> {
+  const tasks = await readdir(`/proc/${pid}/task`).catch(() => [] as string[]);
+  const lists = await Promise.all(
+    tasks.map((t) => readFile(`/proc/${pid}/task/${t}/children`, 'utf8').catch(() => '')),
+  );
+  return lists.flatMap((l) => l.split(' ').filter(Boolean).map(Number));
+}
+
+/** Under the ptrace platform the build's instructions run in stub processes under the sentry. */
+export async function sandboxCpuMs(sentry: number): Promise<number> {
+  let total = 0;
+  const queue = [sentry];
+  for (let pid = queue.shift(); pid !== undefined; pid = queue.shift()) {
+    total += (await processUsage(pid))?.cpuMs ?? 0;
+    queue.push(...(await childrenOf(pid)));
+  }
+  return total;
+}
+
+/** Allocated (not sparse) bytes of the sentry's memfd "runsc-memory". */
+export async function sandboxMemoryBytes(sentry: number): Promise<number> {
+  for (const fd of await readdir(`/proc/${sentry}/fd`).catch(() => [] as string[])) {
+    const link = await readlink(`/proc/${sentry}/fd/${fd}`).catch(() => '');
+    if (link.startsWith('/memfd:runsc-memory')) {
+      const st = await stat(`/proc/${sentry}/fd/${fd}`).catch(() => undefined);
+      return (st?.blocks ?? 0) * 512;
+    }
+  }
+  return 0;
+}
