@@ -3,6 +3,7 @@
 import { join } from 'node:path';
 import { startApp, type RunningApp } from '../../src/github/app.js';
 import type { AppJobRunner } from '../../src/github/app-job-runner.js';
+import type { JobExecutor } from '../../src/manager/executor.js';
 import type { RepositoryPolicies } from '../../src/github/repository-policies.js';
 import { appKeys, type AppKeys } from './app-keys.js';
 import { fixtureRepo, type FixtureRepo } from './app-fixture-repo.js';
@@ -36,7 +37,9 @@ export async function waitUntil<T>(probe: () => T | undefined | false, timeoutMs
   }
 }
 
-export async function startHarness(o: { policies?: RepositoryPolicies; runner?: AppJobRunner; concurrency?: number } = {}): Promise<Harness> {
+export async function startHarness(
+  o: { policies?: RepositoryPolicies; runner?: AppJobRunner; execute?: JobExecutor; concurrency?: number } = {},
+): Promise<Harness> {
   const tmp = tempDir('contractor-app-');
   const keys = appKeys();
   const gitRoot = join(tmp.path, 'github');
@@ -55,7 +58,7 @@ export async function startHarness(o: { policies?: RepositoryPolicies; runner?: 
     port: 0,
     dataDir,
     policies: o.policies,
-    execute: scriptedExecutor(seen),
+    execute: o.execute ?? scriptedExecutor(seen),
     runner: o.runner,
     concurrency: o.concurrency ?? 2,
     maxBodyBytes: 1024 * 1024,
