@@ -82,15 +82,17 @@ own(
 );
 
 own('leaves no work directory or cgroup behind', () => {
+  // Only this run's jobs: other runs on the machine may have jobs in flight.
+  const ours = `contractor-ns-t${process.pid}x`;
   assert.deepEqual(
-    readdirSync(tmpdir()).filter((n) => n.startsWith('contractor-ns-')),
+    readdirSync(tmpdir()).filter((n) => n.startsWith(ours)),
     [],
   );
   const stale = ['memory', 'pids', 'cpuacct', 'unified', '']
     .map((c) => join('/sys/fs/cgroup', c))
     .filter(existsSync)
     .flatMap((d) =>
-      execFileSync('find', [d, '-maxdepth', '4', '-name', 'contractor-contractor-ns-*'], {
+      execFileSync('find', [d, '-maxdepth', '4', '-name', `contractor-${ours}*`], {
         encoding: 'utf8',
       }).split('\n'),
     )

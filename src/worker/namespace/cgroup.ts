@@ -22,7 +22,7 @@ export interface JobCgroup {
   peakMemoryBytes(): number;
   resetPeak(): void;
   /** Kills whatever is still inside and removes the cgroups. */
-  remove(): void;
+  remove(): Promise<void>;
 }
 
 const read = (path: string): string => readFileSync(path, 'utf8');
@@ -72,25 +72,32 @@ function set(path: string, value: string | number): void {
   }
 }
 
-function killAndRemove(dirs: string[]): void {
-  for (let attempt = 0; attempt < 50; attempt++) {
+function killInside(dir: string): void {
+  for (const pid of read(join(dir, 'cgroup.procs')).split('\n').filter(Boolean)) {
+    try {
+      process.kill(Number(pid), 'SIGKILL');
+    } catch {
+      // Already gone.
+    }
+  }
+}
+
+function tryRemove(dir: string): void {
+  try {
+    rmdirSync(dir);
+  } catch {
+    // Still emptying: the kernel reaps killed tasks asynchronously.
+  }
+}
+
+/** Polls briefly: a cgroup whose last task just died is busy for a few milliseconds. */
+async function killAndRemove(dirs: string[]): Promise<void> {
+  for (let attempt = 0; attempt < 400; attempt++) {
     const left = dirs.filter(existsSync);
     if (!left.length) return;
-    for (const d of left) {
-      for (const pid of read(join(d, 'cgroup.procs')).split('\n').filter(Boolean)) {
-        try {
-          process.kill(Number(pid), 'SIGKILL');
-        } catch {
-          // Already gone.
-        }
-      }
-      try {
-        rmdirSync(d);
-      } catch {
-        // Still emptying: the kernel reaps the killed tasks asynchronously.
-      }
-    }
-    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 20);
+    left.forEach(killInside);
+    left.forEach(tryRemove);
+    if (left.some(existsSync)) await new Promise((resolve) => setTimeout(resolve, 5));
   }
 }
 
@@ -121,7 +128,7 @@ function v1Cgroup(id: string, limits: Limits): JobCgroup | undefined {
     set(join(dir.memory, 'memory.limit_in_bytes'), mem.hard);
     set(join(dir.pids, 'pids.max'), limits.processes);
   } catch (e) {
-    killAndRemove(dirs);
+    dirs.forEach(tryRemove);
     throw e;
   }
   return {
@@ -157,7 +164,7 @@ function v2Cgroup(id: string, limits: Limits): JobCgroup | undefined {
     set(join(dir, 'memory.swap.max'), 0);
     set(join(dir, 'pids.max'), limits.processes);
   } catch (e) {
-    killAndRemove([dir]);
+    tryRemove(dir);
     throw e;
   }
   return {
@@ -189,7 +196,7 @@ export function createJobCgroup(
     // The job's unprivileged uid moves its own bwrap in; the limits stay root's to write.
     cgroup.procsFiles.forEach((f) => chownSync(f, ownerUid, ownerUid));
   } catch (e) {
-    cgroup.remove();
+    void cgroup.remove();
     throw new ContractorError(
       'CONFINEMENT',
       `could not hand the job's cgroups to uid ${ownerUid}`,

@@ -261,7 +261,7 @@ export class NamespaceDriver implements Driver {
         cgroup,
       );
     } finally {
-      cgroup?.remove();
+      await cgroup?.remove();
       await rm(workDir, { recursive: true, force: true }).catch(() => undefined);
     }
   }

@@ -93,16 +93,13 @@ function runSandboxed(
 
 /** The input tar is unpacked inside a sandbox too: a restored workspace is the output of an earlier build. */
 async function unpackInput(layout: JobLayout, job: HolderJob): Promise<void> {
-  const unpack = [
-    'sh',
-    '-c',
-    'tar -x -f - --no-same-owner -C /workspace && mkdir -p /workspace/src',
-  ];
+  const unpack = ['tar', '-x', '-f', '-', '--no-same-owner', '-C', '/workspace'];
   const r = await runSandboxed(layout, job, unpack, '/workspace', [0, 'ignore', 2]);
   if (!r.started) throw new Error('bwrap could not start the sandbox that unpacks the workspace');
   if (r.exitCode !== 0) throw new Error(`unpacking the workspace failed (tar exit ${r.exitCode})`);
 }
 
+/** Runs the phases in order until one fails; true when all passed and the workspace tar was written. */
 async function runPhases(layout: JobLayout, job: HolderJob): Promise<boolean> {
   for (const [i, p] of job.phases.entries()) {
     const startedAt = Date.now();
@@ -128,9 +125,12 @@ async function runPhases(layout: JobLayout, job: HolderJob): Promise<boolean> {
     full ||= diskFull(layout);
     if (!r.started)
       throw new Error(`bwrap could not start the sandbox for the ${p.name} phase (see its stderr)`);
-    const violations: Violation[] = await takeAttempts(p.name, i < job.phases.length - 1);
     const exitCode = full ? null : r.exitCode;
     const durationMs = Date.now() - startedAt;
+    const last = i === job.phases.length - 1;
+    // The last phase's workspace is final: it is packed while the trap is read.
+    const packing = last && exitCode === 0 ? packOutput(layout) : undefined;
+    const violations: Violation[] = await takeAttempts(p.name, !last);
     await send({
       type: 'phase-end',
       phase: p.name,
@@ -140,9 +140,10 @@ async function runPhases(layout: JobLayout, job: HolderJob): Promise<boolean> {
       violations,
     });
     if (full) await send({ type: 'disk-full' });
+    if (packing) return packing;
     if (full || exitCode !== 0) return false;
   }
-  return true;
+  return false;
 }
 
 /** The holder (not the build) writes the workspace tar; tar -c never follows the build's symlinks. */
@@ -162,10 +163,8 @@ async function runJob(job: HolderJob): Promise<void> {
   // FailClosed: the trap and the disks are up before anything of the build's runs, or the job ends here.
   await Promise.all([armTrap(), mountJobDisks(job.workDir, layout, job.diskBytes)]);
   writeJobFiles(layout, job);
-  await handOverProxy();
-  await unpackInput(layout, job);
-  const ok = await runPhases(layout, job);
-  await send({ type: 'done', outputComplete: ok && (await packOutput(layout)) });
+  await Promise.all([handOverProxy(), unpackInput(layout, job)]);
+  await send({ type: 'done', outputComplete: await runPhases(layout, job) });
 }
 
 process.once('message', (msg: HolderJob) => {

@@ -21,7 +21,8 @@ export function mountJobDisks(
     `mount -t tmpfs -o size=${STATE_BYTES},mode=0700 contractor-state "$1"`,
     'mkdir "$2"',
     `mount -t tmpfs -o size=${diskBytes},nr_inodes=${inodesFor(diskBytes)},mode=0755 contractor-disk "$2"`,
-    'mkdir -p "$3" "$4/home" "$5"',
+    // src/ exists before the input is unpacked, so every phase can start in it.
+    'mkdir -p "$3/src" "$4/home" "$5"',
   ].join(' && ');
   return new Promise((resolve, reject) => {
     execFile(
