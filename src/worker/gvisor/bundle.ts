@@ -2,7 +2,7 @@
 import { copyFile, mkdir, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Limits } from '../../spec/types.js';
-import { seccompProgram } from './seccomp-loader.js';
+import { seccompProgram } from '../seccomp-loader.js';
 
 export const BUILD_UID = 1000;
 /** Not under /run: the build sees no /run at all. */

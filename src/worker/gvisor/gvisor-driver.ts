@@ -14,7 +14,7 @@ import { envPairs, scrubbedEnv } from '../scrubbed-env.js';
 import { BUILD_UID, JOB_DIR, PROXY_DIR, writeBundle } from './bundle.js';
 import { runsc, runscDone, runscFlags, type RunscSetup } from './runsc.js';
 import { sandboxCpuMs, sandboxMemoryBytes } from './sandbox-usage.js';
-import { SECCOMP_LOADER } from './seccomp-loader.js';
+import { SECCOMP_LOADER } from '../seccomp-loader.js';
 import { violationsFromStrace } from './strace-violations.js';
 
 const PROXY_PORT = 3128;

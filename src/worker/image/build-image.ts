@@ -58,6 +58,8 @@ function hooks(playbook?: string): string[] {
   }
   // ConstrainNetworkAccess: no resolver inside the worker.
   h.push('rm -f "$1/etc/resolv.conf" && : > "$1/etc/resolv.conf"');
+  // FilesystemIsolation: like the other tiers, the build sees no /home, /root or /run at all.
+  h.push('rm -rf "$1/home" "$1/root" "$1/run" "$1/var/run"');
   return h.flatMap((x) => ['--customize-hook', x]);
 }
 

@@ -1,16 +1,42 @@
 // The guest agent: /init of the initramfs, run by busybox as PID 1 inside the VM.
 //
-// Trust: everything the guest says is untrusted. The host only takes from it the phase boundaries and
-// exit codes (which the build could fake anyway), reads phase output from one port per phase and
-// stream, and parses the workspace tar from a raw disk in user space.
+// Trust: everything the guest says is untrusted. The host takes from it only phase boundaries, exit
+// codes and which limit a phase hit (all of which the build could fake, to its own loss); the hard
+// caps (-m, -smp, disk sizes, wall time, log size, QEMU's CPU) are enforced on the host.
 
 export const CONTROL_PORT = 'contractor.ctl';
+/** Where QEMU's guestfwd leads to the job's proxy; the build itself uses the relay on 127.0.0.1:3128. */
 export const GUEST_PROXY = '10.0.2.100:3128';
+export const BUILD_PROXY_URL = 'http://127.0.0.1:3128';
 export const PROBE_MARKER = 'contractor-probe-ok';
+/** The job's scripts inside the guest: a read-only tmpfs on the image's empty /mnt. */
+export const JOB_MOUNT = '/mnt';
 
 export function outputPort(phase: string, stream: 'stdout' | 'stderr'): string {
   return `contractor.${phase}.${stream === 'stdout' ? 'out' : 'err'}`;
 }
+
+/** The same proxy address in every tier: a root relay in the guest the build cannot signal. */
+export const GUEST_RELAY = `import socket, threading
+def pipe(a, b):
+    try:
+        while True:
+            d = a.recv(65536)
+            if not d: break
+            b.sendall(d)
+    except OSError: pass
+    finally:
+        try: b.shutdown(socket.SHUT_WR)
+        except OSError: pass
+def serve(c):
+    try: u = socket.create_connection(('${GUEST_PROXY.split(':')[0]}', ${GUEST_PROXY.split(':')[1]}))
+    except OSError: return c.close()
+    threading.Thread(target=pipe, args=(c, u), daemon=True).start(); pipe(u, c)
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(('127.0.0.1', 3128)); s.listen(128)
+while True:
+    c, _ = s.accept(); threading.Thread(target=serve, args=(c,), daemon=True).start()
+`;
 
 export const GUEST_INIT = String.raw`#!/bin/busybox sh
 /bin/busybox mkdir -p /proc /sys /dev /usr/bin /sbin /usr/sbin
@@ -25,33 +51,58 @@ fail() { echo "contractor-agent: $*" > /dev/ttyS0; [ -n "$CTL" ] && echo "error 
 port() { for p in /sys/class/virtio-ports/*; do [ "$(cat $p/name)" = "$1" ] && echo /dev/${'$'}{p##*/}; done; }
 disk() { for b in /sys/block/vd*; do [ "$(cat $b/serial 2>/dev/null)" = "$1" ] && echo /dev/${'$'}{b##*/}; done; }
 exec 2>/dev/ttyS0
+grep -q contractor.debug /proc/cmdline && set -x
 CTL=$(port ${CONTROL_PORT})
 [ -n "$CTL" ] || fail "no control port"
 exec 3>"$CTL"
 echo up >&3
-R=/newroot
+R=/newroot J=/newroot${JOB_MOUNT}
 mkdir -p $R
 mount -t ext4 -o ro,noload $(disk root) $R || fail "cannot mount the root image"
 mount -t ext4 -o nosuid,nodev $(disk scratch) $R/workspace || fail "cannot mount the workspace disk"
-for d in tmp run var/tmp; do mount -t tmpfs -o nosuid,nodev,mode=1777 tmpfs $R/$d; done
-mount -t proc proc $R/proc
 mount -t devtmpfs dev $R/dev
 mkdir -p $R/dev/pts $R/dev/shm && mount -t devpts devpts $R/dev/pts && mount -t tmpfs tmpfs $R/dev/shm
-mkdir -p $R/run/job && tar -x -f $(disk job) -C $R/run/job || fail "cannot read the job"
+mount -t tmpfs -o nosuid,nodev,mode=1777 tmpfs $R/var/tmp
+mount -t tmpfs -o nosuid,nodev,mode=755 tmpfs $J && tar -x -f $(disk job) -C $J && mount -o remount,ro $J || fail "cannot read the job"
+DISK=$(cat $J/disk)
+# HardDiskLimit: /tmp is as big as the workspace disk, no bigger.
+mount -t tmpfs -o nosuid,nodev,mode=1777,size=$DISK tmpfs $R/tmp
+mount -t proc proc $R/proc
 chown 1000:1000 $R/workspace
 cat $(disk input) | chroot $R /usr/bin/setpriv --reuid=1000 --regid=1000 --clear-groups tar -x -f - -C /workspace --no-same-owner || fail "cannot unpack the workspace"
 ip link set lo up
 ip link set eth0 up && ip addr add 10.0.2.15/24 dev eth0 && ip route add default via 10.0.2.2
-ulimit -u $(cat $R/run/job/processes)
-for phase in $(cat $R/run/job/phases); do
+echo 1 > /proc/sys/net/ipv6/conf/all/disable_ipv6 2>/dev/null
+chroot $R /usr/bin/python3 -I -S -c "$(cat $J/relay.py)" 3>&- </dev/null >/dev/null 2>&1 &
+# HardRAMLimit, HardCPULimit, processes: each phase runs in its own cgroup, watched by this agent.
+C=/sys/fs/cgroup
+mount -t cgroup2 none $C && echo "+cpu +memory +pids" > $C/cgroup.subtree_control || fail "no cgroup v2"
+usage() { sed -n 's/^usage_usec //p' $C/job/cpu.stat; }
+watch() {
+  # The phase's exit status file marks its end (busybox reaps children early, so PIDs are no guide).
+  while [ ! -e $1 ]; do
+    if [ "$(usage)" -gt $(( $(cat $J/cpu_ms) * 1000 )) ]; then echo cpu; return; fi
+    if grep -q '^oom_kill [1-9]' $C/job/memory.events; then echo memory; return; fi
+    if grep -q '^max [1-9]' $C/job/pids.events; then echo processes; return; fi
+    df -kP $R/workspace $R/tmp | awk 'NR>1 && $3 >= $2 - 64 {f=1} END {exit !f}' && { echo disk; return; }
+    sleep 0.2
+  done
+}
+for phase in $(cat $J/phases); do
   echo "phase $phase" >&3
-  oom0=$(grep oom_kill /proc/vmstat | cut -d' ' -f2)
-  chroot $R /usr/bin/setpriv --reuid=1000 --regid=1000 --clear-groups --no-new-privs /bin/sh -c "cd /workspace/src && exec /bin/sh /run/job/$phase.run" > $(port contractor.$phase.out) 2> $(port contractor.$phase.err)
-  rc=$?
-  oom1=$(grep oom_kill /proc/vmstat | cut -d' ' -f2)
-  [ "$oom1" != "$oom0" ] && echo "oom $phase" >&3
-  echo "exit $phase $rc" >&3
-  [ $rc = 0 ] || break
+  rmdir $C/job 2>/dev/null; mkdir $C/job
+  echo $(cat $J/processes) > $C/job/pids.max
+  echo $(cat $J/memory) > $C/job/memory.max
+  echo 0 > $C/job/memory.swap.max 2>/dev/null
+  ( sh -c "echo \$\$ > $C/job/cgroup.procs; exec chroot $R /usr/bin/unshare --pid --fork --mount --mount-proc /usr/bin/setpriv --reuid=1000 --regid=1000 --clear-groups --no-new-privs /bin/sh -c 'cd /workspace/src && exec /bin/sh ${JOB_MOUNT}/$phase.run'" 3>&- </dev/null > $(port contractor.$phase.out) 2> $(port contractor.$phase.err); echo $? > /rc.$phase ) &
+  hit=$(watch /rc.$phase)
+  [ -n "$hit" ] && echo 1 > $C/job/cgroup.kill
+  while [ ! -s /rc.$phase ]; do sleep 0.1; done
+  rc=$(cat /rc.$phase)
+  echo 1 > $C/job/cgroup.kill
+  [ -n "$hit" ] && echo "limit $phase $hit" >&3
+  echo "exit $phase $rc $(( $(usage) / 1000 )) $(cat $C/job/memory.peak 2>/dev/null || echo 0)" >&3
+  [ $rc = 0 ] && [ -z "$hit" ] || break
 done
 kill -9 -1 2>/dev/null
 chroot $R /usr/bin/tar -c -f - -C /workspace . > $(disk output) && sync && echo "output ok" >&3 || echo "output failed" >&3

@@ -6,7 +6,10 @@ import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { promisify } from 'node:util';
+import type { Limits } from '../../spec/types.js';
 import type { PhaseRequest } from '../driver.js';
+import { SECCOMP_LOADER, seccompProgram } from '../seccomp-loader.js';
+import { GUEST_RELAY, JOB_MOUNT } from './guest-init.js';
 
 const run = promisify(execFile);
 const SECTOR = 512;
@@ -15,22 +18,35 @@ function shellQuote(s: string): string {
   return `'${s.replace(/'/g, `'\\''`)}'`;
 }
 
-/** Each phase runs as `env -i <scrubbed env> sh -e NAME.sh`: the guest shell never parses the env. */
+/**
+ * Each phase runs as `python3 seccomp-loader.py seccomp.bpf env -i <scrubbed env> sh -e NAME.sh`: the
+ * guest shell never parses the env, and the script text never shows in a process's argv.
+ */
 export async function buildJobDisk(
   tarPath: string,
   dir: string,
   phases: PhaseRequest[],
   env: string[],
-  processes: number,
+  limits: Limits,
 ): Promise<void> {
   await mkdir(dir);
-  await writeFile(join(dir, 'phases'), phases.map((p) => p.name).join(' ') + '\n');
-  await writeFile(join(dir, 'processes'), `${processes}\n`);
+  const files: Record<string, string | Buffer> = {
+    phases: phases.map((p) => p.name).join(' ') + '\n',
+    processes: `${limits.processes}\n`,
+    memory: `${limits.memoryBytes}\n`,
+    cpu_ms: `${limits.cpuMs}\n`,
+    disk: `${limits.diskBytes}\n`,
+    'relay.py': GUEST_RELAY,
+    'seccomp-loader.py': SECCOMP_LOADER,
+    'seccomp.bpf': seccompProgram(),
+  };
   for (const p of phases) {
-    await writeFile(join(dir, `${p.name}.sh`), p.script);
-    const run = `exec /usr/bin/env -i ${env.map(shellQuote).join(' ')} /bin/sh -e /run/job/${p.name}.sh\n`;
-    await writeFile(join(dir, `${p.name}.run`), run);
+    files[`${p.name}.sh`] = p.script;
+    const loader = `/usr/bin/python3 -I -S ${JOB_MOUNT}/seccomp-loader.py ${JOB_MOUNT}/seccomp.bpf`;
+    files[`${p.name}.run`] =
+      `exec ${loader} /usr/bin/env -i ${env.map(shellQuote).join(' ')} /bin/sh -e ${JOB_MOUNT}/${p.name}.sh\n`;
   }
+  for (const [name, data] of Object.entries(files)) await writeFile(join(dir, name), data);
   await run('tar', ['-c', '-f', tarPath, '--owner=0', '--group=0', '-C', dir, '.']);
 }
 

@@ -38,7 +38,7 @@ function port(id: string, name: string, path: string): string[] {
 }
 
 function kernelCmdline(shape: VmShape): string {
-  const quiet = process.env.CONTRACTOR_VM_CONSOLE ? [] : ['quiet', 'loglevel=3'];
+  const quiet = process.env.CONTRACTOR_VM_CONSOLE ? ['contractor.debug'] : ['quiet', 'loglevel=3'];
   const tsc = shape.tscKhz ? [`tsc_early_khz=${shape.tscKhz}`, 'tsc=reliable'] : [];
   return ['console=ttyS0', ...quiet, ...tsc, 'panic=-1', 'oops=panic'].join(' ');
 }

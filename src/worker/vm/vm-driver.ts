@@ -12,7 +12,7 @@ import { LogBudget } from '../log-budget.js';
 import { processUsage } from '../process-usage.js';
 import { listenProxySocket } from '../proxy-socket.js';
 import { envPairs, scrubbedEnv } from '../scrubbed-env.js';
-import { CONTROL_PORT, GUEST_PROXY, outputPort } from './guest-init.js';
+import { BUILD_PROXY_URL, CONTROL_PORT, GUEST_PROXY, outputPort } from './guest-init.js';
 import { initramfs } from './initramfs.js';
 import { probeKvm } from './kvm-probe.js';
 import { attemptsFromPcap, violationsFromAttempts } from './pcap-violations.js';
@@ -132,8 +132,15 @@ class VmRun {
       listeners.forEach((l) => l.close());
     }
     const outputComplete = this.outputOk && !this.limit && (await this.trimOutput());
+    // A phase a limit or a cancel kept from running is reported as not run (exit code null).
+    const ended = Boolean(this.limit || job.signal?.aborted);
+    const now = Date.now();
     return {
-      phases: job.phases.flatMap((p) => this.phases.get(p.name) ?? []),
+      phases: job.phases.flatMap((p): PhaseOutcome[] => {
+        const ran = this.phases.get(p.name);
+        if (ran) return [ran];
+        return ended ? [{ name: p.name, exitCode: null, startedAt: now, durationMs: 0 }] : [];
+      }),
       ...(this.limit ? { limit: this.limit } : {}),
       violations: await this.violations(files.pcap),
       outputComplete,
@@ -148,8 +155,8 @@ class VmRun {
     const sockets: Record<string, string> = { console: f('sock/console'), [CONTROL_PORT]: f('sock/ctl') };
     for (const p of job.phases)
       for (const s of ['stdout', 'stderr'] as const) sockets[outputPort(p.name, s)] = f(`sock/${p.name}-${s}`);
-    const env = envPairs(scrubbedEnv(job.env, `http://${GUEST_PROXY}`));
-    await buildJobDisk(f('job.tar'), f('job'), job.phases, env, job.limits.processes);
+    const env = envPairs(scrubbedEnv(job.env, BUILD_PROXY_URL));
+    await buildJobDisk(f('job.tar'), f('job'), job.phases, env, job.limits);
     await writeInputDisk(job.input(), f('input.tar'));
     // HardDiskLimit: the workspace disk is exactly the limit; the output disk holds its tar and no more.
     await makeScratchDisk(f('scratch.ext4'), job.limits.diskBytes);
@@ -191,20 +198,33 @@ class VmRun {
   }
 
   private onControl(line: string): void {
-    const [word, name, rest] = line.split(' ');
+    const [word, name, ...rest] = line.split(' ');
     const phase = this.job.phases.find((p) => p.name === name)?.name;
     const now = Date.now();
     if (word === 'phase' && phase && !this.phases.has(phase)) {
       this.phaseStarts.push({ phase, at: now });
       this.phases.set(phase, { name: phase, exitCode: null, startedAt: now, durationMs: 0 });
       this.job.onEvent({ type: 'phase', phase, at: now });
-    } else if (word === 'exit' && phase) {
-      const p = this.phases.get(phase);
-      const code = Number(rest);
-      if (p) Object.assign(p, { exitCode: Number.isInteger(code) ? code : null, durationMs: now - p.startedAt });
-    } else if (word === 'oom' && phase) this.limit ??= 'memory';
+    } else if (word === 'exit' && phase) this.onExit(phase, rest.map(Number), now);
+    else if (word === 'limit' && phase) this.onLimit(rest[0]);
     else if (word === 'output') this.outputOk = name === 'ok';
     else if (word === 'error') this.guestError = line.slice(6, 300);
+  }
+
+  private onExit(phase: PhaseName, [code, cpuMs, peak]: number[], now: number): void {
+    const p = this.phases.get(phase);
+    if (!p) return;
+    p.durationMs = now - p.startedAt;
+    p.exitCode = this.limit || !Number.isInteger(code) ? null : (code as number);
+    if (Number.isFinite(cpuMs)) p.cpuMs = cpuMs as number;
+    if (Number.isFinite(peak) && (peak as number) > 0) p.maxMemoryBytes = peak as number;
+  }
+
+  /** The guest names the limit its phase hit; only the names the host knows are taken. */
+  private onLimit(name: string | undefined): void {
+    const known: LimitName[] = ['cpu', 'memory', 'processes', 'disk'];
+    const hit = known.find((k) => k === name);
+    if (hit) this.limit ??= hit;
   }
 
   private readConsole(l: PortListener | undefined): void {

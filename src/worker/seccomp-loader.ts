@@ -1,9 +1,9 @@
-// Each phase enters the namespace driver's seccomp filter before the build's shell starts.
+// Each phase of the gvisor and vm tiers enters the namespace driver's seccomp filter before its shell.
 //
 // runsc applies an OCI seccomp profile to the container's first process only, never to `runsc exec`,
-// so a phase loads the filter itself: python3 (on the host's read-only /usr) sets no_new_privs, loads
-// the BPF program and execs the shell. It fails closed: no filter, no build.
-import { seccompProgram } from '../namespace/seccomp.js';
+// and a guest has no bubblewrap; so a phase loads the filter itself: python3 (the toolchain's, read-only)
+// sets no_new_privs, loads the BPF program and execs the shell. It fails closed: no filter, no build.
+import { seccompProgram } from './namespace/seccomp.js';
 
 export { seccompProgram };
 
