@@ -8,7 +8,7 @@ import { stringify } from 'yaml';
 import { hostAptSource } from './apt-source.js';
 import { imagePaths } from './image-paths.js';
 import { guestKernel } from './kernel.js';
-import type { ImageManifest } from './manifest.js';
+import { IMAGE_FORMAT, type ImageManifest } from './manifest.js';
 
 const run = promisify(execFile);
 
@@ -92,6 +92,7 @@ export async function buildImage(req: ImageBuildRequest): Promise<ImageManifest>
     await run('mkfs.ext4', ['-q', '-F', '-L', 'contractor', '-d', root, tmpImage, `${bytes / 1024}k`]);
     await rename(tmpImage, paths.rootfs);
     const manifest: ImageManifest = {
+      format: IMAGE_FORMAT,
       name: req.name,
       rootfs: paths.rootfs,
       kernelRelease: kernel.release,

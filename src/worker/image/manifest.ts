@@ -4,7 +4,11 @@ import { join } from 'node:path';
 import type { GuestKernel } from './kernel.js';
 import { imagePaths, kernelDir } from './image-paths.js';
 
+/** Raised when the image layout the guest agent relies on changes (2: no /home, /root or /run). */
+export const IMAGE_FORMAT = 2;
+
 export interface ImageManifest {
+  format: number;
   name: string;
   rootfs: string;
   kernelRelease: string;
@@ -28,6 +32,8 @@ export async function readManifest(name: string): Promise<BootableImage> {
     throw new Error(`there is no worker image '${name}': run 'contractor image build --name ${name}'`, { cause });
   });
   const m = JSON.parse(text) as ImageManifest;
+  if (m.format !== IMAGE_FORMAT)
+    throw new Error(`the worker image '${name}' predates this driver: run 'contractor image build --name ${name}'`);
   const dir = join(kernelDir(), m.kernelRelease);
   const modules = (await readFile(join(dir, 'modules.order'), 'utf8')).split('\n').filter(Boolean);
   await stat(paths.rootfs);

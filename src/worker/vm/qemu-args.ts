@@ -45,7 +45,8 @@ function kernelCmdline(shape: VmShape): string {
 
 export function qemuArgs(f: VmFiles, shape: VmShape): string[] {
   const [proxyHost, proxyPort] = GUEST_PROXY.split(':');
-  const accel = shape.kvm ? ['-accel', 'kvm', '-cpu', 'host'] : ['-accel', 'tcg,thread=multi'];
+  // Multi-threaded TCG hangs a vCPU in the kernel's int3 text patching (seen as RCU stalls here).
+  const accel = shape.kvm ? ['-accel', 'kvm', '-cpu', 'host'] : ['-accel', 'tcg,thread=single'];
   const outputs = shape.phases.flatMap((p) =>
     (['stdout', 'stderr'] as const).flatMap((s) => {
       const name = outputPort(p, s);

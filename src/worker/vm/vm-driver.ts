@@ -105,7 +105,8 @@ class VmRun {
         kvm: this.boot.kvm,
         // HardRAMLimit: the guest has no more memory than this, whatever it does.
         memoryMiB: Math.ceil(job.limits.memoryBytes / 1024 ** 2) + GUEST_OVERHEAD_MIB,
-        cpus: Math.max(1, Math.min(cpus().length, 4)),
+        // Single-threaded TCG runs every vCPU on one host thread: more would only add switching.
+        cpus: this.boot.kvm ? Math.max(1, Math.min(cpus().length, 4)) : 1,
         phases: names,
         tscKhz: await hostTscKhz(),
       };
