@@ -63,6 +63,7 @@ export async function runJob(req: JobRequest, driver: Driver): Promise<JobResult
       phases: phasesOf(req),
       env: req.spec.env,
       limits: req.policy.limits,
+      ...(req.spec.workerImage ? { workerImage: req.spec.workerImage } : {}),
       egress: egress.port,
       signal: req.signal,
       onEvent: (e) => {
