@@ -43,19 +43,22 @@ export async function runRemoteAttempt(
   const cancel = (): void => session.close();
   req.signal?.addEventListener('abort', cancel, { once: true });
   try {
-    await session.writer.control(jobFrameFor(req));
-    await awaitAccepted(session, req.id);
-    hooks.onAccepted?.();
     await clearOutputs(req.outDir);
+    await session.writer.control(jobFrameFor(req));
+    // The source follows the job at once, without waiting a round trip for the manager to
+    // accept it: a refusal still arrives first, and the manager only reads on once it accepts.
+    const sendFailed = sendSource(session.writer, req.source()).then(
+      () => new Promise<never>(() => {}),
+    );
+    sendFailed.catch(() => undefined);
+    await Promise.race([awaitAccepted(session, req.id), sendFailed]);
+    hooks.onAccepted?.();
     if (req.workspaceDir)
       req.onEvent?.({
         type: 'status',
         message: `the workspace cache is not carried to manager ${session.manager}; the build starts without it`,
       });
-    const sending = sendSource(session.writer, req.source()).then(
-      () => new Promise<never>(() => {}),
-    );
-    return await Promise.race([receiveOutputs(session, req), sending]);
+    return await Promise.race([receiveOutputs(session, req), sendFailed]);
   } catch (err) {
     if (req.signal?.aborted)
       throw new ContractorError('INFRASTRUCTURE', 'the job was cancelled', { cause: err });
