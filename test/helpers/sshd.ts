@@ -1,7 +1,7 @@
 // A real OpenSSH server for tests, on 127.0.0.1 only, with its own host key and sshd_config in a
 // temporary directory, and one client key restricted to a forced command, as a manager host has.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, connect } from 'node:net';
 import { userInfo } from 'node:os';
 import { join } from 'node:path';
@@ -129,7 +129,8 @@ export async function startSshd(name: string, command: (dir: string) => string):
         sshd.kill('SIGTERM');
         await new Promise((resolve) => sshd.once('exit', resolve));
       }
-      t.remove();
+      // A session's forced command may still be writing its last files as the listener stops.
+      rmSync(dir, { recursive: true, force: true, maxRetries: 20, retryDelay: 50 });
     },
   };
 }
