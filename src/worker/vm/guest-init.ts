@@ -60,8 +60,14 @@ R=/newroot J=/newroot${JOB_MOUNT}
 mkdir -p $R
 mount -t ext4 -o ro,noload $(disk root) $R || fail "cannot mount the root image"
 mount -t ext4 -o nosuid,nodev $(disk scratch) $R/workspace || fail "cannot mount the workspace disk"
-mount -t devtmpfs dev $R/dev
-mkdir -p $R/dev/pts $R/dev/shm && mount -t devpts devpts $R/dev/pts && mount -t tmpfs tmpfs $R/dev/shm
+# HostProtection: the build's /dev holds the harmless nodes only, never the guest's disks or ports.
+mount -t tmpfs -o nosuid,mode=755,size=1m tmpfs $R/dev
+mknod -m 666 $R/dev/null c 1 3; mknod -m 666 $R/dev/zero c 1 5; mknod -m 666 $R/dev/full c 1 7
+mknod -m 666 $R/dev/random c 1 8; mknod -m 666 $R/dev/urandom c 1 9; mknod -m 666 $R/dev/tty c 5 0
+ln -s /proc/self/fd $R/dev/fd; ln -s fd/0 $R/dev/stdin; ln -s fd/1 $R/dev/stdout; ln -s fd/2 $R/dev/stderr
+mkdir -p $R/dev/pts $R/dev/shm && mount -t devpts -o newinstance,ptmxmode=0666 devpts $R/dev/pts && ln -s pts/ptmx $R/dev/ptmx
+mount -t tmpfs -o nosuid,nodev,mode=1777 tmpfs $R/dev/shm
+mount -o remount,ro $R/dev
 mount -t tmpfs -o nosuid,nodev,mode=1777 tmpfs $R/var/tmp
 mount -t tmpfs -o nosuid,nodev,mode=755 tmpfs $J && tar -x -f $(disk job) -C $J && mount -o remount,ro $J || fail "cannot read the job"
 DISK=$(cat $J/disk)
@@ -72,21 +78,25 @@ chown 1000:1000 $R/workspace
 cat $(disk input) | chroot $R /usr/bin/setpriv --reuid=1000 --regid=1000 --clear-groups tar -x -f - -C /workspace --no-same-owner || fail "cannot unpack the workspace"
 ip link set lo up
 ip link set eth0 up && ip addr add 10.0.2.15/24 dev eth0 && ip route add default via 10.0.2.2
-echo 1 > /proc/sys/net/ipv6/conf/all/disable_ipv6 2>/dev/null
 chroot $R /usr/bin/python3 -I -S -c "$(cat $J/relay.py)" 3>&- </dev/null >/dev/null 2>&1 &
 # HardRAMLimit, HardCPULimit, processes: each phase runs in its own cgroup, watched by this agent.
 C=/sys/fs/cgroup
 mount -t cgroup2 none $C && echo "+cpu +memory +pids" > $C/cgroup.subtree_control || fail "no cgroup v2"
 usage() { sed -n 's/^usage_usec //p' $C/job/cpu.stat; }
+hit() {
+  if [ "$(usage)" -gt $(( $(cat $J/cpu_ms) * 1000 )) ]; then echo cpu; return; fi
+  if grep -q '^oom_kill [1-9]' $C/job/memory.events; then echo memory; return; fi
+  if grep -q '^max [1-9]' $C/job/pids.events; then echo processes; return; fi
+  df -kP $R/workspace $R/tmp | awk 'NR>1 && $4 <= 64 {f=1} END {exit !f}' && echo disk
+}
 watch() {
   # The phase's exit status file marks its end (busybox reaps children early, so PIDs are no guide).
   while [ ! -e $1 ]; do
-    if [ "$(usage)" -gt $(( $(cat $J/cpu_ms) * 1000 )) ]; then echo cpu; return; fi
-    if grep -q '^oom_kill [1-9]' $C/job/memory.events; then echo memory; return; fi
-    if grep -q '^max [1-9]' $C/job/pids.events; then echo processes; return; fi
-    df -kP $R/workspace $R/tmp | awk 'NR>1 && $3 >= $2 - 64 {f=1} END {exit !f}' && { echo disk; return; }
+    h=$(hit); [ -n "$h" ] && { echo $h; return; }
     sleep 0.2
   done
+  # A limit that killed the phase (the OOM killer, say) is still named.
+  hit
 }
 for phase in $(cat $J/phases); do
   echo "phase $phase" >&3
