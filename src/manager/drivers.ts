@@ -1,10 +1,10 @@
-// Picks a worker driver by name; a tier that is not built yet says so instead of running weaker.
-import { ContractorError } from '../errors.js';
+// Picks a worker driver by name; every tier is loaded on demand so a host without runsc or QEMU still runs the others.
 import type { DriverName } from '../spec/types.js';
 import type { Driver } from '../worker/driver.js';
 
 export async function driverByName(name: DriverName): Promise<Driver> {
-  if (name === 'gvisor') return new (await import('../worker/gvisor/gvisor-driver.js')).GvisorDriver();
+  if (name === 'gvisor')
+    return new (await import('../worker/gvisor/gvisor-driver.js')).GvisorDriver();
   if (name === 'vm') return new (await import('../worker/vm/vm-driver.js')).VmDriver();
-  throw new ContractorError('CONFINEMENT', `the ${name} driver is not available yet`);
+  return new (await import('../worker/namespace/namespace-driver.js')).NamespaceDriver();
 }

@@ -1,0 +1,115 @@
+// The pre-push gate as a new user meets it: a real repository, a bare remote, git push.
+import assert from 'node:assert/strict';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { chmodSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { test } from 'uvu';
+import { contractor } from '../helpers/cli.js';
+import { makeRepo, type TestRepo } from '../helpers/git-repo.js';
+import { tempDir } from '../helpers/tmp.js';
+
+let home: ReturnType<typeof tempDir>;
+let remoteDir: ReturnType<typeof tempDir>;
+let repo: TestRepo;
+let remote: string;
+
+function push(...args: string[]): { status: number; stderr: string; ms: number } {
+  const t0 = Date.now();
+  const r = spawnSync('git', ['-C', repo.path, 'push', ...args], {
+    encoding: 'utf8',
+    env: { ...process.env, CONTRACTOR_HOME: home.path, NO_COLOR: '1' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  return { status: r.status ?? -1, stderr: r.stderr, ms: Date.now() - t0 };
+}
+
+function remoteHas(ref: string): string | undefined {
+  try {
+    return execFileSync('git', ['-C', remote, 'rev-parse', '--verify', '--quiet', ref], {
+      encoding: 'utf8',
+    }).trim();
+  } catch {
+    return undefined;
+  }
+}
+
+test.before(async () => {
+  home = tempDir('contractor-home-');
+  remoteDir = tempDir('contractor-remote-');
+  remote = join(remoteDir.path, 'remote.git');
+  execFileSync('git', ['init', '-q', '--bare', remote]);
+  repo = makeRepo({ '.contractor.yaml': 'build: test "$(cat state)" = good\n', state: 'good\n' });
+  repo.commitAll('good');
+  repo.git('remote', 'add', 'origin', remote);
+  // A hook that was there before Contractor: it must still run.
+  const hooks = join(repo.path, '.git/hooks');
+  mkdirSync(hooks, { recursive: true });
+  writeFileSync(
+    join(hooks, 'pre-push'),
+    `#!/bin/sh\ncat >/dev/null\ntouch "${join(repo.path, '.git/existing-hook-ran')}"\n`,
+  );
+  chmodSync(join(hooks, 'pre-push'), 0o755);
+  const r = await contractor(repo.path, ['hooks', 'install']);
+  assert.equal(r.exitCode, 0, r.stderr);
+});
+
+test.after(() => {
+  repo.remove();
+  remoteDir.remove();
+  home.remove();
+});
+
+test('a passing push goes through, and the existing hook still runs', () => {
+  const r = push('origin', 'main');
+  assert.equal(r.status, 0, r.stderr);
+  assert.equal(remoteHas('refs/heads/main'), repo.git('rev-parse', 'HEAD'));
+  assert.ok(existsSync(join(repo.path, '.git/existing-hook-ran')));
+  assert.match(r.stderr, /passed/);
+});
+
+test('the same tree pushed again on a new branch is accepted from the cache in under 0.5 s', () => {
+  const r = push('origin', 'HEAD:refs/heads/again');
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stderr, /cached/);
+  assert.ok(r.ms < 500, `took ${r.ms} ms`);
+});
+
+test('a failing push is refused with the log path, and the remote is untouched', () => {
+  const before = remoteHas('refs/heads/main');
+  repo.write('state', 'bad\n');
+  repo.commitAll('bad');
+  const r = push('origin', 'main');
+  assert.notEqual(r.status, 0);
+  assert.match(r.stderr, /failed/);
+  assert.match(r.stderr, /log: .*log\.txt/);
+  assert.equal(remoteHas('refs/heads/main'), before);
+});
+
+test('contractor.prePush warn lets the failing push through with the warning', () => {
+  repo.git('config', 'contractor.prePush', 'warn');
+  const r = push('origin', 'HEAD:refs/heads/warned');
+  repo.git('config', '--unset', 'contractor.prePush');
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stderr, /failed/);
+});
+
+test('git push --no-verify still skips the gate', () => {
+  const r = push('--no-verify', 'origin', 'HEAD:refs/heads/unverified');
+  assert.equal(r.status, 0, r.stderr);
+  assert.doesNotMatch(r.stderr, /contractor:/);
+});
+
+test('deleting a remote branch needs no build', () => {
+  const r = push('origin', ':refs/heads/again');
+  assert.equal(r.status, 0, r.stderr);
+  assert.equal(remoteHas('refs/heads/again'), undefined);
+});
+
+test('git contractor log lists the recorded results', async () => {
+  const r = await contractor(repo.path, ['log']);
+  assert.equal(r.exitCode, 0, r.stderr);
+  assert.match(r.stdout, /failed/);
+  assert.match(r.stdout, /passed/);
+});
+
+test.run();

@@ -1,0 +1,192 @@
+// `git contractor run` end to end: real repositories, the real namespace driver and egress proxy.
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { createServer, type Server } from 'node:http';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Ajv } from 'ajv';
+import addFormats from 'ajv-formats';
+import { test } from 'uvu';
+import { loadSchema } from '../../src/spec/schema.js';
+import { contractor } from '../helpers/cli.js';
+import { makeRepo, type TestRepo } from '../helpers/git-repo.js';
+import { tempDir } from '../helpers/tmp.js';
+
+const HELLO_C = '#include <stdio.h>\nint main(void) { printf("hello, world\\n"); return 0; }\n';
+const ajv = new Ajv({ allErrors: true, strict: false, allowUnionTypes: true });
+addFormats.default(ajv);
+const validateResult = ajv.compile(loadSchema('result.schema.json'));
+
+let home: ReturnType<typeof tempDir>;
+let server: Server;
+let port = 0;
+const repos: TestRepo[] = [];
+
+test.before(async () => {
+  home = tempDir('contractor-home-');
+  server = createServer((req, res) => res.end(`allowed host says hi to ${req.url}\n`));
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  port = (server.address() as { port: number }).port;
+});
+
+test.after(async () => {
+  await new Promise((resolve) => server.close(resolve));
+  home.remove();
+  repos.forEach((r) => r.remove());
+});
+
+function repoWith(spec: string, files: Record<string, string> = {}): TestRepo {
+  const repo = makeRepo({ '.contractor.yaml': spec, ...files });
+  repo.commitAll('spec');
+  repos.push(repo);
+  return repo;
+}
+
+function policy(text: string): Record<string, string> {
+  const dir = join(home.path, `p${Math.random().toString(36).slice(2)}`);
+  mkdirSync(dir);
+  writeFileSync(join(dir, 'policy.yaml'), text);
+  return { CONTRACTOR_HOME: dir };
+}
+
+async function runJson(repo: TestRepo, args: string[] = [], env: Record<string, string> = {}) {
+  const r = await contractor(repo.path, ['run', '--json', ...args], {
+    CONTRACTOR_HOME: home.path,
+    ...env,
+  });
+  let doc: Record<string, unknown> | undefined;
+  try {
+    doc = JSON.parse(r.stdout) as Record<string, unknown>;
+  } catch {
+    assert.fail(`no JSON on stdout (exit ${r.exitCode}):\n${r.stdout}\n${r.stderr}`);
+  }
+  return { ...r, doc: doc as Record<string, any> };
+}
+
+test('builds hello in the namespace driver, collects the artifact with its digest, records a note', async () => {
+  const repo = repoWith('build: |\n  gcc hello.c -o hello\n  ./hello\nartifacts: [hello]\n', {
+    'hello.c': HELLO_C,
+  });
+  const r = await runJson(repo);
+  assert.equal(r.exitCode, 0, r.stderr);
+  assert.ok(validateResult(r.doc), JSON.stringify(validateResult.errors));
+  assert.equal(r.doc.status, 'passed');
+  assert.equal(r.doc.commit, repo.git('rev-parse', 'HEAD'));
+  const artifact = r.doc.artifacts[0];
+  const bytes = readFileSync(join(r.doc.outDir, 'artifacts', 'hello'));
+  assert.equal(artifact.sha256, createHash('sha256').update(bytes).digest('hex'));
+  assert.match(readFileSync(r.doc.log, 'utf8'), /hello, world/);
+  assert.match(repo.git('notes', '--ref=contractor', 'show', 'HEAD'), /"status":"passed"/);
+});
+
+test('a failing build exits 1 with status failed', async () => {
+  const repo = repoWith('build: exit 7\n');
+  const r = await runJson(repo);
+  assert.equal(r.exitCode, 1);
+  assert.equal(r.doc.status, 'failed');
+  assert.match(r.doc.summary, /build exited with 7/);
+});
+
+test('a direct connection attempt fails the build as a violation naming the destination', async () => {
+  const repo = repoWith(
+    "build: |\n  python3 -c \"import socket; s=socket.socket(); s.settimeout(2)\n  try: s.connect(('192.0.2.7', 4444))\n  except OSError as e: print('blocked', e)\"\n",
+  );
+  const r = await runJson(repo);
+  assert.equal(r.exitCode, 3, r.stderr);
+  assert.equal(r.doc.status, 'violation');
+  const v = r.doc.violations.find((x: { host?: string }) => x.host === '192.0.2.7');
+  assert.ok(v, JSON.stringify(r.doc.violations));
+  assert.equal(v.port, 4444);
+  assert.equal(v.phase, 'build');
+});
+
+test('--audit reports the violation without failing', async () => {
+  const repo = repoWith(
+    'build: python3 -c "import socket; socket.socket().connect_ex((\'192.0.2.8\', 53))"\n',
+  );
+  const r = await runJson(repo, ['--audit']);
+  assert.equal(r.exitCode, 0, r.stderr);
+  assert.ok(r.doc.violations.length >= 1);
+});
+
+test('setup reaches an allowed host through the proxy; the build phase cannot', async () => {
+  // NO_PROXY keeps the build's own loopback direct, so this build clears it: the host's
+  // 127.0.0.1 is reachable only through the proxy, and only because the policy lists the address.
+  const fetch = (tag: string) =>
+    `env no_proxy= NO_PROXY= python3 -c "import urllib.request as u; print(u.urlopen('http://127.0.0.1:${port}/${tag}', timeout=5).read().decode())"`;
+  const repo = repoWith(
+    `setup: ${JSON.stringify(fetch('setup'))}\nbuild: ${JSON.stringify(fetch('build'))}\nnetwork:\n  allow: ["127.0.0.1:${port}"]\n`,
+  );
+  const r = await runJson(repo, [], policy(`network:\n  allow: ["127.0.0.1:${port}"]\n`));
+  assert.match(readFileSync(r.doc.log, 'utf8'), /allowed host says hi to \/setup/);
+  assert.doesNotMatch(readFileSync(r.doc.log, 'utf8'), /hi to \/build/);
+  assert.equal(r.doc.status, 'violation');
+  assert.ok(
+    r.doc.violations.some(
+      (v: { phase: string; kind: string }) => v.phase === 'build' && v.kind === 'network',
+    ),
+  );
+  assert.ok(
+    r.doc.network.some(
+      (n: { decision: string; phase: string }) => n.decision === 'allow' && n.phase === 'setup',
+    ),
+  );
+});
+
+test('a spec asking for a host the trusted policy does not allow is refused before anything runs', async () => {
+  const repo = repoWith('build: "true"\nnetwork:\n  allow: [evil.example]\n');
+  const r = await contractor(repo.path, ['run'], { CONTRACTOR_HOME: home.path });
+  assert.equal(r.exitCode, 2);
+  assert.match(r.stderr, /evil\.example/);
+});
+
+test('the workspace is restored before and saved after, as a cache between builds', async () => {
+  const repo = repoWith(
+    'workspace: ws\nbuild: |\n  n=$(cat ../count 2>/dev/null || echo 0)\n  echo $((n+1)) > ../count\n',
+  );
+  writeFileSync(join(repo.path, '.gitignore'), 'ws/\n');
+  await contractor(repo.path, ['run', '--no-cache'], { CONTRACTOR_HOME: home.path });
+  await contractor(repo.path, ['run', '--no-cache'], { CONTRACTOR_HOME: home.path });
+  assert.equal(readFileSync(join(repo.path, 'ws/count'), 'utf8').trim(), '2');
+  assert.ok(existsSync(join(repo.path, 'ws/src/.contractor.yaml')));
+});
+
+test('a symlink the build leaves in the workspace pointing at a host file never comes back', async () => {
+  const repo = repoWith(
+    'workspace: ws\nbuild: |\n  ln -s /etc/passwd ../evil\n  ln -s ../../../../../etc/shadow escape\n',
+  );
+  const r = await runJson(repo);
+  assert.equal(existsSync(join(repo.path, 'ws/evil')), false);
+  assert.equal(existsSync(join(repo.path, 'ws/src/escape')), false);
+  assert.equal(r.doc.status, 'violation');
+  assert.ok(r.doc.violations.some((v: { kind: string }) => v.kind === 'filesystem'));
+});
+
+test('a log flood ends the job with the log limit named', async () => {
+  const repo = repoWith('limits: {log: 1MiB}\nbuild: yes hello-hello-hello\n');
+  const r = await runJson(repo);
+  assert.equal(r.exitCode, 4, r.stderr);
+  assert.equal(r.doc.limit, 'log');
+  assert.ok(readFileSync(r.doc.log).length <= 1024 * 1024 + 64 * 1024);
+});
+
+test('a commit without a spec is a usage error naming the file', async () => {
+  const repo = makeRepo({ a: '1' });
+  repo.commitAll('no spec');
+  repos.push(repo);
+  const r = await contractor(repo.path, ['run'], { CONTRACTOR_HOME: home.path });
+  assert.equal(r.exitCode, 2);
+  assert.match(r.stderr, /\.contractor\.yaml/);
+});
+
+test('the same tree returns from the cache at once', async () => {
+  const repo = repoWith('build: "true"\n');
+  await contractor(repo.path, ['run'], { CONTRACTOR_HOME: home.path });
+  const t0 = Date.now();
+  const r = await contractor(repo.path, ['run'], { CONTRACTOR_HOME: home.path });
+  assert.equal(r.exitCode, 0);
+  assert.match(r.stdout, /cached/);
+  assert.ok(Date.now() - t0 < 2000);
+});
+
+test.run();
