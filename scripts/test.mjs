@@ -60,9 +60,12 @@ const add = (t) => {
 const files = findTests(TEST_DIR)
   .sort()
   .filter((f) => !only.length || only.some((o) => f.includes(o)));
+const timings = [];
 for (const file of files) {
   console.log(`\n# ${relative(ROOT, file)}`);
+  const started = Date.now();
   add(uvuTally(await run(file, [])));
+  timings.push([relative(TEST_DIR, file), Date.now() - started]);
 }
 
 if (!only.length || only.includes('scenarios')) {
@@ -72,5 +75,10 @@ if (!only.length || only.includes('scenarios')) {
   add(m ? { passed: +m[1], failed: +m[2], skipped: +m[3] } : { passed: 0, failed: 1, skipped: 0 });
 }
 
-console.log(`\n${totals.passed} passed, ${totals.failed} failed, ${totals.skipped} skipped`);
+// The slowest files, so a CI that creeps towards its time limit shows where.
+const slowest = timings.sort((a, b) => b[1] - a[1]).slice(0, 8);
+console.log(`\nslowest: ${slowest.map(([f, ms]) => `${f} ${(ms / 1000).toFixed(0)}s`).join(', ')}`);
+if (totals.skipped) console.log(`${totals.skipped} skipped`);
+// The last line is exactly `N passed, N failed`: CI reads it.
+console.log(`${totals.passed} passed, ${totals.failed} failed`);
 process.exitCode = totals.failed ? 1 : 0;
