@@ -6,12 +6,24 @@ import { join } from 'node:path';
 import { ContractorError } from '../errors.js';
 import { gitDir, openRepository } from './repository.js';
 
+/** What `git add` and `write-tree` need; simple-git refuses EDITOR, PAGER and the like in a custom env. */
+const KEPT_ENV = ['PATH', 'HOME', 'XDG_CONFIG_HOME', 'LANG', 'LC_ALL', 'TMPDIR'];
+
+function snapshotEnv(index: string): Record<string, string> {
+  const env: Record<string, string> = { GIT_INDEX_FILE: index };
+  for (const name of KEPT_ENV) {
+    const value = process.env[name];
+    if (value !== undefined) env[name] = value;
+  }
+  return env;
+}
+
 export async function snapshotWorktree(root: string): Promise<string> {
   const scratch = await mkdtemp(join(tmpdir(), 'contractor-index-'));
   const index = join(scratch, 'index');
   try {
     await copyFile(join(await gitDir(root), 'index'), index).catch(() => undefined);
-    const git = openRepository(root).env({ ...process.env, GIT_INDEX_FILE: index });
+    const git = openRepository(root).env(snapshotEnv(index));
     await git.raw(['add', '--all', '--', '.']);
     const tree = (await git.raw(['write-tree'])).trim();
     if (!/^[0-9a-f]{40,64}$/.test(tree)) throw new Error(`git write-tree printed ${tree}`);
