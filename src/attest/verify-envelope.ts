@@ -45,7 +45,11 @@ function digestFor(key: KeyObject): string | null {
   );
 }
 
+// Key ids are unsigned hints, but they tell the two likely stories apart: the wrong key, or a changed envelope.
 function noMatch(envelope: DsseEnvelope, key: KeyObject): string {
+  const id = keyIdOf(key);
+  if (envelope.signatures.some((s) => s.keyid === id))
+    return `the signature of the given public key (key id ${id}) does not match the envelope: its payload, payload type or signature was changed after signing`;
   const named = envelope.signatures.map((s) => JSON.stringify(s.keyid.slice(0, 80))).join(', ');
-  return `no signature verifies with the given public key (key id ${keyIdOf(key)}); the envelope's signatures name key ids ${named}`;
+  return `no signature verifies with the given public key (key id ${id}); the envelope's signatures name key ids ${named}: this is not the signer's key, or the envelope was changed`;
 }
