@@ -47,14 +47,14 @@ test('the manager signs with its own key; the attestation arrives and verifies t
   const m = serveInProcess(stubExecutor(), { sign: signWithManagerKey(home.path) });
   const req = { ...jobRequest(out.path), commit: 'a'.repeat(40) };
   const result = await runRemoteAttempt(await m.session(), req);
-  assert.equal(result.attestation, join(out.path, 'attestation', 'attestation.intoto.jsonl'));
+  assert.equal(result.attestation, join(out.path, 'attestation.intoto.jsonl'));
   const verified = await verifyArtifact({
     artifactPath: join(out.path, 'artifacts', 'digest.txt'),
     attestationPath: result.attestation as string,
     publicKeyPem: await readPublicKeyPem(home.path),
   });
   assert.equal(verified.subject.name, 'digest.txt');
-  assert.ok(existsSync(join(out.path, 'attestation', 'attestation.sigstore.json')));
+  assert.ok(existsSync(join(out.path, 'attestation.sigstore.json')));
   out.remove();
   home.remove();
 });
@@ -66,7 +66,7 @@ test('a manager without a signing key sends the result unsigned', async () => {
   const req = { ...jobRequest(out.path), commit: 'a'.repeat(40) };
   const result = await runRemoteAttempt(await m.session(), req);
   assert.equal(result.attestation, null);
-  assert.equal(existsSync(join(out.path, 'attestation')), false);
+  assert.equal(existsSync(join(out.path, 'attestation.intoto.jsonl')), false);
   out.remove();
   home.remove();
 });
@@ -223,8 +223,20 @@ test('the client refuses a file from the manager outside its output directory', 
     await w.control({ type: 'file', path: 'artifacts/../../evil', size: 1, sha256: sha('x') });
     await w.data(Buffer.from('x'));
   });
-  await assert.rejects(run, /outside log\.txt, artifacts\/ and attestation\//);
+  await assert.rejects(
+    run,
+    /outside log\.txt, attestation\.intoto\.jsonl, attestation\.sigstore\.json and artifacts\//,
+  );
   assert.equal(existsSync(join(job.outDir, '..', 'evil')), false);
+});
+
+test('the client refuses a top-level file other than the log and the two attestation files', async () => {
+  const { run, job } = await hostileManager(async (w) => {
+    await w.control({ type: 'file', path: 'result.json', size: 2, sha256: sha('{}') });
+    await w.data(Buffer.from('{}'));
+  });
+  await assert.rejects(run, /sent a file named "result\.json", outside/);
+  assert.equal(existsSync(join(job.outDir, 'result.json')), false);
 });
 
 test('the client refuses an artifact whose bytes do not match the promised sha256', async () => {

@@ -2,7 +2,7 @@
 import type { JobRequest, JobResult } from '../job.js';
 
 export interface SignedOutput {
-  /** The DSSE envelope, relative to the output directory (attestation/…). */
+  /** The DSSE envelope, relative to the output directory (attestation.intoto.jsonl). */
   envelope: string;
   /** Every file to send, the envelope included, relative to the output directory. */
   files: string[];

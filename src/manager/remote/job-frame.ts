@@ -56,7 +56,7 @@ export interface EventFrame {
 
 export interface FileFrame {
   type: 'file';
-  /** Relative to the job's output directory: log.txt, artifacts/…, attestation/…. */
+  /** Relative to the job's output directory: log.txt, artifacts/…, attestation.intoto.jsonl, attestation.sigstore.json. */
   path: string;
   size: number;
   sha256: string;

@@ -1,8 +1,10 @@
-// Where a manager may write in the client's output directory: log.txt, artifacts/… and
-// attestation/…, as plain relative paths. Anything else is a hostile manager.
+// Where a manager may write in the client's output directory: log.txt, the two attestation files
+// and artifacts/…, as plain relative paths. Anything else is a hostile manager.
+import { BUNDLE_FILE, ENVELOPE_FILE } from '../../attest/write-attestation.js';
 import { ContractorError } from '../../errors.js';
 
-const TOP = ['artifacts', 'attestation'];
+const TOP_FILES = ['log.txt', ENVELOPE_FILE, BUNDLE_FILE];
+const TOP_DIRS = ['artifacts'];
 
 export function checkOutputPath(path: string): string[] {
   const parts = path.split('/');
@@ -10,11 +12,11 @@ export function checkOutputPath(path: string): string[] {
     path.length > 4096 ||
     /[\\\0]/.test(path) ||
     parts.some((p) => p === '' || p === '.' || p === '..') ||
-    !(path === 'log.txt' || (parts.length > 1 && TOP.includes(parts[0] as string)));
+    !(TOP_FILES.includes(path) || (parts.length > 1 && TOP_DIRS.includes(parts[0] as string)));
   if (bad)
     throw new ContractorError(
       'PROTOCOL',
-      `the manager sent a file named ${JSON.stringify(path.slice(0, 200))}, outside log.txt, artifacts/ and attestation/`,
+      `the manager sent a file named ${JSON.stringify(path.slice(0, 200))}, outside ${TOP_FILES.join(', ')} and artifacts/`,
     );
   return parts;
 }

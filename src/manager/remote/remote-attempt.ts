@@ -2,6 +2,7 @@
 // result. Events are numbered per attempt, and a repeated number is dropped, so none is shown twice.
 import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import { BUNDLE_FILE, ENVELOPE_FILE } from '../../attest/write-attestation.js';
 import { ContractorError } from '../../errors.js';
 import type { JobRequest, JobResult } from '../job.js';
 import type { JobFrame } from './job-frame.js';
@@ -94,7 +95,7 @@ async function awaitAccepted(session: ManagerSession, id: string): Promise<void>
 /** A retry starts clean: nothing a lost attempt wrote is reported as this one's. */
 async function clearOutputs(outDir: string): Promise<void> {
   await mkdir(outDir, { recursive: true });
-  for (const name of ['log.txt', 'result.json', 'artifacts', 'attestation'])
+  for (const name of ['log.txt', 'result.json', 'artifacts', ENVELOPE_FILE, BUNDLE_FILE])
     await rm(join(outDir, name), { recursive: true, force: true });
 }
 
