@@ -3,7 +3,7 @@
 import { Console } from 'node:console';
 import { join } from 'node:path';
 import { ContractorError } from '../errors.js';
-import { localExecutor } from '../manager/executor.js';
+import { unsignedLocalExecutor } from '../manager/executor.js';
 import { signWithManagerKey } from '../manager/remote/manager-signing.js';
 import { RunningJobs } from '../manager/remote/running-jobs.js';
 import { serveStdio } from '../manager/serve-stdio.js';
@@ -31,7 +31,8 @@ export async function serveManager(flags: { stdio?: boolean }): Promise<void> {
     await serveStdio({
       input: process.stdin,
       output: process.stdout,
-      execute: localExecutor,
+      // Signed by the hook below, and only once the operator has made a key.
+      execute: unsignedLocalExecutor,
       ceiling: { policy: await readPolicyFile(source), source },
       running: new RunningJobs(join(contractorHome(), 'manager', 'running')),
       sign: signWithManagerKey(contractorHome()),

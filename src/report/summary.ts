@@ -58,5 +58,6 @@ export function summaryLines(r: JobResult, c: ChalkInstance): string[] {
     lines.push(...table(rows).map((l) => `    ${l}`));
   }
   lines.push(c.dim(`  log: ${r.log}`));
+  if (r.attestation) lines.push(c.dim(`  attestation: ${r.attestation}`));
   return lines;
 }

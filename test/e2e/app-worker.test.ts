@@ -4,7 +4,13 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { JobExecutor } from '../../src/manager/executor.js';
 import { completed, startHarness } from '../helpers/app-harness.js';
+import { tempDir } from '../helpers/tmp.js';
 import { deliver, example, retarget } from '../helpers/webhook-examples.js';
+
+// The real executor signs with the key in $CONTRACTOR_HOME, made on first use: never the tester's own.
+const home = tempDir('contractor-app-worker-home-');
+process.env.CONTRACTOR_HOME = home.path;
+test.after(() => home.remove());
 
 async function realExecutor(): Promise<JobExecutor | string> {
   try {
