@@ -2,6 +2,7 @@
 // a tree that already passed under the same key returns at once from the cache.
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
+import { sha256File } from '../attest/file-digest.js';
 import { ContractorError } from '../errors.js';
 import type { JobEvent, JobResult } from '../manager/job.js';
 import { newJobId } from '../manager/job-id.js';
@@ -86,7 +87,9 @@ async function runWith(
   const hit = o.noCache || o.audit ? undefined : await cache.lookup(key);
   if (hit) {
     const result = { ...hit.result, commit: commit ?? null };
-    if (commit) await writeNote(root, commit, noteFor(result, null, true));
+    // The cached envelope's statement names the commit first built; another commit with the same tree gets none.
+    const attested = hit.result.commit === commit ? await envelopeDigest(result) : null;
+    if (commit) await writeNote(root, commit, noteFor(result, attested, true));
     return { result, cached: true };
   }
   const id = newJobId();
@@ -105,6 +108,13 @@ async function runWith(
     signal: o.signal,
   });
   if (!o.audit) await cache.store(key, result);
-  if (commit) await writeNote(root, commit, noteFor(result, null));
+  if (commit) await writeNote(root, commit, noteFor(result, await envelopeDigest(result)));
   return { result, cached: false };
+}
+
+// The note names the envelope by digest, so a copy fetched from anywhere can be matched to this run.
+async function envelopeDigest(result: JobResult): Promise<string | null> {
+  if (!result.attestation) return null;
+  // A cached result's run directory may have been cleaned away since; its note then names none.
+  return sha256File(result.attestation).catch(() => null);
 }
