@@ -7,10 +7,12 @@ import { EXIT, exitCodeForError } from './exit-codes.js';
 import { addDoctorCommand } from './doctor-command.js';
 import { addGitCommands } from './git-commands.js';
 import { addImageCommands } from './image-commands.js';
+import { addKeysCommands } from './keys-commands.js';
 import { addManagerCommands } from './manager-commands.js';
 import { addPolicyCommands } from './policy-commands.js';
 import { addRunCommands } from './run-commands.js';
 import { addSpecCommands } from './spec-commands.js';
+import { addVerifyCommand } from './verify-command.js';
 
 const EXIT_HELP = `
 Exit codes (every command):
@@ -39,6 +41,8 @@ export function buildProgram(name: string): Command {
   addGitCommands(program);
   addPolicyCommands(program);
   addImageCommands(program);
+  addKeysCommands(program);
+  addVerifyCommand(program);
   addDoctorCommand(program);
   addManagerCommands(program);
   addAppCommands(program);
