@@ -254,9 +254,10 @@ function watchLimits(box: Sandbox, job: WorkerJob): () => void {
 
 /**
  * Processes and disk are seen from inside, by a root watcher the build (uid 1000) cannot signal:
- * the build's process count, and any tmpfs of the job that is full.
+ * the build's process count, and any tmpfs of the job that is full (all on one line: with two full
+ * file systems a newline would split the report and the last line would not parse).
  */
-const WATCHER = `while :; do n=$(ps -U ${BUILD_UID} -o pid= | wc -l); d=$(df -kP /workspace /tmp | awk 'NR>1 && $3 >= $2 - 64 {print $6}'); echo "n=$n d=$d"; sleep 0.3; done`;
+const WATCHER = `while :; do n=$(ps -U ${BUILD_UID} -o pid= | wc -l); d=$(df -kP /workspace /tmp | awk 'NR>1 && $3 >= $2 - 64 {printf "%s ", $6}'); echo "n=$n d=$d"; sleep 0.3; done`;
 
 function startWatcher(box: Sandbox, job: WorkerJob): void {
   let buf = '';

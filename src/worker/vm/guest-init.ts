@@ -78,6 +78,11 @@ chown 1000:1000 $R/workspace
 cat $(disk input) | chroot $R /usr/bin/setpriv --reuid=1000 --regid=1000 --clear-groups tar -x -f - -C /workspace --no-same-owner || fail "cannot unpack the workspace"
 ip link set lo up
 ip link set eth0 up && ip addr add 10.0.2.15/24 dev eth0 && ip route add default via 10.0.2.2
+# IPv6 is set statically (slirp's fec0::/64), not left to router advertisements: a connect made before
+# the first one arrives would fail with no route, send nothing, and escape the host's capture.
+# Busybox's ip has no nodad: turn duplicate address detection off so the address works at once.
+echo 0 > /proc/sys/net/ipv6/conf/eth0/accept_dad
+ip -6 addr add fec0::15/64 dev eth0 && ip -6 route add default via fec0::2 || fail "cannot set up IPv6"
 chroot $R /usr/bin/python3 -I -S -c "$(cat $J/relay.py)" 3>&- </dev/null >/dev/null 2>&1 &
 # HardRAMLimit, HardCPULimit, processes: each phase runs in its own cgroup, watched by this agent.
 C=/sys/fs/cgroup
