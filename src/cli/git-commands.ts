@@ -72,7 +72,7 @@ function addPrePush(program: Command): void {
       let refused = false;
       for (const v of verdicts) {
         const r = v.result;
-        const head = `contractor: ${v.update.localRef} ${v.update.localSha.slice(0, 12)} ${r.status}${v.cached ? ' (cached)' : ''} in ${formatDuration(r.durationMs)}`;
+        const head = `contractor: ${v.update.localRef} ${v.update.localSha.slice(0, 12)} ${r.status} ${v.cached ? `(cached; built in ${formatDuration(r.durationMs)})` : `in ${formatDuration(r.durationMs)}`}`;
         if (r.status === 'passed') {
           process.stderr.write(style.green(head) + '\n');
           continue;

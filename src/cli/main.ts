@@ -2,17 +2,29 @@
 import { Command, CommanderError } from 'commander';
 import { ContractorError } from '../errors.js';
 import { CONTRACTOR_VERSION } from '../version.js';
-import { addAppCommands } from './app-commands.js';
 import { EXIT, exitCodeForError } from './exit-codes.js';
-import { addDoctorCommand } from './doctor-command.js';
-import { addGitCommands } from './git-commands.js';
-import { addImageCommands } from './image-commands.js';
-import { addKeysCommands } from './keys-commands.js';
-import { addManagerCommands } from './manager-commands.js';
-import { addPolicyCommands } from './policy-commands.js';
-import { addRunCommands } from './run-commands.js';
-import { addSpecCommands } from './spec-commands.js';
-import { addVerifyCommand } from './verify-command.js';
+
+type Register = (program: Command) => void;
+
+/**
+ * Each command's module, loaded only when that command runs (or for help): a pre-push hook must
+ * not pay for the GitHub App, ssh2 and the image builder on every push.
+ */
+const COMMAND_MODULES: [string[], () => Promise<Register>][] = [
+  [['dump', 'check'], async () => (await import('./spec-commands.js')).addSpecCommands],
+  [['run', 'build'], async () => (await import('./run-commands.js')).addRunCommands],
+  [
+    ['hooks', 'pre-push', 'log', 'show'],
+    async () => (await import('./git-commands.js')).addGitCommands,
+  ],
+  [['policy'], async () => (await import('./policy-commands.js')).addPolicyCommands],
+  [['image'], async () => (await import('./image-commands.js')).addImageCommands],
+  [['keys'], async () => (await import('./keys-commands.js')).addKeysCommands],
+  [['verify'], async () => (await import('./verify-command.js')).addVerifyCommand],
+  [['doctor'], async () => (await import('./doctor-command.js')).addDoctorCommand],
+  [['manager'], async () => (await import('./manager-commands.js')).addManagerCommands],
+  [['app'], async () => (await import('./app-commands.js')).addAppCommands],
+];
 
 const EXIT_HELP = `
 Exit codes (every command):
@@ -29,23 +41,18 @@ function exitOverrideEverywhere(cmd: Command): void {
   cmd.commands.forEach(exitOverrideEverywhere);
 }
 
-export function buildProgram(name: string): Command {
+/** The program with every command, or with only `only`'s when argv names a known command. */
+export async function buildProgram(name: string, only?: string): Promise<Command> {
   const program = new Command(name)
     .description('Contractor: build and test every commit in an isolated worker')
     .version(CONTRACTOR_VERSION)
     .addHelpText('after', EXIT_HELP)
     .exitOverride()
     .configureOutput({ writeErr: (s) => process.stderr.write(s) });
-  addSpecCommands(program);
-  addRunCommands(program);
-  addGitCommands(program);
-  addPolicyCommands(program);
-  addImageCommands(program);
-  addKeysCommands(program);
-  addVerifyCommand(program);
-  addDoctorCommand(program);
-  addManagerCommands(program);
-  addAppCommands(program);
+  const chosen = COMMAND_MODULES.filter(([names]) => names.includes(only ?? ''));
+  const version = only === '--version' || only === '-V';
+  if (!version)
+    for (const [, load] of chosen.length ? chosen : COMMAND_MODULES) (await load())(program);
   exitOverrideEverywhere(program);
   return program;
 }
@@ -65,8 +72,13 @@ function report(err: unknown): number {
 }
 
 export async function main(name: string, argv: string[]): Promise<number> {
+  // `contractor --help | head` closes our stdout early: that is the reader's choice, not a crash.
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    throw err;
+  });
   try {
-    await buildProgram(name).parseAsync(argv, { from: 'user' });
+    await (await buildProgram(name, argv[0])).parseAsync(argv, { from: 'user' });
     return process.exitCode === undefined ? 0 : Number(process.exitCode);
   } catch (err) {
     return report(err);

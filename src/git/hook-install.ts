@@ -3,7 +3,7 @@ import { chmod, readFile, rename, rm, stat, writeFile, mkdir } from 'node:fs/pro
 import { isAbsolute, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ContractorError } from '../errors.js';
-import { gitDir, openRepository } from './repository.js';
+import { gitConfig, gitDir } from './repository.js';
 
 const SHIM = fileURLToPath(new URL('../../../hooks/pre-push', import.meta.url));
 const BIN = fileURLToPath(new URL('../../../bin/git-contractor.js', import.meta.url));
@@ -14,11 +14,7 @@ export type InstallOutcome = 'installed' | 'already-installed' | 'installed-chai
 
 /** Honours core.hooksPath (husky, lefthook and others set it), relative to the work tree. */
 export async function hooksDir(root: string): Promise<string> {
-  const configured = (
-    await openRepository(root)
-      .raw(['config', '--get', 'core.hooksPath'])
-      .catch(() => '')
-  ).trim();
+  const configured = await gitConfig(root, 'core.hooksPath');
   if (!configured) return join(await gitDir(root), 'hooks');
   return isAbsolute(configured) ? configured : join(root, configured);
 }

@@ -1,13 +1,7 @@
 // Where `git contractor run` and the pre-push hook send a job: --manager, else git config
 // contractor.manager, else this machine. `local` forces a local run whatever git config says.
 import { localExecutor, type JobExecutor } from '../manager/executor.js';
-import {
-  managersConfigPath,
-  readManagersConfig,
-  selectManagers,
-} from '../manager/remote/manager-config.js';
-import { ManagerPool } from '../manager/remote/manager-pool.js';
-import { openRepository } from './repository.js';
+import { gitConfig } from './repository.js';
 
 export interface ChosenExecutor {
   execute: JobExecutor;
@@ -18,14 +12,13 @@ export interface ChosenExecutor {
 }
 
 export async function chooseExecutor(root: string, flag?: string): Promise<ChosenExecutor> {
-  const configured = (
-    await openRepository(root)
-      .raw(['config', '--get', 'contractor.manager'])
-      .catch(() => '')
-  ).trim();
-  const selection = flag ?? configured;
+  const selection = flag ?? (await gitConfig(root, 'contractor.manager'));
   if (!selection || selection === 'local')
     return { execute: localExecutor, where: 'local', release: () => undefined };
+  // Loaded only for remote runs: ssh2 and the pool cost a local pre-push hook time on every push.
+  const { managersConfigPath, readManagersConfig, selectManagers } =
+    await import('../manager/remote/manager-config.js');
+  const { ManagerPool } = await import('../manager/remote/manager-pool.js');
   const file = managersConfigPath();
   const managers = selectManagers(selection, await readManagersConfig(file), file);
   const pool = new ManagerPool(managers);

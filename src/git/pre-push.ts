@@ -2,7 +2,7 @@
 import { ContractorError } from '../errors.js';
 import type { JobEvent, JobResult } from '../manager/job.js';
 import { isDeletion, type PrePushUpdate } from './pre-push-input.js';
-import { openRepository, repositoryRoot } from './repository.js';
+import { gitConfig, repositoryRoot } from './repository.js';
 import { runRevision } from './run-revision.js';
 
 export type PrePushMode = 'block' | 'warn' | 'off';
@@ -15,12 +15,7 @@ export interface PrePushVerdict {
 
 export async function prePushMode(cwd: string): Promise<PrePushMode> {
   const root = await repositoryRoot(cwd);
-  const value =
-    (
-      await openRepository(root)
-        .raw(['config', '--get', 'contractor.prePush'])
-        .catch(() => '')
-    ).trim() || 'block';
+  const value = (await gitConfig(root, 'contractor.prePush')) || 'block';
   if (value !== 'block' && value !== 'warn' && value !== 'off')
     throw new ContractorError(
       'USAGE',

@@ -11,6 +11,18 @@ export function openRepository(dir: string): SimpleGit {
   return simpleGit({ baseDir: dir, maxConcurrentProcesses: 4 });
 }
 
+/**
+ * A git config value, or '' when unset. --default makes git print a line even then: simple-git
+ * waits 50 ms for late output after a command that printed nothing, which a pre-push hook feels.
+ */
+export async function gitConfig(root: string, key: string): Promise<string> {
+  return (
+    await openRepository(root)
+      .raw(['config', '--default', '', '--get', key])
+      .catch(() => '')
+  ).trim();
+}
+
 export async function repositoryRoot(dir: string): Promise<string> {
   try {
     return (await openRepository(dir).revparse(['--show-toplevel'])).trim();

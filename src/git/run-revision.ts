@@ -12,7 +12,7 @@ import { parseSpec } from '../spec/parse.js';
 import { effectivePolicy, readPolicyFile } from '../spec/policy.js';
 import type { DriverName } from '../spec/types.js';
 import { CONTRACTOR_VERSION } from '../version.js';
-import { noteFor, writeNote } from './notes.js';
+import { noteFor, readNote, writeNote } from './notes.js';
 import { chooseExecutor, type ChosenExecutor } from './job-executor.js';
 import { gitDir, repositoryRoot, resolveRevision } from './repository.js';
 import { cacheKey, ResultCache } from './result-cache.js';
@@ -89,7 +89,9 @@ async function runWith(
     const result = { ...hit.result, commit: commit ?? null };
     // The cached envelope's statement names the commit first built; another commit with the same tree gets none.
     const attested = hit.result.commit === commit ? await envelopeDigest(result) : null;
-    if (commit) await writeNote(root, commit, noteFor(result, attested, true));
+    // The commit may already carry this very result (a push of the same commit to a new branch).
+    if (commit && (await readNote(root, commit))?.id !== result.id)
+      await writeNote(root, commit, noteFor(result, attested, true));
     return { result, cached: true };
   }
   const id = newJobId();

@@ -2,9 +2,8 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { rmSync, readFileSync, readlinkSync, symlinkSync, existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { pipeline } from 'node:stream/promises';
 import { test } from 'uvu';
-import { spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import type { Readable } from 'node:stream';
 import { resolveRevision } from '../../src/git/repository.js';
 import { archiveCommit, readCommittedFile } from '../../src/git/snapshot.js';
@@ -17,10 +16,10 @@ test.after(() => cleanups.forEach((c) => c()));
 
 async function unpack(source: () => Readable): Promise<string> {
   const dest = tempDir().path;
-  const tar = spawn('tar', ['-x', '-f', '-', '-C', dest], { stdio: ['pipe', 'ignore', 'inherit'] });
-  const closed = new Promise((resolve) => tar.on('close', resolve));
-  await pipeline(source(), tar.stdin);
-  await closed;
+  // Read whole first: tar may exit at the end marker before git's record padding is written.
+  const chunks: Buffer[] = [];
+  for await (const c of source()) chunks.push(c as Buffer);
+  execFileSync('tar', ['-x', '-f', '-', '-C', dest], { input: Buffer.concat(chunks) });
   cleanups.push(() => rmSync(dest, { recursive: true, force: true }));
   return dest;
 }
