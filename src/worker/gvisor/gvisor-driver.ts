@@ -34,7 +34,11 @@ export async function probeGvisor(): Promise<DriverProbe> {
     child.on('close', (code) => resolve({ ok: code === 0, out }));
   });
   if (r.ok)
-    return { driver: 'gvisor', ok: true, detail: 'runsc works (platform ptrace, network none + proxy relay)' };
+    return {
+      driver: 'gvisor',
+      ok: true,
+      detail: 'runsc works (platform ptrace, network none + proxy relay)',
+    };
   const missing = /ENOENT/.test(r.out);
   return {
     driver: 'gvisor',
@@ -50,6 +54,9 @@ class Sandbox {
   limit: LimitName | undefined;
   pid = 0;
   cpuAtStart = 0;
+  /** Why the in-sandbox limit watcher stopped while the job ran: the job then fails closed. */
+  watcherLost: string | undefined;
+  ended = false;
   private readonly children = new Set<ChildProcess>();
 
   constructor(
@@ -65,6 +72,7 @@ class Sandbox {
 
   /** Ends everything at once: the sentry first, so no build process outlives its exec. */
   end(limit?: LimitName): void {
+    this.ended = true;
     this.limit ??= limit;
     if (this.pid) process.kill(this.pid, 'SIGKILL');
     this.children.forEach((c) => c.kill('SIGKILL'));
@@ -82,7 +90,9 @@ export class GvisorDriver implements Driver {
     const work = await mkdtemp(join(tmpdir(), `contractor-gvisor-${job.id}-`));
     const setup = { stateDir: join(work, 'state'), debugDir: join(work, 'debug') };
     const proxyDir = join(work, 'proxy');
-    await Promise.all([setup.stateDir, setup.debugDir, proxyDir].map((d) => mkdir(d, { mode: 0o711 })));
+    await Promise.all(
+      [setup.stateDir, setup.debugDir, proxyDir].map((d) => mkdir(d, { mode: 0o711 })),
+    );
     const proxy = await listenProxySocket(join(proxyDir, 'egress.sock'), job.egress);
     const box = new Sandbox(`contractor-${job.id}`, setup);
     const straceMarks: { phase: PhaseName; offset: number }[] = [];
@@ -94,9 +104,14 @@ export class GvisorDriver implements Driver {
     try {
       await writeBundle(join(work, 'bundle'), job.limits, proxyDir, job.phases);
       await startSandbox(box, join(work, 'bundle'), join(work, 'run.err'));
-      await execIn(box, ['--user', `${BUILD_UID}:${BUILD_UID}`], ['tar', '-x', '-f', '-', '-C', '/workspace', '--no-same-owner'], { stdin: job.input() });
+      await execIn(
+        box,
+        ['--user', `${BUILD_UID}:${BUILD_UID}`],
+        ['tar', '-x', '-f', '-', '-C', '/workspace', '--no-same-owner'],
+        { stdin: job.input() },
+      );
       startRelay(box);
-      startWatcher(box, job);
+      await startWatcher(box, job);
       box.cpuAtStart = await sandboxCpuMs(box.pid);
       const budget = new LogBudget(job.limits.logBytes);
       for (const p of job.phases) {
@@ -108,6 +123,7 @@ export class GvisorDriver implements Driver {
         await execIn(box, ['--user', `${BUILD_UID}:${BUILD_UID}`], ['/bin/sh', '-c', 'kill -9 -1']);
         if (outcome.exitCode !== 0) break;
       }
+      if (box.watcherLost) throw new Error(box.watcherLost);
       if (!box.limit && !job.signal?.aborted) outputComplete = await exportWorkspace(box, job);
     } finally {
       stopWatch();
@@ -131,9 +147,13 @@ export class GvisorDriver implements Driver {
 /** The detached sandbox keeps whatever stdio it is given, so it gets a file, not our pipes. */
 async function startSandbox(box: Sandbox, bundle: string, errFile: string): Promise<void> {
   const err = await open(errFile, 'w');
-  const child = spawn('runsc', [...runscFlags(box.setup), 'run', '--detach', '--bundle', bundle, box.id], {
-    stdio: ['ignore', 'ignore', err.fd],
-  });
+  const child = spawn(
+    'runsc',
+    [...runscFlags(box.setup), 'run', '--detach', '--bundle', bundle, box.id],
+    {
+      stdio: ['ignore', 'ignore', err.fd],
+    },
+  );
   const code = await new Promise<number | null>((resolve) => {
     child.on('error', () => resolve(null));
     child.on('exit', resolve);
@@ -156,7 +176,10 @@ function execIn(
   box: Sandbox,
   flags: string[],
   argv: string[],
-  io: { stdin?: NodeJS.ReadableStream; onOut?: (stream: 'stdout' | 'stderr', c: Buffer) => void } = {},
+  io: {
+    stdin?: NodeJS.ReadableStream;
+    onOut?: (stream: 'stdout' | 'stderr', c: Buffer) => void;
+  } = {},
 ): Promise<ExecResult> {
   const child = box.track(runsc(box.setup, ['exec', ...flags, box.id, ...argv]));
   let stderr = '';
@@ -177,7 +200,11 @@ function execIn(
 /** The proxy relay runs as root inside the sandbox (no capabilities), so the build's nproc cap spares it. */
 function startRelay(box: Sandbox): void {
   const listen = `TCP-LISTEN:${PROXY_PORT},bind=127.0.0.1,fork,reuseaddr`;
-  void execIn(box, ['--user', '0:0'], ['/usr/bin/socat', listen, `UNIX-CONNECT:${PROXY_DIR}/egress.sock`]);
+  void execIn(
+    box,
+    ['--user', '0:0'],
+    ['/usr/bin/socat', listen, `UNIX-CONNECT:${PROXY_DIR}/egress.sock`],
+  );
 }
 
 async function runPhase(
@@ -194,8 +221,18 @@ async function runPhase(
     box,
     ['--user', `${BUILD_UID}:${BUILD_UID}`, '--cwd', '/workspace/src'],
     [
-      '/usr/bin/python3', '-I', '-S', '-c', SECCOMP_LOADER, `${JOB_DIR}/seccomp.bpf`,
-      '/usr/bin/env', '-i', ...env, '/bin/sh', '-e', `${JOB_DIR}/${phase}.sh`,
+      '/usr/bin/python3',
+      '-I',
+      '-S',
+      '-c',
+      SECCOMP_LOADER,
+      `${JOB_DIR}/seccomp.bpf`,
+      '/usr/bin/env',
+      '-i',
+      ...env,
+      '/bin/sh',
+      '-e',
+      `${JOB_DIR}/${phase}.sh`,
     ],
     {
       onOut: (stream, chunk) => {
@@ -218,7 +255,19 @@ async function runPhase(
 /** The workspace leaves as a tar on the exec's stdout; more than the disk limit is not taken. */
 async function exportWorkspace(box: Sandbox, job: WorkerJob): Promise<boolean> {
   const child = box.track(
-    runsc(box.setup, ['exec', '--user', '0:0', box.id, 'tar', '-c', '-f', '-', '-C', '/workspace', '.']),
+    runsc(box.setup, [
+      'exec',
+      '--user',
+      '0:0',
+      box.id,
+      'tar',
+      '-c',
+      '-f',
+      '-',
+      '-C',
+      '/workspace',
+      '.',
+    ]),
   );
   child.stdin?.end();
   const cap = job.limits.diskBytes + 64 * 1024 ** 2;
@@ -259,18 +308,39 @@ function watchLimits(box: Sandbox, job: WorkerJob): () => void {
  */
 const WATCHER = `while :; do n=$(ps -U ${BUILD_UID} -o pid= | wc -l); d=$(df -kP /workspace /tmp | awk 'NR>1 && $3 >= $2 - 64 {printf "%s ", $6}'); echo "n=$n d=$d"; sleep 0.3; done`;
 
-function startWatcher(box: Sandbox, job: WorkerJob): void {
+/**
+ * Resolves at the watcher's first report. Processes and disk are watched only from inside, so a
+ * watcher that never reports, or stops while the job runs, fails the job instead of leaving it unwatched.
+ */
+function startWatcher(box: Sandbox, job: WorkerJob): Promise<void> {
   let buf = '';
-  void execIn(box, ['--user', '0:0'], ['/bin/sh', '-c', WATCHER], {
-    onOut: (stream, c) => {
-      if (stream !== 'stdout') return;
-      buf = (buf + c.toString()).slice(-4096);
-      const last = buf.trimEnd().split('\n').pop() ?? '';
-      const m = /^n=(\d+) d=(.*)$/.exec(last);
-      if (!m) return;
-      if (Number(m[1]) >= job.limits.processes) box.end('processes');
-      else if ((m[2] ?? '').trim()) box.end('disk');
-    },
+  let stderr = '';
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      box.watcherLost =
+        `the gvisor limit watcher did not start within 15 s ${stderr.trim()}`.trim();
+      reject(new Error(box.watcherLost));
+    }, 15_000);
+    void execIn(box, ['--user', '0:0'], ['/bin/sh', '-c', WATCHER], {
+      onOut: (stream, c) => {
+        if (stream !== 'stdout') return void (stderr = (stderr + c.toString()).slice(-2048));
+        buf = (buf + c.toString()).slice(-4096);
+        // Only whole lines: a chunk may end mid-report.
+        const last = buf.slice(0, buf.lastIndexOf('\n')).split('\n').pop() ?? '';
+        const m = /^n=(\d+) d=(.*)$/.exec(last);
+        if (!m) return;
+        clearTimeout(timer);
+        resolve();
+        if (Number(m[1]) >= job.limits.processes) box.end('processes');
+        else if ((m[2] ?? '').trim()) box.end('disk');
+      },
+    }).then((r) => {
+      clearTimeout(timer);
+      if (box.ended) return;
+      box.watcherLost = `the gvisor limit watcher stopped (exit ${r.code}): ${stderr.trim()}`;
+      box.end();
+      reject(new Error(box.watcherLost));
+    });
   });
 }
 
