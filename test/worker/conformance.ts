@@ -265,6 +265,13 @@ except OSError as e: print('dns failed', e)`;
   });
 
   // Limits
+  test("each phase's CPU time is recorded, a child's included", async () => {
+    const spin = 'import time\nt = time.time()\nwhile time.time() - t < 1: pass\n';
+    const r = await build({ files: { 'spin.py': spin }, build: 'python3 spin.py' });
+    const cpu = r.outcome.phases.at(-1)?.cpuMs ?? 0;
+    assert.ok(cpu >= 500, `a one-second spin was recorded as ${cpu} ms of CPU`);
+  });
+
   test('wall time ends the job with wall named', async () => {
     const r = await build({ limits: { wallMs: 1500 }, build: 'sleep 30' });
     assert.equal(r.outcome.limit, 'wall');

@@ -11,17 +11,23 @@ export interface LimitWatch {
   /** Peak memory seen since the last reset, in bytes. */
   peakMemoryBytes(): number;
   resetPeak(): void;
+  /**
+   * The job's CPU time so far: the cgroup's counter, or else the most the polled process tree has
+   * shown (bwrap's pid 1 is never reaped where its time would be counted, so the poll is all there is).
+   */
+  cpuMs(): number;
   stop(): void;
 }
 
 function treeCrossed(
   holderPid: number,
   limits: Limits,
-  seen: { peak: number },
+  seen: { peak: number; cpu: number },
 ): LimitName | undefined {
   const u = treeUsage(holderPid);
   if (!u) return undefined;
   seen.peak = Math.max(seen.peak, u.rssBytes);
+  seen.cpu = Math.max(seen.cpu, u.cpuMs);
   // RLIMIT_NPROC holds the build one or two tasks short of the cap (the holder's count drifts by a thread).
   if (u.tasks - BWRAP_TASKS >= limits.processes - 1) return 'processes';
   if (u.rssBytes > limits.memoryBytes) return 'memory';
@@ -36,7 +42,7 @@ export function watchLimits(
   holderPid: () => number,
   end: (limit: LimitName) => void,
 ): LimitWatch {
-  const seen = { peak: 0 };
+  const seen = { peak: 0, cpu: 0 };
   const timer = setInterval(() => {
     const pid = holderPid();
     const crossed = cgroup
@@ -49,6 +55,7 @@ export function watchLimits(
   return {
     peakMemoryBytes: () => (cgroup ? (safely(() => cgroup.peakMemoryBytes()) ?? 0) : seen.peak),
     resetPeak: () => (cgroup ? safely(() => cgroup.resetPeak()) : (seen.peak = 0)),
+    cpuMs: () => (cgroup ? (safely(() => cgroup.cpuMs()) ?? 0) : seen.cpu),
     stop: () => clearInterval(timer),
   };
 }

@@ -64,6 +64,7 @@ class HolderSession {
   private current: PhaseOutcome | undefined;
   private readonly budget: LogBudget;
   private readonly watch: LimitWatch;
+  private cpuAtPhaseStart = 0;
   private readonly wall: NodeJS.Timeout;
 
   constructor(
@@ -148,12 +149,13 @@ class HolderSession {
         return;
       case 'phase':
         this.watch.resetPeak();
+        this.cpuAtPhaseStart = this.watch.cpuMs();
         this.current = { name: m.phase, exitCode: null, startedAt: m.at, durationMs: 0 };
         this.job.onEvent({ type: 'phase', phase: m.phase, at: m.at });
         return;
       case 'phase-end':
         this.violations.push(...m.violations);
-        this.closePhase(this.limit ? null : m.exitCode, m.durationMs, m.cpuMs);
+        this.closePhase(this.limit ? null : m.exitCode, m.durationMs, this.phaseCpuMs(m.cpuMs));
         return;
       case 'disk-full':
         this.end('disk');
@@ -165,6 +167,12 @@ class HolderSession {
         this.error = m.message;
         return;
     }
+  }
+
+  /** The cgroup's counter, or the polled tree; the holder's reaped-children count when that is more. */
+  private phaseCpuMs(holderCount: number): number {
+    const polled = this.watch.cpuMs() - (this.cpuAtPhaseStart ?? 0);
+    return Math.round(Math.max(polled, holderCount));
   }
 
   private closePhase(exitCode: number | null, durationMs?: number, cpuMs?: number): void {
