@@ -1,4 +1,6 @@
 // Results travel with the repository as git notes under refs/notes/contractor.
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import type { JobResult } from '../manager/job.js';
 import { openRepository } from './repository.js';
 
@@ -40,16 +42,20 @@ export function noteFor(
   };
 }
 
+const run = promisify(execFile);
+
+/**
+ * Not through simple-git: `notes add` prints nothing, and simple-git then waits 50 ms for late
+ * output; nor execa, whose import alone costs a pre-push hook about as much.
+ */
 export async function writeNote(root: string, commit: string, note: ResultNote): Promise<void> {
-  await openRepository(root).raw([
-    'notes',
-    `--ref=${NOTES_REF}`,
-    'add',
-    '-f',
-    '-m',
-    JSON.stringify(note),
-    commit,
-  ]);
+  await run(
+    'git',
+    ['notes', `--ref=${NOTES_REF}`, 'add', '-f', '-m', JSON.stringify(note), commit],
+    {
+      cwd: root,
+    },
+  );
 }
 
 export async function readNote(root: string, commit: string): Promise<ResultNote | undefined> {

@@ -2,7 +2,7 @@
 import { readFile } from 'node:fs/promises';
 import { LineCounter, parseDocument } from 'yaml';
 import { ContractorError, SpecError } from '../errors.js';
-import { specValidator } from './schema.js';
+import { validator } from './validators.js';
 import { schemaProblems } from './problems.js';
 import { parseDuration, parseRate, parseSize } from './units.js';
 import type { DriverName, Limits, Spec } from './types.js';
@@ -41,7 +41,7 @@ export function parseSpec(text: string, file: string): Spec {
     );
   }
   const data: unknown = doc.toJS({ maxAliasCount: 100 });
-  const validate = specValidator();
+  const validate = validator('spec');
   if (!validate(data)) {
     throw new SpecError('SPEC_INVALID', schemaProblems(file, doc, lines, validate.errors ?? []));
   }

@@ -1,10 +1,9 @@
 // The trusted side's ceilings, and the effective policy: what the spec asked for, never more.
 import { readFile } from 'node:fs/promises';
-import { Ajv } from 'ajv';
 import { LineCounter, parseDocument } from 'yaml';
 import { ContractorError, SpecError } from '../errors.js';
 import { schemaProblems } from './problems.js';
-import { loadSchema } from './schema.js';
+import { validator } from './validators.js';
 import { parseDuration, parseRate, parseSize } from './units.js';
 import type { DriverName, LimitName, Limits, Spec } from './types.js';
 
@@ -76,9 +75,7 @@ export function parsePolicy(text: string, file: string): Policy {
       })),
     );
   const data = (doc.toJS({ maxAliasCount: 100 }) ?? {}) as Record<string, unknown>;
-  const ajv = new Ajv({ allErrors: true, verbose: true, strict: true, allowUnionTypes: true });
-  ajv.addSchema(loadSchema('spec.schema.json'));
-  const validate = ajv.compile(loadSchema('policy.schema.json'));
+  const validate = validator('policy');
   if (!validate(data))
     throw new SpecError('SPEC_INVALID', schemaProblems(file, doc, lines, validate.errors ?? []));
   return policyFromData(data);
