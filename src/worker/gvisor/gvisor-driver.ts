@@ -10,6 +10,7 @@ import type { LimitName } from '../../spec/types.js';
 import type { Driver, DriverProbe, PhaseOutcome, WorkerJob, WorkerOutcome } from '../driver.js';
 import { LogBudget } from '../log-budget.js';
 import { listenProxySocket } from '../proxy-socket.js';
+import { armWatchdog } from '../orphan-watchdog.js';
 import { envPairs, scrubbedEnv } from '../scrubbed-env.js';
 import { BUILD_UID, JOB_DIR, PROXY_DIR, writeBundle } from './bundle.js';
 import { runsc, runscDone, runscFlags, type RunscSetup } from './runsc.js';
@@ -89,6 +90,21 @@ export class GvisorDriver implements Driver {
   async run(job: WorkerJob): Promise<WorkerOutcome> {
     const work = await mkdtemp(join(tmpdir(), `contractor-gvisor-${job.id}-`));
     const setup = { stateDir: join(work, 'state'), debugDir: join(work, 'debug') };
+    // Detached, the sandbox would run on if we died: the watchdog deletes it then.
+    const watchdog = armWatchdog(
+      'runsc "$@"; rm -rf "$WORK"',
+      [...runscFlags(setup), 'delete', '--force', `contractor-${job.id}`],
+      { WORK: work },
+    );
+    try {
+      return await this.runIn(job, work, setup);
+    } finally {
+      await rm(work, { recursive: true, force: true });
+      watchdog.disarm();
+    }
+  }
+
+  private async runIn(job: WorkerJob, work: string, setup: RunscSetup): Promise<WorkerOutcome> {
     const proxyDir = join(work, 'proxy');
     await Promise.all(
       [setup.stateDir, setup.debugDir, proxyDir].map((d) => mkdir(d, { mode: 0o711 })),

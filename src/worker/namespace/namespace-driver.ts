@@ -13,6 +13,7 @@ import type { Violation } from '../../net/violation.js';
 import type { LimitName } from '../../spec/types.js';
 import type { Driver, DriverProbe, PhaseOutcome, WorkerJob, WorkerOutcome } from '../driver.js';
 import { LogBudget } from '../log-budget.js';
+import { armWatchdog } from '../orphan-watchdog.js';
 import { scrubbedEnv } from '../scrubbed-env.js';
 import { createJobCgroup, type JobCgroup } from './cgroup.js';
 import {
@@ -257,6 +258,8 @@ export class NamespaceDriver implements Driver {
 
   async run(job: WorkerJob): Promise<WorkerOutcome> {
     const workDir = await mkdtemp(join(tmpdir(), `contractor-ns-${job.id}-`));
+    // The holder ends the sandboxes itself if we die; the watchdog removes what is left on disk.
+    const watchdog = armWatchdog('sleep 1; rm -rf "$WORK"', [], { WORK: workDir });
     const uid = jobUid();
     let cgroup: JobCgroup | undefined;
     try {
@@ -271,6 +274,7 @@ export class NamespaceDriver implements Driver {
     } finally {
       await cgroup?.remove();
       await rm(workDir, { recursive: true, force: true }).catch(() => undefined);
+      watchdog.disarm();
     }
   }
 }

@@ -167,12 +167,21 @@ async function runJob(job: HolderJob): Promise<void> {
   await send({ type: 'done', outputComplete: await runPhases(layout, job) });
 }
 
+let finished = false;
 process.once('message', (msg: HolderJob) => {
   runJob(msg)
     .catch((e: unknown) =>
       send({ type: 'error', message: e instanceof Error ? e.message : String(e) }),
     )
     .catch(() => undefined)
-    .finally(() => process.disconnect?.());
+    .finally(() => {
+      finished = true;
+      process.disconnect?.();
+    });
+});
+// The manager died (its end of the channel closed): nobody supervises the build any more. Our
+// exit takes every sandbox with it (bwrap --die-with-parent, then the PID namespace).
+process.on('disconnect', () => {
+  if (!finished) process.exit(137);
 });
 void send({ type: 'hello', pid: process.pid });

@@ -11,6 +11,7 @@ import { imageName } from '../image/image-paths.js';
 import { LogBudget } from '../log-budget.js';
 import { processUsage } from '../process-usage.js';
 import { listenProxySocket } from '../proxy-socket.js';
+import { armWatchdog } from '../orphan-watchdog.js';
 import { envPairs, scrubbedEnv } from '../scrubbed-env.js';
 import { BUILD_PROXY_URL, CONTROL_PORT, GUEST_PROXY, outputPort } from './guest-init.js';
 import { initramfs } from './initramfs.js';
@@ -41,6 +42,8 @@ export class VmDriver implements Driver {
     const verdict = await probeKvm(image.kernel.vmlinuz, initrd);
     if (!verdict.kvm) warn(job, `vm: ${verdict.why}; using TCG (slow)`);
     const work = await mkdtemp(join(tmpdir(), `contractor-vm-${job.id}-`));
+    // QEMU itself dies with us (pdeathsig); its disks and sockets are removed by the watchdog.
+    const watchdog = armWatchdog('rm -rf "$WORK"', [], { WORK: work });
     try {
       return await new VmRun(job, work, {
         vmlinuz: image.kernel.vmlinuz,
@@ -50,6 +53,7 @@ export class VmDriver implements Driver {
       }).run();
     } finally {
       await rm(work, { recursive: true, force: true });
+      watchdog.disarm();
     }
   }
 }
@@ -61,7 +65,12 @@ async function hostTscKhz(): Promise<number | undefined> {
 }
 
 function warn(job: WorkerJob, line: string): void {
-  job.onEvent({ type: 'output', phase: 'worker', stream: 'stderr', chunk: Buffer.from(line + '\n') });
+  job.onEvent({
+    type: 'output',
+    phase: 'worker',
+    stream: 'stderr',
+    chunk: Buffer.from(line + '\n'),
+  });
 }
 
 /** One boot: the files, sockets and QEMU process of a job, and what the guest reported. */
@@ -91,7 +100,8 @@ class VmRun {
   async run(): Promise<WorkerOutcome> {
     const { job } = this;
     const names = job.phases.map((p) => p.name);
-    const trace = (m: string): void => void (process.env.CONTRACTOR_VM_CONSOLE && process.stderr.write(`vm: ${m}\n`));
+    const trace = (m: string): void =>
+      void (process.env.CONTRACTOR_VM_CONSOLE && process.stderr.write(`vm: ${m}\n`));
     const files = await this.prepareDisks();
     trace('disks ready');
     const listeners = await this.listen(files);
@@ -110,10 +120,20 @@ class VmRun {
         phases: names,
         tscKhz: await hostTscKhz(),
       };
-      this.qemu = spawn('qemu-system-x86_64', qemuArgs(files, shape), { stdio: ['ignore', 'ignore', 'pipe'] });
+      // setpriv --pdeathsig: a guest nobody supervises (the manager was killed) must not run on.
+      this.qemu = spawn(
+        'setpriv',
+        ['--pdeathsig', 'KILL', '--', 'qemu-system-x86_64', ...qemuArgs(files, shape)],
+        {
+          stdio: ['ignore', 'ignore', 'pipe'],
+        },
+      );
       trace('qemu started');
       let qemuErr = '';
-      this.qemu.stderr?.on('data', (c: Buffer) => (qemuErr = (qemuErr + c.toString()).slice(-4096)));
+      this.qemu.stderr?.on(
+        'data',
+        (c: Buffer) => (qemuErr = (qemuErr + c.toString()).slice(-4096)),
+      );
       const exited = new Promise<number | null>((resolve) => {
         this.qemu?.on('error', () => resolve(null));
         this.qemu?.on('close', resolve);
@@ -121,10 +141,13 @@ class VmRun {
       this.readControl(listeners.get(CONTROL_PORT));
       this.readConsole(listeners.get('console'));
       for (const p of names)
-        for (const s of ['stdout', 'stderr'] as const) this.readOutput(listeners.get(outputPort(p, s)), p, s);
+        for (const s of ['stdout', 'stderr'] as const)
+          this.readOutput(listeners.get(outputPort(p, s)), p, s);
       const code = await exited;
       if (!this.limit && !job.signal?.aborted && !this.outputOk && this.phases.size === 0)
-        throw new Error(`the VM did not run the job (qemu exit ${code}): ${[this.guestError, qemuErr.trim(), this.console.slice(-600)].filter(Boolean).join(' | ')}`);
+        throw new Error(
+          `the VM did not run the job (qemu exit ${code}): ${[this.guestError, qemuErr.trim(), this.console.slice(-600)].filter(Boolean).join(' | ')}`,
+        );
     } finally {
       stopWatch();
       job.signal?.removeEventListener('abort', onAbort);
@@ -153,9 +176,13 @@ class VmRun {
     const { job, work } = this;
     const f = (n: string): string => join(work, n);
     await mkdir(f('sock'), { mode: 0o700 });
-    const sockets: Record<string, string> = { console: f('sock/console'), [CONTROL_PORT]: f('sock/ctl') };
+    const sockets: Record<string, string> = {
+      console: f('sock/console'),
+      [CONTROL_PORT]: f('sock/ctl'),
+    };
     for (const p of job.phases)
-      for (const s of ['stdout', 'stderr'] as const) sockets[outputPort(p.name, s)] = f(`sock/${p.name}-${s}`);
+      for (const s of ['stdout', 'stderr'] as const)
+        sockets[outputPort(p.name, s)] = f(`sock/${p.name}-${s}`);
     const env = envPairs(scrubbedEnv(job.env, BUILD_PROXY_URL));
     await buildJobDisk(f('job.tar'), f('job'), job.phases, env, job.limits);
     await writeInputDisk(job.input(), f('input.tar'));
@@ -237,7 +264,11 @@ class VmRun {
     );
   }
 
-  private readOutput(l: PortListener | undefined, phase: PhaseName, stream: 'stdout' | 'stderr'): void {
+  private readOutput(
+    l: PortListener | undefined,
+    phase: PhaseName,
+    stream: 'stdout' | 'stderr',
+  ): void {
     void l?.socket.then((s) =>
       s.on('data', (chunk: Buffer) => {
         const { fits, over } = this.budget.take(chunk);
