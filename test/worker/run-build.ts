@@ -41,6 +41,8 @@ export interface BuildRequest {
   env?: Record<string, string>;
   limits?: Partial<Limits>;
   signal?: AbortSignal;
+  /** The spec's worker-image, for tiers that boot one (vm). */
+  workerImage?: string;
 }
 
 export interface BuildResult {
@@ -86,6 +88,7 @@ export async function runBuild(driver: Driver, req: BuildRequest): Promise<Build
       egress,
       onEvent: (e) => events.push(e),
       ...(req.signal ? { signal: req.signal } : {}),
+      ...(req.workerImage ? { workerImage: req.workerImage } : {}),
     });
     const elapsedMs = Date.now() - started;
     const text = (stream: 'stdout' | 'stderr'): string =>

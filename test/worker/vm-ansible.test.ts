@@ -1,0 +1,52 @@
+// The seed's provisioning: `contractor image build --ansible SPEC` applies the spec's plays inside
+// the worker image (real ansible-core in the image's chroot), and a vm build that names the image
+// with `worker-image` sees what they did.
+import assert from 'node:assert/strict';
+import { rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { test } from 'uvu';
+import { VmDriver } from '../../src/worker/vm/vm-driver.js';
+import { contractor } from '../helpers/cli.js';
+import { tempDir } from '../helpers/tmp.js';
+import { runBuild } from './run-build.js';
+
+const images = join('/var/tmp', `contractor-test-images-${process.getuid?.() ?? 0}`);
+process.env.CONTRACTOR_IMAGES = images;
+
+test('an ansible play in the spec provisions the image the vm build runs in', async () => {
+  const dir = tempDir('contractor-ansible-');
+  try {
+    const marker = `provisioned-${Math.floor(Math.random() * 1e9)}`;
+    writeFileSync(
+      join(dir.path, 'spec.yaml'),
+      [
+        'worker-image: ansible-test.img',
+        'ansible:',
+        '  - hosts: worker',
+        '    tasks:',
+        '    - copy:',
+        `        content: "${marker}\\n"`,
+        '        dest: /etc/contractor-provisioned',
+        'build: cat /etc/contractor-provisioned',
+        '',
+      ].join('\n'),
+    );
+    const built = await contractor(dir.path, ['image', 'build', '--ansible', 'spec.yaml'], {
+      CONTRACTOR_IMAGES: images,
+    });
+    assert.equal(built.exitCode, 0, built.stderr);
+    assert.match(built.stdout, /image ansible-test: /);
+    const r = await runBuild(new VmDriver(), {
+      build: 'cat /etc/contractor-provisioned',
+      workerImage: 'ansible-test.img',
+    });
+    assert.equal(r.outcome.phases.at(-1)?.exitCode, 0, r.stderr);
+    assert.match(r.stdout, new RegExp(marker));
+  } finally {
+    dir.remove();
+    // 600 MB that no other test boots.
+    rmSync(join(images, 'ansible-test'), { recursive: true, force: true });
+  }
+});
+
+test.run();
