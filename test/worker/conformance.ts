@@ -207,6 +207,42 @@ export function conformanceSuite(name: string, makeDriver: DriverFactory) {
     assert.doesNotMatch(r.stdout, /UNSHARED/);
   });
 
+  test('a job sees nothing of another job running beside it', async () => {
+    const m = marker();
+    const stopA = new AbortController();
+    let ready: () => void = () => undefined;
+    const aReady = new Promise<void>((resolve) => (ready = resolve));
+    const listen = `import socket, time\ns = socket.socket()\ns.bind(('127.0.0.1', 47123))\ns.listen()\ntime.sleep(600)\n`;
+    const a = build({
+      files: { 'listen.py': listen },
+      build: `echo ${m} > /workspace/a-${m}; echo ${m} > /tmp/a-${m}; python3 listen.py & sleep 1; echo READY; sleep ${m}`,
+      signal: stopA.signal,
+      onEvent: (e) => {
+        if (e.type === 'output' && e.chunk.toString().includes('READY')) ready();
+      },
+    });
+    try {
+      await Promise.race([
+        aReady,
+        a.then((r) => Promise.reject(new Error(`job A ended early: ${r.stdout} ${r.stderr}`))),
+      ]);
+      const b = await build({
+        build: [
+          // Globs, not ls: gVisor's 2022 sentry answers ls's statx with EINVAL.
+          'for d in /workspace /workspace/src /tmp; do echo $d/* $d/.*; done',
+          "cat /proc/[0-9]*/cmdline 2>/dev/null | tr '\\0' ' '; echo",
+          `python3 -c "import socket; s=socket.socket(); s.settimeout(2); print('loopback', s.connect_ex(('127.0.0.1', 47123)))"`,
+        ].join('\n'),
+      });
+      assert.doesNotMatch(b.stdout + b.stderr, new RegExp(m), b.stdout);
+      assert.match(b.stdout, /loopback (\d+)/);
+      assert.doesNotMatch(b.stdout, /loopback 0\b/, 'job B reached job A on 127.0.0.1');
+    } finally {
+      stopA.abort();
+      await a.catch(() => undefined);
+    }
+  });
+
   test('a daemon or setsid child does not survive the job', async () => {
     const m = marker();
     const r = await build({

@@ -43,6 +43,8 @@ export interface BuildRequest {
   signal?: AbortSignal;
   /** The spec's worker-image, for tiers that boot one (vm). */
   workerImage?: string;
+  /** Sees every event as it happens (the result has them all at the end). */
+  onEvent?: (e: WorkerEvent) => void;
 }
 
 export interface BuildResult {
@@ -86,7 +88,10 @@ export async function runBuild(driver: Driver, req: BuildRequest): Promise<Build
       env: req.env ?? {},
       limits: { ...ROOMY_LIMITS, ...req.limits },
       egress,
-      onEvent: (e) => events.push(e),
+      onEvent: (e) => {
+        events.push(e);
+        req.onEvent?.(e);
+      },
       ...(req.signal ? { signal: req.signal } : {}),
       ...(req.workerImage ? { workerImage: req.workerImage } : {}),
     });
