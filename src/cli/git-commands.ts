@@ -68,7 +68,9 @@ function addPrePush(program: Command): void {
         style,
         showLog: Boolean(process.stderr.isTTY),
       });
-      const verdicts = await checkPush(process.cwd(), updates, (_u, e) => progress(e));
+      const verdicts = await checkPush(process.cwd(), updates, (_u, e) => progress(e)).finally(() =>
+        progress.finish(),
+      );
       let refused = false;
       for (const v of verdicts) {
         const r = v.result;

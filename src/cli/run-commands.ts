@@ -38,6 +38,7 @@ function reporter(flags: RunFlags) {
   const live = !flags.quiet && (!flags.json || flags.verbose);
   const onEvent = live ? createProgress({ out, style, showLog: true }) : undefined;
   const finish = (r: JobResult, cached = false): void => {
+    onEvent?.finish();
     if (cached && !flags.json)
       out.write(
         style.dim('(cached: this tree already passed under the same spec, policy and worker)\n'),

@@ -1,44 +1,98 @@
-// Live progress on the terminal: a line per phase with its elapsed time, and the build's log as it comes.
+// Live progress: a header per phase, the build's log as it comes, and on a terminal one status
+// line under the log with the running phase's elapsed time. Hand-written rather than log-update
+// or ora: it is one line redrawn with \r and erase-line, and those libraries own the stream in
+// ways that fight a log written through it.
 import type { ChalkInstance } from 'chalk';
 import type { JobEvent } from '../manager/job.js';
 import { formatDuration } from '../spec/units.js';
 
 export interface ProgressOptions {
-  out: NodeJS.WritableStream;
+  out: NodeJS.WritableStream & { isTTY?: boolean };
   style: ChalkInstance;
-  /** Show the build's log live (default), or only phase lines. */
+  /** Show the build's log live, or only the phase lines. */
   showLog: boolean;
+  /** Redraw a status line (default: when out is a terminal). */
+  live?: boolean;
+  /** Status redraw interval; tests shorten it. */
+  tickMs?: number;
+  now?: () => number;
 }
 
-export function createProgress(o: ProgressOptions): (e: JobEvent) => void {
-  let phaseStart = Date.now();
+export interface Progress {
+  (e: JobEvent): void;
+  /** Ends the last phase's line and stops the status line; call before the summary. */
+  finish(): void;
+}
+
+const ERASE_LINE = '\r\x1b[2K';
+
+export function createProgress(o: ProgressOptions): Progress {
+  const now = o.now ?? Date.now;
+  const live = o.live ?? Boolean(o.out.isTTY);
+  let phaseStart = now();
   let current: string | undefined;
   let atLineStart = true;
+  let statusShown = false;
+  let ticker: NodeJS.Timeout | undefined;
+
+  const clearStatus = (): void => {
+    if (statusShown) o.out.write(ERASE_LINE);
+    statusShown = false;
+  };
+  const drawStatus = (): void => {
+    // A partial log line stays as it is: drawing over it would hide the build's own output.
+    if (!live || !current || !atLineStart) return;
+    o.out.write(
+      `${ERASE_LINE}${o.style.cyan(`  ${current}`)} ${o.style.dim(formatDuration(now() - phaseStart))}`,
+    );
+    statusShown = true;
+  };
+  const write = (text: string): void => {
+    clearStatus();
+    o.out.write(text);
+  };
+  const newline = (): void => {
+    if (!atLineStart) write('\n');
+    atLineStart = true;
+  };
   const endPhase = (): void => {
     if (!current) return;
-    if (!atLineStart) o.out.write('\n');
-    atLineStart = true;
-    o.out.write(o.style.dim(`  ${current} took ${formatDuration(Date.now() - phaseStart)}\n`));
+    newline();
+    write(o.style.dim(`  ${current} took ${formatDuration(now() - phaseStart)}\n`));
+    current = undefined;
   };
-  return (e) => {
+
+  const progress = ((e: JobEvent) => {
     if (e.type === 'phase') {
       endPhase();
       current = e.phase;
-      phaseStart = Date.now();
-      o.out.write(o.style.cyan.bold(`▸ ${e.phase}\n`));
+      phaseStart = now();
+      write(o.style.cyan.bold(`▸ ${e.phase}\n`));
+      if (live && !ticker) {
+        ticker = setInterval(drawStatus, o.tickMs ?? 100);
+        ticker.unref();
+      }
     } else if (e.type === 'output' && o.showLog) {
       const text = e.chunk.toString('utf8');
-      o.out.write(text);
+      write(text);
       atLineStart = text.endsWith('\n');
     } else if (e.type === 'violation') {
-      if (!atLineStart) o.out.write('\n');
-      atLineStart = true;
+      newline();
       const v = e.violation;
-      o.out.write(
+      write(
         o.style.yellow(`  ⚠ ${v.kind} ${v.host ?? ''}${v.port ? `:${v.port}` : ''} ${v.detail}\n`),
       );
     } else if (e.type === 'status') {
-      o.out.write(o.style.dim(`${e.message}\n`));
+      newline();
+      write(o.style.dim(`${e.message}\n`));
     }
+    drawStatus();
+  }) as Progress;
+  progress.finish = () => {
+    if (ticker) clearInterval(ticker);
+    ticker = undefined;
+    endPhase();
+    clearStatus();
   };
+  return progress;
 }
