@@ -12,8 +12,13 @@ export interface ProvenanceInput {
   artifacts: { name: string; sha256: string }[];
   /** The repository URI, as resolvedDependencies names it (e.g. git+https://github.com/o/r). */
   repository: string;
-  /** The full commit id that was built. */
-  commit: string;
+  /** The full commit id that was built; none for a snapshot of a directory. */
+  commit?: string;
+  /**
+   * What was built, as the first resolved dependency: by default the commit. A snapshot names
+   * its own digest (a git tree for --worktree, the source tar's sha256 for contractor build).
+   */
+  source?: ResourceDescriptor;
   /** sha256 of the .contractor.yaml that was built, hex. */
   specDigest: string;
   /** The effective policy the job ran under: what a pull request could not widen. */
@@ -34,7 +39,7 @@ export interface ProvenancePredicate {
     buildType: string;
     externalParameters: {
       repository: string;
-      commit: string;
+      commit?: string;
       specDigest: string;
       policy: EffectivePolicy;
     };
@@ -63,13 +68,13 @@ export function buildStatement(input: ProvenanceInput): Statement<ProvenancePred
         buildType: BUILD_TYPE,
         externalParameters: {
           repository: input.repository,
-          commit: input.commit,
+          ...(input.commit ? { commit: input.commit } : {}),
           specDigest: input.specDigest,
           policy: input.policy,
         },
         internalParameters: { driver: input.driver },
         resolvedDependencies: [
-          { uri: input.repository, digest: { gitCommit: input.commit } },
+          input.source ?? { uri: input.repository, digest: { gitCommit: input.commit ?? '' } },
           { name: 'worker-image', digest: { sha256: input.imageDigest } },
         ],
       },

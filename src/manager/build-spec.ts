@@ -1,5 +1,8 @@
 // The seed's `contractor build SPEC`: build the spec's `source` directory as it is at the start.
+import { createHash } from 'node:crypto';
 import { dirname, join, relative, resolve } from 'node:path';
+import type { Readable } from 'node:stream';
+import { pathToFileURL } from 'node:url';
 import { readSpec } from '../spec/parse.js';
 import { effectivePolicy, readPolicyFile } from '../spec/policy.js';
 import { policyPath } from '../spec/config-home.js';
@@ -7,6 +10,7 @@ import type { DriverName } from '../spec/types.js';
 import { driverByName } from './drivers.js';
 import type { JobEvent, JobResult } from './job.js';
 import { newJobId } from './job-id.js';
+import { signLocally } from './local-signing.js';
 import { runJob } from './run-job.js';
 import { archiveDirectory } from './source-directory.js';
 
@@ -34,13 +38,17 @@ export async function buildSpec(o: BuildSpecOptions): Promise<JobResult> {
     .filter((d): d is string => d !== undefined)
     .map((d) => relative(sourceDir, d))
     .filter((rel) => rel && !rel.startsWith('..'));
-  return runJob(
+  // The snapshot is named in the provenance by the sha256 of exactly the tar that was built.
+  const digest = createHash('sha256');
+  const archive = archiveDirectory(sourceDir, exclude);
+  const source = (): Readable => archive().on('data', (c: Buffer) => digest.update(c));
+  const result = await runJob(
     {
       id,
       spec,
       policy,
       driver,
-      source: archiveDirectory(sourceDir, exclude),
+      source,
       workspaceDir,
       outDir: o.outDir ?? join(base, '.contractor', 'runs', id),
       audit: o.audit,
@@ -49,4 +57,9 @@ export async function buildSpec(o: BuildSpecOptions): Promise<JobResult> {
     },
     await driverByName(driver),
   );
+  const job = { spec, policy, driver };
+  const from = {
+    source: { uri: pathToFileURL(sourceDir).href, digest: { sha256: digest.digest('hex') } },
+  };
+  return signLocally(result, job, from);
 }

@@ -4,33 +4,61 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { loadSignerCreatingKey } from '../attest/key-on-first-use.js';
 import { contractorHome } from '../attest/key-paths.js';
+import type { ResourceDescriptor } from '../attest/provenance.js';
 import type { JobExecutor } from './executor.js';
-import { signResult } from './sign-result.js';
+import type { JobResult } from './job.js';
+import { signResult, type SignedJob } from './sign-result.js';
 
 /** The builder id in a local run's provenance: this machine. */
 export function localBuilderId(): string {
   return `local://${hostname()}`;
 }
 
+/** Where a locally built result came from, as its provenance names it. */
+export interface LocalSource {
+  commit?: string;
+  source?: ResourceDescriptor;
+}
+
 /**
- * Signs every result that has artifacts and a commit (provenance names the commit it was built
- * from, so a snapshot of a directory or working tree stays unsigned). The key pair in
- * $CONTRACTOR_HOME/keys is made on first use.
+ * Signs a result that has artifacts with the user's key ($CONTRACTOR_HOME/keys, made on first
+ * use), rewrites its result.json with the attestation's path, and returns the signed result.
+ */
+export async function signLocally(
+  result: JobResult,
+  job: SignedJob,
+  from: LocalSource,
+  home?: string,
+): Promise<JobResult> {
+  if (result.artifacts.length === 0) return result;
+  const paths = await signResult({
+    result,
+    ...from,
+    job,
+    outDir: result.outDir,
+    builderId: localBuilderId(),
+    signer: await loadSignerCreatingKey(home ?? contractorHome()),
+  });
+  const signed = { ...result, attestation: paths.envelopePath };
+  await writeFile(join(result.outDir, 'result.json'), JSON.stringify(signed, null, 2) + '\n');
+  return signed;
+}
+
+/**
+ * Signs every result that has artifacts: a commit's by its id, a --worktree snapshot's by its
+ * git tree id.
  */
 export function withLocalSigning(run: JobExecutor, home?: string): JobExecutor {
   return async (req) => {
     const result = await run(req);
-    if (!result.commit || result.artifacts.length === 0) return result;
-    const paths = await signResult({
-      result,
-      commit: result.commit,
-      job: req,
-      outDir: result.outDir,
-      builderId: localBuilderId(),
-      signer: await loadSignerCreatingKey(home ?? contractorHome()),
-    });
-    const signed = { ...result, attestation: paths.envelopePath };
-    await writeFile(join(result.outDir, 'result.json'), JSON.stringify(signed, null, 2) + '\n');
-    return signed;
+    if (result.commit) return signLocally(result, req, { commit: result.commit }, home);
+    if (result.tree)
+      return signLocally(
+        result,
+        req,
+        { source: { name: 'worktree', digest: { gitTree: result.tree } } },
+        home,
+      );
+    return result;
   };
 }

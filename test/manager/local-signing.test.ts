@@ -91,7 +91,28 @@ test('first runs at the same time end with one key pair that verifies all of the
   home.remove();
 });
 
-test('leaves a run without a commit, or without artifacts, unsigned and makes no key', async () => {
+test('signs a --worktree snapshot by its git tree id', async () => {
+  const home = tempDir();
+  const stub = stubExecutor();
+  const TREE = 'd'.repeat(40);
+  const worktree: JobExecutor = async (req) => ({ ...(await stub(req)), commit: null, tree: TREE });
+  const run = await signedRun(home.path, worktree, null);
+  const verified = await verifies(run.result, run.artifact, home.path);
+  assert.ok(verified);
+  const envelope = JSON.parse(readFileSync(run.result.attestation ?? '', 'utf8')) as {
+    payload: string;
+  };
+  const statement = JSON.parse(Buffer.from(envelope.payload, 'base64').toString()) as {
+    predicate: { buildDefinition: { resolvedDependencies: { digest: Record<string, string> }[] } };
+  };
+  assert.deepEqual(statement.predicate.buildDefinition.resolvedDependencies[0]?.digest, {
+    gitTree: TREE,
+  });
+  run.out.remove();
+  home.remove();
+});
+
+test('leaves a run with neither commit nor tree, or without artifacts, unsigned and makes no key', async () => {
   const home = tempDir();
   const stub = stubExecutor();
   const noArtifacts: JobExecutor = async (req) => ({ ...(await stub(req)), artifacts: [] });

@@ -1,0 +1,100 @@
+// Issue 6's acceptance: the bundled example, built as a user builds it (contractor build in a
+// copy of examples/hello, in the namespace driver), is signed; `contractor verify` and an
+// implementation not written here (@sigstore/verify on the bundle) accept its artifact, and
+// both refuse a tampered copy.
+import assert from 'node:assert/strict';
+import { createHash, createPublicKey } from 'node:crypto';
+import { cpSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { bundleFromJSON } from '@sigstore/bundle';
+import { toSignedEntity, Verifier, type TrustMaterial } from '@sigstore/verify';
+import { test } from 'uvu';
+import { contractor } from '../helpers/cli.js';
+import { tempDir } from '../helpers/tmp.js';
+
+const HELLO = fileURLToPath(new URL('../../../examples/hello/', import.meta.url));
+
+/**
+ * The independent check: @sigstore/verify checks the bundle's DSSE signature trusting only our
+ * key (offline: no Fulcio, Rekor or TSA), then the artifact's sha256, computed here, must be a
+ * subject of the statement it verified.
+ */
+function sigstoreVerify(bundlePath: string, artifact: Buffer, publicKeyPem: string): void {
+  const bundle = bundleFromJSON(JSON.parse(readFileSync(bundlePath, 'utf8')));
+  const trust: TrustMaterial = {
+    certificateAuthorities: [],
+    timestampAuthorities: [],
+    tlogs: [],
+    ctlogs: [],
+    publicKey: () => ({ publicKey: createPublicKey(publicKeyPem), validFor: () => true }),
+  };
+  new Verifier(trust, { tlogThreshold: 0, ctlogThreshold: 0, tsaThreshold: 0 }).verify(
+    toSignedEntity(bundle),
+  );
+  const content = bundle.content;
+  assert.equal(content.$case, 'dsseEnvelope');
+  const statement = JSON.parse(content.dsseEnvelope.payload.toString()) as {
+    subject: { digest: { sha256: string } }[];
+  };
+  const digest = createHash('sha256').update(artifact).digest('hex');
+  if (!statement.subject.some((x) => x.digest.sha256 === digest))
+    throw new Error(`sha256:${digest} is not a subject`);
+}
+
+test('examples/hello is built, signed, verified twice over, and a tampered copy is refused', async () => {
+  const home = tempDir('contractor-hello-home-');
+  const work = tempDir('contractor-hello-');
+  try {
+    cpSync(join(HELLO, 'hello.c'), join(work.path, 'hello.c'));
+    cpSync(join(HELLO, 'hello.yaml'), join(work.path, 'hello.yaml'));
+    const env = { CONTRACTOR_HOME: home.path };
+    const built = await contractor(work.path, ['build', 'hello.yaml', '--json'], env);
+    assert.equal(built.exitCode, 0, built.stderr);
+    const r = JSON.parse(built.stdout) as { attestation: string | null; outDir: string };
+    assert.ok(r.attestation, 'the result names no attestation');
+    const artifact = join(r.outDir, 'artifacts', 'hello');
+    const bundle = join(r.outDir, 'attestation.sigstore.json');
+    writeFileSync(
+      join(work.path, 'pub.pem'),
+      (await contractor(work.path, ['keys', 'public'], env)).stdout,
+    );
+    const pem = readFileSync(join(work.path, 'pub.pem'), 'utf8');
+
+    const ok = await contractor(
+      work.path,
+      ['verify', artifact, '--attestation', r.attestation, '--key', 'pub.pem'],
+      env,
+    );
+    assert.equal(ok.exitCode, 0, ok.stderr + ok.stdout);
+    sigstoreVerify(bundle, readFileSync(artifact), pem);
+
+    const tampered = join(work.path, 'hello-tampered');
+    writeFileSync(tampered, Buffer.concat([readFileSync(artifact), Buffer.from('x')]));
+    assert.throws(() => sigstoreVerify(bundle, readFileSync(tampered), pem), /is not a subject/);
+    const bad = await contractor(
+      work.path,
+      ['verify', tampered, '--attestation', r.attestation, '--key', 'pub.pem'],
+      env,
+    );
+    assert.equal(bad.exitCode, 1);
+    assert.match(bad.stdout + bad.stderr, /digest not among subjects/);
+    // A bundle whose statement was changed to name the tampered copy fails the signature check.
+    const forged = JSON.parse(readFileSync(bundle, 'utf8')) as {
+      dsseEnvelope: { payload: string };
+    };
+    const statement = JSON.parse(Buffer.from(forged.dsseEnvelope.payload, 'base64').toString()) as {
+      subject: { digest: { sha256: string } }[];
+    };
+    statement.subject[0]!.digest.sha256 = 'f'.repeat(64);
+    forged.dsseEnvelope.payload = Buffer.from(JSON.stringify(statement)).toString('base64');
+    const forgedPath = join(work.path, 'forged.sigstore.json');
+    writeFileSync(forgedPath, JSON.stringify(forged));
+    assert.throws(() => sigstoreVerify(forgedPath, readFileSync(tampered), pem));
+  } finally {
+    home.remove();
+    work.remove();
+  }
+});
+
+test.run();
