@@ -37,17 +37,26 @@ async function secretFrom(flags: ServeFlags): Promise<string> {
 
 function positiveInt(value: string | undefined, what: string): number {
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 0) throw new ContractorError('USAGE', `${what} must be a whole number, not "${value}"`);
+  if (!Number.isInteger(n) || n < 0)
+    throw new ContractorError('USAGE', `${what} must be a whole number, not "${value}"`);
   return n;
 }
 
 async function serve(flags: ServeFlags): Promise<void> {
-  const appId = positiveInt(flags.appId ?? process.env.CONTRACTOR_APP_ID, '--app-id (or CONTRACTOR_APP_ID)');
+  const appId = positiveInt(
+    flags.appId ?? process.env.CONTRACTOR_APP_ID,
+    '--app-id (or CONTRACTOR_APP_ID)',
+  );
   const keyFile = flags.privateKey ?? process.env.CONTRACTOR_PRIVATE_KEY_FILE;
   if (!keyFile)
-    throw new ContractorError('USAGE', "pass --private-key FILE: the App's private key (.pem) from its settings page");
+    throw new ContractorError(
+      'USAGE',
+      "pass --private-key FILE: the App's private key (.pem) from its settings page",
+    );
   const privateKey = await readFile(keyFile, 'utf8').catch((err: Error) => {
-    throw new ContractorError('USAGE', `cannot read the private key ${keyFile}: ${err.message}`, { cause: err });
+    throw new ContractorError('USAGE', `cannot read the private key ${keyFile}: ${err.message}`, {
+      cause: err,
+    });
   });
   const app = await startApp({
     appId,
@@ -75,17 +84,32 @@ export function addAppCommands(program: Command): void {
   const app = program.command('app').description('the GitHub App: webhooks in, check runs out');
   app
     .command('serve')
-    .description('receive webhooks, build each head sha in a worker, report a check run named contractor')
+    .description(
+      'receive webhooks, build each head sha in a worker, report a check run named contractor',
+    )
     .option('--app-id <id>', 'the GitHub App id (default: $CONTRACTOR_APP_ID)')
-    .option('--private-key <file>', "the App's private key PEM (default: $CONTRACTOR_PRIVATE_KEY_FILE)")
-    .option('--webhook-secret-file <file>', 'the webhook secret (default: $CONTRACTOR_WEBHOOK_SECRET)')
-    .option('--api-url <url>', 'GitHub API base URL; GHES: https://HOST/api/v3', 'https://api.github.com')
+    .option(
+      '--private-key <file>',
+      "the App's private key PEM (default: $CONTRACTOR_PRIVATE_KEY_FILE)",
+    )
+    .option(
+      '--webhook-secret-file <file>',
+      'the webhook secret (default: $CONTRACTOR_WEBHOOK_SECRET)',
+    )
+    .option(
+      '--api-url <url>',
+      'GitHub API base URL; GHES: https://HOST/api/v3',
+      'https://api.github.com',
+    )
     .option('--git-url <url>', 'where repositories are fetched from (default: from --api-url)')
     .option('--public-url <url>', 'this server as users reach it, for the report links')
     .option('--host <addr>', 'listen address', '127.0.0.1')
     .option('--port <n>', 'listen port', '3000')
     .option('--data-dir <dir>', 'queue, git cache and runs (default: $CONTRACTOR_HOME/app)')
-    .option('--repositories <file>', 'trusted policy per owner/repo (YAML); wins over base branch specs')
+    .option(
+      '--repositories <file>',
+      'trusted policy per owner/repo (YAML); wins over base branch specs',
+    )
     .option('--jobs <n>', 'builds at once', '2')
     .option('--max-body <size>', 'largest webhook body accepted', '25MiB')
     .action(serve);

@@ -41,9 +41,13 @@ export function addImageCommands(program: Command): void {
           );
       } catch (err) {
         if (err instanceof ContractorError) throw err;
-        throw new ContractorError('INFRASTRUCTURE', `image build failed: ${(err as Error).message}`, {
-          cause: err,
-        });
+        throw new ContractorError(
+          'INFRASTRUCTURE',
+          `image build failed: ${(err as Error).message}`,
+          {
+            cause: err,
+          },
+        );
       }
     });
 }
