@@ -1,13 +1,11 @@
 import assert from 'node:assert/strict';
-import { createPublicKey } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { bundleFromJSON } from '@sigstore/bundle';
-import { Verifier, toSignedEntity, type TrustMaterial } from '@sigstore/verify';
 import { test } from 'uvu';
 import { verifyArtifact } from '../../src/attest/verify-artifact.js';
 import { writeAttestation } from '../../src/attest/write-attestation.js';
 import { ContractorError } from '../../src/errors.js';
+import { sigstoreVerify } from '../helpers/sigstore-verify.js';
 import { jobWithArtifact, sha256, signingHome } from './fixture.js';
 
 async function attested() {
@@ -24,29 +22,6 @@ async function rejects(run: Promise<unknown>, check: RegExp): Promise<void> {
     assert.match(e.message, check);
     return true;
   });
-}
-
-// Trust only the one key the bundle's hint names: no Fulcio, Rekor or TSA, as offline verification has none.
-function trustingOnly(keyid: string, publicKeyPem: string): TrustMaterial {
-  return {
-    certificateAuthorities: [],
-    timestampAuthorities: [],
-    tlogs: [],
-    ctlogs: [],
-    publicKey: (hint) => {
-      if (hint !== keyid) throw new Error(`unknown key hint ${hint}`);
-      return { publicKey: createPublicKey(publicKeyPem), validFor: () => true };
-    },
-  };
-}
-
-function sigstoreVerify(bundleJson: unknown, keyid: string, publicKeyPem: string): void {
-  const verifier = new Verifier(trustingOnly(keyid, publicKeyPem), {
-    tlogThreshold: 0,
-    ctlogThreshold: 0,
-    tsaThreshold: 0,
-  });
-  verifier.verify(toSignedEntity(bundleFromJSON(bundleJson)));
 }
 
 function editEnvelopeLine(path: string, edit: (envelope: Record<string, unknown>) => void): void {

@@ -9,7 +9,7 @@ import addFormats from 'ajv-formats';
 import { test } from 'uvu';
 import { loadSchema } from '../../src/spec/schema.js';
 import { contractor } from '../helpers/cli.js';
-import { makeRepo, type TestRepo } from '../helpers/git-repo.js';
+import { makeRepo, specRepos, type TestRepo } from '../helpers/git-repo.js';
 import { tempDir } from '../helpers/tmp.js';
 
 const HELLO_C = '#include <stdio.h>\nint main(void) { printf("hello, world\\n"); return 0; }\n';
@@ -20,7 +20,8 @@ const validateResult = ajv.compile(loadSchema('result.schema.json'));
 let home: ReturnType<typeof tempDir>;
 let server: Server;
 let port = 0;
-const repos: TestRepo[] = [];
+const repos = specRepos();
+const repoWith = repos.make;
 
 test.before(async () => {
   home = tempDir('contractor-home-');
@@ -32,15 +33,8 @@ test.before(async () => {
 test.after(async () => {
   await new Promise((resolve) => server.close(resolve));
   home.remove();
-  repos.forEach((r) => r.remove());
+  repos.removeAll();
 });
-
-function repoWith(spec: string, files: Record<string, string> = {}): TestRepo {
-  const repo = makeRepo({ '.contractor.yaml': spec, ...files });
-  repo.commitAll('spec');
-  repos.push(repo);
-  return repo;
-}
 
 function policy(text: string): Record<string, string> {
   const dir = join(home.path, `p${Math.random().toString(36).slice(2)}`);
@@ -173,10 +167,13 @@ test('a log flood ends the job with the log limit named', async () => {
 test('a commit without a spec is a usage error naming the file', async () => {
   const repo = makeRepo({ a: '1' });
   repo.commitAll('no spec');
-  repos.push(repo);
-  const r = await contractor(repo.path, ['run'], { CONTRACTOR_HOME: home.path });
-  assert.equal(r.exitCode, 2);
-  assert.match(r.stderr, /\.contractor\.yaml/);
+  try {
+    const r = await contractor(repo.path, ['run'], { CONTRACTOR_HOME: home.path });
+    assert.equal(r.exitCode, 2);
+    assert.match(r.stderr, /\.contractor\.yaml/);
+  } finally {
+    repo.remove();
+  }
 });
 
 test('the same tree returns from the cache at once', async () => {

@@ -12,7 +12,7 @@ import { helloFrame } from '../../src/manager/remote/hello.js';
 import { jobFrameFor } from '../../src/manager/remote/remote-attempt.js';
 import { RunningJobs } from '../../src/manager/remote/running-jobs.js';
 import { openSshSession } from '../../src/manager/remote/ssh-session.js';
-import { makeRepo, type TestRepo } from '../helpers/git-repo.js';
+import { specRepos, type TestRepo } from '../helpers/git-repo.js';
 import { jobRequest } from '../helpers/in-process-manager.js';
 import { processesMatching } from '../helpers/processes.js';
 import { CONTRACTOR_BIN, managerCommand, startSshd, type TestSshd } from '../helpers/sshd.js';
@@ -24,7 +24,8 @@ const HELLO_C = '#include <stdio.h>\nint main(void) { printf("hello, world\\n");
 let m1: TestSshd;
 let m2: TestSshd;
 let home: ReturnType<typeof tempDir>;
-const repos: TestRepo[] = [];
+const repos = specRepos();
+const repoWith = repos.make;
 
 function managersYaml(entries: { name: string; s: TestSshd; hostKey?: string }[]): string {
   return (
@@ -57,15 +58,8 @@ test.after(async () => {
   await m1.stop();
   await m2.stop();
   home.remove();
-  repos.forEach((r) => r.remove());
+  repos.removeAll();
 });
-
-function repoWith(spec: string, files: Record<string, string> = {}): TestRepo {
-  const repo = makeRepo({ '.contractor.yaml': spec, ...files });
-  repo.commitAll('spec');
-  repos.push(repo);
-  return repo;
-}
 
 function run(repo: TestRepo, args: string[]) {
   return execa(process.execPath, [GIT_CONTRACTOR, 'run', '--json', '--no-cache', ...args], {

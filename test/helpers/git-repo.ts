@@ -38,3 +38,20 @@ export function makeRepo(files: Record<string, string> = {}): TestRepo {
   };
   return { path: t.path, git, write, commitAll, remove: t.remove };
 }
+
+/** Repositories whose one commit holds a .contractor.yaml, removed together in test.after. */
+export function specRepos(): {
+  make: (spec: string, files?: Record<string, string>) => TestRepo;
+  removeAll: () => void;
+} {
+  const repos: TestRepo[] = [];
+  return {
+    make: (spec, files = {}) => {
+      const repo = makeRepo({ '.contractor.yaml': spec, ...files });
+      repo.commitAll('spec');
+      repos.push(repo);
+      return repo;
+    },
+    removeAll: () => repos.forEach((r) => r.remove()),
+  };
+}

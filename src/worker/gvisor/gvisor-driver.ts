@@ -148,8 +148,8 @@ export class GvisorDriver implements Driver {
       await runscDone(setup, ['delete', '--force', box.id]).catch(() => undefined);
       await proxy.close();
     }
+    // The work directory goes in run()'s finally, whatever happened here.
     const violations = violationsFromStrace(await straceSegments(setup.debugDir, straceMarks));
-    await rm(work, { recursive: true, force: true });
     return {
       phases,
       ...(box.limit ? { limit: box.limit } : {}),
