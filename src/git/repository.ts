@@ -23,9 +23,19 @@ export async function gitConfig(root: string, key: string): Promise<string> {
   ).trim();
 }
 
+/** Each repository's git directory, learnt with its root: one git process fewer per run. */
+const gitDirs = new Map<string, string>();
+
 export async function repositoryRoot(dir: string): Promise<string> {
   try {
-    return (await openRepository(dir).revparse(['--show-toplevel'])).trim();
+    const [root, git] = (
+      await openRepository(dir).revparse(['--show-toplevel', '--absolute-git-dir'])
+    )
+      .trim()
+      .split('\n');
+    if (!root || !git) throw new Error(`git rev-parse printed "${root ?? ''}"`);
+    gitDirs.set(root, git);
+    return root;
   } catch (err) {
     throw new ContractorError(
       'GIT',
@@ -36,31 +46,30 @@ export async function repositoryRoot(dir: string): Promise<string> {
 }
 
 export async function gitDir(root: string): Promise<string> {
-  return (await openRepository(root).revparse(['--absolute-git-dir'])).trim();
+  return gitDirs.get(root) ?? (await openRepository(root).revparse(['--absolute-git-dir'])).trim();
 }
 
 const SHA = /^[0-9a-f]{40}([0-9a-f]{24})?$/;
 
-async function revParse(root: string, expr: string): Promise<string> {
-  // --end-of-options: a revision like --output=FILE is a name, never an option.
-  const out = await openRepository(root).raw([
-    'rev-parse',
-    '--verify',
-    '--quiet',
-    '--end-of-options',
-    expr,
-  ]);
-  const sha = out.trim();
-  if (!SHA.test(sha)) throw new Error(`git rev-parse ${expr} printed "${sha}"`);
-  return sha;
-}
-
 export async function resolveRevision(root: string, rev: string): Promise<ResolvedRevision> {
   try {
-    return {
-      commit: await revParse(root, `${rev}^{commit}`),
-      tree: await revParse(root, `${rev}^{tree}`),
-    };
+    // One git for both; --end-of-options: a revision like --output=FILE is a name, never an option.
+    // A range (A..B) prints more than two lines, or a ^-line, and is refused like any non-commit.
+    const out = await openRepository(root).raw([
+      'rev-parse',
+      '--end-of-options',
+      `${rev}^{commit}`,
+      `${rev}^{tree}`,
+    ]);
+    // Without --verify, git before 2.43 echoes --end-of-options back as a line of its own.
+    const lines = out
+      .trim()
+      .split('\n')
+      .filter((l) => l !== '--end-of-options');
+    const [commit, tree] = lines;
+    if (lines.length !== 2 || !commit || !tree || !SHA.test(commit) || !SHA.test(tree))
+      throw new Error(`git rev-parse ${rev} printed "${out.trim()}"`);
+    return { commit, tree };
   } catch (err) {
     throw new ContractorError('GIT', `cannot resolve ${rev} to a commit in ${root}`, {
       cause: err,

@@ -101,6 +101,7 @@ async function runWith(
     policy,
     driver,
     source: archiveCommit(root, what),
+    sourceUnderSrc: archiveCommit(root, what, 'src'),
     workspaceDir: spec.workspace ? join(root, spec.workspace) : undefined,
     outDir: o.outDir ?? join(git, 'contractor', 'runs', id),
     commit,

@@ -72,6 +72,7 @@ export function sourceRunner(o: SourceRunnerOptions): AppJobRunner {
       policy,
       driver: policy.driver,
       source: archiveCommit(source.gitDir, job.sha),
+      sourceUnderSrc: archiveCommit(source.gitDir, job.sha, 'src'),
       outDir: ctx.outDir,
       commit: job.sha,
       tree,

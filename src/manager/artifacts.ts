@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { copyFile, lstat, mkdir, readdir } from 'node:fs/promises';
 import { dirname, join, relative, sep } from 'node:path';
-import picomatch from 'picomatch';
+import { artifactPatterns } from './artifact-patterns.js';
 import type { Artifact } from './job.js';
 
 export interface ArtifactCollection {
@@ -42,13 +42,13 @@ export async function collectArtifacts(
   patterns: string[],
   outDir: string,
 ): Promise<ArtifactCollection> {
-  const matchers = patterns.map((p) => ({ p, m: picomatch(p, { dot: true }) }));
+  const matchers = artifactPatterns(patterns);
   const hits = new Set<string>();
   const result: ArtifactCollection = { artifacts: [], unmatched: [], refused: [] };
   for await (const entry of walk(srcDir)) {
-    const matched = matchers.filter(({ m }) => m(entry.rel));
+    const matched = matchers.filter(({ re }) => re.test(entry.rel));
     if (!matched.length) continue;
-    matched.forEach(({ p }) => hits.add(p));
+    matched.forEach(({ pattern }) => hits.add(pattern));
     if (entry.kind !== 'file') {
       result.refused.push(entry.rel);
       continue;

@@ -10,7 +10,7 @@ import type { DriverName } from '../spec/types.js';
 import { driverByName } from './drivers.js';
 import type { JobEvent, JobResult } from './job.js';
 import { newJobId } from './job-id.js';
-import { signLocally } from './local-signing.js';
+import { preloadSigning, signLocally } from './local-signing.js';
 import { runJob } from './run-job.js';
 import { archiveDirectory } from './source-directory.js';
 
@@ -40,15 +40,17 @@ export async function buildSpec(o: BuildSpecOptions): Promise<JobResult> {
     .filter((rel) => rel && !rel.startsWith('..'));
   // The snapshot is named in the provenance by the sha256 of exactly the tar that was built.
   const digest = createHash('sha256');
-  const archive = archiveDirectory(sourceDir, exclude);
-  const source = (): Readable => archive().on('data', (c: Buffer) => digest.update(c));
+  const digested = (archive: () => Readable) => (): Readable =>
+    archive().on('data', (c: Buffer) => digest.update(c));
+  void preloadSigning().catch(() => undefined);
   const result = await runJob(
     {
       id,
       spec,
       policy,
       driver,
-      source,
+      source: digested(archiveDirectory(sourceDir, exclude)),
+      sourceUnderSrc: digested(archiveDirectory(sourceDir, exclude, 'src')),
       workspaceDir,
       outDir: o.outDir ?? join(base, '.contractor', 'runs', id),
       audit: o.audit,

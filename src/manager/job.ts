@@ -14,6 +14,12 @@ export interface JobRequest {
   driver: DriverName;
   /** A tar stream of the source tree to build (git archive, or a snapshot of a directory). */
   source: () => Readable;
+  /**
+   * The same tree with every entry under src/, offered by producers that can write it that way
+   * (git archive --prefix, tar --transform): with no saved workspace it is the worker's input as
+   * it is, never staged on the host.
+   */
+  sourceUnderSrc?: () => Readable;
   /** The host directory the spec's `workspace` names, restored before and saved after the build. */
   workspaceDir?: string;
   outDir: string;

@@ -2,12 +2,24 @@
 import { writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-import { loadSignerCreatingKey } from '../attest/key-on-first-use.js';
 import { contractorHome } from '../attest/key-paths.js';
 import type { ResourceDescriptor } from '../attest/provenance.js';
 import type { JobExecutor } from './executor.js';
 import type { JobResult } from './job.js';
-import { signResult, type SignedJob } from './sign-result.js';
+import type { SignedJob } from './sign-result.js';
+
+/**
+ * The signing code (DSSE, the Sigstore bundle, the key) is needed only after the build. Loading it
+ * starts when the job does, so it happens while the worker runs instead of after it.
+ */
+export function preloadSigning(): Promise<{
+  signResult: typeof import('./sign-result.js').signResult;
+  loadSignerCreatingKey: typeof import('../attest/key-on-first-use.js').loadSignerCreatingKey;
+}> {
+  return Promise.all([import('./sign-result.js'), import('../attest/key-on-first-use.js')]).then(
+    ([s, k]) => ({ signResult: s.signResult, loadSignerCreatingKey: k.loadSignerCreatingKey }),
+  );
+}
 
 /** The builder id in a local run's provenance: this machine. */
 export function localBuilderId(): string {
@@ -31,6 +43,7 @@ export async function signLocally(
   home?: string,
 ): Promise<JobResult> {
   if (result.artifacts.length === 0) return result;
+  const { signResult, loadSignerCreatingKey } = await preloadSigning();
   const paths = await signResult({
     result,
     ...from,
@@ -50,6 +63,7 @@ export async function signLocally(
  */
 export function withLocalSigning(run: JobExecutor, home?: string): JobExecutor {
   return async (req) => {
+    void preloadSigning().catch(() => undefined);
     const result = await run(req);
     if (result.commit) return signLocally(result, req, { commit: result.commit }, home);
     if (result.tree)

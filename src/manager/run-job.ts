@@ -6,14 +6,13 @@ import { join } from 'node:path';
 import type { PhaseName, Violation } from '../net/violation.js';
 import type { LimitName } from '../spec/types.js';
 import type { Driver, PhaseRequest, WorkerOutcome } from '../worker/driver.js';
-import { collectArtifacts, type ArtifactCollection } from './artifacts.js';
+import { artifactPatterns } from './artifact-patterns.js';
+import type { ArtifactCollection } from './artifacts.js';
 import { startEgress } from './egress.js';
 import type { AuditRecord, JobRequest, JobResult, PhaseResult } from './job.js';
-import { replaceDirectory } from './save-workspace.js';
 import { decideStatus } from './status.js';
 import { exitCodeForStatus } from './exit-status.js';
-import { packStaging, stageWorkspace } from './workspace-stage.js';
-import { unpackSanitised } from './workspace-unpack.js';
+import { workspaceInput } from './workspace-stage.js';
 
 function phasesOf(req: JobRequest): PhaseRequest[] {
   const setup: PhaseRequest[] = req.spec.setup ? [{ name: 'setup', script: req.spec.setup }] : [];
@@ -47,6 +46,9 @@ export async function runJob(req: JobRequest, driver: Driver): Promise<JobResult
     violations.push(v);
     req.onEvent?.({ type: 'violation', violation: v });
   };
+  // What runs after the worker (node-tar above all) loads while the worker runs.
+  const collecting = import('./collect-output.js');
+  collecting.catch(() => undefined); // awaited (and reported) only if the worker's output is complete
   const egress = startEgress(req.policy, {
     phase: () => phase,
     onViolation: emitViolation,
@@ -54,12 +56,15 @@ export async function runJob(req: JobRequest, driver: Driver): Promise<JobResult
     onLimit: (l) => (limit ??= l),
   });
   try {
-    const stage = join(work, 'stage');
-    await stageWorkspace(stage, req.source, req.workspaceDir);
+    const input = await workspaceInput(join(work, 'stage'), req, req.workspaceDir);
     outcome = await driver.run({
       id: req.id,
-      input: () => packStaging(stage),
+      input,
       outputTar: join(work, 'out.tar'),
+      // With no workspace to save, only the artifacts come back.
+      ...(req.workspaceDir
+        ? {}
+        : { outputOnly: artifactPatterns(req.spec.artifacts).map((p) => p.re) }),
       phases: phasesOf(req),
       env: req.spec.env,
       limits: req.policy.limits,
@@ -76,7 +81,9 @@ export async function runJob(req: JobRequest, driver: Driver): Promise<JobResult
     outcome.violations.forEach(emitViolation);
     if (outcome.cancelled) error = 'the job was cancelled';
     if (outcome.outputComplete)
-      collected = await collectOutput(req, work, emitViolation, (l) => (limit ??= l));
+      collected = await (
+        await collecting
+      ).collectOutput(req, work, emitViolation, (l) => (limit ??= l));
   } catch (err) {
     error = (err as Error).message;
   } finally {
@@ -122,31 +129,4 @@ export async function runJob(req: JobRequest, driver: Driver): Promise<JobResult
   };
   await writeFile(join(req.outDir, 'result.json'), JSON.stringify(result, null, 2) + '\n');
   return result;
-}
-
-/** The worker's workspace comes back as an untrusted tar: sanitise it, save it, take the artifacts. */
-async function collectOutput(
-  req: JobRequest,
-  work: string,
-  onViolation: (v: Violation) => void,
-  onLimit: (l: LimitName) => void,
-): Promise<ArtifactCollection> {
-  const out = join(work, 'out');
-  await mkdir(out);
-  const unpacked = await unpackSanitised(join(work, 'out.tar'), out, req.policy.limits.diskBytes);
-  unpacked.dropped.forEach(onViolation);
-  if (unpacked.overLimit) onLimit('disk');
-  const collected = await collectArtifacts(
-    join(out, 'src'),
-    req.spec.artifacts,
-    join(req.outDir, 'artifacts'),
-  );
-  for (const path of collected.refused)
-    onViolation({
-      kind: 'filesystem',
-      phase: 'build',
-      detail: `artifact ${path} is not a regular file; not collected`,
-    });
-  if (req.workspaceDir) await replaceDirectory(req.workspaceDir, out);
-  return collected;
 }

@@ -3,8 +3,13 @@ import { spawn } from 'node:child_process';
 import type { Readable } from 'node:stream';
 import { ContractorError } from '../errors.js';
 
-/** GNU tar exits 1 when a file changed while it was read: the snapshot is still whole. */
-export function archiveDirectory(dir: string, exclude: string[]): () => Readable {
+/**
+ * A tar of the directory, every entry under `under/` if given. GNU tar exits 1 when a file changed
+ * while it was read: the snapshot is still whole.
+ */
+export function archiveDirectory(dir: string, exclude: string[], under?: string): () => Readable {
+  // "./x" becomes "under/x"; the S flag leaves symlink targets as they are (hard link names do move).
+  const rename = under ? [`--transform=s,^\\.,${under},S`] : [];
   return () => {
     const args = [
       '-c',
@@ -14,6 +19,7 @@ export function archiveDirectory(dir: string, exclude: string[]): () => Readable
       dir,
       '--exclude=./.git',
       ...exclude.map((e) => `--exclude=./${e}`),
+      ...rename,
       '.',
     ];
     const tar = spawn('tar', args, { stdio: ['ignore', 'pipe', 'pipe'] });

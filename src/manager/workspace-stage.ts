@@ -5,7 +5,22 @@ import type { Readable } from 'node:stream';
 import { finished } from 'node:stream/promises';
 import { spawn } from 'node:child_process';
 
-export async function stageWorkspace(
+/**
+ * What the worker unpacks into /workspace. With no saved workspace to merge, a source that comes
+ * under src/ already is the input as it is: nothing is unpacked and packed again on the host.
+ */
+export async function workspaceInput(
+  stagingDir: string,
+  source: { source: () => Readable; sourceUnderSrc?: () => Readable },
+  savedWorkspace?: string,
+): Promise<() => Readable> {
+  const saved = savedWorkspace !== undefined && (await isDir(savedWorkspace));
+  if (!saved && source.sourceUnderSrc) return source.sourceUnderSrc;
+  await stageWorkspace(stagingDir, source.source, savedWorkspace);
+  return () => packStaging(stagingDir);
+}
+
+async function stageWorkspace(
   stagingDir: string,
   source: () => Readable,
   savedWorkspace?: string,
@@ -63,7 +78,7 @@ async function isDir(path: string): Promise<boolean> {
 }
 
 /** A tar stream of the staging directory, for the driver to unpack inside the worker. */
-export function packStaging(stagingDir: string): Readable {
+function packStaging(stagingDir: string): Readable {
   const tar = spawn('tar', ['-c', '-f', '-', '-C', stagingDir, '.'], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });

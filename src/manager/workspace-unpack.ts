@@ -21,43 +21,55 @@ function dropped(path: string, detail: string): Violation {
   return { kind: 'filesystem', phase: 'build', detail: `${path}: ${detail}` };
 }
 
+const FILE_TYPES = ['File', 'OldFile', 'ContiguousFile'];
+const KEPT_TYPES = [...FILE_TYPES, 'Directory', 'SymbolicLink', 'Link'];
+
+interface TarEntry {
+  type: string;
+  linkpath?: string;
+  size?: number;
+  mode?: number;
+}
+
+/** Why an entry may not land on the host, or undefined when it may. */
+function refusal(p: string, e: TarEntry): string | undefined {
+  if (e.type === 'SymbolicLink' && !linkStaysInside(p, e.linkpath ?? ''))
+    return `symlink to ${e.linkpath} leaves the workspace`;
+  if (e.type === 'Link' && !linkStaysInside('x', e.linkpath ?? ''))
+    return `hard link to ${e.linkpath} leaves the workspace`;
+  if (!KEPT_TYPES.includes(e.type)) return `${e.type} entries are not kept`;
+  return undefined;
+}
+
+const EXTRACT = { preservePaths: false, preserveOwner: false, noMtime: false, strict: false };
+
 /**
  * FilesystemIsolation and HardDiskLimit on the way out: no symlink or hard link leaving the
  * tree, no device or fifo, no setuid/setgid/sticky bit, nothing past the size cap.
+ *
+ * With `keep`, every entry is still checked and counted, but only those it accepts (and the
+ * files a kept hard link names) are written: a job with no workspace to save needs its artifacts,
+ * not a copy of everything the build left behind.
  */
 export async function unpackSanitised(
   tarFile: string,
   dest: string,
   capBytes: number,
+  keep?: (path: string) => boolean,
 ): Promise<UnpackOutcome> {
   const outcome: UnpackOutcome = { bytes: 0, dropped: [], overLimit: false };
+  const skippedFiles = new Set<string>();
+  const linksToSkipped = new Map<string, string>();
   await extractTar({
+    ...EXTRACT,
     file: tarFile,
     cwd: dest,
-    preservePaths: false,
-    preserveOwner: false,
-    noMtime: false,
-    strict: false,
     filter: (path, entry) => {
-      const e = entry as unknown as {
-        type: string;
-        linkpath?: string;
-        size?: number;
-        mode?: number;
-      };
-      const p = normalize(path).replace(/^\.\/?/, '');
-      if (e.type === 'SymbolicLink' && !linkStaysInside(p, e.linkpath ?? '')) {
-        outcome.dropped.push(dropped(p, `symlink to ${e.linkpath} leaves the workspace`));
-        return false;
-      }
-      if (e.type === 'Link' && !linkStaysInside('x', e.linkpath ?? '')) {
-        outcome.dropped.push(dropped(p, `hard link to ${e.linkpath} leaves the workspace`));
-        return false;
-      }
-      if (
-        !['File', 'OldFile', 'ContiguousFile', 'Directory', 'SymbolicLink', 'Link'].includes(e.type)
-      ) {
-        outcome.dropped.push(dropped(p, `${e.type} entries are not kept`));
+      const e = entry as unknown as TarEntry;
+      const p = entryPath(path);
+      const refused = refusal(p, e);
+      if (refused) {
+        outcome.dropped.push(dropped(p, refused));
         return false;
       }
       outcome.bytes += e.size ?? 0;
@@ -66,11 +78,40 @@ export async function unpackSanitised(
         return false;
       }
       if (e.mode !== undefined) e.mode &= 0o777;
-      return true;
+      if (keep && e.type !== 'Directory' && !keep(p)) {
+        if (FILE_TYPES.includes(e.type)) skippedFiles.add(p);
+        return false;
+      }
+      const target = e.type === 'Link' ? entryPath(e.linkpath ?? '') : undefined;
+      if (target === undefined || !skippedFiles.has(target)) return true;
+      linksToSkipped.set(p, target);
+      return false;
     },
   });
+  // Rare: a kept hard link to a file that was skipped. Write both now, checked the same way
+  // (an archive may hold a name twice), and never past the cap.
+  if (linksToSkipped.size > 0 && !outcome.overLimit) {
+    const wanted = new Set([...linksToSkipped.keys(), ...linksToSkipped.values()]);
+    await extractTar({
+      ...EXTRACT,
+      file: tarFile,
+      cwd: dest,
+      filter: (path, entry) => {
+        const e = entry as unknown as TarEntry;
+        const p = entryPath(path);
+        if (!wanted.has(p) || refusal(p, e) || e.type === 'Directory') return false;
+        if (e.mode !== undefined) e.mode &= 0o777;
+        return true;
+      },
+    });
+  }
   await clearSpecialBits(dest);
   return outcome;
+}
+
+/** An entry's path as the filter sees it: normalised, without a leading ./ */
+function entryPath(path: string): string {
+  return normalize(path).replace(/^\.\/?/, '');
 }
 
 // Belt and braces: whatever the extractor did, no setuid, setgid or sticky bit survives.

@@ -19,6 +19,11 @@ export interface WorkerJob {
   input: () => Readable;
   /** Where the driver writes the tar of /workspace after the last phase (untrusted: sanitised by the caller). */
   outputTar: string;
+  /**
+   * Set when the caller keeps only the artifacts: regular expressions over paths relative to
+   * /workspace/src. A driver may then pack just the matching entries; packing all stays correct.
+   */
+  outputOnly?: { source: string; flags: string }[];
   phases: PhaseRequest[];
   /** The spec's env; the driver adds only PATH, HOME, LANG and the proxy variables. */
   env: Record<string, string>;

@@ -6,13 +6,17 @@ import { linkStaysInside, unpackSanitised } from '../../src/manager/workspace-un
 import { craftTar } from '../helpers/craft-tar.js';
 import { tempDir } from '../helpers/tmp.js';
 
-async function unpackInto(entries: Parameters<typeof craftTar>[1], cap = 1 << 20) {
+async function unpackInto(
+  entries: Parameters<typeof craftTar>[1],
+  cap = 1 << 20,
+  keep?: (path: string) => boolean,
+) {
   const t = tempDir();
   const tar = join(t.path, 'out.tar');
   craftTar(tar, entries);
   const dest = join(t.path, 'dest');
   await (await import('node:fs/promises')).mkdir(dest);
-  const outcome = await unpackSanitised(tar, dest, cap);
+  const outcome = await unpackSanitised(tar, dest, cap, keep);
   return { outcome, dest, remove: t.remove };
 }
 
@@ -116,6 +120,53 @@ test('judges link targets from the link’s own directory', () => {
   assert.equal(linkStaysInside('a/b/c', '../x'), true);
   assert.equal(linkStaysInside('a/c', '../../x'), false);
   assert.equal(linkStaysInside('c', '/x'), false);
+});
+
+test('with keep, writes only what it accepts, yet checks and counts everything', async () => {
+  const { outcome, dest, remove } = await unpackInto(
+    [
+      { name: 'src/obj/big.o', type: 'file', size: 600 },
+      { name: 'src/escape', type: 'symlink', linkname: '/etc/shadow' },
+      { name: 'src/bin/app', type: 'file', content: 'app' },
+      { name: 'src/late.o', type: 'file', size: 600 },
+    ],
+    1000,
+    (p) => p.startsWith('src/bin/'),
+  );
+  assert.equal(readFileSync(join(dest, 'src/bin/app'), 'utf8'), 'app');
+  assert.equal(existsSync(join(dest, 'src/obj/big.o')), false);
+  assert.match(outcome.dropped[0]?.detail ?? '', /src\/escape: symlink to \/etc\/shadow/);
+  assert.equal(outcome.overLimit, true, 'skipped files still count against the disk limit');
+  remove();
+});
+
+test('with keep, a kept hard link to a skipped file is written whole', async () => {
+  const { dest, remove } = await unpackInto(
+    [
+      { name: 'src/build/app', type: 'file', content: 'the binary' },
+      { name: 'src/dist/app', type: 'hardlink', linkname: 'src/build/app' },
+    ],
+    1 << 20,
+    (p) => p.startsWith('src/dist/'),
+  );
+  assert.equal(readFileSync(join(dest, 'src/dist/app'), 'utf8'), 'the binary');
+  remove();
+});
+
+test('with keep, a name given twice cannot smuggle its refused twin in', async () => {
+  const { outcome, dest, remove } = await unpackInto(
+    [
+      { name: 'src/a', type: 'symlink', linkname: '/etc' },
+      { name: 'src/a', type: 'file', content: 'plain' },
+      { name: 'src/dist/a', type: 'hardlink', linkname: 'src/a' },
+    ],
+    1 << 20,
+    (p) => p.startsWith('src/dist/'),
+  );
+  assert.equal(outcome.dropped.length, 1);
+  assert.equal(lstatSync(join(dest, 'src/a')).isSymbolicLink(), false);
+  assert.equal(readFileSync(join(dest, 'src/dist/a'), 'utf8'), 'plain');
+  remove();
 });
 
 test.run();

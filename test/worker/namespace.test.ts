@@ -81,6 +81,20 @@ own(
   },
 );
 
+own('packs only the artifacts when the caller keeps nothing else', async () => {
+  const r = await runBuild(new NamespaceDriver(), {
+    files: { 'main.c': 'int main(void) { return 0; }' },
+    build: 'mkdir -p out obj\necho bin > out/app\necho o > obj/main.o\nln -s /etc/passwd out/link\n',
+    outputOnly: [/^out\/(app|link)$/],
+  });
+  assert.ok(r.outcome.outputComplete);
+  const names = r.outputListing
+    .trim()
+    .split('\n')
+    .map((l) => l.split(/\s+/)[5]);
+  assert.deepEqual(names.sort(), ['./', 'src/out/app', 'src/out/link']);
+});
+
 own('leaves no work directory or cgroup behind', () => {
   // Only this run's jobs: other runs on the machine may have jobs in flight.
   const ours = `contractor-ns-t${process.pid}x`;

@@ -41,6 +41,8 @@ export interface BuildRequest {
   env?: Record<string, string>;
   limits?: Partial<Limits>;
   signal?: AbortSignal;
+  /** WorkerJob.outputOnly: the paths of src/ the caller will keep. */
+  outputOnly?: RegExp[];
   /** The spec's worker-image, for tiers that boot one (vm). */
   workerImage?: string;
   /** Sees every event as it happens (the result has them all at the end). */
@@ -94,6 +96,7 @@ export async function runBuild(driver: Driver, req: BuildRequest): Promise<Build
       },
       ...(req.signal ? { signal: req.signal } : {}),
       ...(req.workerImage ? { workerImage: req.workerImage } : {}),
+      ...(req.outputOnly ? { outputOnly: req.outputOnly } : {}),
     });
     const elapsedMs = Date.now() - started;
     const text = (stream: 'stdout' | 'stderr'): string =>

@@ -28,6 +28,8 @@ export interface HolderJob {
   env: Record<string, string>;
   diskBytes: number;
   confinement: Confinement;
+  /** WorkerJob.outputOnly: pack only these paths of src/, or everything when absent. */
+  outputOnly?: { source: string; flags: string }[];
 }
 
 /** The holder's stdout carries nothing but the workspace tar; its stderr is diagnostics. */

@@ -234,6 +234,9 @@ function holderJobFor(job: WorkerJob, workDir: string, confinement: Confinement)
     env: scrubbedEnv(job.env, PROXY_URL, '/tmp/home'),
     diskBytes: job.limits.diskBytes,
     confinement,
+    ...(job.outputOnly
+      ? { outputOnly: job.outputOnly.map(({ source, flags }) => ({ source, flags })) }
+      : {}),
   };
 }
 

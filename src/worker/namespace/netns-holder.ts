@@ -2,7 +2,7 @@
 // Started by the manager as `unshare --user --map-root-user --net --mount --fork --kill-child node netns-holder.js`.
 // Kept to node: built-ins so its start stays a few milliseconds.
 import { spawn } from 'node:child_process';
-import { closeSync, mkdirSync, openSync, readdirSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readdirSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import type { Violation } from '../../net/violation.js';
@@ -129,7 +129,7 @@ async function runPhases(layout: JobLayout, job: HolderJob): Promise<boolean> {
     const durationMs = Date.now() - startedAt;
     const last = i === job.phases.length - 1;
     // The last phase's workspace is final: it is packed while the trap is read.
-    const packing = last && exitCode === 0 ? packOutput(layout) : undefined;
+    const packing = last && exitCode === 0 ? packOutput(layout, job) : undefined;
     const violations: Violation[] = await takeAttempts(p.name, !last);
     await send({
       type: 'phase-end',
@@ -146,24 +146,56 @@ async function runPhases(layout: JobLayout, job: HolderJob): Promise<boolean> {
   return false;
 }
 
-/** The holder (not the build) writes the workspace tar; tar -c never follows the build's symlinks. */
-function packOutput(layout: JobLayout): Promise<boolean> {
-  const child = spawn('tar', ['-c', '-f', '-', '-C', layout.workspace, '.'], {
-    stdio: ['ignore', OUTPUT_TAR_FD, 2],
+/**
+ * The holder (not the build) writes the workspace tar; tar -c never follows the build's symlinks.
+ * With outputOnly, just the matching entries of src/ are packed, named on tar's stdin.
+ */
+function packOutput(layout: JobLayout, job: HolderJob): Promise<boolean> {
+  let names: string | undefined;
+  if (job.outputOnly) {
+    try {
+      const only = job.outputOnly.map(({ source, flags }) => new RegExp(source, flags));
+      const src = join(layout.workspace, 'src');
+      // The workspace's own entry (not its contents) leads: tar readers refuse an empty archive.
+      const found = existsSync(src) ? matchingEntries(src, only) : [];
+      names = ['.', ...found.map((rel) => `src/${rel}`)].map((n) => `${n}\0`).join('');
+    } catch {
+      return Promise.resolve(false); // an unreadable workspace is an incomplete output
+    }
+  }
+  const args = names === undefined ? ['.'] : ['--no-recursion', '--null', '-T', '-'];
+  const child = spawn('tar', ['-c', '-f', '-', '-C', layout.workspace, ...args], {
+    stdio: [names === undefined ? 'ignore' : 'pipe', OUTPUT_TAR_FD, 2],
   });
+  child.stdin?.on('error', () => undefined);
+  child.stdin?.end(names);
   return new Promise((resolve) => {
     child.on('error', () => resolve(false));
     child.on('close', (code) => resolve(code === 0));
   });
 }
 
+/** Every non-directory under root whose relative path a pattern matches; symlinks are not followed. */
+function matchingEntries(root: string, patterns: RegExp[], rel = ''): string[] {
+  const found: string[] = [];
+  for (const entry of readdirSync(join(root, rel), { withFileTypes: true })) {
+    const path = rel ? `${rel}/${entry.name}` : entry.name;
+    if (entry.isDirectory()) found.push(...matchingEntries(root, patterns, path));
+    else if (patterns.some((re) => re.test(path))) found.push(path);
+  }
+  return found;
+}
+
 async function runJob(job: HolderJob): Promise<void> {
   closeInheritedFds(new Set([IPC_FD, ...job.phases.flatMap((p) => [p.stdoutFd, p.stderrFd])]));
   const layout = jobLayout(job.workDir);
   // FailClosed: the trap and the disks are up before anything of the build's runs, or the job ends here.
-  await Promise.all([armTrap(), mountJobDisks(job.workDir, layout, job.diskBytes)]);
+  // Unpacking the input runs none of the build's code, so only the phases wait for the trap.
+  const trap = armTrap();
+  trap.catch(() => undefined); // awaited below; this only keeps an early failure from going unhandled
+  await mountJobDisks(job.workDir, layout, job.diskBytes);
   writeJobFiles(layout, job);
-  await Promise.all([handOverProxy(), unpackInput(layout, job)]);
+  await Promise.all([trap, handOverProxy(), unpackInput(layout, job)]);
   await send({ type: 'done', outputComplete: await runPhases(layout, job) });
 }
 

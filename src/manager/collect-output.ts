@@ -1,0 +1,46 @@
+// The worker's output, back on the host: sanitised, saved as the workspace, its artifacts taken.
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Violation } from '../net/violation.js';
+import type { LimitName } from '../spec/types.js';
+import { artifactPathMatcher } from './artifact-patterns.js';
+import { collectArtifacts, type ArtifactCollection } from './artifacts.js';
+import type { JobRequest } from './job.js';
+import { replaceDirectory } from './save-workspace.js';
+import { unpackSanitised } from './workspace-unpack.js';
+
+/** The worker's workspace comes back as an untrusted tar: sanitise it, save it, take the artifacts. */
+export async function collectOutput(
+  req: JobRequest,
+  work: string,
+  onViolation: (v: Violation) => void,
+  onLimit: (l: LimitName) => void,
+): Promise<ArtifactCollection> {
+  const out = join(work, 'out');
+  await mkdir(out);
+  // Everything is saved when there is a workspace to save; otherwise only what may be an artifact.
+  const keep = req.workspaceDir ? undefined : artifactPathMatcher(req.spec.artifacts);
+  const unpacked = await unpackSanitised(
+    join(work, 'out.tar'),
+    out,
+    req.policy.limits.diskBytes,
+    keep,
+  );
+  unpacked.dropped.forEach(onViolation);
+  // The build may have removed src/, or packed nothing under it: then there is nothing to collect.
+  await mkdir(join(out, 'src'), { recursive: true });
+  if (unpacked.overLimit) onLimit('disk');
+  const collected = await collectArtifacts(
+    join(out, 'src'),
+    req.spec.artifacts,
+    join(req.outDir, 'artifacts'),
+  );
+  for (const path of collected.refused)
+    onViolation({
+      kind: 'filesystem',
+      phase: 'build',
+      detail: `artifact ${path} is not a regular file; not collected`,
+    });
+  if (req.workspaceDir) await replaceDirectory(req.workspaceDir, out);
+  return collected;
+}
