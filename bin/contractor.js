@@ -1,10 +1,13 @@
 #!/usr/bin/env node
-// `manager serve --stdio` starts for every remote job, so it skips loading the whole CLI.
+// The bundle (npm run build makes it) loads faster; dist/src/ is the same program unbundled.
+import { existsSync } from 'node:fs';
+
+const dist = existsSync(new URL('../dist/bundle/main.js', import.meta.url))
+  ? { main: '../dist/bundle/main.js', serve: '../dist/bundle/manager-serve.js' }
+  : { main: '../dist/src/cli/main.js', serve: '../dist/src/cli/manager-serve.js' };
 const args = process.argv.slice(2);
-const entry =
-  args[0] === 'manager' && args[1] === 'serve'
-    ? '../dist/src/cli/manager-serve.js'
-    : '../dist/src/cli/main.js';
+// `manager serve --stdio` starts for every remote job, so it skips loading the whole CLI.
+const entry = args[0] === 'manager' && args[1] === 'serve' ? dist.serve : dist.main;
 const { main } = await import(entry);
 
 process.exitCode = await main('contractor', args);

@@ -1,12 +1,12 @@
 // Installs the pre-push shim where git will run it, keeping any hook already there as a chained one.
 import { chmod, readFile, rename, rm, stat, writeFile, mkdir } from 'node:fs/promises';
 import { isAbsolute, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { installPath } from '../install-root.js';
 import { ContractorError } from '../errors.js';
 import { gitConfig, gitDir } from './repository.js';
 
-const SHIM = fileURLToPath(new URL('../../../hooks/pre-push', import.meta.url));
-const BIN = fileURLToPath(new URL('../../../bin/git-contractor.js', import.meta.url));
+const SHIM = installPath('hooks', 'pre-push');
+const BIN = installPath('bin', 'git-contractor.js');
 const MARK = 'Contractor pre-push shim';
 export const CHAINED = 'pre-push.contractor-chained';
 

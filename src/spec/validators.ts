@@ -4,10 +4,12 @@
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { fileURLToPath } from 'node:url';
-import { Ajv, type Options, type ValidateFunction } from 'ajv';
-import standaloneCode from 'ajv/dist/standalone/index.js';
+import { installPath } from '../install-root.js';
+import type { Ajv, Options, ValidateFunction } from 'ajv';
 import { loadSchema } from './schema.js';
+
+// ajv itself (~20 ms to load) is needed only to compile, which the build has already done.
+const require = createRequire(import.meta.url);
 
 const STRICT: Options = { allErrors: true, verbose: true, strict: true, allowUnionTypes: true };
 
@@ -19,7 +21,7 @@ export const VALIDATORS = {
 
 export type ValidatorName = keyof typeof VALIDATORS;
 
-export const VALIDATOR_DIR = fileURLToPath(new URL('../../validators/', import.meta.url));
+export const VALIDATOR_DIR = installPath('dist', 'validators') + '/';
 
 const compiled = new Map<ValidatorName, ValidateFunction>();
 
@@ -32,7 +34,8 @@ export function validatorKey(name: ValidatorName): string {
 
 function compile(name: ValidatorName, source: boolean): { ajv: Ajv; validate: ValidateFunction } {
   const v = VALIDATORS[name];
-  const ajv = new Ajv({ ...v.options, code: { source } });
+  const { Ajv: AjvClass } = require('ajv') as typeof import('ajv');
+  const ajv: Ajv = new AjvClass({ ...v.options, code: { source } });
   for (const ref of v.refs) ajv.addSchema(loadSchema(ref));
   return { ajv, validate: ajv.compile(loadSchema(v.main)) };
 }
@@ -41,9 +44,7 @@ export function validator(name: ValidatorName): ValidateFunction {
   let validate = compiled.get(name);
   if (validate) return validate;
   const file = `${VALIDATOR_DIR}${validatorKey(name)}.cjs`;
-  validate = existsSync(file)
-    ? (createRequire(import.meta.url)(file) as ValidateFunction)
-    : compile(name, false).validate;
+  validate = existsSync(file) ? (require(file) as ValidateFunction) : compile(name, false).validate;
   compiled.set(name, validate);
   return validate;
 }
@@ -51,5 +52,7 @@ export function validator(name: ValidatorName): ValidateFunction {
 /** CommonJS source of one validator, for scripts/compile-validators.mjs. */
 export function standaloneSource(name: ValidatorName): string {
   const { ajv, validate } = compile(name, true);
+  const standaloneCode =
+    require('ajv/dist/standalone/index.js') as typeof import('ajv/dist/standalone/index.js');
   return standaloneCode.default(ajv, validate);
 }

@@ -7,7 +7,7 @@ import type { Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import type { Readable } from 'node:stream';
-import { fileURLToPath } from 'node:url';
+import { installPath } from '../../install-root.js';
 import { ContractorError } from '../../errors.js';
 import type { Violation } from '../../net/violation.js';
 import type { LimitName } from '../../spec/types.js';
@@ -27,7 +27,8 @@ import { jobUid } from './job-uid.js';
 import { watchLimits, type LimitWatch } from './limit-watch.js';
 import { probeNamespace } from './namespace-probe.js';
 
-const HOLDER = fileURLToPath(new URL('./netns-holder.js', import.meta.url));
+// Always the unbundled file: the holder is its own small program, started per job.
+const HOLDER = installPath('dist', 'src', 'worker', 'namespace', 'netns-holder.js');
 const TOOL_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 const DIAGNOSTIC_BYTES = 8192;
 
