@@ -1,8 +1,12 @@
 #!/usr/bin/env node
-// The bundle (npm run build makes it) loads faster; dist/src/ is the same program unbundled.
-import { existsSync } from 'node:fs';
+// The bundle (npm run build makes it) loads faster; dist/src/ is the same program unbundled, and
+// is used when there is no bundle or tsc has written dist/src/ since the bundle was made.
+import { statSync } from 'node:fs';
 
-const dist = existsSync(new URL('../dist/bundle/main.js', import.meta.url))
+const mtime = (path) =>
+  statSync(new URL(path, import.meta.url), { throwIfNoEntry: false })?.mtimeMs;
+const fresh = (mtime('../dist/bundle/main.js') ?? 0) >= (mtime('../dist/src/cli/main.js') ?? 0);
+const dist = fresh
   ? { main: '../dist/bundle/main.js', serve: '../dist/bundle/manager-serve.js' }
   : { main: '../dist/src/cli/main.js', serve: '../dist/src/cli/manager-serve.js' };
 const args = process.argv.slice(2);

@@ -16,6 +16,7 @@ import { LogBudget } from '../log-budget.js';
 import { armWatchdog } from '../orphan-watchdog.js';
 import { scrubbedEnv } from '../scrubbed-env.js';
 import { createJobCgroup, type JobCgroup } from './cgroup.js';
+import { primeCgroups } from './cgroup-join.js';
 import {
   FIRST_PHASE_FD,
   PROXY_URL,
@@ -266,16 +267,19 @@ export class NamespaceDriver implements Driver {
     const watchdog = armWatchdog('sleep 1; rm -rf "$WORK"', [], { WORK: workDir });
     const uid = jobUid();
     let cgroup: JobCgroup | undefined;
+    let primed: Promise<void> | undefined;
     try {
       if (uid !== undefined) await chown(workDir, uid, uid);
       const useCgroups = this.options.cgroups !== false;
       cgroup = useCgroups ? createJobCgroup(basename(workDir), job.limits, uid) : undefined;
+      primed = cgroup && primeCgroups(cgroup.procsFiles);
       return await runHolder(
         job,
         { workDir, uid, toolPath: this.options.toolPath ?? TOOL_PATH },
         cgroup,
       );
     } finally {
+      await primed; // an empty cgroup is one that can be removed
       await cgroup?.remove();
       await rm(workDir, { recursive: true, force: true }).catch(() => undefined);
       watchdog.disarm();
