@@ -23,6 +23,12 @@ const BENCHES: Bench[] = [
     fn: 'runBuildOverheadBench',
   },
   {
+    key: 'build-release',
+    title: 'Real build at -O2, direct vs namespace driver (issue 3)',
+    module: './build-overhead.js',
+    fn: 'runReleaseBuildOverheadBench',
+  },
+  {
     key: 'proxy',
     title: 'Egress proxy throughput, 1 GiB (issue 3)',
     module: './proxy-throughput.js',
