@@ -41,7 +41,27 @@ function refusal(p: string, e: TarEntry): string | undefined {
   return undefined;
 }
 
-const EXTRACT = { preservePaths: false, preserveOwner: false, noMtime: false, strict: false };
+/** Extracts the entries `admit` accepts, by normalised path; none keeps a special permission bit. */
+function extractAdmitted(
+  tarFile: string,
+  dest: string,
+  admit: (path: string, entry: TarEntry) => boolean,
+): Promise<void> {
+  return extractTar({
+    file: tarFile,
+    cwd: dest,
+    preservePaths: false,
+    preserveOwner: false,
+    noMtime: false,
+    strict: false,
+    filter: (path, entry) => {
+      const e = entry as unknown as TarEntry;
+      if (!admit(entryPath(path), e)) return false;
+      if (e.mode !== undefined) e.mode &= 0o777;
+      return true;
+    },
+  });
+}
 
 /**
  * FilesystemIsolation and HardDiskLimit on the way out: no symlink or hard link leaving the
@@ -60,50 +80,35 @@ export async function unpackSanitised(
   const outcome: UnpackOutcome = { bytes: 0, dropped: [], overLimit: false };
   const skippedFiles = new Set<string>();
   const linksToSkipped = new Map<string, string>();
-  await extractTar({
-    ...EXTRACT,
-    file: tarFile,
-    cwd: dest,
-    filter: (path, entry) => {
-      const e = entry as unknown as TarEntry;
-      const p = entryPath(path);
-      const refused = refusal(p, e);
-      if (refused) {
-        outcome.dropped.push(dropped(p, refused));
-        return false;
-      }
-      outcome.bytes += e.size ?? 0;
-      if (outcome.bytes > capBytes) {
-        outcome.overLimit = true;
-        return false;
-      }
-      if (e.mode !== undefined) e.mode &= 0o777;
-      if (keep && e.type !== 'Directory' && !keep(p)) {
-        if (FILE_TYPES.includes(e.type)) skippedFiles.add(p);
-        return false;
-      }
-      const target = e.type === 'Link' ? entryPath(e.linkpath ?? '') : undefined;
-      if (target === undefined || !skippedFiles.has(target)) return true;
-      linksToSkipped.set(p, target);
+  await extractAdmitted(tarFile, dest, (p, e) => {
+    const refused = refusal(p, e);
+    if (refused) {
+      outcome.dropped.push(dropped(p, refused));
       return false;
-    },
+    }
+    outcome.bytes += e.size ?? 0;
+    if (outcome.bytes > capBytes) {
+      outcome.overLimit = true;
+      return false;
+    }
+    if (keep && e.type !== 'Directory' && !keep(p)) {
+      if (FILE_TYPES.includes(e.type)) skippedFiles.add(p);
+      return false;
+    }
+    const target = e.type === 'Link' ? entryPath(e.linkpath ?? '') : undefined;
+    if (target === undefined || !skippedFiles.has(target)) return true;
+    linksToSkipped.set(p, target);
+    return false;
   });
   // Rare: a kept hard link to a file that was skipped. Write both now, checked the same way
   // (an archive may hold a name twice), and never past the cap.
   if (linksToSkipped.size > 0 && !outcome.overLimit) {
     const wanted = new Set([...linksToSkipped.keys(), ...linksToSkipped.values()]);
-    await extractTar({
-      ...EXTRACT,
-      file: tarFile,
-      cwd: dest,
-      filter: (path, entry) => {
-        const e = entry as unknown as TarEntry;
-        const p = entryPath(path);
-        if (!wanted.has(p) || refusal(p, e) || e.type === 'Directory') return false;
-        if (e.mode !== undefined) e.mode &= 0o777;
-        return true;
-      },
-    });
+    await extractAdmitted(
+      tarFile,
+      dest,
+      (p, e) => wanted.has(p) && !refusal(p, e) && e.type !== 'Directory',
+    );
   }
   await clearSpecialBits(dest);
   return outcome;
