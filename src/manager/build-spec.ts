@@ -10,7 +10,7 @@ import type { DriverName } from '../spec/types.js';
 import { driverByName } from './drivers.js';
 import type { JobEvent, JobResult } from './job.js';
 import { newJobId } from './job-id.js';
-import { preloadSigning, signLocally } from './local-signing.js';
+import { signLocally } from './local-signing.js';
 import { runJob } from './run-job.js';
 import { archiveDirectory } from './source-directory.js';
 
@@ -42,7 +42,6 @@ export async function buildSpec(o: BuildSpecOptions): Promise<JobResult> {
   const digest = createHash('sha256');
   const digested = (archive: () => Readable) => (): Readable =>
     archive().on('data', (c: Buffer) => digest.update(c));
-  void preloadSigning().catch(() => undefined);
   const result = await runJob(
     {
       id,

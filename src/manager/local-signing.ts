@@ -8,11 +8,8 @@ import type { JobExecutor } from './executor.js';
 import type { JobResult } from './job.js';
 import type { SignedJob } from './sign-result.js';
 
-/**
- * The signing code (DSSE, the Sigstore bundle, the key) is needed only after the build. Loading it
- * starts when the job does, so it happens while the worker runs instead of after it.
- */
-export function preloadSigning(): Promise<{
+/** The signing code (DSSE, the Sigstore bundle, the key), loaded only when there is something to sign. */
+function loadSigning(): Promise<{
   signResult: typeof import('./sign-result.js').signResult;
   loadSignerCreatingKey: typeof import('../attest/key-on-first-use.js').loadSignerCreatingKey;
 }> {
@@ -43,7 +40,7 @@ export async function signLocally(
   home?: string,
 ): Promise<JobResult> {
   if (result.artifacts.length === 0) return result;
-  const { signResult, loadSignerCreatingKey } = await preloadSigning();
+  const { signResult, loadSignerCreatingKey } = await loadSigning();
   const paths = await signResult({
     result,
     ...from,
@@ -63,7 +60,6 @@ export async function signLocally(
  */
 export function withLocalSigning(run: JobExecutor, home?: string): JobExecutor {
   return async (req) => {
-    void preloadSigning().catch(() => undefined);
     const result = await run(req);
     if (result.commit) return signLocally(result, req, { commit: result.commit }, home);
     if (result.tree)

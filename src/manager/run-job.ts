@@ -46,9 +46,6 @@ export async function runJob(req: JobRequest, driver: Driver): Promise<JobResult
     violations.push(v);
     req.onEvent?.({ type: 'violation', violation: v });
   };
-  // What runs after the worker (node-tar above all) loads while the worker runs.
-  const collecting = import('./collect-output.js');
-  collecting.catch(() => undefined); // awaited (and reported) only if the worker's output is complete
   const egress = startEgress(req.policy, {
     phase: () => phase,
     onViolation: emitViolation,
@@ -80,10 +77,11 @@ export async function runJob(req: JobRequest, driver: Driver): Promise<JobResult
     limit ??= outcome.limit;
     outcome.violations.forEach(emitViolation);
     if (outcome.cancelled) error = 'the job was cancelled';
-    if (outcome.outputComplete)
-      collected = await (
-        await collecting
-      ).collectOutput(req, work, emitViolation, (l) => (limit ??= l));
+    if (outcome.outputComplete) {
+      // Loaded only now: importing it beside the worker's start slowed the start more than it saved.
+      const { collectOutput } = await import('./collect-output.js');
+      collected = await collectOutput(req, work, emitViolation, (l) => (limit ??= l));
+    }
   } catch (err) {
     error = (err as Error).message;
   } finally {
