@@ -1,5 +1,5 @@
-// The spec's artifact globs as regular expressions over paths relative to src/: the host matches
-// with them, and a driver may use their sources to pack only what can be collected.
+// The spec's artifact globs as regular expressions over paths relative to src/, compiled once per
+// job: the driver packs, the host unpacks and the collector takes by the very same expressions.
 import picomatch from 'picomatch';
 
 export interface ArtifactPattern {
@@ -12,7 +12,8 @@ export function artifactPatterns(globs: string[]): ArtifactPattern[] {
 }
 
 /** Whether a workspace path (src/...) is one the artifact patterns can name. */
-export function artifactPathMatcher(globs: string[]): (workspacePath: string) => boolean {
-  const patterns = artifactPatterns(globs);
+export function artifactPathMatcher(
+  patterns: ArtifactPattern[],
+): (workspacePath: string) => boolean {
   return (path) => path.startsWith('src/') && patterns.some(({ re }) => re.test(path.slice(4)));
 }

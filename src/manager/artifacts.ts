@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { copyFile, lstat, mkdir, readdir } from 'node:fs/promises';
 import { dirname, join, relative, sep } from 'node:path';
-import { artifactPatterns } from './artifact-patterns.js';
+import type { ArtifactPattern } from './artifact-patterns.js';
 import type { Artifact } from './job.js';
 
 export interface ArtifactCollection {
@@ -39,14 +39,13 @@ export function sha256File(path: string): Promise<string> {
 
 export async function collectArtifacts(
   srcDir: string,
-  patterns: string[],
+  patterns: ArtifactPattern[],
   outDir: string,
 ): Promise<ArtifactCollection> {
-  const matchers = artifactPatterns(patterns);
   const hits = new Set<string>();
   const result: ArtifactCollection = { artifacts: [], unmatched: [], refused: [] };
   for await (const entry of walk(srcDir)) {
-    const matched = matchers.filter(({ re }) => re.test(entry.rel));
+    const matched = patterns.filter(({ re }) => re.test(entry.rel));
     if (!matched.length) continue;
     matched.forEach(({ pattern }) => hits.add(pattern));
     if (entry.kind !== 'file') {
@@ -60,7 +59,7 @@ export async function collectArtifacts(
     const size = (await lstat(to)).size;
     result.artifacts.push({ path: entry.rel, size, sha256: await sha256File(to) });
   }
-  result.unmatched = patterns.filter((p) => !hits.has(p));
+  result.unmatched = patterns.map((p) => p.pattern).filter((p) => !hits.has(p));
   result.artifacts.sort((a, b) => a.path.localeCompare(b.path));
   return result;
 }

@@ -3,15 +3,19 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Violation } from '../net/violation.js';
 import type { LimitName } from '../spec/types.js';
-import { artifactPathMatcher } from './artifact-patterns.js';
+import { artifactPathMatcher, type ArtifactPattern } from './artifact-patterns.js';
 import { collectArtifacts, type ArtifactCollection } from './artifacts.js';
 import type { JobRequest } from './job.js';
 import { replaceDirectory } from './save-workspace.js';
 import { unpackSanitised } from './workspace-unpack.js';
 
-/** The worker's workspace comes back as an untrusted tar: sanitise it, save it, take the artifacts. */
+/**
+ * The worker's workspace comes back as an untrusted tar: sanitise it, save it, take the artifacts
+ * (`artifacts`: the spec's globs as the job compiled them).
+ */
 export async function collectOutput(
   req: JobRequest,
+  artifacts: ArtifactPattern[],
   work: string,
   onViolation: (v: Violation) => void,
   onLimit: (l: LimitName) => void,
@@ -19,7 +23,7 @@ export async function collectOutput(
   const out = join(work, 'out');
   await mkdir(out);
   // Everything is saved when there is a workspace to save; otherwise only what may be an artifact.
-  const keep = req.workspaceDir ? undefined : artifactPathMatcher(req.spec.artifacts);
+  const keep = req.workspaceDir ? undefined : artifactPathMatcher(artifacts);
   const unpacked = await unpackSanitised(
     join(work, 'out.tar'),
     out,
@@ -32,7 +36,7 @@ export async function collectOutput(
   if (unpacked.overLimit) onLimit('disk');
   const collected = await collectArtifacts(
     join(out, 'src'),
-    req.spec.artifacts,
+    artifacts,
     join(req.outDir, 'artifacts'),
   );
   for (const path of collected.refused)

@@ -46,6 +46,8 @@ export async function runJob(req: JobRequest, driver: Driver): Promise<JobResult
     violations.push(v);
     req.onEvent?.({ type: 'violation', violation: v });
   };
+  // Compiled once: the driver packs, and the host keeps and collects, by the same expressions.
+  const artifacts = artifactPatterns(req.spec.artifacts);
   const egress = startEgress(req.policy, {
     phase: () => phase,
     onViolation: emitViolation,
@@ -59,9 +61,7 @@ export async function runJob(req: JobRequest, driver: Driver): Promise<JobResult
       input,
       outputTar: join(work, 'out.tar'),
       // With no workspace to save, only the artifacts come back.
-      ...(req.workspaceDir
-        ? {}
-        : { outputOnly: artifactPatterns(req.spec.artifacts).map((p) => p.re) }),
+      ...(req.workspaceDir ? {} : { outputOnly: artifacts.map((p) => p.re) }),
       phases: phasesOf(req),
       env: req.spec.env,
       limits: req.policy.limits,
@@ -80,7 +80,7 @@ export async function runJob(req: JobRequest, driver: Driver): Promise<JobResult
     if (outcome.outputComplete) {
       // Loaded only now: importing it beside the worker's start slowed the start more than it saved.
       const { collectOutput } = await import('./collect-output.js');
-      collected = await collectOutput(req, work, emitViolation, (l) => (limit ??= l));
+      collected = await collectOutput(req, artifacts, work, emitViolation, (l) => (limit ??= l));
     }
   } catch (err) {
     error = (err as Error).message;

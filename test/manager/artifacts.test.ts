@@ -3,6 +3,7 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'uvu';
+import { artifactPatterns } from '../../src/manager/artifact-patterns.js';
 import { collectArtifacts } from '../../src/manager/artifacts.js';
 import { tempDir } from '../helpers/tmp.js';
 
@@ -13,7 +14,11 @@ test('collects files matching paths and globs with their sha256', async () => {
   writeFileSync(join(src, 'hello'), 'binary');
   writeFileSync(join(src, 'out/a.tar.gz'), 'a');
   writeFileSync(join(src, 'out/b.txt'), 'b');
-  const r = await collectArtifacts(src, ['hello', 'out/*.tar.gz'], join(t.path, 'artifacts'));
+  const r = await collectArtifacts(
+    src,
+    artifactPatterns(['hello', 'out/*.tar.gz']),
+    join(t.path, 'artifacts'),
+  );
   assert.deepEqual(
     r.artifacts.map((a) => a.path),
     ['hello', 'out/a.tar.gz'],
@@ -29,7 +34,7 @@ test('never follows a symlink to collect an artifact', async () => {
   const src = join(t.path, 'src');
   mkdirSync(src);
   symlinkSync('/etc/passwd', join(src, 'hello'));
-  const r = await collectArtifacts(src, ['hello'], join(t.path, 'artifacts'));
+  const r = await collectArtifacts(src, artifactPatterns(['hello']), join(t.path, 'artifacts'));
   assert.equal(r.artifacts.length, 0);
   assert.deepEqual(r.refused, ['hello']);
   t.remove();
@@ -39,7 +44,7 @@ test('reports patterns that matched nothing', async () => {
   const t = tempDir();
   const src = join(t.path, 'src');
   mkdirSync(src);
-  const r = await collectArtifacts(src, ['missing'], join(t.path, 'artifacts'));
+  const r = await collectArtifacts(src, artifactPatterns(['missing']), join(t.path, 'artifacts'));
   assert.deepEqual(r.unmatched, ['missing']);
   t.remove();
 });

@@ -174,7 +174,7 @@ class HolderSession {
 
   /** The cgroup's counter, or the polled tree; the holder's reaped-children count when that is more. */
   private phaseCpuMs(holderCount: number): number {
-    const polled = this.watch.cpuMs() - (this.cpuAtPhaseStart ?? 0);
+    const polled = this.watch.cpuMs() - this.cpuAtPhaseStart;
     return Math.round(Math.max(polled, holderCount));
   }
 
@@ -236,6 +236,7 @@ function holderJobFor(job: WorkerJob, workDir: string, confinement: Confinement)
     env: scrubbedEnv(job.env, PROXY_URL, '/tmp/home'),
     diskBytes: job.limits.diskBytes,
     confinement,
+    // Plain objects: a RegExp crosses the holder's JSON channel as {}.
     ...(job.outputOnly
       ? { outputOnly: job.outputOnly.map(({ source, flags }) => ({ source, flags })) }
       : {}),
