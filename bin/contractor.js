@@ -1,17 +1,9 @@
 #!/usr/bin/env node
-// The bundle (npm run build makes it) loads faster; dist/src/ is the same program unbundled, and
-// is used when there is no bundle or tsc has written dist/src/ since the bundle was made.
-import { statSync } from 'node:fs';
+import { distEntry } from './dist-entry.js';
 
-const mtime = (path) =>
-  statSync(new URL(path, import.meta.url), { throwIfNoEntry: false })?.mtimeMs;
-const fresh = (mtime('../dist/bundle/main.js') ?? 0) >= (mtime('../dist/src/cli/main.js') ?? 0);
-const dist = fresh
-  ? { main: '../dist/bundle/main.js', serve: '../dist/bundle/manager-serve.js' }
-  : { main: '../dist/src/cli/main.js', serve: '../dist/src/cli/manager-serve.js' };
 const args = process.argv.slice(2);
 // `manager serve --stdio` starts for every remote job, so it skips loading the whole CLI.
-const entry = args[0] === 'manager' && args[1] === 'serve' ? dist.serve : dist.main;
-const { main } = await import(entry);
+const serve = args[0] === 'manager' && args[1] === 'serve';
+const { main } = await import(distEntry(serve ? 'manager-serve' : 'main'));
 
 process.exitCode = await main('contractor', args);
