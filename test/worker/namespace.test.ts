@@ -84,7 +84,8 @@ own(
 own('packs only the artifacts when the caller keeps nothing else', async () => {
   const r = await runBuild(new NamespaceDriver(), {
     files: { 'main.c': 'int main(void) { return 0; }' },
-    build: 'mkdir -p out obj\necho bin > out/app\necho o > obj/main.o\nln -s /etc/passwd out/link\n',
+    build:
+      'mkdir -p out obj\necho bin > out/app\necho o > obj/main.o\nln -s /etc/passwd out/link\n',
     outputOnly: [/^out\/(app|link)$/],
   });
   assert.ok(r.outcome.outputComplete);
@@ -93,6 +94,26 @@ own('packs only the artifacts when the caller keeps nothing else', async () => {
     .split('\n')
     .map((l) => l.split(/\s+/)[5]);
   assert.deepEqual(names.sort(), ['./', 'src/out/app', 'src/out/link']);
+});
+
+own('packs nothing through a src/ the build turned into a symlink to the host', async () => {
+  // A world-readable host directory: the holder, outside the sandbox, could read it.
+  const host = mkdtempSync(join(tmpdir(), 'contractor-host-secret-'));
+  chmodSync(host, 0o755);
+  writeFileSync(join(host, 'secret'), 'host secret', { mode: 0o644 });
+  const r = await runBuild(new NamespaceDriver(), {
+    build: `cd /workspace && rm -rf src && ln -s ${host} src\n`,
+    outputOnly: [/^secret$/],
+  }).finally(() => rmSync(host, { recursive: true, force: true }));
+  assert.ok(r.outcome.outputComplete);
+  assert.doesNotMatch(r.outputListing, /secret/);
+  assert.deepEqual(
+    r.outputListing
+      .trim()
+      .split('\n')
+      .map((l) => l.split(/\s+/)[5]),
+    ['./'],
+  );
 });
 
 own('leaves no work directory or cgroup behind', () => {

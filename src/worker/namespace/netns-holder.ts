@@ -2,7 +2,7 @@
 // Started by the manager as `unshare --user --map-root-user --net --mount --fork --kill-child node netns-holder.js`.
 // Kept to node: built-ins so its start stays a few milliseconds.
 import { spawn } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, openSync, readdirSync, writeFileSync } from 'node:fs';
+import { closeSync, lstatSync, mkdirSync, openSync, readdirSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import type { Violation } from '../../net/violation.js';
@@ -157,7 +157,11 @@ function packOutput(layout: JobLayout, job: HolderJob): Promise<boolean> {
       const only = job.outputOnly.map(({ source, flags }) => new RegExp(source, flags));
       const src = join(layout.workspace, 'src');
       // The workspace's own entry (not its contents) leads: tar readers refuse an empty archive.
-      const found = existsSync(src) ? matchingEntries(src, only) : [];
+      // lstat, not exists: a build that made src/ a symlink (to / say) must not have us walk it, or
+      // tar follow it, to the host's files.
+      const found = lstatSync(src, { throwIfNoEntry: false })?.isDirectory()
+        ? matchingEntries(src, only)
+        : [];
       names = ['.', ...found.map((rel) => `src/${rel}`)].map((n) => `${n}\0`).join('');
     } catch {
       return Promise.resolve(false); // an unreadable workspace is an incomplete output
