@@ -1,8 +1,6 @@
 // Results travel with the repository as git notes under refs/notes/contractor.
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
 import type { JobResult } from '../manager/job.js';
-import { openRepository } from './repository.js';
+import { gitOutput } from './git-output.js';
 
 export const NOTES_REF = 'contractor';
 
@@ -42,26 +40,23 @@ export function noteFor(
   };
 }
 
-const run = promisify(execFile);
-
-/**
- * Not through simple-git: `notes add` prints nothing, and simple-git then waits 50 ms for late
- * output; nor execa, whose import alone costs a pre-push hook about as much.
- */
+/** Not through simple-git either: `notes add` prints nothing, and simple-git then waits 50 ms for late output. */
 export async function writeNote(root: string, commit: string, note: ResultNote): Promise<void> {
-  await run(
-    'git',
-    ['notes', `--ref=${NOTES_REF}`, 'add', '-f', '-m', JSON.stringify(note), commit],
-    {
-      cwd: root,
-    },
-  );
+  await gitOutput(root, [
+    'notes',
+    `--ref=${NOTES_REF}`,
+    'add',
+    '-f',
+    '-m',
+    JSON.stringify(note),
+    commit,
+  ]);
 }
 
 export async function readNote(root: string, commit: string): Promise<ResultNote | undefined> {
-  const text = await openRepository(root)
-    .raw(['notes', `--ref=${NOTES_REF}`, 'show', commit])
-    .catch(() => undefined);
+  const text = await gitOutput(root, ['notes', `--ref=${NOTES_REF}`, 'show', commit]).catch(
+    () => undefined,
+  );
   if (!text) return undefined;
   try {
     return JSON.parse(text) as ResultNote;
@@ -78,7 +73,7 @@ export interface NotedCommit {
 
 /** The most recent commits reachable from HEAD that carry a result. */
 export async function recentNotes(root: string, limit: number): Promise<NotedCommit[]> {
-  const out = await openRepository(root).raw([
+  const out = await gitOutput(root, [
     'log',
     `--notes=${NOTES_REF}`,
     '-n',

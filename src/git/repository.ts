@@ -1,26 +1,15 @@
-// Answers about the repository being built, through git itself (simple-git), parsed at the edge.
-import { simpleGit, type SimpleGit } from 'simple-git';
+// Answers about the repository being built, through git itself, parsed at the edge.
 import { ContractorError } from '../errors.js';
+import { gitOutput } from './git-output.js';
 
 export interface ResolvedRevision {
   commit: string;
   tree: string;
 }
 
-export function openRepository(dir: string): SimpleGit {
-  return simpleGit({ baseDir: dir, maxConcurrentProcesses: 4 });
-}
-
-/**
- * A git config value, or '' when unset. --default makes git print a line even then: simple-git
- * waits 50 ms for late output after a command that printed nothing, which a pre-push hook feels.
- */
+/** A git config value, or '' when unset. */
 export async function gitConfig(root: string, key: string): Promise<string> {
-  return (
-    await openRepository(root)
-      .raw(['config', '--default', '', '--get', key])
-      .catch(() => '')
-  ).trim();
+  return (await gitOutput(root, ['config', '--default', '', '--get', key]).catch(() => '')).trim();
 }
 
 /** Each repository's git directory, learnt with its root: one git process fewer per run. */
@@ -29,7 +18,7 @@ const gitDirs = new Map<string, string>();
 export async function repositoryRoot(dir: string): Promise<string> {
   try {
     const [root, git] = (
-      await openRepository(dir).revparse(['--show-toplevel', '--absolute-git-dir'])
+      await gitOutput(dir, ['rev-parse', '--show-toplevel', '--absolute-git-dir'])
     )
       .trim()
       .split('\n');
@@ -46,7 +35,7 @@ export async function repositoryRoot(dir: string): Promise<string> {
 }
 
 export async function gitDir(root: string): Promise<string> {
-  return gitDirs.get(root) ?? (await openRepository(root).revparse(['--absolute-git-dir'])).trim();
+  return gitDirs.get(root) ?? (await gitOutput(root, ['rev-parse', '--absolute-git-dir'])).trim();
 }
 
 const SHA = /^[0-9a-f]{40}([0-9a-f]{24})?$/;
@@ -55,7 +44,7 @@ export async function resolveRevision(root: string, rev: string): Promise<Resolv
   try {
     // One git for both; --end-of-options: a revision like --output=FILE is a name, never an option.
     // A range (A..B) prints more than two lines, or a ^-line, and is refused like any non-commit.
-    const out = await openRepository(root).raw([
+    const out = await gitOutput(root, [
       'rev-parse',
       '--end-of-options',
       `${rev}^{commit}`,

@@ -17,7 +17,7 @@ import { chooseExecutor, type ChosenExecutor } from './job-executor.js';
 import { gitDir, repositoryRoot, resolveRevision } from './repository.js';
 import { cacheKey, ResultCache } from './result-cache.js';
 import { archiveCommit, readCommittedFile } from './snapshot.js';
-import { snapshotWorktree } from './worktree-snapshot.js';
+import { prefetchSource, type PrefetchedSource } from './source-prefetch.js';
 
 export const SPEC_FILE = '.contractor.yaml';
 
@@ -54,6 +54,11 @@ export async function runRevision(o: RunRevisionOptions): Promise<RevisionResult
   }
 }
 
+// Loaded only for --worktree: simple-git, which it uses, is not needed by a run of a commit.
+async function snapshotWorktree(root: string): Promise<string> {
+  return (await import('./worktree-snapshot.js')).snapshotWorktree(root);
+}
+
 async function runWith(
   o: RunRevisionOptions,
   root: string,
@@ -63,6 +68,33 @@ async function runWith(
     ? { commit: undefined, tree: await snapshotWorktree(root) }
     : await resolveRevision(root, o.rev);
   const what = commit ?? tree;
+  // A local job with no saved workspace takes the source as `git archive` writes it: started now
+  // when no cache lookup can make it unneeded, else once the lookup has missed.
+  let source: PrefetchedSource | undefined;
+  const startSource = (): PrefetchedSource =>
+    (source ??= prefetchSource(archiveCommit(root, what, 'src')));
+  const prefetch = executor.where === 'local';
+  if (prefetch && (o.noCache || o.audit)) startSource();
+  // Asked once the job is sure to run: a saved workspace is merged on the host from the plain archive.
+  const takeSource = (wanted: boolean): PrefetchedSource | undefined => {
+    if (prefetch && wanted) return startSource();
+    source?.release();
+    return undefined;
+  };
+  try {
+    return await runSpec(o, root, executor, { commit, tree, what }, takeSource);
+  } finally {
+    source?.release();
+  }
+}
+
+async function runSpec(
+  o: RunRevisionOptions,
+  root: string,
+  executor: ChosenExecutor,
+  { commit, tree, what }: { commit: string | undefined; tree: string; what: string },
+  takeSource: (wanted: boolean) => PrefetchedSource | undefined,
+): Promise<RevisionResult> {
   const text = await readCommittedFile(root, what, SPEC_FILE);
   if (text === undefined)
     throw new ContractorError(
@@ -94,6 +126,7 @@ async function runWith(
       await writeNote(root, commit, noteFor(result, attested, true));
     return { result, cached: true };
   }
+  const sourceUnderSrc = takeSource(!spec.workspace);
   const id = newJobId();
   const result = await executor.execute({
     id,
@@ -101,7 +134,7 @@ async function runWith(
     policy,
     driver,
     source: archiveCommit(root, what),
-    sourceUnderSrc: archiveCommit(root, what, 'src'),
+    sourceUnderSrc: sourceUnderSrc?.open ?? archiveCommit(root, what, 'src'),
     workspaceDir: spec.workspace ? join(root, spec.workspace) : undefined,
     outDir: o.outDir ?? join(git, 'contractor', 'runs', id),
     commit,

@@ -3,8 +3,9 @@
 import { copyFile, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { simpleGit } from 'simple-git';
 import { ContractorError } from '../errors.js';
-import { gitDir, openRepository } from './repository.js';
+import { gitDir } from './repository.js';
 
 /** What `git add` and `write-tree` need; simple-git refuses EDITOR, PAGER and the like in a custom env. */
 const KEPT_ENV = ['PATH', 'HOME', 'XDG_CONFIG_HOME', 'LANG', 'LC_ALL', 'TMPDIR'];
@@ -23,7 +24,7 @@ export async function snapshotWorktree(root: string): Promise<string> {
   const index = join(scratch, 'index');
   try {
     await copyFile(join(await gitDir(root), 'index'), index).catch(() => undefined);
-    const git = openRepository(root).env(snapshotEnv(index));
+    const git = simpleGit({ baseDir: root }).env(snapshotEnv(index));
     await git.raw(['add', '--all', '--', '.']);
     const tree = (await git.raw(['write-tree'])).trim();
     if (!/^[0-9a-f]{40,64}$/.test(tree)) throw new Error(`git write-tree printed ${tree}`);
