@@ -77,10 +77,33 @@ export async function main(name: string, argv: string[]): Promise<number> {
     if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
     throw err;
   });
+  const warm = mayRunLocalNamespaceJob(argv) ? await import('../manager/drivers.js') : undefined;
   try {
+    warm?.warmLocalWorker();
     await (await buildProgram(name, argv[0])).parseAsync(argv, { from: 'user' });
     return process.exitCode === undefined ? 0 : Number(process.exitCode);
   } catch (err) {
     return report(err);
+  } finally {
+    warm?.discardWarmWorker();
   }
+}
+
+/** The value of --NAME in argv, as `--NAME V` or `--NAME=V`; undefined when absent. */
+function flagValue(argv: string[], name: string): string | undefined {
+  const i = argv.indexOf(`--${name}`);
+  if (i >= 0) return argv[i + 1];
+  return argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
+}
+
+/**
+ * Whether this command line will most likely run a job in this machine's namespace driver, whose
+ * holder then starts while the CLI loads. A wrong guess costs one idle holder, ended unused.
+ */
+function mayRunLocalNamespaceJob(argv: string[]): boolean {
+  if (argv[0] !== 'run' && argv[0] !== 'build') return false;
+  if (argv.includes('-h') || argv.includes('--help')) return false;
+  const driver = flagValue(argv, 'driver');
+  const manager = flagValue(argv, 'manager');
+  return (driver ?? 'namespace') === 'namespace' && (manager ?? 'local') === 'local';
 }

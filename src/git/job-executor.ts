@@ -1,5 +1,6 @@
 // Where `git contractor run` and the pre-push hook send a job: --manager, else git config
 // contractor.manager, else this machine. `local` forces a local run whatever git config says.
+import { discardWarmWorker } from '../manager/drivers.js';
 import { localExecutor, type JobExecutor } from '../manager/executor.js';
 import { gitConfig } from './repository.js';
 
@@ -15,6 +16,7 @@ export async function chooseExecutor(root: string, flag?: string): Promise<Chose
   const selection = flag ?? (await gitConfig(root, 'contractor.manager'));
   if (!selection || selection === 'local')
     return { execute: localExecutor, where: 'local', release: () => undefined };
+  discardWarmWorker(); // the job runs on a remote manager
   // Loaded only for remote runs: ssh2 and the pool cost a local pre-push hook time on every push.
   const { managersConfigPath, readManagersConfig, selectManagers } =
     await import('../manager/remote/manager-config.js');

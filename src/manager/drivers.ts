@@ -1,10 +1,25 @@
 // Picks a worker driver by name; every tier is loaded on demand so a host without runsc or QEMU still runs the others.
 import type { DriverName } from '../spec/types.js';
 import type { Driver } from '../worker/driver.js';
+import { discardWarmHolder, warmHolder } from '../worker/namespace/holder-spawn.js';
 
 export async function driverByName(name: DriverName): Promise<Driver> {
+  if (name !== 'namespace') discardWarmWorker();
   if (name === 'gvisor')
     return new (await import('../worker/gvisor/gvisor-driver.js')).GvisorDriver();
   if (name === 'vm') return new (await import('../worker/vm/vm-driver.js')).VmDriver();
   return new (await import('../worker/namespace/namespace-driver.js')).NamespaceDriver();
+}
+
+/**
+ * Starts the namespace driver's next holder now, for a command that will most likely run one
+ * job locally in it; the next local namespace job takes it. Nothing of any build runs in it yet.
+ */
+export function warmLocalWorker(): void {
+  warmHolder();
+}
+
+/** Ends a warm holder no job took: the job ran elsewhere, in another driver, or not at all. */
+export function discardWarmWorker(): void {
+  discardWarmHolder();
 }

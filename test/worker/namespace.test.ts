@@ -6,6 +6,7 @@ import {
   existsSync,
   mkdtempSync,
   readdirSync,
+  readFileSync,
   rmSync,
   symlinkSync,
   writeFileSync,
@@ -15,6 +16,12 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { suite } from 'uvu';
 import { ContractorError } from '../../src/errors.js';
+import {
+  discardWarmHolder,
+  TOOL_PATH,
+  takeWarmHolder,
+  warmHolder,
+} from '../../src/worker/namespace/holder-spawn.js';
 import { NamespaceDriver } from '../../src/worker/namespace/namespace-driver.js';
 import { conformanceSuite } from './conformance.js';
 import { hostileBuildSuite } from './hostile-builds.js';
@@ -37,7 +44,8 @@ own('probe finds bwrap, unshare, nft and ip working', async () => {
 });
 
 own('fails closed before the build runs when the network trap cannot be armed', async () => {
-  const bin = mkdtempSync(join(tmpdir(), 'contractor-tools-'));
+  // Not under /tmp: the holder mounts its own state there, over whatever the host has.
+  const bin = mkdtempSync(join('/var/tmp', 'contractor-tools-'));
   chmodSync(bin, 0o755);
   for (const tool of [
     'setpriv',
@@ -62,6 +70,60 @@ own('fails closed before the build runs when the network trap cannot be armed', 
   assert.ok(err instanceof ContractorError, String(err));
   assert.equal(err.code, 'CONFINEMENT');
   assert.match(err.message, /nft/);
+});
+
+own('refuses a tool path under /tmp, which the holder covers with its own tmpfs', () => {
+  assert.throws(
+    () => new NamespaceDriver({ toolPath: `/usr/bin:${join(tmpdir(), 'tools')}` }),
+    (e: unknown) => e instanceof ContractorError && /under \/tmp/.test(e.message),
+  );
+});
+
+/** Resolves true when pid is gone within ms. */
+async function gone(pid: number, ms: number): Promise<boolean> {
+  for (const end = Date.now() + ms; Date.now() < end; await new Promise((r) => setTimeout(r, 20)))
+    if (!existsSync(`/proc/${pid}`)) return true;
+  return false;
+}
+
+own('the next job takes a warm holder, which has said hello before its job exists', async () => {
+  warmHolder();
+  const r = await runBuild(new NamespaceDriver(), { build: 'echo warm-job' });
+  assert.equal(r.outcome.phases[0]?.exitCode, 0);
+  assert.match(r.stdout, /warm-job/);
+  assert.equal(takeWarmHolder(TOOL_PATH), undefined, 'the job left its warm holder unused');
+});
+
+/** Our own child processes whose command line mentions word, and their children. */
+function childrenNamed(word: string): number[] {
+  const kids = (pid: number | 'self'): number[] =>
+    readdirSync(`/proc/${pid}/task`).flatMap((t) =>
+      readFileSync(`/proc/${pid}/task/${t}/children`, 'utf8')
+        .split(' ')
+        .filter(Boolean)
+        .map(Number),
+    );
+  const cmd = (pid: number): string => {
+    try {
+      return readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+    } catch {
+      return '';
+    }
+  };
+  return kids('self')
+    .filter((pid) => cmd(pid).includes(word))
+    .flatMap((pid) => [pid, ...kids(pid)]);
+}
+
+own('a warm holder no job takes is ended, its namespaces and all, when discarded', async () => {
+  warmHolder();
+  let pids: number[] = [];
+  for (const end = Date.now() + 5000; pids.length < 2 && Date.now() < end;)
+    await new Promise((r) => setTimeout(r, 20)).then(() => (pids = childrenNamed('unshare')));
+  assert.equal(pids.length, 2, 'no unshare with its holder under us');
+  discardWarmHolder();
+  for (const pid of pids) assert.ok(await gone(pid, 5000), `pid ${pid} outlived the discard`);
+  assert.equal(takeWarmHolder(TOOL_PATH), undefined);
 });
 
 own(

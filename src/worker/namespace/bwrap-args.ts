@@ -3,15 +3,15 @@ import { existsSync, lstatSync, readlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { BUILD_GID, BUILD_HOSTNAME, BUILD_UID, HOST_ETC, syntheticEtc } from './sandbox-etc.js';
 
-/** Where the holder keeps a job's files inside its private tmpfs. */
-export function jobLayout(workDir: string) {
+/** Where the holder keeps a job's files inside its private tmpfs, mounted at stateDir. */
+export function jobLayout(stateDir: string) {
   return {
-    etc: join(workDir, 'etc'),
-    seccomp: join(workDir, 'seccomp.bpf'),
-    scripts: join(workDir, 'scripts'),
-    disk: join(workDir, 'disk'),
-    workspace: join(workDir, 'disk', 'workspace'),
-    tmp: join(workDir, 'disk', 'tmp'),
+    etc: join(stateDir, 'etc'),
+    seccomp: join(stateDir, 'seccomp.bpf'),
+    scripts: join(stateDir, 'scripts'),
+    disk: join(stateDir, 'disk'),
+    workspace: join(stateDir, 'disk', 'workspace'),
+    tmp: join(stateDir, 'disk', 'tmp'),
   };
 }
 

@@ -20,10 +20,9 @@ export interface HolderPhase {
   stderrFd: number;
 }
 
-/** Manager to holder: everything the holder needs, sent once it has said hello. */
+/** Manager to holder: everything the holder needs, sent once it has said hello and a job is ready. */
 export interface HolderJob {
   type: 'job';
-  workDir: string;
   phases: HolderPhase[];
   env: Record<string, string>;
   diskBytes: number;
@@ -57,3 +56,6 @@ export const PROXY_URL = `http://127.0.0.1:${PROXY_PORT}`;
 
 /** The holder's first phase descriptor: 0-2 are stdio and 3 is the IPC channel. */
 export const FIRST_PHASE_FD = 4;
+
+/** setup and build: a holder is started with descriptors for both, before it knows its job. */
+export const MAX_PHASES = 2;

@@ -1,43 +1,45 @@
 // The namespace driver: a trusted netns holder per job, each phase one bubblewrap sandbox inside it.
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
-import { chown, mkdtemp, rm } from 'node:fs/promises';
+import { isAbsolute, relative, resolve } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type { Server } from 'node:net';
-import { tmpdir } from 'node:os';
-import { basename, join } from 'node:path';
 import type { Readable } from 'node:stream';
-import { installPath } from '../../install-root.js';
 import { ContractorError } from '../../errors.js';
 import type { Violation } from '../../net/violation.js';
 import type { LimitName } from '../../spec/types.js';
 import type { Driver, DriverProbe, PhaseOutcome, WorkerJob, WorkerOutcome } from '../driver.js';
 import { LogBudget } from '../log-budget.js';
-import { armWatchdog } from '../orphan-watchdog.js';
 import { scrubbedEnv } from '../scrubbed-env.js';
 import { createJobCgroup, type JobCgroup } from './cgroup.js';
 import { primeCgroups } from './cgroup-join.js';
 import {
   FIRST_PHASE_FD,
+  MAX_PHASES,
   PROXY_URL,
   type Confinement,
   type HolderJob,
   type HolderMessage,
 } from './holder-protocol.js';
+import { killHolder, spawnHolder, takeWarmHolder, TOOL_PATH, type Holder } from './holder-spawn.js';
 import { jobUid } from './job-uid.js';
 import { watchLimits, type LimitWatch } from './limit-watch.js';
+import { HOLDER_STATE_DIR } from './workspace-disk.js';
 import { probeNamespace } from './namespace-probe.js';
 
-// Always the unbundled file: the holder is its own small program, started per job.
-const HOLDER = installPath('dist', 'src', 'worker', 'namespace', 'netns-holder.js');
-const TOOL_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 const DIAGNOSTIC_BYTES = 8192;
 
 export interface NamespaceDriverOptions {
   /** false confines with rlimits even where cgroups are available (the unprivileged path, for tests). */
   cgroups?: boolean;
-  /** PATH the holder finds unshare, ip, nft, bwrap, prlimit and tar on. */
+  /** PATH the holder finds unshare, ip, nft, bwrap, prlimit and tar on; never under /tmp, which its state covers. */
   toolPath?: string;
+}
+
+function isUnder(path: string, dir: string): boolean {
+  const rel = relative(dir, resolve(path));
+  return rel === '' || (!rel.startsWith('..') && !isAbsolute(rel));
 }
 
 function confinementFor(job: WorkerJob, cgroup: JobCgroup | undefined): Confinement {
@@ -70,12 +72,16 @@ class HolderSession {
   private cpuAtPhaseStart = 0;
   private readonly wall: NodeJS.Timeout;
 
+  private readonly child: ChildProcess;
+
   constructor(
     private readonly job: WorkerJob,
-    private readonly child: ChildProcess,
+    private readonly holder: Holder,
     private readonly holderJob: HolderJob,
     cgroup: JobCgroup | undefined,
   ) {
+    const child = holder.child;
+    this.child = child;
     this.budget = new LogBudget(job.limits.logBytes);
     // HardWallLimit: the manager's own clock, not the build's.
     this.wall = setTimeout(() => this.end('wall'), job.limits.wallMs);
@@ -88,6 +94,12 @@ class HolderSession {
     child.on('message', (m: HolderMessage, handle: unknown) =>
       this.onMessage(m, handle as Server | undefined),
     );
+    // A warm holder said hello before this job existed; it waits for the job either way.
+    void holder.hello.then((pid) => {
+      if (pid === undefined || !child.connected) return;
+      this.holderPid = pid;
+      child.send(holderJob, (err) => err && this.end());
+    });
     child.stderr?.on('data', (c: Buffer) => this.diagnose(c));
     holderJob.phases.forEach((p, i) => {
       for (const [stream, fd] of [
@@ -102,13 +114,7 @@ class HolderSession {
   /** Ends the job at once: the holder's process group, then bwrap's --die-with-parent and pid namespace take the rest. */
   end(limit?: LimitName): void {
     this.limit ??= limit;
-    if (this.child.pid && this.child.exitCode === null && this.child.signalCode === null) {
-      try {
-        process.kill(-this.child.pid, 'SIGKILL');
-      } catch {
-        // Already gone.
-      }
-    }
+    killHolder(this.holder);
   }
 
   async finished(): Promise<void> {
@@ -143,9 +149,7 @@ class HolderSession {
   private onMessage(m: HolderMessage, handle: Server | undefined): void {
     switch (m.type) {
       case 'hello':
-        this.holderPid = m.pid;
-        this.child.send(this.holderJob);
-        return;
+        return; // taken by holder.hello
       case 'proxy':
         this.proxy = handle;
         handle?.on('connection', (s) => this.job.egress.accept(s));
@@ -193,41 +197,9 @@ class HolderSession {
   }
 }
 
-function spawnHolder(phases: number, toolPath: string, uid: number | undefined): ChildProcess {
-  const stdio = [
-    'pipe',
-    'pipe',
-    'pipe',
-    'ipc',
-    ...Array.from({ length: phases * 2 }, () => 'pipe' as const),
-  ];
-  const argv = [
-    '--user',
-    '--map-root-user',
-    '--net',
-    '--mount',
-    '--fork',
-    '--kill-child',
-    process.execPath,
-    HOLDER,
-  ];
-  const drop =
-    uid === undefined
-      ? []
-      : ['setpriv', `--reuid=${uid}`, `--regid=${uid}`, '--clear-groups', '--'];
-  const [cmd, ...args] = [...drop, 'unshare', ...argv] as [string, ...string[]];
-  // Its own process group, so ending the job is one kill; no environment of the manager's goes in.
-  return spawn(cmd, args, {
-    stdio: stdio as ('pipe' | 'ipc')[],
-    detached: true,
-    env: { PATH: toolPath },
-  });
-}
-
-function holderJobFor(job: WorkerJob, workDir: string, confinement: Confinement): HolderJob {
+function holderJobFor(job: WorkerJob, confinement: Confinement): HolderJob {
   return {
     type: 'job',
-    workDir,
     phases: job.phases.map((p, i) => ({
       ...p,
       stdoutFd: FIRST_PHASE_FD + 2 * i,
@@ -256,57 +228,53 @@ function outcomeOf(s: HolderSession): WorkerOutcome {
 export class NamespaceDriver implements Driver {
   readonly name = 'namespace' as const;
 
-  constructor(private readonly options: NamespaceDriverOptions = {}) {}
+  constructor(private readonly options: NamespaceDriverOptions = {}) {
+    const hidden = options.toolPath?.split(':').find((d) => isUnder(d, HOLDER_STATE_DIR));
+    if (hidden)
+      throw new ContractorError(
+        'USAGE',
+        `the namespace driver's tool path ${hidden} is under ${HOLDER_STATE_DIR}, which the holder's own tmpfs hides`,
+      );
+  }
 
   probe(): Promise<DriverProbe> {
     return probeNamespace();
   }
 
   async run(job: WorkerJob): Promise<WorkerOutcome> {
-    const workDir = await mkdtemp(join(tmpdir(), `contractor-ns-${job.id}-`));
-    // The holder ends the sandboxes itself if we die; the watchdog removes what is left on disk.
-    const watchdog = armWatchdog('sleep 1; rm -rf "$WORK"', [], { WORK: workDir });
-    const uid = jobUid();
+    if (job.phases.length > MAX_PHASES)
+      throw new ContractorError('INFRASTRUCTURE', `a job has at most ${MAX_PHASES} phases`);
+    const toolPath = this.options.toolPath ?? TOOL_PATH;
+    const holder = takeWarmHolder(toolPath) ?? spawnHolder(toolPath, jobUid());
     let cgroup: JobCgroup | undefined;
     let primed: Promise<void> | undefined;
     try {
-      if (uid !== undefined) await chown(workDir, uid, uid);
-      const useCgroups = this.options.cgroups !== false;
-      cgroup = useCgroups ? createJobCgroup(basename(workDir), job.limits, uid) : undefined;
+      const id = `contractor-ns-${job.id}-${randomBytes(3).toString('hex')}`;
+      cgroup =
+        this.options.cgroups !== false ? createJobCgroup(id, job.limits, holder.uid) : undefined;
       primed = cgroup && primeCgroups(cgroup.procsFiles);
-      return await runHolder(
-        job,
-        { workDir, uid, toolPath: this.options.toolPath ?? TOOL_PATH },
-        cgroup,
-      );
+      return await runHolder(job, holder, cgroup);
     } finally {
+      killHolder(holder);
       await primed; // an empty cgroup is one that can be removed
       await cgroup?.remove();
-      await rm(workDir, { recursive: true, force: true }).catch(() => undefined);
-      watchdog.disarm();
     }
   }
 }
 
-interface HolderPlace {
-  workDir: string;
-  uid: number | undefined;
-  toolPath: string;
-}
-
 async function runHolder(
   job: WorkerJob,
-  place: HolderPlace,
+  holder: Holder,
   cgroup: JobCgroup | undefined,
 ): Promise<WorkerOutcome> {
-  const holderJob = holderJobFor(job, place.workDir, confinementFor(job, cgroup));
-  const child = spawnHolder(job.phases.length, place.toolPath, place.uid);
+  const child = holder.child;
+  const holderJob = holderJobFor(job, confinementFor(job, cgroup));
   // The holder may not write the caller's files: the workspace tar comes back on its stdout.
   const output = pipeline(child.stdout!, createWriteStream(job.outputTar)).then(
     () => true,
     () => false,
   );
-  const session = new HolderSession(job, child, holderJob, cgroup);
+  const session = new HolderSession(job, holder, holderJob, cgroup);
   const onAbort = (): void => ((session.cancelled = true), session.end());
   if (job.signal?.aborted) onAbort();
   job.signal?.addEventListener('abort', onAbort);

@@ -20,7 +20,7 @@ import { armTrap, takeAttempts } from './network-trap.js';
 import { prlimitArgs } from './rlimits.js';
 import { syntheticEtc } from './sandbox-etc.js';
 import { seccompProgram } from './seccomp.js';
-import { diskFull, mountJobDisks } from './workspace-disk.js';
+import { diskFull, HOLDER_STATE_DIR, mountJobDisks } from './workspace-disk.js';
 
 const IPC_FD = 3;
 
@@ -192,16 +192,18 @@ function matchingEntries(root: string, patterns: RegExp[], rel = ''): string[] {
 
 async function runJob(job: HolderJob): Promise<void> {
   closeInheritedFds(new Set([IPC_FD, ...job.phases.flatMap((p) => [p.stdoutFd, p.stderrFd])]));
-  const layout = jobLayout(job.workDir);
+  const layout = jobLayout(HOLDER_STATE_DIR);
   // FailClosed: the trap and the disks are up before anything of the build's runs, or the job ends here.
   // Unpacking the input runs none of the build's code, so only the phases wait for the trap.
-  const trap = armTrap();
-  trap.catch(() => undefined); // awaited below; this only keeps an early failure from going unhandled
-  await mountJobDisks(job.workDir, layout, job.diskBytes);
+  await mountJobDisks(HOLDER_STATE_DIR, layout, job.diskBytes);
   writeJobFiles(layout, job);
   await Promise.all([trap, handOverProxy(), unpackInput(layout, job)]);
   await send({ type: 'done', outputComplete: await runPhases(layout, job) });
 }
+
+// Armed at once, not when the job comes: a holder started ahead of its job has it ready.
+const trap = armTrap();
+trap.catch(() => undefined); // awaited by runJob; this only keeps an early failure from going unhandled
 
 let finished = false;
 process.once('message', (msg: HolderJob) => {

@@ -4,6 +4,12 @@ import { statfsSync } from 'node:fs';
 import type { JobLayout } from './bwrap-args.js';
 
 const STATE_BYTES = 16 * 1024 ** 2;
+
+/**
+ * Where the holder mounts its state tmpfs: over /tmp, in its own mount namespace only. Nothing of a
+ * job is then on the host's disk, so nothing is left there if the manager dies mid-job.
+ */
+export const HOLDER_STATE_DIR = '/tmp';
 /** Below this much room the build has filled its disk, whatever it does about ENOSPC. */
 const FULL_BYTES = 64 * 1024;
 
@@ -11,9 +17,9 @@ function inodesFor(diskBytes: number): number {
   return Math.max(16_384, Math.floor(diskBytes / 4096));
 }
 
-/** The holder's state (etc, scripts, seccomp) and the size-capped disk, mounted over the job's work dir. */
+/** The holder's state (etc, scripts, seccomp) and the size-capped disk, mounted at stateDir. */
 export function mountJobDisks(
-  workDir: string,
+  stateDir: string,
   layout: JobLayout,
   diskBytes: number,
 ): Promise<void> {
@@ -27,7 +33,7 @@ export function mountJobDisks(
   return new Promise((resolve, reject) => {
     execFile(
       'sh',
-      ['-c', script, 'sh', workDir, layout.disk, layout.workspace, layout.tmp, layout.scripts],
+      ['-c', script, 'sh', stateDir, layout.disk, layout.workspace, layout.tmp, layout.scripts],
       (err, _o, stderr) =>
         err
           ? reject(new Error(`could not mount the job's tmpfs: ${stderr.trim() || err.message}`))
