@@ -38,9 +38,10 @@ export async function signLocally(
   job: SignedJob,
   from: LocalSource,
   home?: string,
+  signing: ReturnType<typeof loadSigning> = loadSigning(),
 ): Promise<JobResult> {
   if (result.artifacts.length === 0) return result;
-  const { signResult, loadSignerCreatingKey } = await loadSigning();
+  const { signResult, loadSignerCreatingKey } = await signing;
   const paths = await signResult({
     result,
     ...from,
@@ -60,14 +61,29 @@ export async function signLocally(
  */
 export function withLocalSigning(run: JobExecutor, home?: string): JobExecutor {
   return async (req) => {
-    const result = await run(req);
-    if (result.commit) return signLocally(result, req, { commit: result.commit }, home);
+    // A job that can make artifacts loads the signing code once its build has started.
+    let signing: ReturnType<typeof loadSigning> | undefined;
+    const load = (): ReturnType<typeof loadSigning> => {
+      signing ??= loadSigning();
+      signing.catch(() => undefined); // a failed load is reported where it is awaited
+      return signing;
+    };
+    const result = await run({
+      ...req,
+      onEvent: (e) => {
+        if (e.type === 'phase' && req.spec.artifacts.length > 0) load();
+        req.onEvent?.(e);
+      },
+    });
+    if (result.artifacts.length === 0) return result;
+    if (result.commit) return signLocally(result, req, { commit: result.commit }, home, load());
     if (result.tree)
       return signLocally(
         result,
         req,
         { source: { name: 'worktree', digest: { gitTree: result.tree } } },
         home,
+        load(),
       );
     return result;
   };

@@ -48,6 +48,14 @@ export async function runJob(req: JobRequest, driver: Driver): Promise<JobResult
   };
   // Compiled once: the driver packs, and the host keeps and collects, by the same expressions.
   const artifacts = artifactPatterns(req.spec.artifacts);
+  // Loaded once a phase has started, while the build runs: beside the worker's start it slowed
+  // the start more than it saved.
+  let collector: Promise<typeof import('./collect-output.js')> | undefined;
+  const loadCollector = (): Promise<typeof import('./collect-output.js')> => {
+    collector ??= import('./collect-output.js');
+    collector.catch(() => undefined); // a failed load is reported where it is awaited
+    return collector;
+  };
   const egress = startEgress(req.policy, {
     phase: () => phase,
     onViolation: emitViolation,
@@ -69,7 +77,7 @@ export async function runJob(req: JobRequest, driver: Driver): Promise<JobResult
       egress: egress.port,
       signal: req.signal,
       onEvent: (e) => {
-        if (e.type === 'phase') phase = e.phase;
+        if (e.type === 'phase') ((phase = e.phase), loadCollector());
         if (e.type === 'output') log.write(e.chunk);
         req.onEvent?.(e);
       },
@@ -78,8 +86,7 @@ export async function runJob(req: JobRequest, driver: Driver): Promise<JobResult
     outcome.violations.forEach(emitViolation);
     if (outcome.cancelled) error = 'the job was cancelled';
     if (outcome.outputComplete) {
-      // Loaded only now: importing it beside the worker's start slowed the start more than it saved.
-      const { collectOutput } = await import('./collect-output.js');
+      const { collectOutput } = await loadCollector();
       collected = await collectOutput(req, artifacts, work, emitViolation, (l) => (limit ??= l));
     }
   } catch (err) {
