@@ -1,6 +1,5 @@
 // `git contractor run [REV]` and `contractor build SPEC`: options in, a reporter wired, an exit code out.
 import { Option, type Command } from 'commander';
-import { buildSpec } from '../manager/build-spec.js';
 import type { JobResult } from '../manager/job.js';
 import { runRevision } from '../git/run-revision.js';
 import { createProgress } from '../report/progress.js';
@@ -101,6 +100,8 @@ export function addRunCommands(program: Command): void {
       .argument('<spec>', 'the spec file'),
   ).action(async (specFile: string, flags: RunFlags) => {
     const { onEvent, finish } = reporter(flags);
+    // Not loaded for `run`: it brings the YAML code, which a run loads beside its git processes.
+    const { buildSpec } = await import('../manager/build-spec.js');
     finish(
       await buildSpec({
         specFile,

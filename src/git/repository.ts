@@ -1,4 +1,5 @@
 // Answers about the repository being built, through git itself, parsed at the edge.
+import { spawn } from 'node:child_process';
 import { ContractorError } from '../errors.js';
 import { gitOutput } from './git-output.js';
 
@@ -64,4 +65,88 @@ export async function resolveRevision(root: string, rev: string): Promise<Resolv
       cause: err,
     });
   }
+}
+
+export interface RevisionWithFile extends ResolvedRevision {
+  /** The file as committed, or undefined when the commit has no such file. */
+  file: string | undefined;
+}
+
+interface BatchObject {
+  oid: string;
+  type: string;
+  content: Buffer;
+}
+
+/** `git cat-file --batch` output: one object per name asked for, or undefined when git has none by it. */
+function parseBatch(out: Buffer, count: number): (BatchObject | undefined)[] {
+  const objects: (BatchObject | undefined)[] = [];
+  let at = 0;
+  for (let i = 0; i < count; i++) {
+    const eol = out.indexOf(0x0a, at);
+    if (eol < 0) throw new Error('git cat-file stopped early');
+    const header = out.subarray(at, eol).toString('utf8');
+    at = eol + 1;
+    const [oid, type, size] = header.split(' ');
+    if (!oid || !type || size === undefined || !SHA.test(oid)) {
+      objects.push(undefined); // "<name> missing" or "<name> ambiguous"
+      continue;
+    }
+    objects.push({ oid, type, content: out.subarray(at, at + Number(size)) });
+    at += Number(size) + 1;
+  }
+  return objects;
+}
+
+function catFileBatch(dir: string, names: string[]): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const git = spawn('git', ['cat-file', '--batch'], {
+      cwd: dir,
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    const out: Buffer[] = [];
+    let stderr = '';
+    git.stdout.on('data', (c: Buffer) => out.push(c));
+    git.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+    git.on('error', reject);
+    git.on('close', (code) =>
+      code === 0
+        ? resolve(Buffer.concat(out))
+        : reject(new Error(`git cat-file: ${stderr.trim() || `exit ${code}`}`)),
+    );
+    git.stdin.on('error', () => undefined); // its exit status says why it stopped reading
+    git.stdin.end(names.map((n) => `${n}\n`).join(''));
+  });
+}
+
+/**
+ * A revision's commit and tree and one file of it as committed, read by one git process so the
+ * three cannot disagree. Refused like resolveRevision: a range, a non-commit, a name git lacks.
+ */
+export async function readRevision(
+  dir: string,
+  rev: string,
+  path: string,
+): Promise<RevisionWithFile> {
+  const refuse = (cause: unknown): ContractorError =>
+    new ContractorError('GIT', `cannot resolve ${rev} to a commit in ${dir}`, { cause });
+  // cat-file reads a name a line: a revision with a line break in it would be two names.
+  if (/[\n\r\0]/.test(rev)) throw refuse(new Error('the revision holds a line break'));
+  let objects: (BatchObject | undefined)[];
+  try {
+    objects = parseBatch(
+      await catFileBatch(dir, [`${rev}^{commit}`, `${rev}^{tree}`, `${rev}:${path}`]),
+      3,
+    );
+  } catch (err) {
+    throw refuse(err);
+  }
+  const [commit, tree, file] = objects;
+  if (commit?.type !== 'commit' || tree?.type !== 'tree')
+    throw refuse(new Error(`git has no commit named ${rev}`));
+  return {
+    commit: commit.oid,
+    tree: tree.oid,
+    file: file?.type === 'blob' ? file.content.toString('utf8') : undefined,
+  };
 }

@@ -8,13 +8,11 @@ import type { JobEvent, JobResult } from '../manager/job.js';
 import { newJobId } from '../manager/job-id.js';
 import { workerImageDigest } from '../manager/worker-image.js';
 import { policyPath } from '../spec/config-home.js';
-import { parseSpec } from '../spec/parse.js';
-import { effectivePolicy, readPolicyFile } from '../spec/policy.js';
 import type { DriverName } from '../spec/types.js';
 import { CONTRACTOR_VERSION } from '../version.js';
 import { noteFor, readNote, writeNote } from './notes.js';
 import { chooseExecutor, type ChosenExecutor } from './job-executor.js';
-import { gitDir, repositoryRoot, resolveRevision } from './repository.js';
+import { gitConfig, gitDir, readRevision, repositoryRoot } from './repository.js';
 import { cacheKey, ResultCache } from './result-cache.js';
 import { archiveCommit, readCommittedFile } from './snapshot.js';
 import { prefetchSource, type PrefetchedSource } from './source-prefetch.js';
@@ -44,30 +42,57 @@ export interface RevisionResult {
 }
 
 export async function runRevision(o: RunRevisionOptions): Promise<RevisionResult> {
+  // Three git processes at once (the root, the manager setting, the commit with its spec as
+  // committed) while the YAML code loads: each would otherwise wait for the one before.
+  const specCode = loadSpecCode();
+  const committed = o.worktree ? undefined : readRevision(o.cwd, o.rev, SPEC_FILE);
+  const selection = o.manager ?? gitConfig(o.cwd, 'contractor.manager');
+  // Awaited below, after the root: outside a repository that is the error to report.
+  void committed?.catch(() => undefined);
+  void specCode.catch(() => undefined);
   const root = await repositoryRoot(o.cwd);
-  // Chosen first: a remote manager's session opens while the commit, spec and policy are read.
-  const executor = await chooseExecutor(root, o.manager);
+  // Chosen first: a remote manager's session opens while the spec and policy are read.
+  const executor = await chooseExecutor(root, await selection);
   try {
-    return await runWith(o, root, executor);
+    const facts = committed ? await committed : await worktreeFacts(root);
+    return await runWith(o, root, executor, facts, await specCode);
   } finally {
     executor.release();
   }
 }
 
+/** The spec and policy parsers, with the YAML library under them: the heaviest code a run needs first. */
+async function loadSpecCode() {
+  const [{ parseSpec }, { effectivePolicy, readPolicyFile }] = await Promise.all([
+    import('../spec/parse.js'),
+    import('../spec/policy.js'),
+  ]);
+  return { parseSpec, effectivePolicy, readPolicyFile };
+}
+
+type SpecCode = Awaited<ReturnType<typeof loadSpecCode>>;
+
+interface RevisionFacts {
+  commit: string | undefined;
+  tree: string;
+  /** The spec as committed (or as in the working tree's snapshot), undefined when there is none. */
+  file: string | undefined;
+}
+
 // Loaded only for --worktree: simple-git, which it uses, is not needed by a run of a commit.
-async function snapshotWorktree(root: string): Promise<string> {
-  return (await import('./worktree-snapshot.js')).snapshotWorktree(root);
+async function worktreeFacts(root: string): Promise<RevisionFacts> {
+  const tree = await (await import('./worktree-snapshot.js')).snapshotWorktree(root);
+  return { commit: undefined, tree, file: await readCommittedFile(root, tree, SPEC_FILE) };
 }
 
 async function runWith(
   o: RunRevisionOptions,
   root: string,
   executor: ChosenExecutor,
+  facts: RevisionFacts,
+  code: SpecCode,
 ): Promise<RevisionResult> {
-  const { commit, tree } = o.worktree
-    ? { commit: undefined, tree: await snapshotWorktree(root) }
-    : await resolveRevision(root, o.rev);
-  const what = commit ?? tree;
+  const what = facts.commit ?? facts.tree;
   // A local job with no saved workspace takes the source as `git archive` writes it: started now
   // when no cache lookup can make it unneeded, else once the lookup has missed.
   let source: PrefetchedSource | undefined;
@@ -82,7 +107,7 @@ async function runWith(
     return undefined;
   };
   try {
-    return await runSpec(o, root, executor, { commit, tree, what }, takeSource);
+    return await runSpec(o, root, executor, { ...facts, what }, code, takeSource);
   } finally {
     source?.release();
   }
@@ -92,10 +117,10 @@ async function runSpec(
   o: RunRevisionOptions,
   root: string,
   executor: ChosenExecutor,
-  { commit, tree, what }: { commit: string | undefined; tree: string; what: string },
+  { commit, tree, file: text, what }: RevisionFacts & { what: string },
+  { parseSpec, effectivePolicy, readPolicyFile }: SpecCode,
   takeSource: (wanted: boolean) => PrefetchedSource | undefined,
 ): Promise<RevisionResult> {
-  const text = await readCommittedFile(root, what, SPEC_FILE);
   if (text === undefined)
     throw new ContractorError(
       'USAGE',

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { test } from 'uvu';
 import { execFileSync } from 'node:child_process';
 import type { Readable } from 'node:stream';
-import { resolveRevision } from '../../src/git/repository.js';
+import { readRevision, resolveRevision } from '../../src/git/repository.js';
 import { archiveCommit, readCommittedFile } from '../../src/git/snapshot.js';
 import { snapshotWorktree } from '../../src/git/worktree-snapshot.js';
 import { makeRepo } from '../helpers/git-repo.js';
@@ -63,6 +63,39 @@ test('resolves a revision to its commit and tree, and names a bad one', async ()
     /cannot resolve no-such-branch/,
   );
   await assert.rejects(resolveRevision(repo.path, '--output=/tmp/x'), /cannot resolve/);
+  repo.remove();
+});
+
+test('reads a revision with its spec in one git process, and refuses what is not a commit', async () => {
+  const repo = makeRepo({ '.contractor.yaml': 'build: one\n', 'sub/a': '1' });
+  const first = repo.commitAll('one');
+  repo.write('.contractor.yaml', 'build: two\n');
+  const second = repo.commitAll('two');
+  repo.git('tag', '-a', '-m', 'annotated', 'v1', first);
+  const head = await readRevision(join(repo.path, 'sub'), 'HEAD', '.contractor.yaml');
+  assert.deepEqual(head, {
+    commit: second,
+    tree: repo.git('rev-parse', 'HEAD^{tree}'),
+    file: 'build: two\n',
+  });
+  // An annotated tag peels to its commit; the spec is the commit's, not the working tree's.
+  const tagged = await readRevision(repo.path, 'v1', '.contractor.yaml');
+  assert.equal(tagged.commit, first);
+  assert.equal(tagged.file, 'build: one\n');
+  assert.equal((await readRevision(repo.path, 'HEAD', 'missing.yaml')).file, undefined);
+  assert.equal(
+    (await readRevision(repo.path, 'HEAD', 'sub')).file,
+    undefined,
+    'a directory is no file',
+  );
+  for (const bad of [
+    'no-such-branch',
+    `${first}..${second}`,
+    'HEAD^{tree}',
+    '--output=/tmp/x',
+    'HEAD\nHEAD',
+  ])
+    await assert.rejects(readRevision(repo.path, bad, '.contractor.yaml'), /cannot resolve/, bad);
   repo.remove();
 });
 
