@@ -169,6 +169,8 @@ class HolderSession {
         return;
       case 'done':
         this.outputComplete = m.outputComplete && !this.limit;
+        // Its last word: the output is whole in the pipe, and the holder's own teardown is only wait.
+        this.end();
         return;
       case 'error':
         this.error = m.message;

@@ -20,7 +20,7 @@ import { armTrap, takeAttempts } from './network-trap.js';
 import { prlimitArgs } from './rlimits.js';
 import { syntheticEtc } from './sandbox-etc.js';
 import { seccompProgram } from './seccomp.js';
-import { diskFull, HOLDER_STATE_DIR, mountJobDisks } from './workspace-disk.js';
+import { diskFull, HOLDER_STATE_DIR, mountJobDisk, mountStateDisk } from './workspace-disk.js';
 
 const IPC_FD = 3;
 
@@ -192,18 +192,22 @@ function matchingEntries(root: string, patterns: RegExp[], rel = ''): string[] {
 
 async function runJob(job: HolderJob): Promise<void> {
   closeInheritedFds(new Set([IPC_FD, ...job.phases.flatMap((p) => [p.stdoutFd, p.stderrFd])]));
-  const layout = jobLayout(HOLDER_STATE_DIR);
   // FailClosed: the trap and the disks are up before anything of the build's runs, or the job ends here.
   // Unpacking the input runs none of the build's code, so only the phases wait for the trap.
-  await mountJobDisks(HOLDER_STATE_DIR, layout, job.diskBytes);
+  await state;
+  await mountJobDisk(layout, job.diskBytes);
   writeJobFiles(layout, job);
   await Promise.all([trap, handOverProxy(), unpackInput(layout, job)]);
   await send({ type: 'done', outputComplete: await runPhases(layout, job) });
 }
 
-// Armed at once, not when the job comes: a holder started ahead of its job has it ready.
+// Armed and mounted at once, not when the job comes: a holder started ahead of its job has them ready.
+const layout = jobLayout(HOLDER_STATE_DIR);
 const trap = armTrap();
-trap.catch(() => undefined); // awaited by runJob; this only keeps an early failure from going unhandled
+const state = mountStateDisk(layout);
+// Awaited by runJob; this only keeps an early failure from going unhandled.
+trap.catch(() => undefined);
+state.catch(() => undefined);
 
 let finished = false;
 process.once('message', (msg: HolderJob) => {

@@ -1,6 +1,7 @@
 // HardDiskLimit: the job's files live on tmpfs mounts in the holder's private mount namespace.
 import { execFile } from 'node:child_process';
-import { statfsSync } from 'node:fs';
+import { mkdirSync, statfsSync } from 'node:fs';
+import { join } from 'node:path';
 import type { JobLayout } from './bwrap-args.js';
 
 const STATE_BYTES = 16 * 1024 ** 2;
@@ -17,29 +18,33 @@ function inodesFor(diskBytes: number): number {
   return Math.max(16_384, Math.floor(diskBytes / 4096));
 }
 
-/** The holder's state (etc, scripts, seccomp) and the size-capped disk, mounted at stateDir. */
-export function mountJobDisks(
-  stateDir: string,
-  layout: JobLayout,
-  diskBytes: number,
-): Promise<void> {
-  const script = [
-    `mount -t tmpfs -o size=${STATE_BYTES},mode=0700 contractor-state "$1"`,
-    'mkdir "$2"',
-    `mount -t tmpfs -o size=${diskBytes},nr_inodes=${inodesFor(diskBytes)},mode=0755 contractor-disk "$2"`,
-    // src/ exists before the input is unpacked, so every phase can start in it.
-    'mkdir -p "$3/src" "$4/home" "$5"',
-  ].join(' && ');
+function mountTmpfs(name: string, options: string, at: string): Promise<void> {
   return new Promise((resolve, reject) => {
-    execFile(
-      'sh',
-      ['-c', script, 'sh', stateDir, layout.disk, layout.workspace, layout.tmp, layout.scripts],
-      (err, _o, stderr) =>
-        err
-          ? reject(new Error(`could not mount the job's tmpfs: ${stderr.trim() || err.message}`))
-          : resolve(),
+    execFile('mount', ['-t', 'tmpfs', '-o', options, name, at], (err, _o, stderr) =>
+      err
+        ? reject(new Error(`could not mount the job's tmpfs: ${stderr.trim() || err.message}`))
+        : resolve(),
     );
   });
+}
+
+/**
+ * The holder's state tmpfs (etc, scripts, seccomp, the disk's mount point), over
+ * HOLDER_STATE_DIR. It holds nothing of a job yet, so a holder mounts it as it starts.
+ */
+export async function mountStateDisk(layout: JobLayout): Promise<void> {
+  await mountTmpfs('contractor-state', `size=${STATE_BYTES},mode=0700`, HOLDER_STATE_DIR);
+  mkdirSync(layout.disk);
+  mkdirSync(layout.scripts);
+}
+
+/** The size-capped disk /workspace and /tmp live on: its size is the job's, so it comes with the job. */
+export async function mountJobDisk(layout: JobLayout, diskBytes: number): Promise<void> {
+  const options = `size=${diskBytes},nr_inodes=${inodesFor(diskBytes)},mode=0755`;
+  await mountTmpfs('contractor-disk', options, layout.disk);
+  // src/ exists before the input is unpacked, so every phase can start in it.
+  mkdirSync(join(layout.workspace, 'src'), { recursive: true });
+  mkdirSync(join(layout.tmp, 'home'), { recursive: true });
 }
 
 /** True when the disk tmpfs is out of blocks or inodes. */
