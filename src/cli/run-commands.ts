@@ -1,7 +1,7 @@
 // `git contractor run [REV]` and `contractor build SPEC`: options in, a reporter wired, an exit code out.
 import { Option, type Command } from 'commander';
 import type { JobResult } from '../manager/job.js';
-import { runRevision } from '../git/run-revision.js';
+import { startRevision } from '../git/revision-start.js';
 import { createProgress } from '../report/progress.js';
 import { styleFor } from '../report/style.js';
 import { summaryLines } from '../report/summary.js';
@@ -74,21 +74,34 @@ export function addRunCommands(program: Command): void {
         'run on a remote manager from config.yaml (NAME, A,B or * for a pool; local for this machine; default: git config contractor.manager)',
       ),
   ).action(async (rev: string, flags: RunFlags) => {
-    const { onEvent, finish } = reporter(flags);
-    const { result, cached } = await runRevision({
+    const where = {
       cwd: process.cwd(),
       rev,
       worktree: Boolean(flags.worktree),
       noCache: flags.cache === false,
-      driver: flags.driver,
-      outDir: flags.out,
       audit: Boolean(flags.audit),
-      policyFile: flags.policy,
       manager: flags.manager,
-      onEvent,
-      signal: abortOnSignals(),
-    });
-    finish(result, cached);
+    };
+    // git starts now; the rest of the run's code loads while it works.
+    const started = startRevision(where);
+    try {
+      const { onEvent, finish } = reporter(flags);
+      const { runRevision } = await import('../git/run-revision.js');
+      const { result, cached } = await runRevision(
+        {
+          ...where,
+          driver: flags.driver,
+          outDir: flags.out,
+          policyFile: flags.policy,
+          onEvent,
+          signal: abortOnSignals(),
+        },
+        started,
+      );
+      finish(result, cached);
+    } finally {
+      started.release();
+    }
   });
 
   withRunOptions(

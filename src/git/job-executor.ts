@@ -3,6 +3,7 @@
 import { discardWarmWorker } from '../manager/drivers.js';
 import { localExecutor, type JobExecutor } from '../manager/executor.js';
 import { gitConfig } from './repository.js';
+import { isLocalSelection } from './revision-start.js';
 
 export interface ChosenExecutor {
   execute: JobExecutor;
@@ -14,7 +15,7 @@ export interface ChosenExecutor {
 
 export async function chooseExecutor(root: string, flag?: string): Promise<ChosenExecutor> {
   const selection = flag ?? (await gitConfig(root, 'contractor.manager'));
-  if (!selection || selection === 'local')
+  if (isLocalSelection(selection))
     return { execute: localExecutor, where: 'local', release: () => undefined };
   discardWarmWorker(); // the job runs on a remote manager
   // Loaded only for remote runs: ssh2 and the pool cost a local pre-push hook time on every push.

@@ -12,12 +12,12 @@ import type { DriverName } from '../spec/types.js';
 import { CONTRACTOR_VERSION } from '../version.js';
 import { noteFor, readNote, writeNote } from './notes.js';
 import { chooseExecutor, type ChosenExecutor } from './job-executor.js';
-import { gitConfig, gitDir, readRevision, repositoryRoot } from './repository.js';
+import { gitDir } from './repository.js';
 import { cacheKey, ResultCache } from './result-cache.js';
 import { archiveCommit, readCommittedFile } from './snapshot.js';
-import { prefetchSource, type PrefetchedSource } from './source-prefetch.js';
+import { SPEC_FILE, startRevision, type RevisionStart } from './revision-start.js';
 
-export const SPEC_FILE = '.contractor.yaml';
+export { SPEC_FILE };
 
 export interface RunRevisionOptions {
   cwd: string;
@@ -41,23 +41,26 @@ export interface RevisionResult {
   cached: boolean;
 }
 
-export async function runRevision(o: RunRevisionOptions): Promise<RevisionResult> {
-  // Three git processes at once (the root, the manager setting, the commit with its spec as
-  // committed) while the YAML code loads: each would otherwise wait for the one before.
+/** Runs a revision; `started` is what the command began before this module loaded, if it did. */
+export async function runRevision(
+  o: RunRevisionOptions,
+  started: RevisionStart = startRevision(o),
+): Promise<RevisionResult> {
+  // The YAML code loads while the git processes started above run.
   const specCode = loadSpecCode();
-  const committed = o.worktree ? undefined : readRevision(o.cwd, o.rev, SPEC_FILE);
-  const selection = o.manager ?? gitConfig(o.cwd, 'contractor.manager');
-  // Awaited below, after the root: outside a repository that is the error to report.
-  void committed?.catch(() => undefined);
   void specCode.catch(() => undefined);
-  const root = await repositoryRoot(o.cwd);
-  // Chosen first: a remote manager's session opens while the spec and policy are read.
-  const executor = await chooseExecutor(root, await selection);
   try {
-    const facts = committed ? await committed : await worktreeFacts(root);
-    return await runWith(o, root, executor, facts, await specCode);
+    const root = await started.root;
+    // Chosen first: a remote manager's session opens while the spec and policy are read.
+    const executor = await chooseExecutor(root, await started.selection);
+    try {
+      const facts = started.committed ? await started.committed : await worktreeFacts(root);
+      return await runSpec(o, root, executor, facts, await specCode, started);
+    } finally {
+      executor.release();
+    }
   } finally {
-    executor.release();
+    started.release();
   }
 }
 
@@ -85,42 +88,15 @@ async function worktreeFacts(root: string): Promise<RevisionFacts> {
   return { commit: undefined, tree, file: await readCommittedFile(root, tree, SPEC_FILE) };
 }
 
-async function runWith(
-  o: RunRevisionOptions,
-  root: string,
-  executor: ChosenExecutor,
-  facts: RevisionFacts,
-  code: SpecCode,
-): Promise<RevisionResult> {
-  const what = facts.commit ?? facts.tree;
-  // A local job with no saved workspace takes the source as `git archive` writes it: started now
-  // when no cache lookup can make it unneeded, else once the lookup has missed.
-  let source: PrefetchedSource | undefined;
-  const startSource = (): PrefetchedSource =>
-    (source ??= prefetchSource(archiveCommit(root, what, 'src')));
-  const prefetch = executor.where === 'local';
-  if (prefetch && (o.noCache || o.audit)) startSource();
-  // Asked once the job is sure to run: a saved workspace is merged on the host from the plain archive.
-  const takeSource = (wanted: boolean): PrefetchedSource | undefined => {
-    if (prefetch && wanted) return startSource();
-    source?.release();
-    return undefined;
-  };
-  try {
-    return await runSpec(o, root, executor, { ...facts, what }, code, takeSource);
-  } finally {
-    source?.release();
-  }
-}
-
 async function runSpec(
   o: RunRevisionOptions,
   root: string,
   executor: ChosenExecutor,
-  { commit, tree, file: text, what }: RevisionFacts & { what: string },
+  { commit, tree, file: text }: RevisionFacts,
   { parseSpec, effectivePolicy, readPolicyFile }: SpecCode,
-  takeSource: (wanted: boolean) => PrefetchedSource | undefined,
+  started: RevisionStart,
 ): Promise<RevisionResult> {
+  const what = commit ?? tree;
   if (text === undefined)
     throw new ContractorError(
       'USAGE',
@@ -151,7 +127,12 @@ async function runSpec(
       await writeNote(root, commit, noteFor(result, attested, true));
     return { result, cached: true };
   }
-  const sourceUnderSrc = takeSource(!spec.workspace);
+  // A local job with no saved workspace takes the source as `git archive` writes it (started
+  // already if no cache lookup could have made it unneeded); a saved workspace is merged on the
+  // host from the plain archive.
+  const sourceUnderSrc =
+    executor.where === 'local' && !spec.workspace ? started.startSource(root, what) : undefined;
+  if (!sourceUnderSrc) started.release();
   const id = newJobId();
   const result = await executor.execute({
     id,
@@ -159,7 +140,7 @@ async function runSpec(
     policy,
     driver,
     source: archiveCommit(root, what),
-    sourceUnderSrc: sourceUnderSrc?.open ?? archiveCommit(root, what, 'src'),
+    sourceUnderSrc: sourceUnderSrc ?? archiveCommit(root, what, 'src'),
     workspaceDir: spec.workspace ? join(root, spec.workspace) : undefined,
     outDir: o.outDir ?? join(git, 'contractor', 'runs', id),
     commit,
@@ -168,8 +149,10 @@ async function runSpec(
     onEvent: o.onEvent,
     signal: o.signal,
   });
-  if (!o.audit) await cache.store(key, result);
-  if (commit) await writeNote(root, commit, noteFor(result, await envelopeDigest(result)));
+  await Promise.all([
+    o.audit ? undefined : cache.store(key, result),
+    commit && envelopeDigest(result).then((d) => writeNote(root, commit, noteFor(result, d))),
+  ]);
   return { result, cached: false };
 }
 
