@@ -1,7 +1,9 @@
 #!/usr/bin/env node
 // git runs `git contractor ARGS` as `git-contractor ARGS`.
-import { distEntry } from './dist-entry.js';
+import { cacheName, loadEntry } from './dist-entry.js';
 
-const { main } = await import(distEntry('main'));
+const args = process.argv.slice(2);
+const entry = await loadEntry('main', cacheName(args));
 
-process.exitCode = await main('git contractor', process.argv.slice(2));
+process.exitCode = await entry.exports.main('git contractor', args);
+entry.save();

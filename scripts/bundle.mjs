@@ -1,7 +1,9 @@
 #!/usr/bin/env node
-// Bundles the CLI's entry points into dist/bundle/ with esbuild. Node 20 has no compile cache,
-// and loading ~200 small ESM and CommonJS files costs a pre-push hook ~40 ms before it does
-// anything; one bundle per entry (with shared chunks, so commands still load lazily) does not.
+// Bundles the CLI's entry points into dist/bundle/ with esbuild, one CommonJS file each. Node 20
+// has no module compile cache, and loading ~30 ESM files (and the ESM loader's per-module work)
+// cost a run ~40 ms before it did anything. One CommonJS file loads through bin/code-cache.js,
+// which keeps V8's compiled code for it between runs. Commands still load lazily: esbuild keeps
+// each dynamically imported module's evaluation for when it is first imported.
 // bin/ falls back to dist/src/ when there is no bundle, so it is an optimisation, never a need.
 import { build } from 'esbuild';
 import { rmSync } from 'node:fs';
@@ -17,16 +19,17 @@ await build({
     'manager-serve': `${ROOT}dist/src/cli/manager-serve.js`,
   },
   outdir: OUT,
+  outExtension: { '.js': '.cjs' },
   bundle: true,
-  splitting: true,
-  format: 'esm',
+  format: 'cjs',
   platform: 'node',
   target: 'node20',
   // Native addons load from node_modules as they are.
   external: ['ssh2', 'cpu-features', 'better-sqlite3'],
-  // CommonJS dependencies call require() for node: built-ins, which an ES module lacks.
+  // Modules find their install directory from their own URL; in CommonJS that is __filename's.
+  define: { 'import.meta.url': '__contractorModuleUrl' },
   banner: {
-    js: "import { createRequire as __contractorRequire } from 'node:module'; const require = __contractorRequire(import.meta.url);",
+    js: "const __contractorModuleUrl = require('node:url').pathToFileURL(__filename).href;",
   },
   logLevel: 'warning',
 });
