@@ -127,6 +127,33 @@ own('a warm holder no job takes is ended, its namespaces and all, when discarded
 });
 
 own(
+  'the build starts only once its source is in place, and never holds the gate that held it',
+  async () => {
+    const r = await runBuild(new NamespaceDriver(), {
+      files: { 'given.txt': 'from the source\n' },
+      build:
+        'cat given.txt\nfor fd in 3 4 5; do [ -e /proc/$$/fd/$fd ] && echo "open fd $fd"; done\necho checked\n',
+    });
+    assert.equal(r.outcome.phases[0]?.exitCode, 0, r.stdout);
+    assert.match(r.stdout, /from the source/);
+    assert.match(r.stdout, /checked/);
+    assert.doesNotMatch(r.stdout, /open fd/);
+  },
+);
+
+own('an input that does not unpack ends the job before the build runs', async () => {
+  let output = '';
+  const err = await runBuild(new NamespaceDriver(), {
+    build: 'echo BUILD-RAN',
+    rawInput: Buffer.alloc(10240, 'A'),
+    onEvent: (e) => void (e.type === 'output' && (output += e.chunk.toString())),
+  }).catch((e: unknown) => e);
+  assert.ok(err instanceof ContractorError, String(err));
+  assert.match(err.message, /unpacking the workspace failed/);
+  assert.doesNotMatch(output, /BUILD-RAN/);
+});
+
+own(
   'a later phase does not run after a failing one, and output is charged to its phase',
   async () => {
     const r = await runBuild(new NamespaceDriver(), {

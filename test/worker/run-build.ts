@@ -47,6 +47,8 @@ export interface BuildRequest {
   workerImage?: string;
   /** Sees every event as it happens (the result has them all at the end). */
   onEvent?: (e: WorkerEvent) => void;
+  /** The input as it is, instead of a tar of files: what a broken or hostile input looks like. */
+  rawInput?: Buffer;
 }
 
 export interface BuildResult {
@@ -74,7 +76,7 @@ function inputTar(dir: string, files: Record<string, string>): Buffer {
 export async function runBuild(driver: Driver, req: BuildRequest): Promise<BuildResult> {
   const dir = mkdtempSync(join(tmpdir(), 'contractor-conformance-'));
   try {
-    const tar = inputTar(join(dir, 'in'), req.files ?? {});
+    const tar = req.rawInput ?? inputTar(join(dir, 'in'), req.files ?? {});
     const events: WorkerEvent[] = [];
     const egress = new AnsweringEgress();
     const phases = [

@@ -10,7 +10,10 @@ import { driverBehaviour } from './driver-behaviour.js';
 import { hostileBuildSuite } from './hostile-builds.js';
 
 // One image for every run of this file: building it takes half a minute, booting it five seconds.
-process.env.CONTRACTOR_IMAGES ??= join('/var/tmp', `contractor-test-images-${process.getuid?.() ?? 0}`);
+process.env.CONTRACTOR_IMAGES ??= join(
+  '/var/tmp',
+  `contractor-test-images-${process.getuid?.() ?? 0}`,
+);
 if (!(await readManifest('worker').catch(() => undefined))) await buildImage({ name: 'worker' });
 
 conformanceSuite('vm', () => new VmDriver()).run();

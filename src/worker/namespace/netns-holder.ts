@@ -5,6 +5,7 @@ import { spawn } from 'node:child_process';
 import { closeSync, lstatSync, mkdirSync, openSync, readdirSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
+import type { Writable } from 'node:stream';
 import type { Violation } from '../../net/violation.js';
 import { jobLayout, sandboxArgs, type JobLayout } from './bwrap-args.js';
 import { cgroupJoinArgs } from './cgroup-join.js';
@@ -63,25 +64,49 @@ interface SandboxRun {
   started: boolean;
 }
 
+/** The descriptor a gated sandbox's shell waits on for the holder's word before it runs its command. */
+const GATE_FD = 5;
+
+/**
+ * A command held by a shell until the holder writes "go" on GATE_FD, which the shell then closes:
+ * the sandbox can start while the holder still prepares what the command needs.
+ */
+function gated(command: string[]): string[] {
+  const wait = `read -r word <&${GATE_FD} && [ "$word" = go ] && exec ${GATE_FD}<&- && exec "$@"`;
+  return ['sh', '-c', wait, 'contractor-gate', ...command];
+}
+
+interface Sandbox {
+  /** Ends the sandbox at once. */
+  kill: () => void;
+  /** For a gated sandbox: lets its command run. */
+  go: () => void;
+  done: Promise<SandboxRun>;
+}
+
 /** One bwrap: confinement prefix, sandbox, command; started means bwrap reached its child, so confinement held. */
-function runSandboxed(
+function startSandboxed(
   layout: JobLayout,
   job: HolderJob,
   command: string[],
   chdir: string,
   stdio: [number | 'ignore', number | 'ignore', number | 'pipe'],
-  onSpawn: (kill: () => void) => void = () => undefined,
-): Promise<SandboxRun> {
+  gate = false,
+): Sandbox {
   const c = job.confinement;
   const prefix = c.kind === 'cgroup' ? cgroupJoinArgs(c.procsFiles) : prlimitArgs(c, holderTasks());
   const seccomp = openSync(layout.seccomp, 'r');
-  const argv = [...prefix, 'bwrap', ...sandboxArgs(layout, job.env, chdir), '--', ...command];
-  const child = spawn(argv[0] as string, argv.slice(1), { stdio: [...stdio, seccomp, 'pipe'] });
+  const run = gate ? gated(command) : command;
+  const argv = [...prefix, 'bwrap', ...sandboxArgs(layout, job.env, chdir), '--', ...run];
+  const child = spawn(argv[0] as string, argv.slice(1), {
+    stdio: [...stdio, seccomp, 'pipe', ...(gate ? (['pipe'] as const) : [])],
+  });
   closeSync(seccomp);
-  onSpawn(() => child.kill('SIGKILL'));
+  const gatePipe = (child.stdio as unknown as (Writable | null)[])[GATE_FD] ?? undefined;
+  gatePipe?.on('error', () => undefined); // a sandbox that died first is reported by its status
   let status = '';
   child.stdio[4]?.on('data', (c: Buffer) => (status += c.toString()));
-  return new Promise((resolve) => {
+  const done = new Promise<SandboxRun>((resolve) => {
     child.on('error', () => resolve({ exitCode: null, started: false }));
     child.on('close', (code) => {
       const started = status.includes('"child-pid"');
@@ -89,6 +114,17 @@ function runSandboxed(
       resolve({ exitCode: exit ? Number(exit[1]) : started ? null : code, started });
     });
   });
+  return { kill: () => child.kill('SIGKILL'), go: () => gatePipe?.end('go\n'), done };
+}
+
+function runSandboxed(
+  layout: JobLayout,
+  job: HolderJob,
+  command: string[],
+  chdir: string,
+  stdio: [number | 'ignore', number | 'ignore', number | 'pipe'],
+): Promise<SandboxRun> {
+  return startSandboxed(layout, job, command, chdir, stdio).done;
 }
 
 /** The input tar is unpacked inside a sandbox too: a restored workspace is the output of an earlier build. */
@@ -99,26 +135,36 @@ async function unpackInput(layout: JobLayout, job: HolderJob): Promise<void> {
   if (r.exitCode !== 0) throw new Error(`unpacking the workspace failed (tar exit ${r.exitCode})`);
 }
 
-/** Runs the phases in order until one fails; true when all passed and the workspace tar was written. */
-async function runPhases(layout: JobLayout, job: HolderJob): Promise<boolean> {
+/** A phase's sandbox, started gated: its command waits for go. */
+function startPhase(layout: JobLayout, job: HolderJob, i: number): Sandbox {
+  const p = job.phases[i] as HolderJob['phases'][number];
+  return startSandboxed(
+    layout,
+    job,
+    ['sh', '-e', `/.contractor/${i}.sh`],
+    '/workspace/src',
+    ['ignore', p.stdoutFd, p.stderrFd],
+    true,
+  );
+}
+
+/**
+ * Runs the phases in order until one fails; true when all passed and the workspace tar was
+ * written. The first phase's sandbox was started (gated) while the input was unpacked.
+ */
+async function runPhases(layout: JobLayout, job: HolderJob, first: Sandbox): Promise<boolean> {
   for (const [i, p] of job.phases.entries()) {
+    const sandbox = i === 0 ? first : startPhase(layout, job, i);
     const startedAt = Date.now();
     await send({ type: 'phase', phase: p.name, at: startedAt });
     const cpuBefore = childrenCpuMs();
-    let kill = (): void => undefined;
     let full = false;
     // HardDiskLimit: a full tmpfs ends the phase even if the build ignores its ENOSPC.
     const watch = setInterval(() => {
-      if (diskFull(layout)) ((full = true), kill());
+      if (diskFull(layout)) ((full = true), sandbox.kill());
     }, DISK_WATCH_MS);
-    const r = await runSandboxed(
-      layout,
-      job,
-      ['sh', '-e', `/.contractor/${i}.sh`],
-      '/workspace/src',
-      ['ignore', p.stdoutFd, p.stderrFd],
-      (k) => (kill = k),
-    );
+    sandbox.go();
+    const r = await sandbox.done;
     clearInterval(watch);
     closeSync(p.stdoutFd);
     closeSync(p.stderrFd);
@@ -197,8 +243,15 @@ async function runJob(job: HolderJob): Promise<void> {
   await state;
   await mountJobDisk(layout, job.diskBytes);
   writeJobFiles(layout, job);
-  await Promise.all([trap, handOverProxy(), unpackInput(layout, job)]);
-  await send({ type: 'done', outputComplete: await runPhases(layout, job) });
+  // The first phase's sandbox starts beside the unpacking; its command waits for go.
+  const first = startPhase(layout, job, 0);
+  try {
+    await Promise.all([trap, handOverProxy(), unpackInput(layout, job)]);
+  } catch (e) {
+    first.kill();
+    throw e;
+  }
+  await send({ type: 'done', outputComplete: await runPhases(layout, job, first) });
 }
 
 // Armed and mounted at once, not when the job comes: a holder started ahead of its job has them ready.
