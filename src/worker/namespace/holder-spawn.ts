@@ -1,12 +1,22 @@
 // Starting a job's netns holder, and keeping one started ahead of the job it will serve: its node
 // start and its trap overlap the caller's own start (loading, git, spec, policy).
 import { spawn, type ChildProcess } from 'node:child_process';
+import { statSync } from 'node:fs';
 import { installPath } from '../../install-root.js';
 import { FIRST_PHASE_FD, MAX_PHASES, type HolderMessage } from './holder-protocol.js';
 import { jobUid } from './job-uid.js';
 
-// Always the unbundled file: the holder is its own small program, started per job.
-const HOLDER = installPath('dist', 'src', 'worker', 'namespace', 'netns-holder.js');
+/**
+ * The holder's program: its bundle (one file, so it starts sooner) when that is at least as new as
+ * the unbundled file, which a bare tsc rewrites; never a stale bundle.
+ */
+function holderScript(): string {
+  const unbundled = installPath('dist', 'src', 'worker', 'namespace', 'netns-holder.js');
+  const bundled = installPath('dist', 'bundle', 'netns-holder.cjs');
+  const mtime = (p: string): number => statSync(p, { throwIfNoEntry: false })?.mtimeMs ?? -1;
+  return mtime(bundled) >= mtime(unbundled) ? bundled : unbundled;
+}
+let holder: string | undefined;
 export const TOOL_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 
 export interface Holder {
@@ -34,7 +44,7 @@ export function spawnHolder(toolPath: string, uid: number | undefined): Holder {
     '--fork',
     '--kill-child',
     process.execPath,
-    HOLDER,
+    (holder ??= holderScript()),
   ];
   const drop =
     uid === undefined
