@@ -1,7 +1,6 @@
 // Answers about the repository being built, through git itself, parsed at the edge.
-import { spawn } from 'node:child_process';
 import { ContractorError } from '../errors.js';
-import { gitOutput } from './git-output.js';
+import { gitBytes, gitOutput } from './git-output.js';
 
 export interface ResolvedRevision {
   commit: string;
@@ -98,27 +97,6 @@ function parseBatch(out: Buffer, count: number): (BatchObject | undefined)[] {
   return objects;
 }
 
-function catFileBatch(dir: string, names: string[]): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const git = spawn('git', ['cat-file', '--batch'], {
-      cwd: dir,
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
-    const out: Buffer[] = [];
-    let stderr = '';
-    git.stdout.on('data', (c: Buffer) => out.push(c));
-    git.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-    git.on('error', reject);
-    git.on('close', (code) =>
-      code === 0
-        ? resolve(Buffer.concat(out))
-        : reject(new Error(`git cat-file: ${stderr.trim() || `exit ${code}`}`)),
-    );
-    git.stdin.on('error', () => undefined); // its exit status says why it stopped reading
-    git.stdin.end(names.map((n) => `${n}\n`).join(''));
-  });
-}
-
 /**
  * A revision's commit and tree and one file of it as committed, read by one git process so the
  * three cannot disagree. Refused like resolveRevision: a range, a non-commit, a name git lacks.
@@ -135,7 +113,11 @@ export async function readRevision(
   let objects: (BatchObject | undefined)[];
   try {
     objects = parseBatch(
-      await catFileBatch(dir, [`${rev}^{commit}`, `${rev}^{tree}`, `${rev}:${path}`]),
+      await gitBytes(
+        dir,
+        ['cat-file', '--batch'],
+        [`${rev}^{commit}`, `${rev}^{tree}`, `${rev}:${path}`].map((n) => `${n}\n`).join(''),
+      ),
       3,
     );
   } catch (err) {
