@@ -176,6 +176,24 @@ test('a commit without a spec is a usage error naming the file', async () => {
   }
 });
 
+test('--worktree builds the edited working tree, spec included, and names its tree, not a commit', async () => {
+  const repo = repoWith('build: cat msg.txt\n', { 'msg.txt': 'committed\n' });
+  repo.write('msg.txt', 'edited, not committed\n');
+  repo.write('.contractor.yaml', 'build: |\n  cat msg.txt\n  echo from-the-edited-spec\n');
+  const r = await runJson(repo, ['--worktree']);
+  assert.equal(r.exitCode, 0, r.stderr);
+  assert.ok(validateResult(r.doc), JSON.stringify(validateResult.errors));
+  assert.equal(r.doc.commit, null);
+  assert.match(r.doc.tree, /^[0-9a-f]{40}$/);
+  assert.notEqual(r.doc.tree, repo.git('rev-parse', 'HEAD^{tree}'));
+  const log = readFileSync(r.doc.log, 'utf8');
+  assert.match(log, /edited, not committed/);
+  assert.match(log, /from-the-edited-spec/);
+  // The committed tree is still what a plain run builds.
+  const plain = await runJson(repo, ['--no-cache']);
+  assert.match(readFileSync(plain.doc.log, 'utf8'), /^committed$/m);
+});
+
 test('the same tree returns from the cache at once', async () => {
   const repo = repoWith('build: "true"\n');
   await contractor(repo.path, ['run'], { CONTRACTOR_HOME: home.path });
