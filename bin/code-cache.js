@@ -5,7 +5,8 @@
 // The cache is code we execute, so it is only read from, and written to, a directory that this
 // user owns and nobody else can write: $XDG_CACHE_HOME/contractor or ~/.cache/contractor. V8
 // checks little more than the source's length, so the file name carries the bundle's size, mtime
-// and inode and the Node version: a rebuilt bundle never meets an old cache.
+// and inode and the Node version: a rebuilt bundle never meets an old cache, and the first run
+// after a rebuild removes the old one.
 import { createHash } from 'node:crypto';
 import {
   closeSync,
@@ -13,8 +14,10 @@ import {
   lstatSync,
   mkdirSync,
   openSync,
+  readdirSync,
   readFileSync,
   renameSync,
+  rmSync,
   statSync,
   writeFileSync,
 } from 'node:fs';
@@ -63,11 +66,11 @@ export function loadBundle(path, variant) {
   const source = readFileSync(path, 'utf8');
   const st = statSync(path);
   const dir = privateCacheDir();
-  const key = createHash('sha256')
-    .update(`${path}\0${st.size}\0${st.mtimeMs}\0${st.ino}\0${process.version}\0${process.arch}`)
-    .digest('hex')
-    .slice(0, 16);
-  const cachePath = dir && join(dir, `${variant}-${key}.v8cache`);
+  const hash = (text) => createHash('sha256').update(text).digest('hex').slice(0, 16);
+  // Which install and command, then which build of it: a newer build's cache replaces older ones.
+  const family = `${variant}-${hash(path)}-`;
+  const build = hash(`${st.size}\0${st.mtimeMs}\0${st.ino}\0${process.version}\0${process.arch}`);
+  const cachePath = dir && join(dir, `${family}${build}.v8cache`);
   const cachedData = cachePath ? readOwnFile(cachePath) : undefined;
   const script = new Script(Module.wrap(source), { filename: path, cachedData });
   const module = { exports: {} };
@@ -81,6 +84,8 @@ export function loadBundle(path, variant) {
         const partial = `${cachePath}.${process.pid}`;
         writeFileSync(partial, script.createCachedData(), { mode: 0o600 });
         renameSync(partial, cachePath);
+        for (const name of readdirSync(dir))
+          if (name.startsWith(family) && join(dir, name) !== cachePath) rmSync(join(dir, name));
       } catch {
         // A cache is an optimisation: a full disk or a read-only home only costs speed.
       }
