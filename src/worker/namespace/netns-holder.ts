@@ -55,8 +55,11 @@ async function handOverProxy(): Promise<void> {
     server.once('error', reject);
     server.listen({ host: '127.0.0.1', port: PROXY_PORT }, resolve);
   });
-  await send({ type: 'proxy' }, server);
-  server.close();
+  try {
+    await send({ type: 'proxy' }, server);
+  } finally {
+    server.close(); // a listener left open would keep the holder alive after a failed job
+  }
 }
 
 interface SandboxRun {
@@ -272,6 +275,9 @@ process.once('message', (msg: HolderJob) => {
     .finally(() => {
       finished = true;
       process.disconnect?.();
+      // The job is over, told to the manager: whatever is still running (an unpacking cut short
+      // by a failed trap, say) goes with us, bwrap's --die-with-parent taking each sandbox.
+      process.exit(0);
     });
 });
 // The manager died (its end of the channel closed): nobody supervises the build any more. Our
