@@ -4,10 +4,9 @@
 // command's other code loads while these run.
 import type { Readable } from 'node:stream';
 import { gitConfig, readRevision, repositoryRoot, type RevisionWithFile } from './repository.js';
+import { SPEC_FILE } from '../spec/spec-file.js';
 import { archiveCommit } from './snapshot.js';
 import { prefetchSource, type PrefetchedSource } from './source-prefetch.js';
-
-export const SPEC_FILE = '.contractor.yaml';
 
 export interface RevisionStartOptions {
   cwd: string;

@@ -8,6 +8,7 @@ import type { JobEvent, JobResult } from '../manager/job.js';
 import { newJobId } from '../manager/job-id.js';
 import { workerImageDigest } from '../manager/worker-image.js';
 import { policyPath } from '../spec/config-home.js';
+import { SPEC_FILE } from '../spec/spec-file.js';
 import type { DriverName } from '../spec/types.js';
 import { CONTRACTOR_VERSION } from '../version.js';
 import { noteFor, readNote, writeNote } from './notes.js';
@@ -15,9 +16,7 @@ import { chooseExecutor, type ChosenExecutor } from './job-executor.js';
 import { gitDir } from './repository.js';
 import { cacheKey, ResultCache } from './result-cache.js';
 import { archiveCommit, readCommittedFile } from './snapshot.js';
-import { SPEC_FILE, startRevision, type RevisionStart } from './revision-start.js';
-
-export { SPEC_FILE };
+import { startRevision, type RevisionStart } from './revision-start.js';
 
 export interface RunRevisionOptions {
   cwd: string;

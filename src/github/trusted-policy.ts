@@ -3,7 +3,8 @@ import { parseSpec } from '../spec/parse.js';
 import { DEFAULT_POLICY, type Policy } from '../spec/policy.js';
 import type { Limits } from '../spec/types.js';
 import type { AppJob } from './app-job.js';
-import { readCommittedSpec, SPEC_FILE } from './committed-spec.js';
+import { SPEC_FILE } from '../spec/spec-file.js';
+import { readCommittedSpec } from './committed-spec.js';
 import type { FetchedSource } from './source-fetch.js';
 import type { RepositoryPolicies } from './repository-policies.js';
 

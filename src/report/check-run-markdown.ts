@@ -2,6 +2,7 @@
 import type { SourceProblem } from '../errors.js';
 import type { JobResult, RunStatus } from '../manager/job.js';
 import { formatBytes, formatDuration } from '../spec/units.js';
+import { SPEC_FILE } from '../spec/spec-file.js';
 
 export interface CheckRunOutput {
   title: string;
@@ -22,7 +23,6 @@ export interface CheckRunAnnotation {
 // GitHub refuses a summary over 65535 characters; leave room for the closing link.
 const MAX_SUMMARY = 60_000;
 const MAX_ROWS = 100;
-const SPEC_FILE = '.contractor.yaml';
 
 const HEADING: Record<RunStatus, string> = {
   passed: '✅ passed',
