@@ -40,30 +40,10 @@ export async function gitDir(root: string): Promise<string> {
 
 const SHA = /^[0-9a-f]{40}([0-9a-f]{24})?$/;
 
+/** A revision's commit and tree; refused like readRevision. */
 export async function resolveRevision(root: string, rev: string): Promise<ResolvedRevision> {
-  try {
-    // One git for both; --end-of-options: a revision like --output=FILE is a name, never an option.
-    // A range (A..B) prints more than two lines, or a ^-line, and is refused like any non-commit.
-    const out = await gitOutput(root, [
-      'rev-parse',
-      '--end-of-options',
-      `${rev}^{commit}`,
-      `${rev}^{tree}`,
-    ]);
-    // Without --verify, git before 2.43 echoes --end-of-options back as a line of its own.
-    const lines = out
-      .trim()
-      .split('\n')
-      .filter((l) => l !== '--end-of-options');
-    const [commit, tree] = lines;
-    if (lines.length !== 2 || !commit || !tree || !SHA.test(commit) || !SHA.test(tree))
-      throw new Error(`git rev-parse ${rev} printed "${out.trim()}"`);
-    return { commit, tree };
-  } catch (err) {
-    throw new ContractorError('GIT', `cannot resolve ${rev} to a commit in ${root}`, {
-      cause: err,
-    });
-  }
+  const { commit, tree } = await readRevision(root, rev);
+  return { commit, tree };
 }
 
 export interface RevisionWithFile extends ResolvedRevision {
@@ -98,27 +78,25 @@ function parseBatch(out: Buffer, count: number): (BatchObject | undefined)[] {
 }
 
 /**
- * A revision's commit and tree and one file of it as committed, read by one git process so the
- * three cannot disagree. Refused like resolveRevision: a range, a non-commit, a name git lacks.
+ * A revision's commit and tree, and one file of it as committed when `path` is given, read by one
+ * git process so they cannot disagree. Refused: a range, a non-commit, an option-like name, a name
+ * git lacks.
  */
 export async function readRevision(
   dir: string,
   rev: string,
-  path: string,
+  path?: string,
 ): Promise<RevisionWithFile> {
   const refuse = (cause: unknown): ContractorError =>
     new ContractorError('GIT', `cannot resolve ${rev} to a commit in ${dir}`, { cause });
   // cat-file reads a name a line: a revision with a line break in it would be two names.
   if (/[\n\r\0]/.test(rev)) throw refuse(new Error('the revision holds a line break'));
+  const names = [`${rev}^{commit}`, `${rev}^{tree}`, ...(path ? [`${rev}:${path}`] : [])];
   let objects: (BatchObject | undefined)[];
   try {
     objects = parseBatch(
-      await gitBytes(
-        dir,
-        ['cat-file', '--batch'],
-        [`${rev}^{commit}`, `${rev}^{tree}`, `${rev}:${path}`].map((n) => `${n}\n`).join(''),
-      ),
-      3,
+      await gitBytes(dir, ['cat-file', '--batch'], names.map((n) => `${n}\n`).join('')),
+      names.length,
     );
   } catch (err) {
     throw refuse(err);
