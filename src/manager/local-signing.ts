@@ -6,6 +6,7 @@ import { contractorHome } from '../attest/key-paths.js';
 import type { ResourceDescriptor } from '../attest/provenance.js';
 import type { JobExecutor } from './executor.js';
 import type { JobResult } from './job.js';
+import { loadOnce } from './load-once.js';
 import type { SignedJob } from './sign-result.js';
 
 /** The signing code (DSSE, the Sigstore bundle, the key), loaded only when there is something to sign. */
@@ -38,10 +39,10 @@ export async function signLocally(
   job: SignedJob,
   from: LocalSource,
   home?: string,
-  signing: ReturnType<typeof loadSigning> = loadSigning(),
+  signing: typeof loadSigning = loadSigning,
 ): Promise<JobResult> {
   if (result.artifacts.length === 0) return result;
-  const { signResult, loadSignerCreatingKey } = await signing;
+  const { signResult, loadSignerCreatingKey } = await signing();
   const paths = await signResult({
     result,
     ...from,
@@ -62,12 +63,7 @@ export async function signLocally(
 export function withLocalSigning(run: JobExecutor, home?: string): JobExecutor {
   return async (req) => {
     // A job that can make artifacts loads the signing code once its build has started.
-    let signing: ReturnType<typeof loadSigning> | undefined;
-    const load = (): ReturnType<typeof loadSigning> => {
-      signing ??= loadSigning();
-      signing.catch(() => undefined); // a failed load is reported where it is awaited
-      return signing;
-    };
+    const load = loadOnce(loadSigning);
     const result = await run({
       ...req,
       onEvent: (e) => {
@@ -75,15 +71,14 @@ export function withLocalSigning(run: JobExecutor, home?: string): JobExecutor {
         req.onEvent?.(e);
       },
     });
-    if (result.artifacts.length === 0) return result;
-    if (result.commit) return signLocally(result, req, { commit: result.commit }, home, load());
+    if (result.commit) return signLocally(result, req, { commit: result.commit }, home, load);
     if (result.tree)
       return signLocally(
         result,
         req,
         { source: { name: 'worktree', digest: { gitTree: result.tree } } },
         home,
-        load(),
+        load,
       );
     return result;
   };

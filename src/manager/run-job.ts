@@ -9,6 +9,7 @@ import type { Driver, PhaseRequest, WorkerOutcome } from '../worker/driver.js';
 import { artifactPatterns } from './artifact-patterns.js';
 import type { ArtifactCollection } from './artifacts.js';
 import { startEgress } from './egress.js';
+import { loadOnce } from './load-once.js';
 import type { AuditRecord, JobRequest, JobResult, PhaseResult } from './job.js';
 import { decideStatus } from './status.js';
 import { exitCodeForStatus } from './exit-status.js';
@@ -50,12 +51,7 @@ export async function runJob(req: JobRequest, driver: Driver): Promise<JobResult
   const artifacts = artifactPatterns(req.spec.artifacts);
   // Loaded once a phase has started, while the build runs: beside the worker's start it slowed
   // the start more than it saved.
-  let collector: Promise<typeof import('./collect-output.js')> | undefined;
-  const loadCollector = (): Promise<typeof import('./collect-output.js')> => {
-    collector ??= import('./collect-output.js');
-    collector.catch(() => undefined); // a failed load is reported where it is awaited
-    return collector;
-  };
+  const loadCollector = loadOnce(() => import('./collect-output.js'));
   const egress = startEgress(req.policy, {
     phase: () => phase,
     onViolation: emitViolation,
