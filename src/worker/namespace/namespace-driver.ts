@@ -72,7 +72,9 @@ class HolderSession {
   private cpuAtPhaseStart = 0;
   private readonly wall: NodeJS.Timeout;
 
-  private readonly child: ChildProcess;
+  private get child(): ChildProcess {
+    return this.holder.child;
+  }
 
   constructor(
     private readonly job: WorkerJob,
@@ -81,7 +83,6 @@ class HolderSession {
     cgroup: JobCgroup | undefined,
   ) {
     const child = holder.child;
-    this.child = child;
     this.budget = new LogBudget(job.limits.logBytes);
     // HardWallLimit: the manager's own clock, not the build's.
     this.wall = setTimeout(() => this.end('wall'), job.limits.wallMs);
