@@ -4,24 +4,12 @@ import { execFile } from 'node:child_process';
 
 const MAX_OUTPUT = 64 * 1024 ** 2;
 
-/** git's stdout as bytes; `input` is written to its stdin, which is closed either way. */
-export function gitBytes(cwd: string, args: string[], input?: string): Promise<Buffer> {
+export function gitOutput(cwd: string, args: string[]): Promise<string> {
   return new Promise((resolve, reject) => {
-    const git = execFile(
-      'git',
-      args,
-      { cwd, maxBuffer: MAX_OUTPUT, encoding: 'buffer' },
-      (err, stdout, stderr) => {
-        if (err)
-          reject(new Error(`git ${args.join(' ')}: ${stderr.toString().trim() || err.message}`));
-        else resolve(stdout);
-      },
-    );
-    git.stdin?.on('error', () => undefined); // its exit status says why it stopped reading
-    git.stdin?.end(input);
+    const git = execFile('git', args, { cwd, maxBuffer: MAX_OUTPUT }, (err, stdout, stderr) => {
+      if (err) reject(new Error(`git ${args.join(' ')}: ${stderr.trim() || err.message}`));
+      else resolve(stdout);
+    });
+    git.stdin?.end(); // git asks nothing of its stdin here
   });
-}
-
-export async function gitOutput(cwd: string, args: string[]): Promise<string> {
-  return (await gitBytes(cwd, args)).toString('utf8');
 }

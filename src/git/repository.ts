@@ -1,6 +1,7 @@
 // Answers about the repository being built, through git itself, parsed at the edge.
 import { ContractorError } from '../errors.js';
-import { gitBytes, gitOutput } from './git-output.js';
+import { catFileObjects, type CatFileObject, type ObjectInfo } from './cat-file.js';
+import { gitOutput } from './git-output.js';
 
 export interface ResolvedRevision {
   commit: string;
@@ -38,75 +39,70 @@ export async function gitDir(root: string): Promise<string> {
   return gitDirs.get(root) ?? (await gitOutput(root, ['rev-parse', '--absolute-git-dir'])).trim();
 }
 
-const SHA = /^[0-9a-f]{40}([0-9a-f]{24})?$/;
-
 /** A revision's commit and tree; refused like readRevision. */
 export async function resolveRevision(root: string, rev: string): Promise<ResolvedRevision> {
   const { commit, tree } = await readRevision(root, rev);
   return { commit, tree };
 }
 
+/** A file as committed: its size, and its text unless it is larger than the reader would read. */
+export interface CommittedFile {
+  bytes: number;
+  text: string | undefined;
+}
+
 export interface RevisionWithFile extends ResolvedRevision {
-  /** The file as committed, or undefined when the commit has no such file. */
-  file: string | undefined;
+  /** The file asked for, or undefined when the commit has no such file. */
+  file: CommittedFile | undefined;
 }
 
-interface BatchObject {
-  oid: string;
-  type: string;
-  content: Buffer;
+/** Which file of a revision to read, and the most bytes of it worth reading. */
+export interface FileRequest {
+  path: string;
+  maxBytes: number;
 }
 
-/** `git cat-file --batch` output: one object per name asked for, or undefined when git has none by it. */
-function parseBatch(out: Buffer, count: number): (BatchObject | undefined)[] {
-  const objects: (BatchObject | undefined)[] = [];
-  let at = 0;
-  for (let i = 0; i < count; i++) {
-    const eol = out.indexOf(0x0a, at);
-    if (eol < 0) throw new Error('git cat-file stopped early');
-    const header = out.subarray(at, eol).toString('utf8');
-    at = eol + 1;
-    const [oid, type, size] = header.split(' ');
-    if (!oid || !type || size === undefined || !SHA.test(oid)) {
-      objects.push(undefined); // "<name> missing" or "<name> ambiguous"
-      continue;
-    }
-    objects.push({ oid, type, content: out.subarray(at, at + Number(size)) });
-    at += Number(size) + 1;
-  }
-  return objects;
+function committedFile(o: CatFileObject | undefined): CommittedFile | undefined {
+  if (o?.type !== 'blob') return undefined;
+  return { bytes: o.size, text: o.content?.toString('utf8') };
 }
+
+const fits = (file: FileRequest | undefined) => (o: ObjectInfo) =>
+  file !== undefined && o.type === 'blob' && o.size <= file.maxBytes;
 
 /**
- * A revision's commit and tree, and one file of it as committed when `path` is given, read by one
- * git process so they cannot disagree. Refused: a range, a non-commit, an option-like name, a name
- * git lacks.
+ * A revision's commit and tree, and one file of it as committed when asked, read by one git
+ * process so they cannot disagree. A file over its cap is sized, never read. Refused: a range, a
+ * non-commit, an option-like name, a name git lacks.
  */
 export async function readRevision(
   dir: string,
   rev: string,
-  path?: string,
+  file?: FileRequest,
 ): Promise<RevisionWithFile> {
   const refuse = (cause: unknown): ContractorError =>
     new ContractorError('GIT', `cannot resolve ${rev} to a commit in ${dir}`, { cause });
   // cat-file reads a name a line: a revision with a line break in it would be two names.
   if (/[\n\r\0]/.test(rev)) throw refuse(new Error('the revision holds a line break'));
-  const names = [`${rev}^{commit}`, `${rev}^{tree}`, ...(path ? [`${rev}:${path}`] : [])];
-  let objects: (BatchObject | undefined)[];
+  const names = [`${rev}^{commit}`, `${rev}^{tree}`, ...(file ? [`${rev}:${file.path}`] : [])];
+  let objects: (CatFileObject | undefined)[];
   try {
-    objects = parseBatch(
-      await gitBytes(dir, ['cat-file', '--batch'], names.map((n) => `${n}\n`).join('')),
-      names.length,
-    );
+    objects = await catFileObjects(dir, names, (o, i) => i === 2 && fits(file)(o));
   } catch (err) {
     throw refuse(err);
   }
-  const [commit, tree, file] = objects;
+  const [commit, tree, blob] = objects;
   if (commit?.type !== 'commit' || tree?.type !== 'tree')
     throw refuse(new Error(`git has no commit named ${rev}`));
-  return {
-    commit: commit.oid,
-    tree: tree.oid,
-    file: file?.type === 'blob' ? file.content.toString('utf8') : undefined,
-  };
+  return { commit: commit.oid, tree: tree.oid, file: committedFile(blob) };
+}
+
+/** One file of a commit or tree as committed, never the working directory's; undefined if none. */
+export async function readCommittedFile(
+  root: string,
+  treeish: string,
+  file: FileRequest,
+): Promise<CommittedFile | undefined> {
+  const [blob] = await catFileObjects(root, [`${treeish}:${file.path}`], fits(file));
+  return committedFile(blob);
 }

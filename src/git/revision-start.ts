@@ -4,7 +4,7 @@
 // command's other code loads while these run.
 import type { Readable } from 'node:stream';
 import { gitConfig, readRevision, repositoryRoot, type RevisionWithFile } from './repository.js';
-import { SPEC_FILE } from '../spec/spec-file.js';
+import { MAX_SPEC_BYTES, SPEC_FILE } from '../spec/spec-file.js';
 import { archiveCommit } from './snapshot.js';
 import { prefetchSource, type PrefetchedSource } from './source-prefetch.js';
 
@@ -25,6 +25,9 @@ export function isLocalSelection(selection: string | undefined): boolean {
   return !selection || selection === 'local';
 }
 
+/** The spec as committed; one too big to be a spec is sized, never read. */
+export const SPEC_REQUEST = { path: SPEC_FILE, maxBytes: MAX_SPEC_BYTES };
+
 export class RevisionStart {
   readonly root: Promise<string>;
   readonly selection: Promise<string>;
@@ -36,7 +39,7 @@ export class RevisionStart {
     this.root = repositoryRoot(o.cwd);
     this.selection =
       o.manager !== undefined ? Promise.resolve(o.manager) : gitConfig(o.cwd, 'contractor.manager');
-    this.committed = o.worktree ? undefined : readRevision(o.cwd, o.rev, SPEC_FILE);
+    this.committed = o.worktree ? undefined : readRevision(o.cwd, o.rev, SPEC_REQUEST);
     // Awaited by the run, the root first: outside a repository that is the error to report.
     void this.root.catch(() => undefined);
     void this.committed?.catch(() => undefined);

@@ -8,15 +8,15 @@ import type { JobEvent, JobResult } from '../manager/job.js';
 import { newJobId } from '../manager/job-id.js';
 import { workerImageDigest } from '../manager/worker-image.js';
 import { policyPath } from '../spec/config-home.js';
-import { SPEC_FILE } from '../spec/spec-file.js';
+import { SPEC_FILE, specTooLarge } from '../spec/spec-file.js';
 import type { DriverName } from '../spec/types.js';
 import { CONTRACTOR_VERSION } from '../version.js';
 import { noteFor, readNote, writeNote } from './notes.js';
 import { chooseExecutor, type ChosenExecutor } from './job-executor.js';
-import { gitDir } from './repository.js';
 import { cacheKey, ResultCache } from './result-cache.js';
-import { archiveCommit, readCommittedFile } from './snapshot.js';
-import { startRevision, type RevisionStart } from './revision-start.js';
+import { gitDir, readCommittedFile, type CommittedFile } from './repository.js';
+import { archiveCommit } from './snapshot.js';
+import { SPEC_REQUEST, startRevision, type RevisionStart } from './revision-start.js';
 
 export interface RunRevisionOptions {
   cwd: string;
@@ -78,29 +78,32 @@ interface RevisionFacts {
   commit: string | undefined;
   tree: string;
   /** The spec as committed (or as in the working tree's snapshot), undefined when there is none. */
-  file: string | undefined;
+  file: CommittedFile | undefined;
 }
 
 // Loaded only for --worktree: simple-git, which it uses, is not needed by a run of a commit.
 async function worktreeFacts(root: string): Promise<RevisionFacts> {
   const tree = await (await import('./worktree-snapshot.js')).snapshotWorktree(root);
-  return { commit: undefined, tree, file: await readCommittedFile(root, tree, SPEC_FILE) };
+  return { commit: undefined, tree, file: await readCommittedFile(root, tree, SPEC_REQUEST) };
 }
 
 async function runSpec(
   o: RunRevisionOptions,
   root: string,
   executor: ChosenExecutor,
-  { commit, tree, file: text }: RevisionFacts,
+  { commit, tree, file }: RevisionFacts,
   { parseSpec, effectivePolicy, readPolicyFile }: SpecCode,
   started: RevisionStart,
 ): Promise<RevisionResult> {
   const what = commit ?? tree;
-  if (text === undefined)
+  const where = o.worktree ? 'the working tree' : `${o.rev} (${what.slice(0, 12)})`;
+  if (file === undefined)
     throw new ContractorError(
       'USAGE',
-      `${o.worktree ? 'the working tree' : `${o.rev} (${what.slice(0, 12)})`} has no ${SPEC_FILE}; add one (see examples/hello/hello.yaml)`,
+      `${where} has no ${SPEC_FILE}; add one (see examples/hello/hello.yaml)`,
     );
+  const text = file.text;
+  if (text === undefined) throw specTooLarge(`${SPEC_FILE} in ${where}`, file.bytes);
   const spec = parseSpec(text, SPEC_FILE);
   const policySource = o.policyFile ?? policyPath();
   const policy = effectivePolicy(spec, await readPolicyFile(policySource), policySource);

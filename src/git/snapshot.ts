@@ -22,22 +22,3 @@ export function archiveCommit(root: string, treeish: string, under?: string): ()
     return git.stdout;
   };
 }
-
-/** The spec file as committed, so a build never reads the working directory's version. */
-export async function readCommittedFile(
-  root: string,
-  treeish: string,
-  path: string,
-): Promise<string | undefined> {
-  return new Promise((resolve, reject) => {
-    const git = spawn('git', ['-C', root, 'show', `${treeish}:${path}`], {
-      stdio: ['ignore', 'pipe', 'ignore'],
-    });
-    const chunks: Buffer[] = [];
-    git.stdout.on('data', (c: Buffer) => chunks.push(c));
-    git.on('error', reject);
-    git.on('close', (code) =>
-      resolve(code === 0 ? Buffer.concat(chunks).toString('utf8') : undefined),
-    );
-  });
-}

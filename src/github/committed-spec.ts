@@ -1,7 +1,6 @@
 // Reads .contractor.yaml from a commit in the cache, refusing a blob too big to be a spec.
-import { MAX_SPEC_BYTES } from '../spec/parse.js';
 import { ContractorError } from '../errors.js';
-import { SPEC_FILE } from '../spec/spec-file.js';
+import { MAX_SPEC_BYTES, SPEC_FILE } from '../spec/spec-file.js';
 import { runGit } from './source-fetch.js';
 
 export async function readCommittedSpec(gitDir: string, rev: string): Promise<string | undefined> {

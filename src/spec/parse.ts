@@ -1,29 +1,28 @@
 // Reads .contractor.yaml into a typed Spec, or a SpecError whose problems point at file:line:col.
-import { readFile } from 'node:fs/promises';
+import { open, type FileHandle } from 'node:fs/promises';
 import { LineCounter, parseDocument } from 'yaml';
 import { ContractorError, SpecError } from '../errors.js';
 import { validator } from './validators.js';
 import { schemaProblems } from './problems.js';
+import { MAX_SPEC_BYTES, specTooLarge } from './spec-file.js';
 import { parseDuration, parseRate, parseSize } from './units.js';
 import type { DriverName, Limits, Spec } from './types.js';
 
-/** A spec is a page of YAML; anything bigger is an attack on the parser, not a build recipe. */
-export const MAX_SPEC_BYTES = 1024 * 1024;
-
 export async function readSpec(file: string): Promise<Spec> {
   let text: string;
+  let handle: FileHandle | undefined;
   try {
-    const buf = await readFile(file);
-    if (buf.length > MAX_SPEC_BYTES)
-      throw new SpecError('SPEC_INVALID', [
-        { file, line: 1, col: 1, message: `spec is ${buf.length} bytes; the limit is 1 MiB` },
-      ]);
-    text = buf.toString('utf8');
+    handle = await open(file);
+    const { size } = await handle.stat();
+    if (size > MAX_SPEC_BYTES) throw specTooLarge(file, size);
+    text = await handle.readFile('utf8');
   } catch (err) {
     if (err instanceof SpecError) throw err;
     throw new ContractorError('USAGE', `cannot read spec ${file}: ${(err as Error).message}`, {
       cause: err,
     });
+  } finally {
+    await handle?.close();
   }
   return parseSpec(text, file);
 }

@@ -176,6 +176,24 @@ test('a commit without a spec is a usage error naming the file', async () => {
   }
 });
 
+test('a committed spec too big to be one is refused by its size, unread, committed or in the work tree', async () => {
+  const repo = makeRepo({ a: '1' });
+  try {
+    // A byte over 1 MiB, and valid YAML: only its size can refuse it.
+    const text = `build: "true"\n#${'x'.repeat(1024 * 1024 - 15)}\n`;
+    assert.equal(text.length, 1024 * 1024 + 1);
+    repo.write('.contractor.yaml', text);
+    repo.commitAll('big spec');
+    for (const args of [['run'], ['run', '--worktree']]) {
+      const r = await contractor(repo.path, args, { CONTRACTOR_HOME: home.path });
+      assert.equal(r.exitCode, 2, r.stderr);
+      assert.match(r.stderr, /\.contractor\.yaml in .*: spec is 1048577 bytes; the limit is 1 MiB/);
+    }
+  } finally {
+    repo.remove();
+  }
+});
+
 test('--worktree builds the edited working tree, spec included, and names its tree, not a commit', async () => {
   const repo = repoWith('build: cat msg.txt\n', { 'msg.txt': 'committed\n' });
   repo.write('msg.txt', 'edited, not committed\n');

@@ -5,12 +5,13 @@ import { join } from 'node:path';
 import { test } from 'uvu';
 import { execFileSync } from 'node:child_process';
 import type { Readable } from 'node:stream';
-import { readRevision, resolveRevision } from '../../src/git/repository.js';
-import { archiveCommit, readCommittedFile } from '../../src/git/snapshot.js';
+import { readCommittedFile, readRevision, resolveRevision } from '../../src/git/repository.js';
+import { archiveCommit } from '../../src/git/snapshot.js';
 import { snapshotWorktree } from '../../src/git/worktree-snapshot.js';
 import { makeRepo } from '../helpers/git-repo.js';
 import { tempDir } from '../helpers/tmp.js';
 
+const spec = { path: '.contractor.yaml', maxBytes: 1024 };
 const cleanups: (() => void)[] = [];
 test.after(() => cleanups.forEach((c) => c()));
 
@@ -47,8 +48,14 @@ test('reads the spec as committed', async () => {
   const repo = makeRepo({ '.contractor.yaml': 'build: one\n' });
   const commit = repo.commitAll('one');
   repo.write('.contractor.yaml', 'build: two\n');
-  assert.equal(await readCommittedFile(repo.path, commit, '.contractor.yaml'), 'build: one\n');
-  assert.equal(await readCommittedFile(repo.path, commit, 'missing.yaml'), undefined);
+  assert.deepEqual(await readCommittedFile(repo.path, commit, spec), {
+    bytes: 11,
+    text: 'build: one\n',
+  });
+  assert.equal(
+    await readCommittedFile(repo.path, commit, { ...spec, path: 'missing.yaml' }),
+    undefined,
+  );
   repo.remove();
 });
 
@@ -72,19 +79,22 @@ test('reads a revision with its spec in one git process, and refuses what is not
   repo.write('.contractor.yaml', 'build: two\n');
   const second = repo.commitAll('two');
   repo.git('tag', '-a', '-m', 'annotated', 'v1', first);
-  const head = await readRevision(join(repo.path, 'sub'), 'HEAD', '.contractor.yaml');
+  const head = await readRevision(join(repo.path, 'sub'), 'HEAD', spec);
   assert.deepEqual(head, {
     commit: second,
     tree: repo.git('rev-parse', 'HEAD^{tree}'),
-    file: 'build: two\n',
+    file: { bytes: 11, text: 'build: two\n' },
   });
   // An annotated tag peels to its commit; the spec is the commit's, not the working tree's.
-  const tagged = await readRevision(repo.path, 'v1', '.contractor.yaml');
+  const tagged = await readRevision(repo.path, 'v1', spec);
   assert.equal(tagged.commit, first);
-  assert.equal(tagged.file, 'build: one\n');
-  assert.equal((await readRevision(repo.path, 'HEAD', 'missing.yaml')).file, undefined);
+  assert.equal(tagged.file?.text, 'build: one\n');
   assert.equal(
-    (await readRevision(repo.path, 'HEAD', 'sub')).file,
+    (await readRevision(repo.path, 'HEAD', { ...spec, path: 'missing.yaml' })).file,
+    undefined,
+  );
+  assert.equal(
+    (await readRevision(repo.path, 'HEAD', { ...spec, path: 'sub' })).file,
     undefined,
     'a directory is no file',
   );
@@ -95,7 +105,51 @@ test('reads a revision with its spec in one git process, and refuses what is not
     '--output=/tmp/x',
     'HEAD\nHEAD',
   ])
-    await assert.rejects(readRevision(repo.path, bad, '.contractor.yaml'), /cannot resolve/, bad);
+    await assert.rejects(readRevision(repo.path, bad, spec), /cannot resolve/, bad);
+  repo.remove();
+});
+
+test('sizes a committed file over its cap without reading it, even one far past any buffer', async () => {
+  const repo = makeRepo({ '.contractor.yaml': 'build: one\n' });
+  repo.commitAll('one');
+  // 96 MiB: reading it whole would have overrun the 64 MiB any git output here may take.
+  const huge = 96 * 1024 ** 2;
+  execFileSync(
+    'sh',
+    ['-c', `head -c ${huge} /dev/zero > .contractor.yaml && git add .contractor.yaml`],
+    {
+      cwd: repo.path,
+    },
+  );
+  const commit = repo.commitAll('huge');
+  const started = Date.now();
+  const read = await readRevision(repo.path, 'HEAD', spec);
+  assert.equal(read.commit, commit);
+  assert.deepEqual(read.file, { bytes: huge, text: undefined });
+  assert.deepEqual(await readCommittedFile(repo.path, commit, spec), {
+    bytes: huge,
+    text: undefined,
+  });
+  // The contents are never asked for, so git never inflates them.
+  assert.ok(Date.now() - started < 2000, `took ${Date.now() - started} ms`);
+  // At the cap it is read; a byte over, it is not.
+  repo.write('.contractor.yaml', 'x'.repeat(1024));
+  repo.commitAll('at the cap');
+  assert.equal((await readRevision(repo.path, 'HEAD', spec)).file?.text?.length, 1024);
+  repo.write('.contractor.yaml', 'x'.repeat(1025));
+  repo.commitAll('over the cap');
+  assert.deepEqual((await readRevision(repo.path, 'HEAD', spec)).file, {
+    bytes: 1025,
+    text: undefined,
+  });
+  repo.remove();
+});
+
+test('reads a spec holding bytes a line reader could trip on', async () => {
+  const text = 'build: |\n  printf "a\\nb"\n\n\n# \u00e9\u0000 no newline at the end';
+  const repo = makeRepo({ '.contractor.yaml': text });
+  repo.commitAll('one');
+  assert.equal((await readRevision(repo.path, 'HEAD', spec)).file?.text, text);
   repo.remove();
 });
 

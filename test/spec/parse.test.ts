@@ -1,7 +1,10 @@
 import assert from 'node:assert/strict';
+import { truncateSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { test } from 'uvu';
 import { SpecError } from '../../src/errors.js';
-import { parseSpec } from '../../src/spec/parse.js';
+import { parseSpec, readSpec } from '../../src/spec/parse.js';
+import { tempDir } from '../helpers/tmp.js';
 
 function problems(text: string): string[] {
   try {
@@ -127,6 +130,28 @@ test('refuses a billion-laughs alias bomb', () => {
 test('refuses env names that are not shell identifiers', () => {
   const [p] = problems('build: x\nenv:\n  "BAD NAME": 1\n');
   assert.match(p ?? '', /env/);
+});
+
+test('a spec file over 1 MiB is refused by its size before it is read, however big', async () => {
+  const dir = tempDir();
+  try {
+    const over = join(dir.path, 'over.yaml');
+    writeFileSync(over, `build: "true"\n#${'x'.repeat(1024 * 1024 - 15)}\n`);
+    await assert.rejects(readSpec(over), (err: unknown) => {
+      assert.ok(err instanceof SpecError && err.code === 'SPEC_INVALID', String(err));
+      assert.equal(err.message, `${over}:1:1: spec is 1048577 bytes; the limit is 1 MiB`);
+      return true;
+    });
+    // Sparse, so it costs no disk: reading it whole would fail on its size, not refuse it.
+    const huge = join(dir.path, 'huge.yaml');
+    writeFileSync(huge, '');
+    truncateSync(huge, 3 * 1024 ** 3);
+    await assert.rejects(readSpec(huge), /huge\.yaml:1:1: spec is 3221225472 bytes/);
+    writeFileSync(over, 'build: "true"\n');
+    assert.equal((await readSpec(over)).build, 'true');
+  } finally {
+    dir.remove();
+  }
 });
 
 test.run();
