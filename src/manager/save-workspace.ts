@@ -1,9 +1,21 @@
 // Replaces the host's workspace directory with the sanitised one, so a failure midway loses nothing.
-import { rename, rm } from 'node:fs/promises';
+import { cp, mkdir, rename, rm } from 'node:fs/promises';
+import { dirname } from 'node:path';
 
+/**
+ * `fresh` takes `target`'s place by rename. It is first moved (or, from another file system such
+ * as a tmpfs /tmp, copied) beside the target, so the swap itself cannot fail half done; if it
+ * still fails, the old directory is put back.
+ */
 export async function replaceDirectory(target: string, fresh: string): Promise<void> {
+  const staged = `${target}.contractor-new-${process.pid}`;
   const old = `${target}.contractor-old-${process.pid}`;
-  await rm(old, { recursive: true, force: true });
+  await mkdir(dirname(target), { recursive: true });
+  await Promise.all([staged, old].map((p) => rm(p, { recursive: true, force: true })));
+  await moveOrCopy(fresh, staged).catch(async (err: unknown) => {
+    await rm(staged, { recursive: true, force: true });
+    throw err;
+  });
   const hadOld = await rename(target, old).then(
     () => true,
     (err: NodeJS.ErrnoException) => {
@@ -11,6 +23,23 @@ export async function replaceDirectory(target: string, fresh: string): Promise<v
       throw err;
     },
   );
-  await rename(fresh, target);
+  try {
+    await rename(staged, target);
+  } catch (err) {
+    if (hadOld) await rename(old, target);
+    await rm(staged, { recursive: true, force: true });
+    throw err;
+  }
   if (hadOld) await rm(old, { recursive: true, force: true });
+}
+
+async function moveOrCopy(from: string, to: string): Promise<void> {
+  try {
+    await rename(from, to);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EXDEV') throw err;
+    // Links are copied as the links they are: the sanitised tree only holds ones that stay inside.
+    await cp(from, to, { recursive: true, verbatimSymlinks: true, preserveTimestamps: true });
+    await rm(from, { recursive: true, force: true });
+  }
 }

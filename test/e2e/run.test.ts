@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Ajv } from 'ajv';
 import addFormats from 'ajv-formats';
@@ -143,6 +143,21 @@ test('the workspace is restored before and saved after, as a cache between build
   await contractor(repo.path, ['run', '--no-cache'], { CONTRACTOR_HOME: home.path });
   assert.equal(readFileSync(join(repo.path, 'ws/count'), 'utf8').trim(), '2');
   assert.ok(existsSync(join(repo.path, 'ws/src/.contractor.yaml')));
+});
+
+test('the workspace is saved when the temporary directory is another file system', async () => {
+  const repo = repoWith(
+    'workspace: ws\nbuild: |\n  n=$(cat ../count 2>/dev/null || echo 0)\n  echo $((n+1)) > ../count\n',
+  );
+  writeFileSync(join(repo.path, '.gitignore'), 'ws/\n');
+  // A tmpfs /tmp (Debian 13's default): the job's output is unpacked there, the workspace is not.
+  const env = { CONTRACTOR_HOME: home.path, TMPDIR: '/dev/shm' };
+  for (const n of ['1', '2']) {
+    const r = await contractor(repo.path, ['run', '--no-cache'], env);
+    assert.equal(r.exitCode, 0, r.stderr);
+    assert.equal(readFileSync(join(repo.path, 'ws/count'), 'utf8').trim(), n);
+  }
+  assert.deepEqual(readdirSync(repo.path).sort(), ['.contractor.yaml', '.git', '.gitignore', 'ws']);
 });
 
 test('a symlink the build leaves in the workspace pointing at a host file never comes back', async () => {
