@@ -13,9 +13,11 @@ import type { JobEvent, JobRequest, JobResult } from './job.js';
 import { signNothing, type AttestationHook } from './remote/attestation-hook.js';
 import { DEFAULT_CAPS, readFrames, type Frame, type FrameCaps } from './remote/frame.js';
 import { FrameWriter } from './remote/frame-writer.js';
+import { receiveWorkspace, type CarriedWorkspace } from './remote/carried-workspace.js';
 import { checkClientHello, helloFrame, PROTOCOL_VERSION } from './remote/hello.js';
 import { parseClientFrame, type ClientFrame, type JobFrame } from './remote/job-frame.js';
 import { narrowToManager } from './remote/manager-ceiling.js';
+import { WORKSPACE_TAR } from './remote/output-path.js';
 import { receiveSource } from './remote/receive-source.js';
 import type { RunningJobs } from './remote/running-jobs.js';
 import { sendFile } from './remote/send-file.js';
@@ -59,7 +61,7 @@ export async function serveStdio(o: ServeOptions): Promise<JobResult | undefined
     if (!job) return undefined;
     const params = jobParams(job, o.ceiling);
     await writer.control({ type: 'accepted', id: job.id });
-    return await runAccepted(o, writer, frames, params);
+    return await runAccepted(o, writer, frames, params, job.workspace === true);
   } catch (err) {
     const e =
       err instanceof ContractorError
@@ -125,12 +127,23 @@ async function runAccepted(
   writer: FrameWriter,
   frames: AsyncIterator<Frame>,
   params: JobParams,
+  carriesWorkspace: boolean,
 ): Promise<JobResult | undefined> {
   const controller = new AbortController();
   const cancel = (): void => controller.abort();
   o.signal?.addEventListener('abort', cancel, { once: true });
   const outDir = await mkdtemp(join(o.workDir ?? tmpdir(), `contractor-remote-${params.id}-`));
   const unregister = await o.running.add(params.id);
+  let workspace: CarriedWorkspace | undefined;
+  try {
+    // The saved workspace comes before the source: the job restores it before the build.
+    if (carriesWorkspace)
+      workspace = await receiveWorkspace(frames, params.policy.limits.diskBytes);
+  } catch (err) {
+    await unregister();
+    await rm(outDir, { recursive: true, force: true });
+    throw err;
+  }
   const source = new PassThrough({ highWaterMark: 4 * 1024 ** 2 });
   let inboundError: unknown;
   // The channel closing, before or after the source, is the client cancelling the job.
@@ -152,6 +165,7 @@ async function runAccepted(
   try {
     const result = await o.execute({
       ...params,
+      ...(workspace ? { workspaceDir: workspace.dir } : {}),
       source: () => source,
       outDir,
       onEvent,
@@ -160,13 +174,13 @@ async function runAccepted(
     if (inboundError instanceof ContractorError && inboundError.code === 'PROTOCOL')
       throw inboundError;
     if (controller.signal.aborted) return undefined;
-    await sendOutputs(writer, result, outDir, o.sign ?? signNothing, params);
+    await sendOutputs(writer, result, outDir, o.sign ?? signNothing, params, workspace);
     return result;
   } finally {
     o.signal?.removeEventListener('abort', cancel);
     source.destroy();
     await unregister();
-    await rm(outDir, { recursive: true, force: true });
+    await Promise.all([rm(outDir, { recursive: true, force: true }), workspace?.remove()]);
   }
 }
 
@@ -176,8 +190,11 @@ async function sendOutputs(
   outDir: string,
   sign: AttestationHook,
   params: JobParams,
+  workspace: CarriedWorkspace | undefined,
 ): Promise<void> {
   const attestation = await sign(result, outDir, params);
+  const savedWorkspace = await workspace?.packIfSaved();
+  if (savedWorkspace) await sendFile(writer, savedWorkspace, WORKSPACE_TAR);
   await sendFile(writer, join(outDir, 'log.txt'), 'log.txt');
   for (const a of result.artifacts)
     await sendFile(writer, join(outDir, 'artifacts', a.path), `artifacts/${a.path}`, a.sha256);

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { finished } from 'node:stream/promises';
 import { spawn } from 'node:child_process';
+import { packDirectory } from './workspace-pack.js';
 
 /**
  * What the worker unpacks into /workspace. With no saved workspace to merge, a source that comes
@@ -17,7 +18,7 @@ export async function workspaceInput(
   const saved = savedWorkspace !== undefined && (await isDir(savedWorkspace));
   if (!saved && source.sourceUnderSrc) return source.sourceUnderSrc;
   await stageWorkspace(stagingDir, source.source, savedWorkspace);
-  return () => packStaging(stagingDir);
+  return () => packDirectory(stagingDir);
 }
 
 async function stageWorkspace(
@@ -75,12 +76,4 @@ function untar(stream: Readable, dir: string): Promise<void> {
 
 async function isDir(path: string): Promise<boolean> {
   return (await stat(path).catch(() => undefined))?.isDirectory() ?? false;
-}
-
-/** A tar stream of the staging directory, for the driver to unpack inside the worker. */
-function packStaging(stagingDir: string): Readable {
-  const tar = spawn('tar', ['-c', '-f', '-', '-C', stagingDir, '.'], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  return tar.stdout;
 }

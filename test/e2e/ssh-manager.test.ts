@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { test } from 'uvu';
@@ -114,6 +114,30 @@ test('git config contractor.manager sends runs to the manager without a flag', a
   assert.match(doc.policy.source, new RegExp(`narrowed by ${m2.dir}`));
   const local = resultOf(await run(repo, ['--manager', 'local']));
   assert.doesNotMatch(local.policy.source, /narrowed by/);
+});
+
+test('the workspace cache travels to the manager and back: restored before each build, saved after', async () => {
+  const repo = repoWith(
+    'workspace: ws\nbuild: |\n  n=$(cat ../count 2>/dev/null || echo 0)\n  echo $((n+1)) > ../count\n  ln -s /etc/passwd ../passwd\n',
+  );
+  writeFileSync(join(repo.path, '.gitignore'), 'ws/\n');
+  for (const n of ['1', '2']) {
+    const r = await run(repo, ['--manager', 'm1']);
+    const doc = resultOf(r);
+    // The link out is dropped on the manager and reported; the rest of the workspace is saved.
+    assert.equal(doc.status, 'violation', `${r.stderr}\n${m1.log()}`);
+    assert.match(
+      JSON.stringify(doc.violations),
+      /passwd: symlink to \/etc\/passwd leaves the workspace/,
+    );
+    assert.equal(readFileSync(join(repo.path, 'ws', 'count'), 'utf8').trim(), n);
+  }
+  assert.deepEqual(readdirSync(join(repo.path, 'ws')).sort(), ['count', 'src']);
+  assert.ok(
+    existsSync(join(repo.path, 'ws', 'src', '.contractor.yaml')),
+    'src/ holds the built tree',
+  );
+  assert.doesNotMatch(readdirSync(repo.path).join(' '), /contractor-(old|new)/);
 });
 
 test('a manager presenting another host key than the pinned one is refused', async () => {

@@ -5,7 +5,10 @@ import { join } from 'node:path';
 import type { JobExecutor } from '../../src/manager/executor.js';
 import type { JobRequest, JobResult } from '../../src/manager/job.js';
 import type { AttestationHook } from '../../src/manager/remote/attestation-hook.js';
+import { FrameWriter } from '../../src/manager/remote/frame-writer.js';
+import { helloFrame } from '../../src/manager/remote/hello.js';
 import { openSession, type ManagerSession } from '../../src/manager/remote/manager-session.js';
+import { runRemoteAttempt } from '../../src/manager/remote/remote-attempt.js';
 import { RunningJobs } from '../../src/manager/remote/running-jobs.js';
 import { serveStdio } from '../../src/manager/serve-stdio.js';
 import { parseSpec } from '../../src/spec/parse.js';
@@ -92,4 +95,27 @@ export function jobRequest(
     events,
     onEvent: (e) => events.push(e),
   };
+}
+
+/**
+ * A manager that speaks raw frames to the real client, to send what an honest manager never
+ * would: `script` writes after the job is accepted.
+ */
+export async function hostileManager<J extends JobRequest>(
+  script: (w: FrameWriter) => Promise<void>,
+  job: J,
+): Promise<{ run: Promise<JobResult>; job: J }> {
+  const p = pipes();
+  const writer = new FrameWriter(p.fromManager);
+  await writer.control(helloFrame('manager'));
+  const session = await openSession('evil', {
+    input: p.fromManager,
+    output: p.toManager,
+    close: p.close,
+  });
+  void (async () => {
+    await writer.control({ type: 'accepted', id: job.id });
+    await script(writer);
+  })();
+  return { run: runRemoteAttempt(session, job), job };
 }

@@ -8,13 +8,12 @@ import { readFrames, type Frame } from '../../src/manager/remote/frame.js';
 import { FrameWriter } from '../../src/manager/remote/frame-writer.js';
 import { helloFrame } from '../../src/manager/remote/hello.js';
 import { jobFrameFor, runRemoteAttempt } from '../../src/manager/remote/remote-attempt.js';
-import { openSession } from '../../src/manager/remote/manager-session.js';
 import { initKeys } from '../../src/attest/init-keys.js';
 import { readPublicKeyPem } from '../../src/attest/public-key.js';
 import { verifyArtifact } from '../../src/attest/verify-artifact.js';
 import { signWithManagerKey } from '../../src/manager/remote/manager-signing.js';
 import { DEFAULT_POLICY } from '../../src/spec/policy.js';
-import { jobRequest, pipes, serveInProcess } from '../helpers/in-process-manager.js';
+import { hostileManager, jobRequest, serveInProcess } from '../helpers/in-process-manager.js';
 import { stubExecutor } from '../helpers/stub-executor.js';
 import { tempDir } from '../helpers/tmp.js';
 
@@ -200,38 +199,24 @@ test('the manager refuses an oversized frame without reading it', async () => {
   await assert.rejects(c.m.served, /control frame of 2147483647 bytes/);
 });
 
-/** A manager that speaks raw frames, to send what an honest manager never would. */
-async function hostileManager(script: (w: FrameWriter) => Promise<void>) {
-  const p = pipes();
-  const writer = new FrameWriter(p.fromManager);
-  await writer.control(helloFrame('manager'));
-  const session = await openSession('evil', {
-    input: p.fromManager,
-    output: p.toManager,
-    close: p.close,
-  });
-  const job = jobRequest(tempDir().path);
-  void (async () => {
-    await writer.control({ type: 'accepted', id: job.id });
-    await script(writer);
-  })();
-  return { run: runRemoteAttempt(session, job), job };
-}
+/** A hostile manager's script against a plain job. */
+const hostile = (script: (w: FrameWriter) => Promise<void>) =>
+  hostileManager(script, jobRequest(tempDir().path));
 
 test('the client refuses a file from the manager outside its output directory', async () => {
-  const { run, job } = await hostileManager(async (w) => {
+  const { run, job } = await hostile(async (w) => {
     await w.control({ type: 'file', path: 'artifacts/../../evil', size: 1, sha256: sha('x') });
     await w.data(Buffer.from('x'));
   });
   await assert.rejects(
     run,
-    /outside log\.txt, attestation\.intoto\.jsonl, attestation\.sigstore\.json and artifacts\//,
+    /outside log\.txt, attestation\.intoto\.jsonl, attestation\.sigstore\.json, workspace\.tar and artifacts\//,
   );
   assert.equal(existsSync(join(job.outDir, '..', 'evil')), false);
 });
 
 test('the client refuses a top-level file other than the log and the two attestation files', async () => {
-  const { run, job } = await hostileManager(async (w) => {
+  const { run, job } = await hostile(async (w) => {
     await w.control({ type: 'file', path: 'result.json', size: 2, sha256: sha('{}') });
     await w.data(Buffer.from('{}'));
   });
@@ -240,7 +225,7 @@ test('the client refuses a top-level file other than the log and the two attesta
 });
 
 test('the client refuses an artifact whose bytes do not match the promised sha256', async () => {
-  const { run, job } = await hostileManager(async (w) => {
+  const { run, job } = await hostile(async (w) => {
     await w.control({ type: 'file', path: 'artifacts/app', size: 4, sha256: sha('good') });
     await w.data(Buffer.from('evil'));
   });
@@ -249,7 +234,7 @@ test('the client refuses an artifact whose bytes do not match the promised sha25
 });
 
 test('the client refuses a file longer than the manager promised', async () => {
-  const { run } = await hostileManager(async (w) => {
+  const { run } = await hostile(async (w) => {
     await w.control({ type: 'file', path: 'log.txt', size: 2, sha256: sha('ab') });
     await w.data(Buffer.from('abc'));
   });
@@ -262,7 +247,7 @@ test('a repeated event is reported once', async () => {
     seq,
     event: { type: 'status', message: `event ${seq}` },
   });
-  const { run, job } = await hostileManager(async (w) => {
+  const { run, job } = await hostile(async (w) => {
     for (const seq of [0, 0, 1, 1, 0]) await w.control(event(seq));
     await w.control({ type: 'error', code: 'INFRASTRUCTURE', message: 'stop here' });
   });
@@ -274,7 +259,7 @@ test('a repeated event is reported once', async () => {
 });
 
 test('the client refuses a result whose artifacts never arrived', async () => {
-  const { run } = await hostileManager(async (w) => {
+  const { run } = await hostile(async (w) => {
     await w.control({
       type: 'result',
       result: { id: 'x', status: 'passed' },

@@ -28,10 +28,13 @@ export interface JobFrame {
   commit?: string;
   tree?: string;
   audit: boolean;
+  /** The spec's saved workspace follows, before the source; it returns as workspace.tar. */
+  workspace?: boolean;
 }
 
-export interface SourceEndFrame {
-  type: 'source-end';
+/** Closes an upload of data frames: the source, or the saved workspace before it. */
+export interface StreamEndFrame {
+  type: 'source-end' | 'workspace-end';
   bytes: number;
   sha256: string;
 }
@@ -56,7 +59,7 @@ export interface EventFrame {
 
 export interface FileFrame {
   type: 'file';
-  /** Relative to the job's output directory: log.txt, artifacts/…, attestation.intoto.jsonl, attestation.sigstore.json. */
+  /** Relative to the job's output directory: log.txt, artifacts/…, the attestation files, workspace.tar. */
   path: string;
   size: number;
   sha256: string;
@@ -68,7 +71,7 @@ export interface ErrorFrame {
   message: string;
 }
 
-export type ClientFrame = HelloFrame | JobFrame | SourceEndFrame | ErrorFrame;
+export type ClientFrame = HelloFrame | JobFrame | StreamEndFrame | ErrorFrame;
 export type ManagerFrame =
   | HelloFrame
   | { type: 'accepted'; id: string }
@@ -77,7 +80,7 @@ export type ManagerFrame =
   | { type: 'result'; result: Record<string, unknown> }
   | ErrorFrame;
 
-const CLIENT_TYPES = ['hello', 'job', 'source-end', 'error'] as const;
+const CLIENT_TYPES = ['hello', 'job', 'workspace-end', 'source-end', 'error'] as const;
 const MANAGER_TYPES = ['hello', 'accepted', 'event', 'file', 'result', 'error'] as const;
 
 let validators: Map<string, ValidateFunction> | undefined;

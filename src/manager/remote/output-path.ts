@@ -1,9 +1,12 @@
-// Where a manager may write in the client's output directory: log.txt, the two attestation files
-// and artifacts/…, as plain relative paths. Anything else is a hostile manager.
+// Where a manager may write in the client's output directory: log.txt, the two attestation files,
+// the saved workspace's tar and artifacts/…, as plain relative paths. Anything else is hostile.
 import { BUNDLE_FILE, ENVELOPE_FILE } from '../../attest/write-attestation.js';
 import { ContractorError } from '../../errors.js';
 
-const TOP_FILES = ['log.txt', ENVELOPE_FILE, BUNDLE_FILE];
+/** The saved workspace on its way back, unpacked (sanitised) into the spec's workspace. */
+export const WORKSPACE_TAR = 'workspace.tar';
+
+const TOP_FILES = ['log.txt', ENVELOPE_FILE, BUNDLE_FILE, WORKSPACE_TAR];
 const TOP_DIRS = ['artifacts'];
 
 export function checkOutputPath(path: string): string[] {

@@ -1,10 +1,10 @@
-// The manager's side of the source upload: data frames into the job's tar stream, with the
-// size capped and the digest checked against the client's closing frame.
+// The manager's side of an upload (the source, or the saved workspace before it): data frames into
+// a tar stream, with the size capped and the digest checked against the client's closing frame.
 import { createHash } from 'node:crypto';
 import type { Writable } from 'node:stream';
 import { ContractorError } from '../../errors.js';
 import type { Frame } from './frame.js';
-import { parseClientFrame } from './job-frame.js';
+import { parseClientFrame, type StreamEndFrame } from './job-frame.js';
 import { writeDrained } from './write-drained.js';
 
 /** A job that stops reading its source early (it failed, or needed no more) only stops the
@@ -13,7 +13,9 @@ export async function receiveSource(
   frames: AsyncIterator<Frame>,
   sink: Writable,
   capBytes: number,
+  end: StreamEndFrame['type'] = 'source-end',
 ): Promise<number> {
+  const what = end === 'source-end' ? 'the source' : 'the workspace';
   const hash = createHash('sha256');
   let bytes = 0;
   // The last chunk is held back until the end is known, so the tar's end-of-archive and the
@@ -23,31 +25,28 @@ export async function receiveSource(
   for (;;) {
     const { value: frame, done } = await frames.next();
     if (done)
-      throw new ContractorError(
-        'PROTOCOL',
-        'the client closed the channel while sending the source',
-      );
+      throw new ContractorError('PROTOCOL', `the client closed the channel while sending ${what}`);
     if (frame.kind === 'data') {
       bytes += frame.bytes.length;
       // HardDiskLimit: a client cannot fill the manager's disk with an endless source.
       if (bytes > capBytes)
         throw new ContractorError(
           'PROTOCOL',
-          `the source is larger than this manager's disk limit of ${capBytes} bytes`,
+          `${what} is larger than this manager's disk limit of ${capBytes} bytes`,
         );
       hash.update(frame.bytes);
       if (held && !sink.destroyed) await writeDrained(sink, held).catch(() => undefined);
       held = frame.bytes;
       continue;
     }
-    const end = parseClientFrame(frame.value);
-    if (end.type !== 'source-end')
-      throw new ContractorError('PROTOCOL', `expected the source, got a ${end.type} frame`);
+    const closing = parseClientFrame(frame.value);
+    if (closing.type !== end)
+      throw new ContractorError('PROTOCOL', `expected ${what}, got a ${closing.type} frame`);
     const sha256 = hash.digest('hex');
-    if (end.bytes !== bytes || end.sha256 !== sha256)
+    if (closing.bytes !== bytes || closing.sha256 !== sha256)
       throw new ContractorError(
         'PROTOCOL',
-        `the source arrived damaged: ${bytes} bytes with sha256 ${sha256}, the client sent ${end.bytes} bytes with ${end.sha256}`,
+        `${what} arrived damaged: ${bytes} bytes with sha256 ${sha256}, the client sent ${closing.bytes} bytes with ${closing.sha256}`,
       );
     if (!sink.destroyed) sink.end(held);
     return bytes;

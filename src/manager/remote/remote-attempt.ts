@@ -8,10 +8,13 @@ import type { JobRequest, JobResult } from '../job.js';
 import type { JobFrame } from './job-frame.js';
 import { parseManagerFrame } from './job-frame.js';
 import { withStderr, type ManagerSession } from './manager-session.js';
+import { WORKSPACE_TAR } from './output-path.js';
 import { receiveFile, type ByteBudget } from './receive-file.js';
 import { acceptResult } from './remote-result.js';
+import { saveReturnedWorkspace } from './returned-workspace.js';
 import { sendSource } from './send-source.js';
 import { fromWireEvent } from './wire-event.js';
+import { packDirectory } from '../workspace-pack.js';
 
 export interface AttemptHooks {
   /** Called once the manager has taken the job: from here on, losing it means a retry. */
@@ -33,7 +36,19 @@ export function jobFrameFor(req: JobRequest): JobFrame {
     ...(req.commit ? { commit: req.commit } : {}),
     ...(req.tree ? { tree: req.tree } : {}),
     audit: req.audit,
+    ...(req.workspaceDir ? { workspace: true } : {}),
   };
+}
+
+/** The saved workspace (without its src/) when the spec has one, then the source. */
+async function sendInputs(writer: ManagerSession['writer'], req: JobRequest): Promise<void> {
+  if (req.workspaceDir)
+    await sendSource(
+      writer,
+      packDirectory(req.workspaceDir, { withoutSrc: true }),
+      'workspace-end',
+    );
+  await sendSource(writer, req.source());
 }
 
 export async function runRemoteAttempt(
@@ -46,19 +61,12 @@ export async function runRemoteAttempt(
   try {
     await clearOutputs(req.outDir);
     await session.writer.control(jobFrameFor(req));
-    // The source follows the job at once, without waiting a round trip for the manager to
+    // The inputs follow the job at once, without waiting a round trip for the manager to
     // accept it: a refusal still arrives first, and the manager only reads on once it accepts.
-    const sendFailed = sendSource(session.writer, req.source()).then(
-      () => new Promise<never>(() => {}),
-    );
+    const sendFailed = sendInputs(session.writer, req).then(() => new Promise<never>(() => {}));
     sendFailed.catch(() => undefined);
     await Promise.race([awaitAccepted(session, req.id), sendFailed]);
     hooks.onAccepted?.();
-    if (req.workspaceDir)
-      req.onEvent?.({
-        type: 'status',
-        message: `the workspace cache is not carried to manager ${session.manager}; the build starts without it`,
-      });
     return await Promise.race([receiveOutputs(session, req), sendFailed]);
   } catch (err) {
     if (req.signal?.aborted)
@@ -95,13 +103,22 @@ async function awaitAccepted(session: ManagerSession, id: string): Promise<void>
 /** A retry starts clean: nothing a lost attempt wrote is reported as this one's. */
 async function clearOutputs(outDir: string): Promise<void> {
   await mkdir(outDir, { recursive: true });
-  for (const name of ['log.txt', 'result.json', 'artifacts', ENVELOPE_FILE, BUNDLE_FILE])
+  for (const name of [
+    'log.txt',
+    'result.json',
+    'artifacts',
+    ENVELOPE_FILE,
+    BUNDLE_FILE,
+    WORKSPACE_TAR,
+  ])
     await rm(join(outDir, name), { recursive: true, force: true });
 }
 
 async function receiveOutputs(session: ManagerSession, req: JobRequest): Promise<JobResult> {
+  const { diskBytes, logBytes } = req.policy.limits;
+  // The returned workspace may hold as much again as the artifacts.
   const budget: ByteBudget = {
-    remaining: req.policy.limits.diskBytes + req.policy.limits.logBytes + EXTRA_OUTPUT_BYTES,
+    remaining: diskBytes * (req.workspaceDir ? 2 : 1) + logBytes + EXTRA_OUTPUT_BYTES,
   };
   const received = new Map<string, string>();
   let nextSeq = 0;
@@ -127,11 +144,20 @@ async function receiveOutputs(session: ManagerSession, req: JobRequest): Promise
         req.onEvent?.(fromWireEvent(frame.event));
         continue;
       case 'file':
+        if (frame.path === WORKSPACE_TAR && !req.workspaceDir)
+          throw new ContractorError(
+            'PROTOCOL',
+            `manager ${session.manager} sent a workspace for a job that has none`,
+          );
         await receiveFile(session.frames, req.outDir, frame, budget);
         received.set(frame.path, frame.sha256);
         continue;
-      case 'result':
-        return acceptResult(frame.result, req.id, req.outDir, received);
+      case 'result': {
+        const result = await acceptResult(frame.result, req.id, req.outDir, received);
+        if (req.workspaceDir && received.has(WORKSPACE_TAR))
+          await saveWorkspace(session, req, req.workspaceDir);
+        return result;
+      }
       case 'error':
         throw new ContractorError(frame.code, `manager ${session.manager}: ${frame.message}`);
       default:
@@ -141,4 +167,19 @@ async function receiveOutputs(session: ManagerSession, req: JobRequest): Promise
         );
     }
   }
+}
+
+/** The workspace the build saved on the manager, in place of the spec's workspace here. */
+async function saveWorkspace(
+  session: ManagerSession,
+  req: JobRequest,
+  workspaceDir: string,
+): Promise<void> {
+  const tar = join(req.outDir, WORKSPACE_TAR);
+  const dropped = await saveReturnedWorkspace(tar, workspaceDir, req.policy.limits.diskBytes);
+  if (dropped)
+    req.onEvent?.({
+      type: 'status',
+      message: `manager ${session.manager} returned ${dropped} workspace entries that may not land here (links out, devices); they were dropped`,
+    });
 }

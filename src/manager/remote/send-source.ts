@@ -1,15 +1,21 @@
-// The client's side of the source upload: the tar stream as data frames, then its size and digest.
+// The client's side of an upload (the source, or the saved workspace before it): the tar stream
+// as data frames, then its size and digest.
 import { createHash } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import { DATA_CHUNK_BYTES } from './frame.js';
 import type { FrameWriter } from './frame-writer.js';
+import type { StreamEndFrame } from './job-frame.js';
 
 /**
  * Never buffers more than a frame of the repository: each frame waits for the channel to drain.
  * A failure of the source itself (git archive) is thrown; a closed channel is left for the
  * reader to report.
  */
-export async function sendSource(writer: FrameWriter, source: Readable): Promise<void> {
+export async function sendSource(
+  writer: FrameWriter,
+  source: Readable,
+  end: StreamEndFrame['type'] = 'source-end',
+): Promise<void> {
   const hash = createHash('sha256');
   let bytes = 0;
   let batch: Buffer[] = [];
@@ -35,7 +41,5 @@ export async function sendSource(writer: FrameWriter, source: Readable): Promise
     }
   }
   await flush();
-  await writer
-    .control({ type: 'source-end', bytes, sha256: hash.digest('hex') })
-    .catch(() => undefined);
+  await writer.control({ type: end, bytes, sha256: hash.digest('hex') }).catch(() => undefined);
 }
