@@ -53,12 +53,12 @@ export function sourceRunner(o: SourceRunnerOptions): AppJobRunner {
       }),
       problems,
     });
-    const text = await readCommittedSpec(source.gitDir, job.sha);
-    // A head without a spec must not pass: deleting the file would otherwise switch the gate off.
-    if (text === undefined) return refused(`${SPEC_FILE} is missing at ${job.sha.slice(0, 12)}`);
     let spec;
     let policy;
     try {
+      const text = await readCommittedSpec(source.gitDir, job.sha);
+      // A head without a spec must not pass: deleting the file would otherwise switch the gate off.
+      if (text === undefined) return refused(`${SPEC_FILE} is missing at ${job.sha.slice(0, 12)}`);
       spec = parseSpec(text, SPEC_FILE);
       policy = effectivePolicy(spec, ceiling.policy, ceiling.source);
     } catch (err) {

@@ -1,6 +1,5 @@
 // Reads .contractor.yaml from a commit in the cache, refusing a blob too big to be a spec.
-import { ContractorError } from '../errors.js';
-import { MAX_SPEC_BYTES, SPEC_FILE } from '../spec/spec-file.js';
+import { MAX_SPEC_BYTES, SPEC_FILE, specTooLarge } from '../spec/spec-file.js';
 import { runGit } from './source-fetch.js';
 
 export async function readCommittedSpec(gitDir: string, rev: string): Promise<string | undefined> {
@@ -13,7 +12,6 @@ export async function readCommittedSpec(gitDir: string, rev: string): Promise<st
   }
   if (type !== 'blob') return undefined;
   const size = Number((await runGit(['--git-dir', gitDir, 'cat-file', '-s', object])).trim());
-  if (size > MAX_SPEC_BYTES)
-    throw new ContractorError('USAGE', `${SPEC_FILE} at ${rev} is ${size} bytes; the limit is 1 MiB`);
+  if (size > MAX_SPEC_BYTES) throw specTooLarge(SPEC_FILE, size);
   return runGit(['--git-dir', gitDir, 'cat-file', 'blob', object]);
 }

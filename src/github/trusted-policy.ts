@@ -36,9 +36,9 @@ export async function trustedCeiling(
   if (configured) return { policy: configured, source: `${policies.file} (${name})` };
   const fallback = policies.default ?? DEFAULT_POLICY;
   const fallbackSource = policies.default ? `${policies.file} (default)` : 'built-in default (no network)';
-  const text = await readCommittedSpec(source.gitDir, source.trustedRev);
-  if (text === undefined) return { policy: fallback, source: fallbackSource };
   try {
+    const text = await readCommittedSpec(source.gitDir, source.trustedRev);
+    if (text === undefined) return { policy: fallback, source: fallbackSource };
     return { policy: specCeiling(text, fallback), source: `${name}@${source.trustedName}:${SPEC_FILE}` };
   } catch {
     // A broken trusted spec grants nothing: the safe fallback, not the head's wishes.

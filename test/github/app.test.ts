@@ -97,6 +97,22 @@ test('an invalid head spec fails with an annotation at its line', async () => {
   assert.is(a?.start_line, 3);
 });
 
+test('a head spec too big to be one fails by its size, unread, with an annotation', async () => {
+  h.repo.work.git('checkout', '-q', '--detach', h.repo.baseSha);
+  const huge = `build: make\n#${'x'.repeat(1024 * 1024)}\n`;
+  h.repo.work.write('.contractor.yaml', huge);
+  const sha = h.repo.work.commitAll('huge spec');
+  h.repo.work.git('push', '-q', h.repo.bare, 'HEAD:refs/pull/9/head');
+  await deliver(h.app.url, 'pull_request', pullRequest('opened', sha, 9));
+  const [run] = await h.waitForRuns(sha, completed());
+  assert.is(run?.conclusion, 'failure');
+  assert.match(run?.output?.title ?? '', /\.contractor\.yaml is invalid/);
+  const a = run?.annotations[0] as { path: string; start_line: number; message: string } | undefined;
+  assert.is(a?.path, '.contractor.yaml');
+  assert.ok(a?.message.includes(`spec is ${huge.length} bytes; the limit is 1 MiB`), a?.message);
+  assert.not.ok(h.seen.some((s) => s.request.commit === sha), 'nothing was built');
+});
+
 test('push: the new tip of a branch is built; a deleted ref and a tag are not', async () => {
   const sha = h.repo.commit({ build: 'make', ref: 'refs/heads/feature-push' });
   const p = retarget(example('push', null, (x) => Boolean(x.installation) && x.deleted === false), {
