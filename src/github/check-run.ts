@@ -38,13 +38,18 @@ export async function findCheckRun(octokit: Octokit, job: Target): Promise<numbe
 }
 
 /** After a crash mid-report: GitHub may already have the completion, which must not be sent twice. */
-export async function isCheckRunCompleted(octokit: Octokit, job: Target, id: number): Promise<boolean> {
+/** The check run as GitHub holds it: whether it is completed, and how many annotations it has. */
+export async function checkRunState(
+  octokit: Octokit,
+  job: Target,
+  id: number,
+): Promise<{ completed: boolean; annotations: number }> {
   const { data } = await octokit.request('GET /repos/{owner}/{repo}/check-runs/{check_run_id}', {
     owner: job.owner,
     repo: job.repo,
     check_run_id: id,
   });
-  return data.status === 'completed';
+  return { completed: data.status === 'completed', annotations: data.output.annotations_count };
 }
 
 export async function startCheckRun(octokit: Octokit, job: Target, id: number): Promise<void> {
@@ -61,7 +66,7 @@ export interface Completion {
   conclusion: Conclusion;
   output: CheckRunOutput;
   annotations: CheckRunAnnotation[];
-  /** Annotations already sent before a restart; they are not sent twice. */
+  /** Annotations GitHub already has (sent before a restart or a lost reply): not sent twice. */
   alreadySent: number;
   onBatchSent: (sentSoFar: number) => void;
 }

@@ -3,7 +3,7 @@ import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { checkRunAnnotations, checkRunOutput } from '../report/check-run-markdown.js';
 import type { AppJobRunner, AppRunOutcome } from './app-job-runner.js';
-import { completeCheckRun, createCheckRun, findCheckRun, isCheckRunCompleted, startCheckRun } from './check-run.js';
+import { checkRunState, completeCheckRun, createCheckRun, findCheckRun, startCheckRun } from './check-run.js';
 import { conclusionFor } from './conclusion.js';
 import type { GitHubApp } from './github-app.js';
 import type { JobQueue, QueuedJob } from './job-queue.js';
@@ -184,8 +184,10 @@ export class JobDispatcher {
       }
       const { octokit } = await this.o.github.installation(q.job);
       const id = await this.checkRunFor(q);
-      // A completion sent just before a crash (or a failed attempt) is not sent again.
-      if (!this.unsent.has(q.seq) && (await isCheckRunCompleted(octokit, q.job, id))) {
+      // A completion sent just before a crash (or a failed attempt) is not sent again, nor an
+      // annotation batch GitHub applied while its reply, and so our record of it, was lost.
+      const onGitHub = this.unsent.has(q.seq) ? undefined : await checkRunState(octokit, q.job, id);
+      if (onGitHub?.completed) {
         this.o.queue.done(q.seq);
         return;
       }
@@ -196,7 +198,7 @@ export class JobDispatcher {
         conclusion,
         output: checkRunOutput(result, this.reportUrl(q.runId), problems),
         annotations: checkRunAnnotations(result, problems),
-        alreadySent: q.annotationsSent,
+        alreadySent: Math.max(q.annotationsSent, onGitHub?.annotations ?? 0),
         onBatchSent: (n) => this.o.queue.annotationsSent(q.seq, n),
       });
       this.o.queue.done(q.seq);

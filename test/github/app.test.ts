@@ -196,6 +196,30 @@ test('120 violations: annotations go 50 per request, the last request completes 
   assert.match(run.output?.summary ?? '', /\| network \| build \| evil-0\.example\.com:443 \| CONNECT .*\\<b\\>\\\|pipe\\\|/);
 });
 
+test('an annotation batch GitHub applied but whose reply was lost is not sent again', async () => {
+  const sha = h.repo.commit({ build: 'violate 120', ref: 'refs/heads/lost-reply' });
+  const p = retarget(example('push', null, (x) => Boolean(x.installation) && x.deleted === false), {
+    '6113728f27ae82c7b1a177c8d03f9e96e0adf246': sha,
+  });
+  let lost = 0;
+  h.double.loseReply = (op, body) => {
+    const batch = (body as { output?: { annotations?: unknown[] } } | undefined)?.output?.annotations;
+    if (op !== 'checks/update' || !batch || lost) return undefined;
+    lost++;
+    return 502;
+  };
+  try {
+    await deliver(h.app.url, 'push', p);
+    const [run] = await h.waitForRuns(sha, completed(), 30_000);
+    assert.ok(run);
+    assert.is(lost, 1, 'the first batch landed and its reply was lost');
+    assert.is(run.annotations.length, 120, 'each annotation once');
+    assert.is(run.updates.filter((u) => u.status === 'completed').length, 1);
+  } finally {
+    h.double.loseReply = undefined;
+  }
+});
+
 test('forged, malformed, oversized and replayed deliveries', async () => {
   const p = example('pull_request', 'opened');
   const forged = await deliver(h.app.url, 'pull_request', p, { secret: 'not the secret' });

@@ -48,6 +48,8 @@ export class GitHubDouble {
   readonly issuedTokens = new Map<string, number>();
   /** Answer an operation with this status instead (a GitHub outage), while it returns a number. */
   intercept: ((operationId: string) => number | undefined) | undefined;
+  /** Applies the request, then answers with this status instead: the reply lost on the way. */
+  loseReply: ((operationId: string, body: unknown) => number | undefined) | undefined;
   private nextId = 4_000_000;
   url = '';
 
@@ -120,6 +122,8 @@ export class GitHubDouble {
       return this.reply(res, 401, { message: 'Bad credentials' }, record);
     }
     const [status, out] = this.operate(checked.operationId, checked.params, url.searchParams, (body ?? {}) as Json);
+    const lost = this.loseReply?.(checked.operationId, body);
+    if (lost) return this.reply(res, lost, { message: 'injected: the reply was lost' }, record);
     return this.reply(res, status, out, record);
   }
 
