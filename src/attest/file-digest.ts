@@ -5,6 +5,7 @@ import { pipeline } from 'node:stream/promises';
 
 export async function sha256File(path: string): Promise<string> {
   const hash = createHash('sha256');
-  await pipeline(createReadStream(path), hash);
+  // Large reads: each one is a trip through libuv's thread pool.
+  await pipeline(createReadStream(path, { highWaterMark: 1024 * 1024 }), hash);
   return hash.digest('hex');
 }

@@ -1,6 +1,5 @@
 // Collects the spec's artifacts from the sanitised workspace: regular files only, never through a link.
-import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
+import { sha256File } from '../attest/file-digest.js';
 import { copyFile, lstat, mkdir, readdir } from 'node:fs/promises';
 import { dirname, join, relative, sep } from 'node:path';
 import type { ArtifactPattern } from './artifact-patterns.js';
@@ -25,16 +24,6 @@ async function* walk(
     if (st.isDirectory()) yield* walk(root, path);
     else yield { rel, kind: st.isFile() ? 'file' : 'other' };
   }
-}
-
-export function sha256File(path: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const hash = createHash('sha256');
-    createReadStream(path)
-      .on('data', (c) => hash.update(c))
-      .on('error', reject)
-      .on('end', () => resolve(hash.digest('hex')));
-  });
 }
 
 export async function collectArtifacts(

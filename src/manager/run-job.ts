@@ -88,9 +88,11 @@ export async function runJob(req: JobRequest, driver: Driver): Promise<JobResult
   } catch (err) {
     error = (err as Error).message;
   } finally {
-    await egress.close();
-    await new Promise((resolve) => log.end(resolve));
-    await rm(work, { recursive: true, force: true });
+    await Promise.all([
+      egress.close(),
+      new Promise((resolve) => log.end(resolve)),
+      rm(work, { recursive: true, force: true }),
+    ]);
   }
   const phases = toPhaseResults(outcome);
   const { status, summary } = decideStatus({

@@ -1,6 +1,7 @@
 // One attempt of a job on one manager: send the job and its source, take events, files and the
 // result. Events are numbered per attempt, and a repeated number is dropped, so none is shown twice.
 import { mkdir, rm } from 'node:fs/promises';
+import type { Readable } from 'node:stream';
 import { join } from 'node:path';
 import { BUNDLE_FILE, ENVELOPE_FILE } from '../../attest/write-attestation.js';
 import { ContractorError } from '../../errors.js';
@@ -40,15 +41,22 @@ export function jobFrameFor(req: JobRequest): JobFrame {
   };
 }
 
-/** The saved workspace (without its src/) when the spec has one, then the source. */
-async function sendInputs(writer: ManagerSession['writer'], req: JobRequest): Promise<void> {
+/**
+ * The saved workspace (without its src/) when the spec has one, then the source. Each stream is
+ * handed to `opened` first, so the attempt can stop what a manager stopped reading.
+ */
+async function sendInputs(
+  writer: ManagerSession['writer'],
+  req: JobRequest,
+  opened: (input: Readable) => Readable,
+): Promise<void> {
   if (req.workspaceDir)
     await sendSource(
       writer,
-      packDirectory(req.workspaceDir, { withoutSrc: true }),
+      opened(packDirectory(req.workspaceDir, { withoutSrc: true })),
       'workspace-end',
     );
-  await sendSource(writer, req.source());
+  await sendSource(writer, opened(req.source()));
 }
 
 export async function runRemoteAttempt(
@@ -57,13 +65,16 @@ export async function runRemoteAttempt(
   hooks: AttemptHooks = {},
 ): Promise<JobResult> {
   const cancel = (): void => session.close();
+  const inputs: Readable[] = [];
   req.signal?.addEventListener('abort', cancel, { once: true });
   try {
     await clearOutputs(req.outDir);
     await session.writer.control(jobFrameFor(req));
     // The inputs follow the job at once, without waiting a round trip for the manager to
     // accept it: a refusal still arrives first, and the manager only reads on once it accepts.
-    const sendFailed = sendInputs(session.writer, req).then(() => new Promise<never>(() => {}));
+    const sendFailed = sendInputs(session.writer, req, (input) => (inputs.push(input), input)).then(
+      () => new Promise<never>(() => {}),
+    );
     sendFailed.catch(() => undefined);
     await Promise.race([awaitAccepted(session, req.id), sendFailed]);
     hooks.onAccepted?.();
@@ -74,6 +85,8 @@ export async function runRemoteAttempt(
     throw withStderr(err, session.stderr());
   } finally {
     req.signal?.removeEventListener('abort', cancel);
+    // An upload the manager stopped reading would otherwise hold its tar process forever.
+    for (const input of inputs) input.destroy();
     session.close();
   }
 }

@@ -1,7 +1,7 @@
 // Sends one file of the job's output: a file frame naming path, size and digest, then its bytes.
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
-import { sha256File } from '../artifacts.js';
+import { sha256File } from '../../attest/file-digest.js';
 import { DATA_CHUNK_BYTES } from './frame.js';
 import type { FrameWriter } from './frame-writer.js';
 
