@@ -57,6 +57,9 @@ export function spawnHolder(toolPath: string, uid: number | undefined): Holder {
     detached: true,
     env: { PATH: toolPath },
   });
+  // Whatever of its group outlives it goes at once: a sandbox it was starting as it exited
+  // (bwrap before its --die-with-parent took hold) would hold its pipes open, and the job, for ever.
+  child.once('exit', () => killGroup(child));
   const hello = new Promise<number | undefined>((resolve) => {
     const onMessage = (m: HolderMessage): void => {
       if (m.type !== 'hello') return;
@@ -76,9 +79,13 @@ export function holderRunning(h: Holder): boolean {
 
 /** The holder's process group: the holder, then bwrap's --die-with-parent and pid namespace take the rest. */
 export function killHolder(h: Holder): void {
-  if (!h.child.pid || !holderRunning(h)) return;
+  if (holderRunning(h)) killGroup(h.child);
+}
+
+function killGroup(child: ChildProcess): void {
+  if (!child.pid) return;
   try {
-    process.kill(-h.child.pid, 'SIGKILL');
+    process.kill(-child.pid, 'SIGKILL');
   } catch {
     // Already gone.
   }
