@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { exitCodeForStatus } from '../manager/exit-status.js';
 import type { JobResult, RunStatus } from '../manager/job.js';
 import { DEFAULT_POLICY } from '../spec/policy.js';
+import { writeResultFile } from '../manager/result-file.js';
 
 export async function unbuiltResult(o: {
   id: string;
@@ -37,6 +38,6 @@ export async function unbuiltResult(o: {
     policy: { source: o.policySource ?? 'none', allow: [], buildNetwork: false, limits: {} },
     attestation: null,
   };
-  await writeFile(join(o.outDir, 'result.json'), JSON.stringify(result, null, 2) + '\n');
+  await writeResultFile(result);
   return result;
 }

@@ -42,12 +42,11 @@ export async function buildSpec(o: BuildSpecOptions): Promise<JobResult> {
   const digest = createHash('sha256');
   const digested = (archive: () => Readable) => (): Readable =>
     archive().on('data', (c: Buffer) => digest.update(c));
-  const result = await runJob(
+  const job = { spec, policy, driver };
+  return runJob(
     {
+      ...job,
       id,
-      spec,
-      policy,
-      driver,
       source: digested(archiveDirectory(sourceDir, exclude)),
       sourceUnderSrc: digested(archiveDirectory(sourceDir, exclude, 'src')),
       workspaceDir,
@@ -55,12 +54,12 @@ export async function buildSpec(o: BuildSpecOptions): Promise<JobResult> {
       audit: o.audit,
       onEvent: o.onEvent,
       signal: o.signal,
+      // Signed before result.json is written; the snapshot's digest is complete by then.
+      seal: (result) =>
+        signLocally(result, job, {
+          source: { uri: pathToFileURL(sourceDir).href, digest: { sha256: digest.digest('hex') } },
+        }),
     },
     await driverByName(driver),
   );
-  const job = { spec, policy, driver };
-  const from = {
-    source: { uri: pathToFileURL(sourceDir).href, digest: { sha256: digest.digest('hex') } },
-  };
-  return signLocally(result, job, from);
 }

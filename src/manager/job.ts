@@ -29,6 +29,11 @@ export interface JobRequest {
   audit: boolean;
   onEvent?: (e: JobEvent) => void;
   signal?: AbortSignal;
+  /**
+   * What the result goes through before its result.json is written (signing), so that file is
+   * written once. An executor that cannot apply it leaves it to its caller.
+   */
+  seal?: (result: JobResult) => Promise<JobResult>;
 }
 
 export type JobEvent =

@@ -1,12 +1,11 @@
 // A local run signs what it built with the user's own key, as a remote manager signs with its own.
-import { writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
-import { join } from 'node:path';
 import { contractorHome } from '../attest/key-paths.js';
 import type { ResourceDescriptor } from '../attest/provenance.js';
 import type { JobExecutor } from './executor.js';
 import type { JobResult } from './job.js';
 import { loadOnce } from './load-once.js';
+import { writeResultFile } from './result-file.js';
 import type { SignedJob } from './sign-result.js';
 
 /** The signing code (DSSE, the Sigstore bundle, the key), loaded only when there is something to sign. */
@@ -32,7 +31,7 @@ export interface LocalSource {
 
 /**
  * Signs a result that has artifacts with the user's key ($CONTRACTOR_HOME/keys, made on first
- * use), rewrites its result.json with the attestation's path, and returns the signed result.
+ * use) and returns it naming the attestation; its result.json is for the caller to write.
  */
 export async function signLocally(
   result: JobResult,
@@ -51,35 +50,41 @@ export async function signLocally(
     builderId: localBuilderId(),
     signer: await loadSignerCreatingKey(home ?? contractorHome()),
   });
-  const signed = { ...result, attestation: paths.envelopePath };
-  await writeFile(join(result.outDir, 'result.json'), JSON.stringify(signed, null, 2) + '\n');
-  return signed;
+  return { ...result, attestation: paths.envelopePath };
+}
+
+/** A commit's result is named by its id, a --worktree snapshot's by its git tree id. */
+function localSource(result: JobResult): LocalSource | undefined {
+  if (result.commit) return { commit: result.commit };
+  if (result.tree) return { source: { name: 'worktree', digest: { gitTree: result.tree } } };
+  return undefined;
 }
 
 /**
- * Signs every result that has artifacts: a commit's by its id, a --worktree snapshot's by its
- * git tree id.
+ * Signs every result that has artifacts, as the job's seal: runJob writes result.json once,
+ * signed. An executor that does not apply the seal has its result signed and rewritten here.
  */
 export function withLocalSigning(run: JobExecutor, home?: string): JobExecutor {
   return async (req) => {
     // A job that can make artifacts loads the signing code once its build has started.
     const load = loadOnce(loadSigning);
+    let sealed = false;
+    const sign = (result: JobResult): Promise<JobResult> => {
+      sealed = true;
+      const from = localSource(result);
+      return from ? signLocally(result, req, from, home, load) : Promise.resolve(result);
+    };
     const result = await run({
       ...req,
       onEvent: (e) => {
         if (e.type === 'phase' && req.spec.artifacts.length > 0) load();
         req.onEvent?.(e);
       },
+      seal: sign,
     });
-    if (result.commit) return signLocally(result, req, { commit: result.commit }, home, load);
-    if (result.tree)
-      return signLocally(
-        result,
-        req,
-        { source: { name: 'worktree', digest: { gitTree: result.tree } } },
-        home,
-        load,
-      );
-    return result;
+    if (sealed) return result;
+    const signed = await sign(result);
+    if (signed !== result) await writeResultFile(signed);
+    return signed;
   };
 }

@@ -1,6 +1,6 @@
 // Runs one job end to end: stage the workspace, start the egress proxy and the worker, collect, decide.
 import { createWriteStream } from 'node:fs';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { PhaseName, Violation } from '../net/violation.js';
@@ -11,6 +11,7 @@ import type { ArtifactCollection } from './artifacts.js';
 import { startEgress } from './egress.js';
 import { loadOnce } from './load-once.js';
 import type { AuditRecord, JobRequest, JobResult, PhaseResult } from './job.js';
+import { writeResultFile } from './result-file.js';
 import { decideStatus } from './status.js';
 import { exitCodeForStatus } from './exit-status.js';
 import { workspaceInput } from './workspace-stage.js';
@@ -130,6 +131,16 @@ export async function runJob(req: JobRequest, driver: Driver): Promise<JobResult
     },
     attestation: null,
   };
-  await writeFile(join(req.outDir, 'result.json'), JSON.stringify(result, null, 2) + '\n');
-  return result;
+  return sealAndWrite(req, result);
+}
+
+/** result.json written once, sealed; a seal that fails still leaves the unsealed result written. */
+async function sealAndWrite(req: JobRequest, result: JobResult): Promise<JobResult> {
+  let sealed = result;
+  try {
+    if (req.seal) sealed = await req.seal(result);
+  } finally {
+    await writeResultFile(sealed);
+  }
+  return sealed;
 }

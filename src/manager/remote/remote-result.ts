@@ -1,12 +1,12 @@
 // The manager's result document, checked against schemas/result.schema.json and against the files
 // that actually arrived, then rewritten to name the client's own output directory.
-import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Ajv, type ValidateFunction } from 'ajv';
 import { ContractorError } from '../../errors.js';
 import { loadSchema } from '../../spec/schema.js';
 import type { JobResult } from '../job.js';
 import { checkOutputPath } from './output-path.js';
+import { writeResultFile } from '../result-file.js';
 
 let validate: ValidateFunction | undefined;
 
@@ -51,6 +51,6 @@ export async function acceptResult(
     log: join(outDir, 'log.txt'),
     attestation: attestation === null ? null : join(outDir, ...checkOutputPath(attestation)),
   };
-  await writeFile(join(outDir, 'result.json'), JSON.stringify(local, null, 2) + '\n');
+  await writeResultFile(local);
   return local;
 }

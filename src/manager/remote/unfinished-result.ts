@@ -4,6 +4,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { exitCodeForStatus } from '../exit-status.js';
 import type { JobRequest, JobResult } from '../job.js';
+import { writeResultFile } from '../result-file.js';
 
 export async function unfinishedResult(
   req: JobRequest,
@@ -39,6 +40,6 @@ export async function unfinishedResult(
     },
     attestation: null,
   };
-  await writeFile(join(req.outDir, 'result.json'), JSON.stringify(result, null, 2) + '\n');
+  await writeResultFile(result);
   return result;
 }
