@@ -18,7 +18,7 @@ import { checkClientHello, helloFrame, PROTOCOL_VERSION } from './remote/hello.j
 import { parseClientFrame, type ClientFrame, type JobFrame } from './remote/job-frame.js';
 import { narrowToManager } from './remote/manager-ceiling.js';
 import { WORKSPACE_TAR } from './remote/output-path.js';
-import { receiveSource } from './remote/receive-source.js';
+import { receiveUpload } from './remote/receive-upload.js';
 import type { RunningJobs } from './remote/running-jobs.js';
 import { sendFile } from './remote/send-file.js';
 import { toWireEvents } from './remote/wire-event.js';
@@ -147,7 +147,7 @@ async function runAccepted(
   const source = new PassThrough({ highWaterMark: 4 * 1024 ** 2 });
   let inboundError: unknown;
   // The channel closing, before or after the source, is the client cancelling the job.
-  receiveSource(frames, source, params.policy.limits.diskBytes)
+  receiveUpload(frames, source, params.policy.limits.diskBytes, 'source-end')
     .then(() => frames.next())
     .then(({ done }) => {
       if (!done) throw new ContractorError('PROTOCOL', 'the client sent a frame after the source');

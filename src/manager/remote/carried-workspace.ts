@@ -9,7 +9,7 @@ import { ContractorError } from '../../errors.js';
 import { packDirectory } from '../workspace-pack.js';
 import { unpackSanitised } from '../workspace-unpack.js';
 import type { Frame } from './frame.js';
-import { receiveSource } from './receive-source.js';
+import { receiveUpload } from './receive-upload.js';
 
 export interface CarriedWorkspace {
   /** The job's workspace directory on this host. */
@@ -29,7 +29,7 @@ export async function receiveWorkspace(
   try {
     const upload = join(root, 'in.tar');
     const file = createWriteStream(upload);
-    await receiveSource(frames, file, capBytes, 'workspace-end').catch((err: unknown) => {
+    await receiveUpload(frames, file, capBytes, 'workspace-end').catch((err: unknown) => {
       file.destroy();
       throw err;
     });

@@ -13,7 +13,7 @@ import { WORKSPACE_TAR } from './output-path.js';
 import { receiveFile, type ByteBudget } from './receive-file.js';
 import { acceptResult } from './remote-result.js';
 import { saveReturnedWorkspace } from './returned-workspace.js';
-import { sendSource } from './send-source.js';
+import { sendUpload } from './send-upload.js';
 import { fromWireEvent } from './wire-event.js';
 import { packDirectory } from '../workspace-pack.js';
 
@@ -51,12 +51,12 @@ async function sendInputs(
   opened: (input: Readable) => Readable,
 ): Promise<void> {
   if (req.workspaceDir)
-    await sendSource(
+    await sendUpload(
       writer,
       opened(packDirectory(req.workspaceDir, { withoutSrc: true })),
       'workspace-end',
     );
-  await sendSource(writer, opened(req.source()));
+  await sendUpload(writer, opened(req.source()), 'source-end');
 }
 
 export async function runRemoteAttempt(

@@ -11,10 +11,10 @@ import type { StreamEndFrame } from './job-frame.js';
  * A failure of the source itself (git archive) is thrown; a closed channel is left for the
  * reader to report.
  */
-export async function sendSource(
+export async function sendUpload(
   writer: FrameWriter,
   source: Readable,
-  end: StreamEndFrame['type'] = 'source-end',
+  end: StreamEndFrame['type'],
 ): Promise<void> {
   const hash = createHash('sha256');
   let bytes = 0;

@@ -9,11 +9,11 @@ import { writeDrained } from './write-drained.js';
 
 /** A job that stops reading its source early (it failed, or needed no more) only stops the
  * writing: the frames are still read, counted and checked to the end. */
-export async function receiveSource(
+export async function receiveUpload(
   frames: AsyncIterator<Frame>,
   sink: Writable,
   capBytes: number,
-  end: StreamEndFrame['type'] = 'source-end',
+  end: StreamEndFrame['type'],
 ): Promise<number> {
   const what = end === 'source-end' ? 'the source' : 'the workspace';
   const hash = createHash('sha256');
