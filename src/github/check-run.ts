@@ -37,8 +37,10 @@ export async function findCheckRun(octokit: Octokit, job: Target): Promise<numbe
   return found && Number(found.id);
 }
 
-/** After a crash mid-report: GitHub may already have the completion, which must not be sent twice. */
-/** The check run as GitHub holds it: whether it is completed, and how many annotations it has. */
+/**
+ * The check run as GitHub holds it, read after a crash or a failed report: a completion or an
+ * annotation batch GitHub already has must not be sent twice.
+ */
 export async function checkRunState(
   octokit: Octokit,
   job: Target,

@@ -276,7 +276,8 @@ process.once('message', (msg: HolderJob) => {
       finished = true;
       process.disconnect?.();
       // The job is over, told to the manager: whatever is still running (an unpacking cut short
-      // by a failed trap, say) goes with us, bwrap's --die-with-parent taking each sandbox.
+      // by a failed trap, say) goes with us. bwrap's --die-with-parent takes each sandbox, and the
+      // manager kills our process group as we exit, for a bwrap that had not yet armed it.
       process.exit(0);
     });
 });
