@@ -2,13 +2,16 @@
 // side by side in one run, with two bare relays (Node sockets, and splice(2) in C) as the floor any
 // proxy pays for the extra hop, and the machine's CPU time per GiB to show why. Origin
 // and proxy each run on a worker thread of their own, as they are separate machines or processes in
-// production; the client runs on the main thread.
+// production; the client runs on the main thread. Each stage's own CPU time per GiB is measured too:
+// with a core for every stage, the slowest stage would set the pace, which projects the ratio onto a
+// machine with more cores than this one.
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { request, createServer as createHttp, type IncomingMessage } from 'node:http';
 import { connect, createServer as createTcp, type AddressInfo, type Socket } from 'node:net';
+import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import { EgressProxy } from '../src/net/egress-proxy.js';
@@ -19,6 +22,26 @@ const MiB = 1024 ** 2;
 const CHUNK = Buffer.alloc(MiB, 0x61);
 
 type Role = { role: 'origin' } | { role: 'proxy' | 'relay'; originPort: number };
+
+/** What a worker reports once it listens: its port, and its thread's id for its CPU time. */
+interface Listening {
+  port: number;
+  tid: number;
+}
+
+function listening(port: number): void {
+  const tid = Number(readlinkSync('/proc/thread-self').split('/').pop());
+  parentPort?.postMessage({ port, tid } satisfies Listening);
+}
+
+/** A thread of this process: CPU milliseconds it has run so far (the scheduler's own count, in ns). */
+function threadCpuMs(tid: number): number {
+  try {
+    return Number(readFileSync(`/proc/self/task/${tid}/schedstat`, 'utf8').split(' ')[0]) / 1e6;
+  } catch {
+    return NaN;
+  }
+}
 
 /** Serves exactly `n` bytes for GET /bytes/n, with backpressure. */
 function serveOrigin(): void {
@@ -35,9 +58,7 @@ function serveOrigin(): void {
     };
     more();
   });
-  server.listen(0, '127.0.0.1', () =>
-    parentPort?.postMessage((server.address() as AddressInfo).port),
-  );
+  server.listen(0, '127.0.0.1', () => listening((server.address() as AddressInfo).port));
 }
 
 async function serveProxy(originPort: number): Promise<void> {
@@ -48,7 +69,7 @@ async function serveProxy(originPort: number): Promise<void> {
     onViolation: () => undefined,
     onAudit: () => undefined,
   });
-  parentPort?.postMessage((await proxy.listen()).port);
+  listening((await proxy.listen()).port);
 }
 
 /** The floor for any proxy on this machine: a bare two-way socket pipe, no HTTP, no checks. */
@@ -59,15 +80,13 @@ function serveRelay(originPort: number): void {
     client.on('error', () => upstream.destroy());
     upstream.on('error', () => client.destroy());
   });
-  server.listen(0, '127.0.0.1', () =>
-    parentPort?.postMessage((server.address() as AddressInfo).port),
-  );
+  server.listen(0, '127.0.0.1', () => listening((server.address() as AddressInfo).port));
 }
 
-function startWorker(data: Role): Promise<{ worker: Worker; port: number }> {
+function startWorker(data: Role): Promise<{ worker: Worker } & Listening> {
   const worker = new Worker(fileURLToPath(import.meta.url), { workerData: data });
   return new Promise((resolve, reject) => {
-    worker.once('message', (port: number) => resolve({ worker, port }));
+    worker.once('message', (m: Listening) => resolve({ worker, ...m }));
     worker.once('error', reject);
   });
 }
@@ -130,26 +149,54 @@ interface Sample {
   cpuMsPerGiB: number;
   /** Share of the machine's CPU time that was busy during the transfer. */
   busy: number;
+  /** Each stage's own CPU milliseconds per GiB; relay is NaN for a direct download. */
+  stages: Record<Stage, number>;
 }
 
-async function measure(n: number, fetch: () => Promise<void>): Promise<Sample> {
+const STAGES = ['client', 'origin', 'relay'] as const;
+type Stage = (typeof STAGES)[number];
+
+/** Started before a transfer; what it returns, called after it, gives the CPU ms the stage used. */
+type Meter = () => () => Promise<number>;
+
+function threadMeter(tid: number): Meter {
+  return () => {
+    const before = threadCpuMs(tid);
+    return () => Promise.resolve(threadCpuMs(tid) - before);
+  };
+}
+
+const noMeter: Meter = () => () => Promise.resolve(NaN);
+
+async function measure(
+  n: number,
+  fetch: () => Promise<void>,
+  meters: Record<Stage, Meter>,
+): Promise<Sample> {
+  const started = STAGES.map((s) => meters[s]());
   const c0 = cpuTicks();
   const t0 = performance.now();
   await fetch();
   const seconds = (performance.now() - t0) / 1000;
   const c1 = cpuTicks();
+  const used = await Promise.all(started.map((stop) => stop()));
   const busy = c1.busy - c0.busy;
+  const perGiB = (ms: number): number => ms / (n / GiB);
   return {
     mibPerSec: n / MiB / seconds,
-    cpuMsPerGiB: (busy * 10) / (n / GiB),
+    cpuMsPerGiB: perGiB(busy * 10),
     busy: busy / Math.max(1, busy + c1.idle - c0.idle),
+    stages: Object.fromEntries(STAGES.map((s, i) => [s, perGiB(used[i] as number)])) as Record<
+      Stage,
+      number
+    >,
   };
 }
 
 /** Builds and starts the C splice(2) relay; undefined (with the reason printed) without a C compiler. */
 async function startSpliceRelay(
   originPort: number,
-): Promise<{ port: number; stop: () => void } | undefined> {
+): Promise<{ port: number; meter: Meter; stop: () => void } | undefined> {
   const dir = mkdtempSync(join(tmpdir(), 'contractor-bench-splice-'));
   const bin = join(dir, 'splice-relay');
   const source = fileURLToPath(new URL('../../bench/native/splice-relay.c', import.meta.url));
@@ -161,13 +208,23 @@ async function startSpliceRelay(
     return undefined;
   }
   const child = spawn(bin, [String(originPort)], { stdio: ['ignore', 'pipe', 'inherit'] });
-  const port = await new Promise<number>((resolve, reject) => {
-    child.stdout.once('data', (c: Buffer) => resolve(Number(c.toString().trim())));
+  // Its first line is its port; then a "cpu MS" line as each connection ends.
+  const lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]();
+  const exited = new Promise<never>((_, reject) => {
     child.once('error', reject);
     child.once('exit', (code) => reject(new Error(`splice-relay exited with ${code}`)));
   });
+  exited.catch(() => undefined);
+  const next = async (): Promise<string> =>
+    String((await Promise.race([lines.next(), exited])).value ?? '');
+  const port = Number(await next());
+  const meter: Meter = () => {
+    const line = next();
+    return async () => Number(/^cpu (\S+)$/.exec(await line)?.[1] ?? NaN);
+  };
   return {
     port,
+    meter,
     stop: () => {
       child.kill('SIGKILL');
       rmSync(dir, { recursive: true, force: true });
@@ -196,6 +253,19 @@ export async function runProxyThroughputBench(
         throw new Error(`the tunnel carried ${tunnel.bytesRead} of ${n} bytes`);
     },
   });
+  // The client runs on this, the main thread, whose id is the process's.
+  const meters = (relayStage: Meter): Record<Stage, Meter> => ({
+    client: threadMeter(process.pid),
+    origin: threadMeter(origin.tid),
+    relay: relayStage,
+  });
+  const relayMeter: Record<Way, Meter> = {
+    direct: noMeter,
+    relay: threadMeter(relay.tid),
+    splice: splice?.meter ?? noMeter,
+    http: threadMeter(proxy.tid),
+    connect: threadMeter(proxy.tid),
+  };
   const samples: Record<Way, Sample[]> = {
     direct: [],
     relay: [],
@@ -204,13 +274,17 @@ export async function runProxyThroughputBench(
     connect: [],
   };
   try {
-    for (const warmUp of Object.values(ways(16 * MiB))) await warmUp();
+    const warm = ways(16 * MiB);
+    for (const way of WAYS) {
+      const fetch = warm[way];
+      if (fetch) await measure(16 * MiB, fetch, meters(relayMeter[way]));
+    }
     // Interleaved rounds, so drift on a shared machine hits every way alike.
     const full = ways(bytes);
     for (let i = 0; i < rounds; i++) {
       for (const way of WAYS) {
         const fetch = full[way];
-        if (fetch) samples[way].push(await measure(bytes, fetch));
+        if (fetch) samples[way].push(await measure(bytes, fetch, meters(relayMeter[way])));
       }
     }
   } finally {
@@ -218,7 +292,12 @@ export async function runProxyThroughputBench(
     await Promise.all([origin, proxy, relay].map((w) => w.worker.terminate()));
   }
   const cores = availableParallelism();
-  const med = (w: Way, k: keyof Sample): number => median(samples[w].map((s) => s[k]));
+  const med = (w: Way, k: Exclude<keyof Sample, 'stages'>): number =>
+    median(samples[w].map((s) => s[k]));
+  const stage = (w: Way, s: Stage): number => median(samples[w].map((x) => x.stages[s]));
+  // The pace of a pipeline with a core per stage is its slowest stage's.
+  const slowest = (w: Way): number =>
+    Math.max(...STAGES.map((s) => stage(w, s)).filter((v) => v >= 0));
   const direct = med('direct', 'mibPerSec');
   const rate = (w: Way, name: string): BenchFigure => ({
     name,
@@ -240,7 +319,19 @@ export async function runProxyThroughputBench(
     value: (((cores * 1000) / med(w, 'cpuMsPerGiB')) * 1024) / direct,
     unit: 'x',
   });
+  const stageCpu = (w: Way, s: Stage, name: string): BenchFigure => ({
+    name: `stage CPU per GiB, ${name}`,
+    value: stage(w, s),
+    unit: 'ms',
+  });
+  // More cores than stages: no stage waits for a core, and the slowest one sets the rate.
+  const projected = (w: Way, name: string): BenchFigure => ({
+    name: `projected (a core per stage), ${name}`,
+    value: slowest('direct') / slowest(w),
+    unit: 'x',
+  });
   const spliced = splice !== undefined;
+  const staged = Number.isFinite(stage('direct', 'client'));
   return [
     rate('direct', 'direct download'),
     rate('relay', 'bare Node socket relay'),
@@ -265,6 +356,22 @@ export async function runProxyThroughputBench(
     cpu('connect', 'proxy CONNECT'),
     ceiling('relay', 'Node relay'),
     ...(spliced ? [ceiling('splice', 'splice relay')] : []),
+    // Why more cores would not be enough: the relaying stage alone costs more per GiB than the
+    // client, since it both receives each byte and sends it through the TCP stack again.
+    ...(staged
+      ? [
+          stageCpu('direct', 'client', 'direct: client'),
+          stageCpu('direct', 'origin', 'direct: origin'),
+          stageCpu('connect', 'client', 'proxy CONNECT: client'),
+          stageCpu('connect', 'origin', 'proxy CONNECT: origin'),
+          stageCpu('connect', 'relay', 'proxy CONNECT: proxy'),
+          stageCpu('relay', 'relay', 'bare Node relay: relay'),
+          ...(spliced ? [stageCpu('splice', 'relay', 'splice relay: relay')] : []),
+          projected('connect', 'proxy CONNECT'),
+          projected('relay', 'Node relay'),
+          ...(spliced ? [projected('splice', 'splice relay')] : []),
+        ]
+      : []),
   ];
 }
 
