@@ -1,10 +1,10 @@
 // `--worktree`: a tree object of the working directory (tracked and unignored untracked files),
 // written through a throwaway index so the user's own index is never touched.
-import { copyFile, mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { copyFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { simpleGit } from 'simple-git';
 import { ContractorError } from '../errors.js';
+import { makeScratchDir } from '../manager/scratch-dir.js';
 import { gitDir } from './repository.js';
 
 /** What `git add` and `write-tree` need; simple-git refuses EDITOR, PAGER and the like in a custom env. */
@@ -20,7 +20,7 @@ function snapshotEnv(index: string): Record<string, string> {
 }
 
 export async function snapshotWorktree(root: string): Promise<string> {
-  const scratch = await mkdtemp(join(tmpdir(), 'contractor-index-'));
+  const scratch = await makeScratchDir('index');
   const index = join(scratch, 'index');
   try {
     await copyFile(join(await gitDir(root), 'index'), index).catch(() => undefined);

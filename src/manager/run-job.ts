@@ -1,7 +1,6 @@
 // Runs one job end to end: stage the workspace, start the egress proxy and the worker, collect, decide.
 import { createWriteStream } from 'node:fs';
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { PhaseName, Violation } from '../net/violation.js';
 import type { LimitName } from '../spec/types.js';
@@ -12,6 +11,7 @@ import { startEgress } from './egress.js';
 import { loadOnce } from './load-once.js';
 import type { AuditRecord, JobRequest, JobResult, PhaseResult } from './job.js';
 import { writeResultFile } from './result-file.js';
+import { makeScratchDir, sweepScratchDirs } from './scratch-dir.js';
 import { decideStatus } from './status.js';
 import { exitCodeForStatus } from './exit-status.js';
 import { workspaceInput } from './workspace-stage.js';
@@ -36,7 +36,9 @@ export async function runJob(req: JobRequest, driver: Driver): Promise<JobResult
   await mkdir(req.outDir, { recursive: true });
   const logPath = join(req.outDir, 'log.txt');
   const log = createWriteStream(logPath);
-  const work = await mkdtemp(join(tmpdir(), `contractor-${req.id}-`));
+  const work = await makeScratchDir(req.id);
+  // Beside the job, never before it: what a killed run left is removed by the next one.
+  void sweepScratchDirs();
   const violations: Violation[] = [];
   const network: AuditRecord[] = [];
   let phase: PhaseName = 'setup';

@@ -1,7 +1,7 @@
 // `contractor manager serve --stdio`, a manager host's SSH forced command: one job per session,
 // from the hello to the signed result. The client is authenticated but not trusted: every frame
 // is checked, the source is capped, and the manager's own policy narrows the client's.
-import { mkdtemp, rm } from 'node:fs/promises';
+import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough, type Readable, type Writable } from 'node:stream';
@@ -20,6 +20,7 @@ import { narrowToManager } from './remote/manager-ceiling.js';
 import { WORKSPACE_TAR } from './remote/output-path.js';
 import { receiveUpload } from './remote/receive-upload.js';
 import type { RunningJobs } from './remote/running-jobs.js';
+import { makeScratchDir, sweepScratchDirs } from './scratch-dir.js';
 import { sendFile } from './remote/send-file.js';
 import { toWireEvents } from './remote/wire-event.js';
 
@@ -132,7 +133,9 @@ async function runAccepted(
   const controller = new AbortController();
   const cancel = (): void => controller.abort();
   o.signal?.addEventListener('abort', cancel, { once: true });
-  const outDir = await mkdtemp(join(o.workDir ?? tmpdir(), `contractor-remote-${params.id}-`));
+  const base = o.workDir ?? tmpdir();
+  const outDir = await makeScratchDir(`remote-${params.id}`, base);
+  void sweepScratchDirs(base);
   const unregister = await o.running.add(params.id);
   let workspace: CarriedWorkspace | undefined;
   try {

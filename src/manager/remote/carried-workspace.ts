@@ -1,13 +1,13 @@
 // The manager's side of a carried workspace: the client's tar, sanitised into a directory the job
 // restores from and saves into, and packed again for the way back once the build has saved it.
 import { createWriteStream } from 'node:fs';
-import { mkdir, mkdtemp, open, rm, stat } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, open, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { finished, pipeline } from 'node:stream/promises';
 import { ContractorError } from '../../errors.js';
 import { packDirectory } from '../workspace-pack.js';
 import { unpackSanitised } from '../workspace-unpack.js';
+import { makeScratchDir } from '../scratch-dir.js';
 import type { Frame } from './frame.js';
 import { receiveUpload } from './receive-upload.js';
 
@@ -24,7 +24,7 @@ export async function receiveWorkspace(
   frames: AsyncIterator<Frame>,
   capBytes: number,
 ): Promise<CarriedWorkspace> {
-  const root = await mkdtemp(join(tmpdir(), 'contractor-carried-'));
+  const root = await makeScratchDir('carried');
   const remove = (): Promise<void> => rm(root, { recursive: true, force: true });
   try {
     const upload = join(root, 'in.tar');

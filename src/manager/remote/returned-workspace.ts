@@ -1,10 +1,9 @@
 // The saved workspace a manager sends back: sanitised here too, as a local build's output is,
 // then put in place of the spec's workspace directory whole.
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { rm } from 'node:fs/promises';
 import { ContractorError } from '../../errors.js';
 import { replaceDirectory } from '../save-workspace.js';
+import { makeScratchDir } from '../scratch-dir.js';
 import { unpackSanitised } from '../workspace-unpack.js';
 
 /**
@@ -16,7 +15,7 @@ export async function saveReturnedWorkspace(
   workspaceDir: string,
   capBytes: number,
 ): Promise<number> {
-  const fresh = await mkdtemp(join(tmpdir(), 'contractor-workspace-'));
+  const fresh = await makeScratchDir('workspace');
   try {
     const unpacked = await unpackSanitised(tarPath, fresh, capBytes);
     // HardDiskLimit: a manager cannot fill the client's disk through the cache.

@@ -2,6 +2,7 @@
 import {
   chownSync,
   mkdirSync,
+  readdirSync,
   readFileSync,
   rmdirSync,
   writeFileSync,
@@ -12,6 +13,7 @@ import {
 import { join } from 'node:path';
 import { ContractorError } from '../../errors.js';
 import type { LimitName, Limits } from '../../spec/types.js';
+import { ownerGone } from '../owner-tag.js';
 
 export interface JobCgroup {
   /** Each cgroup.procs a phase's bwrap writes its pid into before it execs. */
@@ -101,6 +103,25 @@ async function killAndRemove(dirs: string[]): Promise<void> {
   }
 }
 
+/**
+ * The cgroups under parent that a killed manager left (named for their owner, who is gone): what
+ * is still inside belonged to a job nobody supervises, and goes too. Removed as a new job's are
+ * made, since no cleanup code of the dead manager's will ever run.
+ */
+function sweepDeadCgroups(parent: string): void {
+  try {
+    for (const entry of readdirSync(parent, { withFileTypes: true })) {
+      if (!entry.isDirectory() || !entry.name.startsWith('contractor-') || !ownerGone(entry.name))
+        continue;
+      const dir = join(parent, entry.name);
+      killInside(dir);
+      tryRemove(dir); // one whose tasks are still dying goes with the next job's sweep
+    }
+  } catch {
+    // Only tidying: a parent we cannot list is one we have left nothing in.
+  }
+}
+
 /** Memory the build may map, apart from its tmpfs files, which the kernel charges here too. */
 function memoryLimits(limits: Limits): { soft: number; hard: number } {
   return { soft: limits.memoryBytes, hard: limits.memoryBytes + limits.diskBytes };
@@ -122,6 +143,7 @@ function v1Cgroup(id: string, limits: Limits): JobCgroup | undefined {
     cpuacct: join(parents.cpuacct, id),
   };
   const dirs = [...new Set(Object.values(dir))];
+  new Set([parents.memory, parents.pids, parents.cpuacct]).forEach(sweepDeadCgroups);
   dirs.forEach((d) => mkdirSync(d));
   const mem = memoryLimits(limits);
   try {
@@ -157,6 +179,7 @@ function v2Cgroup(id: string, limits: Limits): JobCgroup | undefined {
   if (!['memory', 'pids', 'cpu'].every((c) => delegated.includes(c)) || !writable(parent))
     return undefined;
   const dir = join(parent, id);
+  sweepDeadCgroups(parent);
   mkdirSync(dir);
   const mem = memoryLimits(limits);
   try {

@@ -1,0 +1,64 @@
+// What a job leaves on the host while it runs (scratch directories, cgroups) carries its owner in
+// its name: the boot, the pid, and that process's start time. A later run can then tell what a
+// killed owner left (SIGKILL, the OOM killer: no cleanup code of its ran) and remove it, and
+// never mistakes a live run's for one: a reused pid has another start time.
+import { readFileSync } from 'node:fs';
+
+/** `<name>-<boot>.<pid>.<start>-<6 random>`: the boot's id (8 hex), the pid, its start in ticks. */
+const OWNED = /^.+-([0-9a-f]{8})\.(\d+)\.(\d+)-[A-Za-z0-9]{6}$/;
+
+function bootId(): string | undefined {
+  try {
+    return readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').replace(/-/g, '').slice(0, 8);
+  } catch {
+    return undefined;
+  }
+}
+
+/** A process's start time in clock ticks since boot, or undefined if /proc shows no such process. */
+function startTicks(pid: number | 'self'): string | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // The command name (field 2) may hold spaces and parentheses: count from its closing one.
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
+  } catch {
+    return undefined;
+  }
+}
+
+let ownTag: string | null | undefined;
+
+/** This process's tag, or null where /proc cannot tell (then names carry no owner). */
+export function ownerTag(): string | null {
+  if (ownTag === undefined) {
+    const boot = bootId();
+    const start = startTicks('self');
+    ownTag = boot && start ? `${boot}.${process.pid}.${start}` : null;
+  }
+  return ownTag;
+}
+
+// /proc may hide other users' processes (hidepid): a pid we cannot read is only gone if
+// signalling it says there is no such process.
+function pidExists(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code !== 'ESRCH';
+  }
+}
+
+/**
+ * True only when the name carries an owner tag and that owner is certainly not running: it was
+ * of another boot, or its pid is free, or now belongs to a process started at another time.
+ */
+export function ownerGone(name: string): boolean {
+  const m = OWNED.exec(name);
+  const thisBoot = m && bootId();
+  if (!m || !thisBoot) return false;
+  const [, boot, pid, start] = m as unknown as [string, string, string, string];
+  if (boot !== thisBoot) return true;
+  const now = startTicks(Number(pid));
+  return now === undefined ? !pidExists(Number(pid)) : now !== start;
+}
