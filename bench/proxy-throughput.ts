@@ -1,5 +1,5 @@
 // Egress proxy throughput: 1 GiB from a loopback origin, directly, through plain HTTP and through CONNECT,
-// side by side in one run, with two bare relays (Node sockets, and splice(2) in C) as the floor any
+// and over HTTPS (what build tools fetch through CONNECT) directly and through CONNECT, side by side in one run, with two bare relays (Node sockets, and splice(2) in C) as the floor any
 // proxy pays for the extra hop, and the machine's CPU time per GiB to show why. Origin
 // and proxy each run on a worker thread of their own, as they are separate machines or processes in
 // production; the client runs on the main thread. Each stage's own CPU time per GiB is measured too:
@@ -10,7 +10,9 @@ import { mkdtempSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { request, createServer as createHttp, type IncomingMessage } from 'node:http';
+import { request as requestTls, createServer as createHttps } from 'node:https';
 import { connect, createServer as createTcp, type AddressInfo, type Socket } from 'node:net';
+import { connect as connectTls } from 'node:tls';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
@@ -21,18 +23,31 @@ const GiB = 1024 ** 3;
 const MiB = 1024 ** 2;
 const CHUNK = Buffer.alloc(MiB, 0x61);
 
-type Role = { role: 'origin' } | { role: 'proxy' | 'relay'; originPort: number };
+/** PEM text: it crosses to the origin's worker as it is. */
+interface TlsMaterial {
+  key: string;
+  cert: string;
+}
 
-/** What a worker reports once it listens: its port, and its thread's id for its CPU time. */
+type Role =
+  | { role: 'origin'; tls: TlsMaterial | undefined }
+  | { role: 'proxy'; allow: string[] }
+  | { role: 'relay'; originPort: number };
+
+/** What a worker reports once it listens: its port(s), and its thread's id for its CPU time. */
 interface Listening {
   port: number;
+  /** The origin's HTTPS port, when it has a certificate. */
+  tlsPort?: number;
   tid: number;
 }
 
-function listening(port: number): void {
+function listening(port: number, tlsPort?: number): void {
   const tid = Number(readlinkSync('/proc/thread-self').split('/').pop());
-  parentPort?.postMessage({ port, tid } satisfies Listening);
+  parentPort?.postMessage({ port, tlsPort, tid } satisfies Listening);
 }
+
+const portOf = (server: { address(): unknown }): number => (server.address() as AddressInfo).port;
 
 /** A thread of this process: CPU milliseconds it has run so far (the scheduler's own count, in ns). */
 function threadCpuMs(tid: number): number {
@@ -43,9 +58,9 @@ function threadCpuMs(tid: number): number {
   }
 }
 
-/** Serves exactly `n` bytes for GET /bytes/n, with backpressure. */
-function serveOrigin(): void {
-  const server = createHttp((req, res) => {
+/** Serves exactly `n` bytes for GET /bytes/n, with backpressure, over HTTP and, given a certificate, HTTPS. */
+async function serveOrigin(tls: TlsMaterial | undefined): Promise<void> {
+  const handler = (req: IncomingMessage, res: import('node:http').ServerResponse): void => {
     let left = Number(/^\/bytes\/(\d+)$/.exec(req.url ?? '')?.[1] ?? 0);
     res.writeHead(200, { 'content-length': left });
     const more = (): void => {
@@ -57,13 +72,16 @@ function serveOrigin(): void {
       res.end();
     };
     more();
-  });
-  server.listen(0, '127.0.0.1', () => listening((server.address() as AddressInfo).port));
+  };
+  const listen = (server: import('node:net').Server): Promise<number> =>
+    new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(portOf(server))));
+  const port = await listen(createHttp(handler));
+  listening(port, tls ? await listen(createHttps(tls, handler)) : undefined);
 }
 
-async function serveProxy(originPort: number): Promise<void> {
+async function serveProxy(allow: string[]): Promise<void> {
   const proxy = new EgressProxy({
-    allow: [`127.0.0.1:${originPort}`],
+    allow,
     phase: () => 'setup',
     networkPhases: new Set(['setup']),
     onViolation: () => undefined,
@@ -80,7 +98,7 @@ function serveRelay(originPort: number): void {
     client.on('error', () => upstream.destroy());
     upstream.on('error', () => client.destroy());
   });
-  server.listen(0, '127.0.0.1', () => listening((server.address() as AddressInfo).port));
+  server.listen(0, '127.0.0.1', () => listening(portOf(server)));
 }
 
 function startWorker(data: Role): Promise<{ worker: Worker } & Listening> {
@@ -101,14 +119,16 @@ function drain(res: IncomingMessage, n: number): Promise<void> {
   });
 }
 
+/** GET over HTTP, or over HTTPS trusting `ca`; through createConnection's socket if given. */
 function get(
-  options: { port: number; path: string; createConnection?: () => Socket },
+  options: { port: number; path: string; createConnection?: () => Socket; ca?: string },
   n: number,
 ): Promise<void> {
   return new Promise((resolve, reject) => {
     // An agent dials for itself and ignores createConnection, so only agentless requests use the tunnel.
     const agent = options.createConnection ? {} : { agent: false };
-    const req = request({ host: '127.0.0.1', ...agent, ...options }, (res) =>
+    const send = options.ca ? requestTls : request;
+    const req = send({ host: '127.0.0.1', ...agent, ...options }, (res) =>
       drain(res, n).then(resolve, reject),
     );
     req.on('error', reject);
@@ -130,7 +150,7 @@ function openTunnel(proxyPort: number, originPort: number): Promise<Socket> {
   });
 }
 
-const WAYS = ['direct', 'relay', 'splice', 'http', 'connect'] as const;
+const WAYS = ['direct', 'relay', 'splice', 'http', 'connect', 'tls-direct', 'tls-connect'] as const;
 type Way = (typeof WAYS)[number];
 
 /** Machine-wide busy and idle CPU ticks (USER_HZ) so far, from /proc/stat. */
@@ -232,12 +252,52 @@ async function startSpliceRelay(
   };
 }
 
+/** A throwaway certificate for 127.0.0.1; undefined (with the reason printed) without openssl. */
+function selfSignedCert(): TlsMaterial | undefined {
+  const dir = mkdtempSync(join(tmpdir(), 'contractor-bench-cert-'));
+  try {
+    const [key, cert] = [join(dir, 'key.pem'), join(dir, 'cert.pem')];
+    execFileSync(
+      'openssl',
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'ec',
+        '-pkeyopt',
+        'ec_paramgen_curve:prime256v1',
+        '-nodes',
+        '-keyout',
+        key,
+        '-out',
+        cert,
+        '-days',
+        '1',
+        '-subj',
+        '/CN=127.0.0.1',
+        '-addext',
+        'subjectAltName=IP:127.0.0.1',
+      ],
+      { stdio: 'ignore' },
+    );
+    return { key: readFileSync(key, 'utf8'), cert: readFileSync(cert, 'utf8') };
+  } catch (err) {
+    console.log(`  (no HTTPS ways: openssl failed: ${(err as Error).message.split('\n')[0]})`);
+    return undefined;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 export async function runProxyThroughputBench(
   bytes = Number(process.env.BENCH_PROXY_BYTES ?? GiB),
   rounds = 3,
 ): Promise<BenchFigure[]> {
-  const origin = await startWorker({ role: 'origin' });
-  const proxy = await startWorker({ role: 'proxy', originPort: origin.port });
+  const tls = selfSignedCert();
+  const origin = await startWorker({ role: 'origin', tls });
+  const tlsPort = origin.tlsPort;
+  const allow = [origin.port, ...(tlsPort ? [tlsPort] : [])].map((p) => `127.0.0.1:${p}`);
+  const proxy = await startWorker({ role: 'proxy', allow });
   const relay = await startWorker({ role: 'relay', originPort: origin.port });
   const splice = await startSpliceRelay(origin.port);
   const ways = (n: number): Partial<Record<Way, () => Promise<void>>> => ({
@@ -252,6 +312,24 @@ export async function runProxyThroughputBench(
       if (tunnel.bytesRead < n)
         throw new Error(`the tunnel carried ${tunnel.bytesRead} of ${n} bytes`);
     },
+    ...(tls && tlsPort
+      ? {
+          'tls-direct': () => get({ port: tlsPort, path: `/bytes/${n}`, ca: tls.cert }, n),
+          'tls-connect': async () => {
+            const tunnel = await openTunnel(proxy.port, tlsPort);
+            // TLS end to end: the proxy relays ciphertext, as for any https:// fetch.
+            const secure = (): Socket =>
+              connectTls({ socket: tunnel, ca: tls.cert, host: '127.0.0.1' });
+            await get(
+              { port: tlsPort, path: `/bytes/${n}`, createConnection: secure, ca: tls.cert },
+              n,
+            );
+            tunnel.destroy();
+            if (tunnel.bytesRead < n)
+              throw new Error(`the tunnel carried ${tunnel.bytesRead} of ${n} bytes`);
+          },
+        }
+      : {}),
   });
   // The client runs on this, the main thread, whose id is the process's.
   const meters = (relayStage: Meter): Record<Stage, Meter> => ({
@@ -265,14 +343,10 @@ export async function runProxyThroughputBench(
     splice: splice?.meter ?? noMeter,
     http: threadMeter(proxy.tid),
     connect: threadMeter(proxy.tid),
+    'tls-direct': noMeter,
+    'tls-connect': threadMeter(proxy.tid),
   };
-  const samples: Record<Way, Sample[]> = {
-    direct: [],
-    relay: [],
-    splice: [],
-    http: [],
-    connect: [],
-  };
+  const samples = Object.fromEntries(WAYS.map((w) => [w, []])) as unknown as Record<Way, Sample[]>;
   try {
     const warm = ways(16 * MiB);
     for (const way of WAYS) {
@@ -304,8 +378,8 @@ export async function runProxyThroughputBench(
     value: med(w, 'mibPerSec'),
     unit: 'MiB/s',
   });
-  const ratio = (w: Way, name: string, goal = false): BenchFigure => {
-    const value = med(w, 'mibPerSec') / direct;
+  const ratio = (w: Way, name: string, goal = false, base = direct): BenchFigure => {
+    const value = med(w, 'mibPerSec') / base;
     return { name, value, unit: 'x', ...(goal ? { goal: '>= 0.8', met: value >= 0.8 } : {}) };
   };
   const cpu = (w: Way, name: string): BenchFigure => ({
@@ -325,12 +399,13 @@ export async function runProxyThroughputBench(
     unit: 'ms',
   });
   // More cores than stages: no stage waits for a core, and the slowest one sets the rate.
-  const projected = (w: Way, name: string): BenchFigure => ({
+  const projected = (w: Way, name: string, base: Way = 'direct'): BenchFigure => ({
     name: `projected (a core per stage), ${name}`,
-    value: slowest('direct') / slowest(w),
+    value: slowest(base) / slowest(w),
     unit: 'x',
   });
   const spliced = splice !== undefined;
+  const secured = samples['tls-connect'].length > 0;
   const staged = Number.isFinite(stage('direct', 'client'));
   return [
     rate('direct', 'direct download'),
@@ -343,6 +418,14 @@ export async function runProxyThroughputBench(
     ...(spliced ? [ratio('splice', 'ratio splice relay/direct')] : []),
     ratio('http', 'ratio proxy/direct, plain HTTP', true),
     ratio('connect', 'ratio proxy/direct, CONNECT', true),
+    // What build tools mostly fetch: HTTPS, which the client decrypts and the proxy only relays.
+    ...(secured
+      ? [
+          rate('tls-direct', 'direct download, HTTPS'),
+          rate('tls-connect', 'through the proxy, CONNECT, HTTPS'),
+          ratio('tls-connect', 'ratio proxy/direct, HTTPS', true, med('tls-direct', 'mibPerSec')),
+        ]
+      : []),
     // Why: a direct loopback download already keeps the machine busy, and every relayed byte
     // crosses the kernel's TCP stack a second time, whatever does the relaying.
     {
@@ -370,6 +453,17 @@ export async function runProxyThroughputBench(
           projected('connect', 'proxy CONNECT'),
           projected('relay', 'Node relay'),
           ...(spliced ? [projected('splice', 'splice relay')] : []),
+          // Over HTTPS the client's decryption outweighs the proxy's relaying.
+          ...(secured
+            ? [
+                stageCpu('tls-direct', 'client', 'HTTPS direct: client'),
+                stageCpu('tls-direct', 'origin', 'HTTPS direct: origin'),
+                stageCpu('tls-connect', 'client', 'HTTPS CONNECT: client'),
+                stageCpu('tls-connect', 'origin', 'HTTPS CONNECT: origin'),
+                stageCpu('tls-connect', 'relay', 'HTTPS CONNECT: proxy'),
+                projected('tls-connect', 'HTTPS', 'tls-direct'),
+              ]
+            : []),
         ]
       : []),
   ];
@@ -377,9 +471,9 @@ export async function runProxyThroughputBench(
 
 if (!isMainThread) {
   const role = workerData as Role;
-  if (role.role === 'origin') serveOrigin();
+  if (role.role === 'origin') await serveOrigin(role.tls);
   else if (role.role === 'relay') serveRelay(role.originPort);
-  else await serveProxy(role.originPort);
+  else await serveProxy(role.allow);
 } else if (process.argv[1] === fileURLToPath(import.meta.url)) {
   printFigures('Egress proxy throughput, 1 GiB (issue 3)', await runProxyThroughputBench());
 }

@@ -1,6 +1,7 @@
 // HTTP CONNECT: check the destination, dial it, reply 200, hold the ClientHello's SNI to the CONNECT host, splice.
 import type { IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
+import { bulkReader, type BulkReader } from './bulk-reader.js';
 import { replyOnSocket } from './client-reply.js';
 import { EgressRefusal } from './egress-errors.js';
 import { readFirstFlight } from './first-flight.js';
@@ -37,6 +38,7 @@ async function splice(
   target: RequestTarget,
   client: Socket,
   upstream: Socket,
+  reads: BulkReader,
   head: Buffer,
 ): Promise<void> {
   const cut = (): void => {
@@ -58,7 +60,13 @@ async function splice(
   const gate = ctx.gate(log, cut);
   client.write('HTTP/1.1 200 Connection Established\r\n\r\n');
   // The server may speak first (SSH, SMTP), so its side flows while we wait for the client's first bytes.
-  pump(upstream, client, gate, (n) => (log.bytesDown += n));
+  pump(
+    upstream,
+    client,
+    gate,
+    (n) => (log.bytesDown += n),
+    (onChunk) => reads.subscribe(upstream, onChunk),
+  );
   const flight = await readFirstFlight(client, head);
   if (!flight) return cut();
   const refusal = sniRefusal(flight.reading, target);
@@ -80,11 +88,13 @@ export async function openTunnel(
   const log = ctx.open('CONNECT');
   let upstream: Socket;
   let target: RequestTarget;
+  // The download direction, usually the heavy one, is read in large pieces.
+  const reads = bulkReader(ctx.readBytes);
   try {
     target = parseConnectAuthority(req.url ?? '');
     log.host = target.host;
     log.port = target.port;
-    upstream = await ctx.connect(await ctx.route(target, log.phase), target.port);
+    upstream = await ctx.connect(await ctx.route(target, log.phase), target.port, reads.onread);
   } catch (err) {
     if (!(err instanceof EgressRefusal)) throw err;
     log.refused(err);
@@ -94,5 +104,5 @@ export async function openTunnel(
     upstream.destroy();
     return log.finish('the client left before the tunnel opened');
   }
-  return splice(ctx, log, target, client, upstream, head);
+  return splice(ctx, log, target, client, upstream, reads, head);
 }

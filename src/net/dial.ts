@@ -1,14 +1,22 @@
 // Connects to the addresses route.ts checked, in order, and to nothing else: no second lookup.
-import { connect, type Socket } from 'node:net';
+import { connect, type OnReadOpts, type Socket } from 'node:net';
 import { EgressRefusal } from './egress-errors.js';
 
-export type Dialler = (address: string, port: number) => Socket;
+/** Opens a socket to address:port; with onread, the socket must be made with it (net.connect's option). */
+export type Dialler = (address: string, port: number, onread?: OnReadOpts) => Socket;
 
-export const dialTcp: Dialler = (address, port) => connect({ host: address, port });
+export const dialTcp: Dialler = (address, port, onread) =>
+  connect({ host: address, port, ...(onread ? { onread } : {}) });
 
-function dialOne(dial: Dialler, address: string, port: number, timeoutMs: number): Promise<Socket> {
+function dialOne(
+  dial: Dialler,
+  address: string,
+  port: number,
+  timeoutMs: number,
+  onread: OnReadOpts | undefined,
+): Promise<Socket> {
   return new Promise((resolve, reject) => {
-    const socket = dial(address, port);
+    const socket = dial(address, port, onread);
     const fail = (err: Error): void => {
       socket.destroy();
       reject(err);
@@ -29,11 +37,12 @@ export async function dialFirst(
   addresses: string[],
   port: number,
   timeoutMs: number,
+  onread?: OnReadOpts,
 ): Promise<Socket> {
   let last: unknown;
   for (const address of addresses) {
     try {
-      return await dialOne(dial, address, port, timeoutMs);
+      return await dialOne(dial, address, port, timeoutMs, onread);
     } catch (err) {
       last = err;
     }

@@ -1,7 +1,13 @@
 // The per-job egress proxy: the only way out of the sandbox, carrying HTTP CONNECT and plain HTTP for allowed hosts.
 import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
 import { lookup } from 'node:dns/promises';
-import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
+import {
+  createServer,
+  type AddressInfo,
+  type OnReadOpts,
+  type Server,
+  type Socket,
+} from 'node:net';
 import type { AuditEntry } from './audit-entry.js';
 import { Allowlist } from './allowlist.js';
 import { replyOnSocket } from './client-reply.js';
@@ -165,16 +171,16 @@ export class EgressProxy implements EgressPort {
     return routeFor(target, this.allowlist, this.opts.resolve ?? defaultResolver);
   }
 
-  private async connect(addresses: string[], port: number): Promise<Socket> {
+  private async connect(addresses: string[], port: number, onread?: OnReadOpts): Promise<Socket> {
     const dial = this.opts.dial ?? dialTcp;
-    const tracked: Dialler = (address, p) => {
-      const socket = dial(address, p);
+    const tracked: Dialler = (address, p, reads) => {
+      const socket = dial(address, p, reads);
       this.track(socket);
       // close() or the byte cap may have come while we were resolving.
       if (this.closed || this.meter.exhausted) socket.destroy();
       return socket;
     };
-    return dialFirst(tracked, addresses, port, this.opts.connectTimeoutMs ?? 10_000);
+    return dialFirst(tracked, addresses, port, this.opts.connectTimeoutMs ?? 10_000, onread);
   }
 
   private gate(log: RequestLog, cut: () => void): ChunkGate {
@@ -194,9 +200,10 @@ export class EgressProxy implements EgressPort {
   private contextFor(): ProxyContext {
     return {
       idleTimeoutMs: this.idleTimeoutMs,
+      readBytes: this.meter.readBytes,
       open: (method) => new RequestLog(this.opts, method, this.opts.phase()),
       route: (target, phase) => this.route(target, phase),
-      connect: (addresses, port) => this.connect(addresses, port),
+      connect: (addresses, port, onread) => this.connect(addresses, port, onread),
       gate: (log, cut) => this.gate(log, cut),
     };
   }

@@ -13,14 +13,24 @@ function burstFor(bytesPerSec: number): number {
   return Math.max(16 * 1024, Math.floor(bytesPerSec / 8));
 }
 
+/** What a socket reads at once when nothing is shaped; a shaped job reads about one burst at a time. */
+const MAX_READ_BYTES = 1024 * 1024;
+const MIN_READ_BYTES = 64 * 1024;
+
 export class JobMeter {
   private total = 0;
   private over = false;
   private readonly bucket?: TokenBucket;
+  /** How much a connection should read at once: a read is forwarded, and shaped, as one chunk. */
+  readonly readBytes: number;
 
   constructor(private readonly opts: JobMeterOptions) {
     if (opts.bytesPerSec !== undefined)
       this.bucket = new TokenBucket(opts.bytesPerSec, burstFor(opts.bytesPerSec));
+    this.readBytes =
+      opts.bytesPerSec === undefined
+        ? MAX_READ_BYTES
+        : Math.min(MAX_READ_BYTES, Math.max(MIN_READ_BYTES, burstFor(opts.bytesPerSec)));
   }
 
   get bytes(): number {

@@ -22,6 +22,8 @@ export function pump(
   dst: Writable,
   gate: ChunkGate,
   count: (n: number) => void,
+  /** How src's chunks reach us: its 'data' events, unless it is read another way (bulk-reader.ts). */
+  subscribe: (onChunk: (chunk: Buffer) => void) => void = (onChunk) => src.on('data', onChunk),
 ): void {
   let holds = 0;
   let timer: NodeJS.Timeout | undefined;
@@ -31,7 +33,7 @@ export function pump(
   const release = (): void => {
     if (--holds === 0 && !src.destroyed) src.resume();
   };
-  src.on('data', (chunk: Buffer) => {
+  subscribe((chunk) => {
     if (!gate.admit(chunk.length)) return;
     count(chunk.length);
     if (!dst.write(chunk) && dst.writableLength >= SINK_HIGH_WATER) {

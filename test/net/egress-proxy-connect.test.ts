@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
 import { createServer, type Socket } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
 import { test } from 'uvu';
@@ -147,6 +148,18 @@ test('passes bytes that are not TLS through a tunnel unjudged', async () => {
     { up: h.audits[0]?.bytesUp, down: h.audits[0]?.bytesDown },
     { up: 17, down: 17 },
   );
+});
+
+test('carries 16 MiB each way through a tunnel intact, read from upstream in large pieces', async () => {
+  const h = await startProxy({ allow: [`127.0.0.1:${E}`] });
+  const tunnel = await openConnect(h.port, `127.0.0.1:${E}`);
+  const sent = randomBytes(16 * 1024 * 1024);
+  const back = readAll(tunnel.socket);
+  tunnel.socket.end(sent);
+  const got = await back;
+  await h.close();
+  assert.equal(got.length, sent.length);
+  assert.ok(got.equals(sent), 'the echo came back altered');
 });
 
 test('refuses a ClientHello it cannot parse, since the server might read it differently', async () => {

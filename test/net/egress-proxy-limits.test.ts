@@ -7,6 +7,7 @@ import {
   listening,
   openConnect,
   proxyRequest,
+  readAll,
   startOrigin,
   startProxy,
   waitFor,
@@ -33,6 +34,20 @@ test('HardBandwidthLimit: shapes a 2 MiB download to about 1 MiB/s', async () =>
   );
   await h.close();
   assert.equal(length, 2 * MiB);
+  assert.ok(took >= 1.6 && took <= 3, `took ${took.toFixed(2)} s`);
+});
+
+test('HardBandwidthLimit: shapes a 2 MiB download through a CONNECT tunnel to about 1 MiB/s', async () => {
+  const h = await startProxy({ allow: [`127.0.0.1:${O}`], bandwidthBytesPerSec: MiB });
+  let length = 0;
+  const took = await seconds(async () => {
+    const tunnel = await openConnect(h.port, `127.0.0.1:${O}`);
+    const body = readAll(tunnel.socket);
+    tunnel.socket.write(`GET /bytes/${2 * MiB} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`);
+    length = (await body).length;
+  });
+  await h.close();
+  assert.ok(length > 2 * MiB, `${length} bytes came back`);
   assert.ok(took >= 1.6 && took <= 3, `took ${took.toFixed(2)} s`);
 });
 

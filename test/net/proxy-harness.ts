@@ -165,11 +165,11 @@ export async function startProxy(o: HarnessOptions = {}): Promise<Harness> {
     onViolation: (v) => h.violations.push(v),
     onLimit: (l) => h.limits.push(l),
     // The network rule: only loopback is ever dialled; anything else must be redirected there or fail.
-    dial: (address, port) => {
+    dial: (address, port, onread) => {
       const target = LOOPBACK.has(address)
         ? { host: address, port }
         : { host: '127.0.0.1', port: redirect[`${address}:${port}`] ?? 1 };
-      const socket = connect(target);
+      const socket = connect({ ...target, ...(onread ? { onread } : {}) });
       h.dialled.push({ address, port, socket });
       return socket;
     },
