@@ -83,6 +83,27 @@ test('a random stream in random write sizes arrives intact, read in large pieces
   assert.ok(largest <= MiB);
 });
 
+test('reads grow while a transfer fills them, and an idle tunnel is back to a small buffer', async () => {
+  let serverSide: Socket | undefined;
+  const p = await pair((s) => {
+    serverSide = s;
+    s.write(randomBytes(16 * MiB));
+  });
+  let size = 0;
+  let grown = 0;
+  p.reads.subscribe(p.socket, (c) => {
+    size += c.length;
+    grown = Math.max(grown, p.reads.nextReadBytes);
+  });
+  while (size < 16 * MiB) await new Promise((r) => setTimeout(r, 10));
+  serverSide?.write('bye\n');
+  while (size < 16 * MiB + 4) await new Promise((r) => setTimeout(r, 10));
+  p.socket.destroy();
+  await p.close();
+  assert.equal(grown, MiB, 'a fast transfer reads a MiB at a time');
+  assert.equal(p.reads.nextReadBytes, 64 * 1024, 'what an idle tunnel keeps');
+});
+
 test('reads never exceed the size asked for', async () => {
   const p = await pair((s) => s.end(randomBytes(4 * MiB)), 96 * 1024);
   let largest = 0;
