@@ -1,10 +1,11 @@
-// Egress proxy throughput: 1 GiB from a loopback origin, directly, through plain HTTP and through CONNECT,
-// and over HTTPS (what build tools fetch through CONNECT) directly and through CONNECT, side by side in one run, with two bare relays (Node sockets, and splice(2) in C) as the floor any
-// proxy pays for the extra hop, and the machine's CPU time per GiB to show why. Origin
-// and proxy each run on a worker thread of their own, as they are separate machines or processes in
-// production; the client runs on the main thread. Each stage's own CPU time per GiB is measured too:
-// with a core for every stage, the slowest stage would set the pace, which projects the ratio onto a
-// machine with more cores than this one.
+// Egress proxy throughput: 1 GiB from a loopback origin, side by side in one run: directly, through
+// plain HTTP and through CONNECT; over HTTPS (what build tools fetch through CONNECT) directly and
+// through CONNECT; and through two bare relays (Node sockets, and splice(2) in C) as the floor any
+// proxy pays for the extra hop. The machine's CPU time per GiB shows why. Origin and proxy each run
+// on a worker thread of their own, as they are separate machines or processes in production; the
+// client runs on the main thread. Each stage's own CPU time per GiB is measured too: with a core
+// for every stage, the slowest stage would set the pace, which projects the ratio onto a machine
+// with more cores than this one.
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
@@ -439,8 +440,8 @@ export async function runProxyThroughputBench(
     cpu('connect', 'proxy CONNECT'),
     ceiling('relay', 'Node relay'),
     ...(spliced ? [ceiling('splice', 'splice relay')] : []),
-    // Why more cores would not be enough: the relaying stage alone costs more per GiB than the
-    // client, since it both receives each byte and sends it through the TCP stack again.
+    // Why more cores would not be enough for plain HTTP: the relaying stage alone costs more per GiB
+    // than the client, since it both receives each byte and sends it through the TCP stack again.
     ...(staged
       ? [
           stageCpu('direct', 'client', 'direct: client'),
