@@ -18,6 +18,7 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import { EgressProxy } from '../src/net/egress-proxy.js';
+import { selfSignedCert } from '../test/helpers/self-signed-cert.js';
 import { median, printFigures, type BenchFigure } from './measure.js';
 
 const GiB = 1024 ** 3;
@@ -254,39 +255,13 @@ async function startSpliceRelay(
 }
 
 /** A throwaway certificate for 127.0.0.1; undefined (with the reason printed) without openssl. */
-function selfSignedCert(): TlsMaterial | undefined {
-  const dir = mkdtempSync(join(tmpdir(), 'contractor-bench-cert-'));
+function certificate(): TlsMaterial | undefined {
   try {
-    const [key, cert] = [join(dir, 'key.pem'), join(dir, 'cert.pem')];
-    execFileSync(
-      'openssl',
-      [
-        'req',
-        '-x509',
-        '-newkey',
-        'ec',
-        '-pkeyopt',
-        'ec_paramgen_curve:prime256v1',
-        '-nodes',
-        '-keyout',
-        key,
-        '-out',
-        cert,
-        '-days',
-        '1',
-        '-subj',
-        '/CN=127.0.0.1',
-        '-addext',
-        'subjectAltName=IP:127.0.0.1',
-      ],
-      { stdio: 'ignore' },
-    );
-    return { key: readFileSync(key, 'utf8'), cert: readFileSync(cert, 'utf8') };
+    const made = selfSignedCert();
+    return { key: made.key.toString(), cert: made.cert.toString() };
   } catch (err) {
     console.log(`  (no HTTPS ways: openssl failed: ${(err as Error).message.split('\n')[0]})`);
     return undefined;
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
   }
 }
 
@@ -294,7 +269,7 @@ export async function runProxyThroughputBench(
   bytes = Number(process.env.BENCH_PROXY_BYTES ?? GiB),
   rounds = 3,
 ): Promise<BenchFigure[]> {
-  const tls = selfSignedCert();
+  const tls = certificate();
   const origin = await startWorker({ role: 'origin', tls });
   const tlsPort = origin.tlsPort;
   const allow = [origin.port, ...(tlsPort ? [tlsPort] : [])].map((p) => `127.0.0.1:${p}`);

@@ -38,9 +38,11 @@ export function ownerTag(): string | null {
   return ownTag;
 }
 
-// /proc may hide other users' processes (hidepid): a pid we cannot read is only gone if
-// signalling it says there is no such process.
-function pidExists(pid: number): boolean {
+/**
+ * Whether a process with this pid exists, ours or not: signal 0 checks without sending anything,
+ * and EPERM means it exists under another user. (/proc may hide other users' processes.)
+ */
+export function processExists(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;
@@ -60,5 +62,5 @@ export function ownerGone(name: string): boolean {
   const [, boot, pid, start] = m as unknown as [string, string, string, string];
   if (boot !== thisBoot) return true;
   const now = startTicks(Number(pid));
-  return now === undefined ? !pidExists(Number(pid)) : now !== start;
+  return now === undefined ? !processExists(Number(pid)) : now !== start;
 }

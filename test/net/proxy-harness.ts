@@ -1,6 +1,4 @@
 // Real loopback servers and a proxy wired to spies, for the egress proxy's end-to-end tests.
-import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import {
   createServer as createHttp,
   request,
@@ -15,11 +13,12 @@ import {
   type Server as TcpServer,
   type Socket,
 } from 'node:net';
-import { join } from 'node:path';
 import type { AuditEntry } from '../../src/net/audit-entry.js';
 import { EgressProxy, type EgressProxyOptions } from '../../src/net/egress-proxy.js';
 import type { Violation } from '../../src/net/violation.js';
-import { tempDir } from '../helpers/tmp.js';
+import { selfSignedCert, type TlsMaterial } from '../helpers/self-signed-cert.js';
+
+export { selfSignedCert, type TlsMaterial };
 
 /** A TEST-NET-2 address: the harness dials it on loopback, and were that to fail it routes nowhere. */
 export const PUBLIC_LOOKING = '198.51.100.7';
@@ -75,46 +74,6 @@ export function originHandler(
 
 export async function startOrigin(host = '127.0.0.1'): Promise<HttpServer & { port: number }> {
   return listening(createHttp(originHandler), host);
-}
-
-export interface TlsMaterial {
-  key: Buffer;
-  cert: Buffer;
-}
-
-/** A throwaway self-signed certificate for allowed.test and 127.0.0.1, made by openssl at test time. */
-export function selfSignedCert(): TlsMaterial {
-  const dir = tempDir('contractor-net-cert-');
-  try {
-    const key = join(dir.path, 'key.pem');
-    const cert = join(dir.path, 'cert.pem');
-    execFileSync(
-      'openssl',
-      [
-        'req',
-        '-x509',
-        '-newkey',
-        'ec',
-        '-pkeyopt',
-        'ec_paramgen_curve:prime256v1',
-        '-nodes',
-        '-keyout',
-        key,
-        '-out',
-        cert,
-        '-days',
-        '1',
-        '-subj',
-        '/CN=allowed.test',
-        '-addext',
-        'subjectAltName=DNS:allowed.test,DNS:other.test,IP:127.0.0.1',
-      ],
-      { stdio: 'ignore' },
-    );
-    return { key: readFileSync(key), cert: readFileSync(cert) };
-  } finally {
-    dir.remove();
-  }
 }
 
 export async function startTlsOrigin(tls: TlsMaterial): Promise<HttpsServer & { port: number }> {

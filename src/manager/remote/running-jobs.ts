@@ -2,6 +2,7 @@
 // serving process's pid, so a session killed outright stops counting as soon as its pid is gone.
 import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { processExists } from '../../worker/owner-tag.js';
 
 export class RunningJobs {
   constructor(private readonly dir: string) {}
@@ -20,18 +21,9 @@ export class RunningJobs {
     const live: { id: string; pid: number }[] = [];
     for (const id of names) {
       const pid = Number((await readFile(join(this.dir, id), 'utf8').catch(() => '')).trim());
-      if (pid > 0 && isAlive(pid)) live.push({ id, pid });
+      if (pid > 0 && processExists(pid)) live.push({ id, pid });
       else await rm(join(this.dir, id), { force: true });
     }
     return live;
-  }
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
