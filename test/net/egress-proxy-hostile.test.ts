@@ -1,11 +1,13 @@
 import assert from 'node:assert/strict';
-import { connect, type Socket } from 'node:net';
+import { connect, createServer, type Socket } from 'node:net';
 import { test } from 'uvu';
 import {
   closedWithin,
   closeServer,
+  listening,
   openConnect,
   proxyRequest,
+  readAll,
   startOrigin,
   startProxy,
   waitFor,
@@ -98,6 +100,27 @@ test('closes a tunnel that carries nothing for the idle timeout', async () => {
   await closedWithin(tunnel.socket, 1500);
   await waitFor(() => h.audits.length === 1);
   await h.close();
+});
+
+test('keeps a tunnel open past the idle timeout for as long as the server keeps sending', async () => {
+  // 1 KiB every 100 ms for 1.2 s, against a 300 ms idle timeout: each read must count as activity.
+  const drip = await listening(
+    createServer((s) => {
+      let n = 0;
+      const t = setInterval(() => {
+        s.write(Buffer.alloc(1024, 0x61));
+        if (++n === 12) (clearInterval(t), s.end());
+      }, 100);
+      s.on('close', () => clearInterval(t));
+      s.on('error', () => undefined);
+    }),
+  );
+  const h = await startProxy({ allow: [`127.0.0.1:${drip.port}`], idleTimeoutMs: 300 });
+  const tunnel = await openConnect(h.port, `127.0.0.1:${drip.port}`);
+  const got = await readAll(tunnel.socket);
+  await h.close();
+  await closeServer(drip);
+  assert.equal(got.length, 12 * 1024);
 });
 
 test.after(() => closeServer(origin));
