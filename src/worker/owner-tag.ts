@@ -7,12 +7,18 @@ import { readFileSync } from 'node:fs';
 /** `<name>-<boot>.<pid>.<start>-<6 random>`: the boot's id (8 hex), the pid, its start in ticks. */
 const OWNED = /^.+-([0-9a-f]{8})\.(\d+)\.(\d+)-[A-Za-z0-9]{6}$/;
 
-function bootId(): string | undefined {
-  try {
-    return readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').replace(/-/g, '').slice(0, 8);
-  } catch {
-    return undefined;
+let boot: string | null | undefined;
+
+/** This boot's id (its first 8 hex digits), read once: it cannot change while we run. */
+function bootId(): string | null {
+  if (boot === undefined) {
+    try {
+      boot = readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').replace(/-/g, '').slice(0, 8);
+    } catch {
+      boot = null;
+    }
   }
+  return boot;
 }
 
 /** A process's start time in clock ticks since boot, or undefined if /proc shows no such process. */
@@ -26,15 +32,22 @@ function startTicks(pid: number | 'self'): string | undefined {
   }
 }
 
+function tagFor(pid: number, entry: number | 'self'): string | null {
+  const thisBoot = bootId();
+  const start = startTicks(entry);
+  return thisBoot && start ? `${thisBoot}.${pid}.${start}` : null;
+}
+
+/** The tag of a running process, or null where /proc cannot tell (then names carry no owner). */
+export function ownerTagOf(pid: number): string | null {
+  return tagFor(pid, pid);
+}
+
 let ownTag: string | null | undefined;
 
-/** This process's tag, or null where /proc cannot tell (then names carry no owner). */
+/** This process's tag, read through /proc/self (the pid namespace of /proc may not be ours). */
 export function ownerTag(): string | null {
-  if (ownTag === undefined) {
-    const boot = bootId();
-    const start = startTicks('self');
-    ownTag = boot && start ? `${boot}.${process.pid}.${start}` : null;
-  }
+  if (ownTag === undefined) ownTag = tagFor(process.pid, 'self');
   return ownTag;
 }
 
@@ -59,8 +72,8 @@ export function ownerGone(name: string): boolean {
   const m = OWNED.exec(name);
   const thisBoot = m && bootId();
   if (!m || !thisBoot) return false;
-  const [, boot, pid, start] = m as unknown as [string, string, string, string];
-  if (boot !== thisBoot) return true;
+  const [, named, pid, start] = m as unknown as [string, string, string, string];
+  if (named !== thisBoot) return true;
   const now = startTicks(Number(pid));
   return now === undefined ? !processExists(Number(pid)) : now !== start;
 }

@@ -1,7 +1,7 @@
 // Scratch directories a killed run left behind are removed by the next run, and nothing else is:
 // not a live run's, not another user's, not a symlink's target, not a name of another shape.
 import assert from 'node:assert/strict';
-import { execFileSync, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import {
   chownSync,
   existsSync,
@@ -15,7 +15,8 @@ import { join } from 'node:path';
 import { execa } from 'execa';
 import { test } from 'uvu';
 import { makeScratchDir, sweepScratchDirs } from '../../src/manager/scratch-dir.js';
-import { ownerTag } from '../../src/worker/owner-tag.js';
+import { ownerTag, ownerTagOf } from '../../src/worker/owner-tag.js';
+import { cgroupsNamed } from '../helpers/cgroups.js';
 import { CONTRACTOR } from '../helpers/cli.js';
 import { makeRepo } from '../helpers/git-repo.js';
 import { tempDir } from '../helpers/tmp.js';
@@ -25,26 +26,11 @@ const bootPart = (): string => (ownerTag() as string).split('.')[0] as string;
 /** The owner tag of a process that has run and exited. */
 async function deadOwner(): Promise<string> {
   const child = spawn('sleep', ['30'], { stdio: 'ignore' });
-  const pid = child.pid as number;
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const start = stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
+  const tag = ownerTagOf(child.pid as number) as string;
   const exited = new Promise((r) => child.once('exit', r));
   child.kill('SIGKILL');
   await exited;
-  return `${bootPart()}.${pid}.${start}`;
-}
-
-/** The job's cgroups, on any controller's hierarchy (none where the manager may not make any). */
-function cgroupsOf(jobId: string): string[] {
-  return ['memory', 'pids', 'cpuacct', 'unified', '']
-    .map((c) => join('/sys/fs/cgroup', c))
-    .filter(existsSync)
-    .flatMap((d) =>
-      execFileSync('find', [d, '-maxdepth', '4', '-type', 'd', '-name', `*${jobId}*`], {
-        encoding: 'utf8',
-      }).split('\n'),
-    )
-    .filter(Boolean);
+  return tag;
 }
 
 /** A scratch directory as a run with that owner would have made it, holding a file. */
@@ -152,7 +138,7 @@ test('a run killed mid-build leaves its work directory and cgroups; the next run
     const jobId = /^contractor-(\d{8}T\d{6}Z-[0-9a-f]{8})-/.exec(left[0] as string)?.[1];
     assert.ok(jobId, `a job's work directory: ${left[0]}`);
     // As root the job had cgroups; an unprivileged manager without delegation has none to leave.
-    const cgroups = cgroupsOf(jobId);
+    const cgroups = cgroupsNamed(`*${jobId}*`);
     if (process.geteuid?.() === 0) assert.ok(cgroups.length > 0, 'the killed job had cgroups');
 
     repo.write('.contractor.yaml', 'build: |\n  true\n');
@@ -169,7 +155,7 @@ test('a run killed mid-build leaves its work directory and cgroups; the next run
       [],
       'the killed run left nothing once the next one is done',
     );
-    assert.deepEqual(cgroupsOf(jobId), [], 'nor its cgroups');
+    assert.deepEqual(cgroupsNamed(`*${jobId}*`), [], 'nor its cgroups');
   } finally {
     repo.remove();
     tmp.remove();

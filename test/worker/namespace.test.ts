@@ -23,6 +23,7 @@ import {
   warmHolder,
 } from '../../src/worker/namespace/holder-spawn.js';
 import { NamespaceDriver } from '../../src/worker/namespace/namespace-driver.js';
+import { cgroupsNamed } from '../helpers/cgroups.js';
 import { conformanceSuite } from './conformance.js';
 import { hostileBuildSuite } from './hostile-builds.js';
 import { runBuild } from './run-build.js';
@@ -225,16 +226,7 @@ own('leaves no work directory or cgroup behind', () => {
     readdirSync(tmpdir()).filter((n) => n.startsWith(ours)),
     [],
   );
-  const stale = ['memory', 'pids', 'cpuacct', 'unified', '']
-    .map((c) => join('/sys/fs/cgroup', c))
-    .filter(existsSync)
-    .flatMap((d) =>
-      execFileSync('find', [d, '-maxdepth', '4', '-name', `contractor-${ours}*`], {
-        encoding: 'utf8',
-      }).split('\n'),
-    )
-    .filter(Boolean);
-  assert.deepEqual(stale, []);
+  assert.deepEqual(cgroupsNamed(`contractor-${ours}*`), []);
 });
 
 if (process.getuid?.() === 0 && !unprivileged) {
