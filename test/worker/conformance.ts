@@ -44,6 +44,8 @@ out = {
   'unshare': sys(272, 0x10000000),
   'keyctl': sys(250, 0, -1, 0, 0, 0),
   'bpf': sys(321, 0, 0, 0),
+  'io_uring_setup': sys(425, 8, ctypes.byref((ctypes.c_char * 120)())),
+  'modify_ldt': sys(154, 0, ctypes.byref((ctypes.c_char * 16)()), 16),
   'clone3': sys(435, 0, 0),
   'tiocsti': errno_of(libc.ioctl(0, 0x5412, ctypes.byref(ctypes.c_char(b'x')))),
 }
@@ -190,7 +192,7 @@ export function conformanceSuite(name: string, makeDriver: DriverFactory) {
     assert.match(r.stdout, /nnp 1\b/, r.stdout + r.stderr);
   });
 
-  test('seccomp denies ptrace, mount, unshare, keyctl, bpf, clone3 and TIOCSTI', async () => {
+  test('seccomp denies ptrace, mount, unshare, keyctl, bpf, io_uring, modify_ldt, clone3 and TIOCSTI', async () => {
     const r = await build({
       files: { 'probe.py': SYSCALL_PROBE },
       build: 'python3 probe.py; unshare -U true && echo UNSHARED || true',
@@ -198,6 +200,9 @@ export function conformanceSuite(name: string, makeDriver: DriverFactory) {
     const denied = JSON.parse(r.stdout.split('\n')[0] ?? '{}') as Record<string, number>;
     for (const call of ['ptrace', 'mount', 'unshare', 'keyctl', 'bpf'])
       assert.ok(denied[call], `${call} was allowed: ${r.stdout}`);
+    // EPERM from the filter, not ENOSYS from a kernel without them: the probe's arguments are valid.
+    for (const call of ['io_uring_setup', 'modify_ldt'])
+      assert.equal(denied[call], 1, `${call} was not refused by the filter: ${r.stdout}`);
     assert.equal(denied.clone3, 38, 'clone3 answers ENOSYS so libc falls back to clone');
     assert.equal(
       denied.tiocsti,
