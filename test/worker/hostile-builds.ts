@@ -16,9 +16,28 @@ function shadowDigest(): string | undefined {
   }
 }
 
-export function hostileBuildSuite(name: string, makeDriver: DriverFactory) {
+/** hostEtc: the build's /etc is made of the host's files (namespace, gvisor), not an image's (vm). */
+export function hostileBuildSuite(
+  name: string,
+  makeDriver: DriverFactory,
+  { hostEtc = true }: { hostEtc?: boolean } = {},
+) {
   const test = suite(`${name} hostile builds`);
   const build = async (req: BuildRequest) => runBuild(await makeDriver(), req);
+
+  if (hostEtc && existsSync('/etc/ssl/private'))
+    test("sees the host's CA certificates but not its TLS private key directory", async () => {
+      const r = await build({
+        build: [
+          'test -s /etc/ssl/certs/ca-certificates.crt && echo CA-READABLE',
+          'ls -d /etc/ssl/private 2>/dev/null && echo KEYS-VISIBLE',
+          'true',
+        ].join('\n'),
+      });
+      if (existsSync('/etc/ssl/certs/ca-certificates.crt'))
+        assert.match(r.stdout, /CA-READABLE/, r.stdout + r.stderr);
+      assert.doesNotMatch(r.stdout, /KEYS-VISIBLE/);
+    });
 
   test('cannot read host secrets from files, the environment or /proc', async () => {
     const secret = `hostsecret${marker()}`;

@@ -1,6 +1,8 @@
 // The OCI bundle for one job: a synthetic read-only root, the host's /usr read-only, tmpfs for the rest.
+import { statSync } from 'node:fs';
 import { copyFile, mkdir, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { hostSslEntries } from '../host-ssl.js';
 import type { Limits } from '../../spec/types.js';
 import { seccompProgram } from '../seccomp-loader.js';
 
@@ -24,7 +26,7 @@ const ETC_FILES: Record<string, string> = {
  * FilesystemIsolation: the root holds only what a toolchain needs; no /home, /root, /run or host /etc
  * (so no /etc/shadow), and nothing of it is writable.
  */
-export async function makeRootfs(dir: string): Promise<void> {
+export async function makeRootfs(dir: string, ssl: string[]): Promise<void> {
   for (const d of ['etc', 'usr', 'workspace', 'tmp', 'proc', 'dev', 'sys', '.egress', '.job'])
     await mkdir(join(dir, d), { recursive: true });
   // Debian's merged /usr: the top-level directories are links into it.
@@ -32,6 +34,12 @@ export async function makeRootfs(dir: string): Promise<void> {
   for (const [name, text] of Object.entries(ETC_FILES)) await writeFile(join(dir, 'etc', name), text);
   await copyFile('/etc/ld.so.cache', join(dir, 'etc/ld.so.cache')).catch(() => undefined);
   for (const d of ['alternatives', 'ssl']) await mkdir(join(dir, 'etc', d));
+  // Mount points for the host's /etc/ssl entries: a directory for a directory, a file for a file.
+  for (const path of ssl) {
+    const at = join(dir, path);
+    if (statSync(path).isDirectory()) await mkdir(at);
+    else await writeFile(at, '');
+  }
 }
 
 function bind(destination: string, source: string, mode: 'ro' | 'rw' = 'ro'): object {
@@ -48,7 +56,7 @@ function tmpfs(destination: string, size: number, extra: string[] = []): object 
 }
 
 /** The container's own process only waits; phases arrive as `runsc exec`, one per phase. */
-export function ociConfig(limits: Limits, proxyDir: string, jobDir: string): object {
+export function ociConfig(limits: Limits, proxyDir: string, jobDir: string, ssl: string[]): object {
   return {
     ociVersion: '1.0.2',
     process: {
@@ -75,7 +83,7 @@ export function ociConfig(limits: Limits, proxyDir: string, jobDir: string): obj
       { destination: '/sys', type: 'sysfs', source: 'sysfs', options: ['nosuid', 'noexec', 'nodev', 'ro'] },
       bind('/usr', '/usr'),
       bind('/etc/alternatives', '/etc/alternatives'),
-      bind('/etc/ssl', '/etc/ssl'),
+      ...ssl.map((path) => bind(path, path)),
       bind(PROXY_DIR, proxyDir),
       bind(JOB_DIR, jobDir),
       tmpfs('/tmp', limits.diskBytes, ['mode=1777']),
@@ -94,10 +102,12 @@ export async function writeBundle(
   proxyDir: string,
   phases: { name: string; script: string }[],
 ): Promise<void> {
-  await makeRootfs(join(dir, 'rootfs'));
+  // Read once: the mount points made and the mounts asked for are the same list.
+  const ssl = hostSslEntries();
+  await makeRootfs(join(dir, 'rootfs'), ssl);
   const jobDir = join(dir, 'job');
   await mkdir(jobDir);
   for (const p of phases) await writeFile(join(jobDir, `${p.name}.sh`), p.script);
   await writeFile(join(jobDir, 'seccomp.bpf'), seccompProgram());
-  await writeFile(join(dir, 'config.json'), JSON.stringify(ociConfig(limits, proxyDir, jobDir), null, 1));
+  await writeFile(join(dir, 'config.json'), JSON.stringify(ociConfig(limits, proxyDir, jobDir, ssl), null, 1));
 }

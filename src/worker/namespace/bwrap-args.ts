@@ -1,6 +1,7 @@
 // One bwrap invocation: the sandbox a phase (or the workspace unpacking) runs in.
 import { existsSync, lstatSync, readlinkSync } from 'node:fs';
 import { join } from 'node:path';
+import { hostSslEntries } from '../host-ssl.js';
 import { BUILD_GID, BUILD_HOSTNAME, BUILD_UID, HOST_ETC, syntheticEtc } from './sandbox-etc.js';
 
 /** Where the holder keeps a job's files inside its private tmpfs, mounted at stateDir. */
@@ -35,11 +36,10 @@ function rootEntries(): string[] {
 }
 
 function etcEntries(layout: JobLayout): string[] {
-  const host = HOST_ETC.filter((f) => existsSync(`/etc/${f}`)).flatMap((f) => [
-    '--ro-bind',
-    `/etc/${f}`,
-    `/etc/${f}`,
-  ]);
+  const host = [
+    ...HOST_ETC.map((f) => `/etc/${f}`).filter((p) => existsSync(p)),
+    ...hostSslEntries(),
+  ].flatMap((p) => ['--ro-bind', p, p]);
   const ours = Object.keys(syntheticEtc()).flatMap((f) => [
     '--ro-bind',
     join(layout.etc, f),

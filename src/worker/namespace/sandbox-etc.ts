@@ -4,13 +4,15 @@ export const BUILD_UID = 1000;
 export const BUILD_GID = 1000;
 export const BUILD_HOSTNAME = 'contractor';
 
-/** Host files the dynamic linker, TLS and libc's lookups need; no resolv.conf, so no resolver inside. */
+/**
+ * Host files the dynamic linker, TLS and libc's lookups need; no resolv.conf, so no resolver inside.
+ * /etc/ssl comes entry by entry, from hostSslEntries: its private keys stay out.
+ */
 export const HOST_ETC = [
   'ld.so.cache',
   'ld.so.conf',
   'ld.so.conf.d',
   'alternatives',
-  'ssl',
   'ca-certificates',
   'ca-certificates.conf',
   'nsswitch.conf',
