@@ -219,6 +219,26 @@ own('packs nothing through a src/ the build turned into a symlink to the host', 
   );
 });
 
+// bwrap's own /dev is a tmpfs of half the host's memory, owned by the build: without the fix a
+// build held 200 MiB there (or in /dev/shm) against a 32 MiB disk, and in rlimit mode no limit saw it.
+own('/dev is read-only and /dev/shm is on the job disk, so its limit covers both', async () => {
+  const r = await runBuild(new NamespaceDriver(), {
+    limits: { diskBytes: 32 * 1024 ** 2 },
+    build: [
+      'echo x > /dev/null && echo NULL-WRITABLE',
+      'echo shared > /dev/shm/t && cat /dev/shm/t',
+      'mkdir /dev/x 2>/dev/null && echo DEV-DIR',
+      'dd if=/dev/zero of=/dev/fill bs=1M count=200 2>/dev/null && echo DEV-FILE',
+      'dd if=/dev/zero of=/dev/shm/fill bs=1M count=200 2>/dev/null',
+      'sleep 20',
+    ].join('\n'),
+  });
+  assert.match(r.stdout, /NULL-WRITABLE\nshared\n/, r.stdout + r.stderr);
+  assert.doesNotMatch(r.stdout, /DEV-DIR|DEV-FILE/);
+  assert.equal(r.outcome.limit, 'disk', `${r.stdout} ${r.stderr}`);
+  assert.ok(r.elapsedMs < 15_000, `took ${r.elapsedMs} ms`);
+});
+
 own('leaves no work directory or cgroup behind', () => {
   // Only this run's jobs: other runs on the machine may have jobs in flight.
   const ours = `contractor-ns-t${process.pid}x`;

@@ -13,6 +13,7 @@ export function jobLayout(stateDir: string) {
     disk: join(stateDir, 'disk'),
     workspace: join(stateDir, 'disk', 'workspace'),
     tmp: join(stateDir, 'disk', 'tmp'),
+    shm: join(stateDir, 'disk', 'shm'),
   };
 }
 
@@ -93,7 +94,14 @@ export function sandboxArgs(
     '/proc/sys',
     '--dev',
     '/dev',
-    // HardDiskLimit: /workspace and /tmp both live on the job's size-capped tmpfs.
+    // HardDiskLimit: /workspace, /tmp and /dev/shm all live on the job's size-capped tmpfs. bwrap's
+    // /dev is a tmpfs of half the host's memory that the build owns: it is made read-only, or it
+    // would hold whatever the disk limit refuses, and in rlimit mode uncounted by any limit.
+    '--bind',
+    layout.shm,
+    '/dev/shm',
+    '--remount-ro',
+    '/dev',
     '--bind',
     layout.workspace,
     '/workspace',

@@ -38,13 +38,14 @@ export async function mountStateDisk(layout: JobLayout): Promise<void> {
   mkdirSync(layout.scripts);
 }
 
-/** The size-capped disk /workspace and /tmp live on: its size is the job's, so it comes with the job. */
+/** The size-capped disk /workspace, /tmp and /dev/shm live on: its size is the job's, so it comes with the job. */
 export async function mountJobDisk(layout: JobLayout, diskBytes: number): Promise<void> {
   const options = `size=${diskBytes},nr_inodes=${inodesFor(diskBytes)},mode=0755`;
   await mountTmpfs('contractor-disk', options, layout.disk);
   // src/ exists before the input is unpacked, so every phase can start in it.
   mkdirSync(join(layout.workspace, 'src'), { recursive: true });
   mkdirSync(join(layout.tmp, 'home'), { recursive: true });
+  mkdirSync(layout.shm);
 }
 
 /** True when the disk tmpfs is out of blocks or inodes. */
