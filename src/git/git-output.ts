@@ -4,9 +4,15 @@ import { execFile } from 'node:child_process';
 
 const MAX_OUTPUT = 64 * 1024 ** 2;
 
-export function gitOutput(cwd: string, args: string[]): Promise<string> {
+/** env: variables to set for this git on top of ours. */
+export function gitOutput(
+  cwd: string,
+  args: string[],
+  env?: Record<string, string>,
+): Promise<string> {
   return new Promise((resolve, reject) => {
-    const git = execFile('git', args, { cwd, maxBuffer: MAX_OUTPUT }, (err, stdout, stderr) => {
+    const options = { cwd, maxBuffer: MAX_OUTPUT, env: env && { ...process.env, ...env } };
+    const git = execFile('git', args, options, (err, stdout, stderr) => {
       if (err) reject(new Error(`git ${args.join(' ')}: ${stderr.trim() || err.message}`));
       else resolve(stdout);
     });

@@ -40,17 +40,33 @@ export function noteFor(
   };
 }
 
-/** Not through simple-git either: `notes add` prints nothing, and simple-git then waits 50 ms for late output. */
+/** Who writes a note when git knows nobody: a fresh CI user or container often has no identity. */
+const FALLBACK_IDENTITY = {
+  GIT_AUTHOR_NAME: 'Contractor',
+  GIT_AUTHOR_EMAIL: 'contractor@localhost',
+  GIT_COMMITTER_NAME: 'Contractor',
+  GIT_COMMITTER_EMAIL: 'contractor@localhost',
+};
+
+/** git's refusals to make a commit (here the notes ref's) without a name or email it trusts. */
+const NO_IDENTITY = /Please tell me who you are|empty ident name|auto-detect/;
+
+/**
+ * Not through simple-git either: `notes add` prints nothing, and simple-git then waits 50 ms for
+ * late output. The user's identity signs the notes commit; only when git has none, Contractor's.
+ */
 export async function writeNote(root: string, commit: string, note: ResultNote): Promise<void> {
-  await gitOutput(root, [
-    'notes',
-    `--ref=${NOTES_REF}`,
-    'add',
-    '-f',
-    '-m',
-    JSON.stringify(note),
-    commit,
-  ]);
+  const args = ['notes', `--ref=${NOTES_REF}`, 'add', '-f', '-m', JSON.stringify(note), commit];
+  await gitOutput(root, args)
+    .catch((e: Error) => {
+      if (!NO_IDENTITY.test(e.message)) throw e;
+      return gitOutput(root, args, FALLBACK_IDENTITY);
+    })
+    .catch((e: Error) => {
+      // git's own reason, not its command line, which carries the whole note.
+      const reason = /(?:fatal|error): .*/.exec(e.message)?.[0] ?? e.message;
+      throw new Error(`git notes add: ${reason}`);
+    });
 }
 
 export async function readNote(root: string, commit: string): Promise<ResultNote | undefined> {

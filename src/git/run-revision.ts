@@ -126,7 +126,7 @@ async function runSpec(
     const attested = hit.result.commit === commit ? await envelopeDigest(result) : null;
     // The commit may already carry this very result (a push of the same commit to a new branch).
     if (commit && (await readNote(root, commit))?.id !== result.id)
-      await writeNote(root, commit, noteFor(result, attested, true));
+      await writeNote(root, commit, noteFor(result, attested, true)).catch(noteLost(o, commit));
     return { result, cached: true };
   }
   // A local job with no saved workspace takes the source as `git archive` writes it (started
@@ -153,9 +153,24 @@ async function runSpec(
   });
   await Promise.all([
     o.audit ? undefined : cache.store(key, result),
-    commit && envelopeDigest(result).then((d) => writeNote(root, commit, noteFor(result, d))),
+    commit &&
+      envelopeDigest(result)
+        .then((d) => writeNote(root, commit, noteFor(result, d)))
+        .catch(noteLost(o, commit)),
   ]);
   return { result, cached: false };
+}
+
+/**
+ * A note that git would not write costs only a later cache hit: the run's result stands, and its
+ * files are in its out directory, so the reason is shown rather than thrown.
+ */
+function noteLost(o: RunRevisionOptions, commit: string): (e: Error) => void {
+  return (e) =>
+    o.onEvent?.({
+      type: 'status',
+      message: `the result was not recorded as a git note on ${commit.slice(0, 12)}: ${e.message}`,
+    });
 }
 
 // The note names the envelope by digest, so a copy fetched from anywhere can be matched to this run.

@@ -73,6 +73,41 @@ test('builds hello in the namespace driver, collects the artifact with its diges
   assert.match(repo.git('notes', '--ref=contractor', 'show', 'HEAD'), /"status":"passed"/);
 });
 
+test('a user git knows no name for still gets the note, written as Contractor', async () => {
+  const repo = repoWith('build: |\n  true\n');
+  // No identity anywhere git looks, and no guessing one from the host name.
+  repo.git('config', 'user.useConfigOnly', 'true');
+  const empty = tempDir('contractor-no-identity-');
+  try {
+    const r = await runJson(repo, [], {
+      HOME: empty.path,
+      XDG_CONFIG_HOME: empty.path,
+      GIT_CONFIG_NOSYSTEM: '1',
+    });
+    assert.equal(r.exitCode, 0, r.stderr);
+    assert.equal(r.doc.status, 'passed');
+    assert.match(repo.git('notes', '--ref=contractor', 'show', 'HEAD'), /"status":"passed"/);
+    assert.equal(repo.git('log', '-1', '--format=%an', 'refs/notes/contractor'), 'Contractor');
+  } finally {
+    empty.remove();
+  }
+});
+
+test('a note git cannot write is named, and the build still passes', async () => {
+  const repo = repoWith('build: |\n  true\n');
+  // Another git holding the notes ref's lock.
+  mkdirSync(join(repo.path, '.git/refs/notes'), { recursive: true });
+  writeFileSync(join(repo.path, '.git/refs/notes/contractor.lock'), '');
+  const r = await contractor(repo.path, ['run', '--no-cache'], { CONTRACTOR_HOME: home.path });
+  assert.equal(r.exitCode, 0, r.stdout + r.stderr);
+  assert.match(r.stdout + r.stderr, /passed/);
+  assert.match(
+    r.stdout + r.stderr,
+    /the result was not recorded as a git note on [0-9a-f]{12}: .*contractor\.lock/,
+  );
+  assert.doesNotMatch(r.stdout + r.stderr, /internal error/);
+});
+
 test('a failing build exits 1 with status failed', async () => {
   const repo = repoWith('build: exit 7\n');
   const r = await runJson(repo);
