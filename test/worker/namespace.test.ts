@@ -239,6 +239,48 @@ own('/dev is read-only and /dev/shm is on the job disk, so its limit covers both
   assert.ok(r.elapsedMs < 15_000, `took ${r.elapsedMs} ms`);
 });
 
+const IPC_PROBE = `
+import ctypes, os
+libc = ctypes.CDLL(None, use_errno=True)
+def errno_of(r):
+    return ctypes.get_errno() if r == -1 else 0
+for name in ('shmmax', 'shmall', 'msgmni', 'sem'):
+    print(name, ' '.join(open('/proc/sys/kernel/' + name).read().split()))
+ctypes.set_errno(0)
+print('shmget-over-disk', errno_of(libc.shmget(0, ctypes.c_size_t(48 << 20), 0o1600)))
+ctypes.set_errno(0)
+print('shmget-small', errno_of(libc.shmget(0, ctypes.c_size_t(1 << 20), 0o1600)))
+try:
+    os.memfd_create('x')
+    print('memfd', 0)
+except OSError as e:
+    print('memfd', e.errno)
+`;
+
+// Left at their defaults, SysV IPC and memfds held memory no rlimit counts: an unprivileged
+// manager's build wrote 600 MiB into a memfd under a 128 MiB memory limit and passed.
+own('System V IPC is sized to the job; memfds only where a memory cgroup counts them', async () => {
+  const disk = 32 * 1024 ** 2;
+  const r = await runBuild(new NamespaceDriver(), {
+    limits: { diskBytes: disk },
+    files: { 'ipc.py': IPC_PROBE },
+    build: 'python3 ipc.py',
+  });
+  const seen = Object.fromEntries(
+    r.stdout
+      .trim()
+      .split('\n')
+      .map((l) => [l.split(' ')[0], l.slice(l.indexOf(' ') + 1)]),
+  );
+  assert.equal(seen.shmmax, String(disk), r.stdout + r.stderr);
+  assert.equal(seen.shmall, String(disk / 4096));
+  assert.equal(seen.msgmni, '32');
+  assert.equal(seen.sem, '250 32000 32 128');
+  assert.equal(seen['shmget-over-disk'], '22', 'a segment larger than the disk is EINVAL');
+  assert.equal(seen['shmget-small'], '0', 'shared memory within the disk still works');
+  assert.equal(seen.memfd, unprivileged ? '38' : '0');
+});
+
 own('leaves no work directory or cgroup behind', () => {
   // Only this run's jobs: other runs on the machine may have jobs in flight.
   const ours = `contractor-ns-t${process.pid}x`;

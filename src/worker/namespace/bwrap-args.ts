@@ -64,10 +64,10 @@ export function sandboxArgs(
   return [
     '--unshare-user',
     '--unshare-pid',
-    '--unshare-ipc',
     '--unshare-uts',
     '--unshare-cgroup-try',
-    // No --unshare-net: the holder's netns, with its trap and proxy, is the build's network.
+    // No --unshare-net or --unshare-ipc: the holder's namespaces, the network with its trap and
+    // proxy and the IPC with its limits, are the job's own already.
     '--disable-userns',
     '--die-with-parent',
     '--new-session',

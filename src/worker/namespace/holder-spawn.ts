@@ -40,6 +40,8 @@ export function spawnHolder(toolPath: string, uid: number | undefined): Holder {
     '--user',
     '--map-root-user',
     '--net',
+    // The build shares the holder's IPC namespace (bwrap makes none), so the holder can size it.
+    '--ipc',
     '--mount',
     '--fork',
     '--kill-child',

@@ -44,6 +44,7 @@ export async function probeNamespace(): Promise<DriverProbe> {
     '--user',
     '--map-root-user',
     '--net',
+    '--ipc',
     '--mount',
     '--fork',
     'sh',

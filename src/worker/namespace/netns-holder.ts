@@ -1,5 +1,5 @@
-// The netns holder: trusted, outside the build's sandbox, inside the job's own user, net and mount namespaces.
-// Started by the manager as `unshare --user --map-root-user --net --mount --fork --kill-child node netns-holder.js`.
+// The netns holder: trusted, outside the build's sandbox, inside the job's own user, net, IPC and mount namespaces.
+// Started by the manager as `unshare --user --map-root-user --net --ipc --mount --fork --kill-child node netns-holder.js`.
 // Kept to node: built-ins so its start stays a few milliseconds.
 import { spawn } from 'node:child_process';
 import { closeSync, lstatSync, mkdirSync, openSync, readdirSync, writeFileSync } from 'node:fs';
@@ -17,6 +17,7 @@ import {
   type HolderMessage,
 } from './holder-protocol.js';
 import { closeInheritedFds } from './inherited-fds.js';
+import { limitSysvIpc } from './ipc-limits.js';
 import { armTrap, takeAttempts } from './network-trap.js';
 import { prlimitArgs } from './rlimits.js';
 import { syntheticEtc } from './sandbox-etc.js';
@@ -42,7 +43,7 @@ function writeJobFiles(layout: JobLayout, job: HolderJob): void {
   mkdirSync(layout.etc);
   for (const [name, text] of Object.entries(syntheticEtc()))
     writeFileSync(join(layout.etc, name), text);
-  writeFileSync(layout.seccomp, seccompProgram());
+  writeFileSync(layout.seccomp, seccompProgram({ memfd: job.confinement.kind === 'cgroup' }));
   job.phases.forEach((p, i) =>
     writeFileSync(join(layout.scripts, `${i}.sh`), p.script, { mode: 0o644 }),
   );
@@ -239,12 +240,29 @@ function matchingEntries(root: string, patterns: RegExp[], rel = ''): string[] {
   return found;
 }
 
+/**
+ * Without a memory cgroup nothing else counts SysV IPC memory, so there a refusal ends the job;
+ * with one, the cgroup charges it and the limits are only tidiness.
+ */
+function confineIpc(job: HolderJob): void {
+  try {
+    limitSysvIpc(job.diskBytes);
+  } catch (e) {
+    if (job.confinement.kind === 'cgroup') return;
+    throw new Error(
+      `cannot limit the job's System V IPC (${e instanceof Error ? e.message : String(e)}); ` +
+        'without cgroups nothing else would',
+    );
+  }
+}
+
 async function runJob(job: HolderJob): Promise<void> {
   closeInheritedFds(new Set([IPC_FD, ...job.phases.flatMap((p) => [p.stdoutFd, p.stderrFd])]));
   // FailClosed: the trap and the disks are up before anything of the build's runs, or the job ends here.
   // Unpacking the input runs none of the build's code, so only the phases wait for the trap.
   await state;
   await mountJobDisk(layout, job.diskBytes);
+  confineIpc(job);
   writeJobFiles(layout, job);
   // The first phase's sandbox starts beside the unpacking; its command waits for go.
   const first = startPhase(layout, job, 0);

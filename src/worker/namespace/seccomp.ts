@@ -74,6 +74,7 @@ export const DENIED_SYSCALLS: Record<string, number> = {
 const SYS_IOCTL = 16;
 const SYS_CLONE = 56;
 const SYS_CLONE3 = 435;
+const SYS_MEMFD_CREATE = 319;
 /** CLONE_NEWNS|NEWCGROUP|NEWUTS|NEWIPC|NEWUSER|NEWPID|NEWNET: clone may not make namespaces. */
 const CLONE_NEW_MASK = 0x7e020000;
 /** TIOCSTI pushes keystrokes into a terminal; TIOCLINUX reaches the console. */
@@ -84,7 +85,15 @@ type Insn = [code: number, jt: number, jf: number, k: number];
 const stmt = (code: number, k: number): Insn => [code, 0, 0, k];
 const errno = (e: number): number => RET_ERRNO | e;
 
-function program(): Insn[] {
+export interface FilterOptions {
+  /**
+   * False where no memory cgroup counts the build: a memfd's pages then belong to no limit, while
+   * ENOSYS sends shared memory to /dev/shm, which is on the job's capped disk.
+   */
+  memfd?: boolean;
+}
+
+function program({ memfd = true }: FilterOptions): Insn[] {
   const p: Insn[] = [
     stmt(LD_ABS, ARCH),
     [JEQ, 1, 0, AUDIT_ARCH_X86_64],
@@ -96,6 +105,7 @@ function program(): Insn[] {
   for (const nr of Object.values(DENIED_SYSCALLS)) p.push([JEQ, 0, 1, nr], stmt(RET, errno(EPERM)));
   // clone3 passes its flags in memory the filter cannot read: ENOSYS makes libc fall back to clone.
   p.push([JEQ, 0, 1, SYS_CLONE3], stmt(RET, errno(ENOSYS)));
+  if (!memfd) p.push([JEQ, 0, 1, SYS_MEMFD_CREATE], stmt(RET, errno(ENOSYS)));
   p.push(
     [JEQ, 0, 4, SYS_CLONE],
     stmt(LD_ABS, argLow(0)),
@@ -111,8 +121,8 @@ function program(): Insn[] {
 }
 
 /** The filter as struct sock_filter[] bytes, ready for `bwrap --seccomp FD`. */
-export function seccompProgram(): Buffer {
-  const insns = program();
+export function seccompProgram(options: FilterOptions = {}): Buffer {
+  const insns = program(options);
   const out = Buffer.alloc(insns.length * 8);
   insns.forEach(([code, jt, jf, k], i) => {
     out.writeUInt16LE(code, i * 8);
