@@ -9,6 +9,7 @@ import { repositoryRoot, resolveRevision } from '../git/repository.js';
 import { createProgress } from '../report/progress.js';
 import { styleFor } from '../report/style.js';
 import { table } from '../report/summary.js';
+import { terminalSafe } from '../report/terminal-text.js';
 import { formatDuration } from '../spec/units.js';
 
 async function readStdin(): Promise<string> {
@@ -80,7 +81,9 @@ function addPrePush(program: Command): void {
           continue;
         }
         refused = true;
-        process.stderr.write(style.red(`${head}: ${r.summary}`) + `\n  log: ${r.log}\n`);
+        process.stderr.write(
+          style.red(`${head}: ${terminalSafe(r.summary)}`) + `\n  log: ${r.log}\n`,
+        );
       }
       if (refused && mode === 'block') {
         process.stderr.write(
@@ -98,12 +101,13 @@ function addLogAndShow(program: Command): void {
     .option('-n, --max-count <n>', 'how many', '10')
     .action(async (flags: { maxCount: string }) => {
       const root = await repositoryRoot(process.cwd());
+      // Notes travel with fetches, and subjects with commits: either may come from anyone.
       const rows = (await recentNotes(root, Number(flags.maxCount) || 10)).map((n) => [
         n.commit.slice(0, 12),
-        n.note.status + (n.note.cached ? ' (cached)' : ''),
-        n.note.driver,
+        terminalSafe(String(n.note.status) + (n.note.cached ? ' (cached)' : '')),
+        terminalSafe(String(n.note.driver)),
         formatDuration(n.note.durationMs),
-        n.subject,
+        terminalSafe(n.subject),
       ]);
       if (!rows.length) console.log('no results recorded yet: run git contractor run');
       else console.log(table(rows).join('\n'));

@@ -1,6 +1,7 @@
 // Entry point for `contractor` and `git-contractor`: wiring only, no logic of its own.
 import { Command, CommanderError } from 'commander';
 import { ContractorError } from '../errors.js';
+import { terminalSafe } from '../report/terminal-text.js';
 import { CONTRACTOR_VERSION } from '../version.js';
 import { EXIT, exitCodeForError } from './exit-codes.js';
 
@@ -63,11 +64,13 @@ function report(err: unknown): number {
     if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version') return 0;
     return err.exitCode === 0 ? 0 : EXIT.usage;
   }
+  // Messages quote specs, revisions and git's words, any of which a hostile repository chose.
   if (err instanceof ContractorError) {
-    process.stderr.write(err.message + '\n');
+    process.stderr.write(terminalSafe(err.message) + '\n');
     return exitCodeForError(err);
   }
-  process.stderr.write(`contractor: internal error: ${(err as Error)?.stack ?? String(err)}\n`);
+  const what = (err as Error)?.stack ?? String(err);
+  process.stderr.write(`contractor: internal error: ${terminalSafe(what)}\n`);
   return EXIT.infrastructure;
 }
 

@@ -5,6 +5,7 @@
 import type { ChalkInstance } from 'chalk';
 import type { JobEvent } from '../manager/job.js';
 import { formatDuration } from '../spec/units.js';
+import { TerminalFilter, terminalSafe } from './terminal-text.js';
 
 export interface ProgressOptions {
   out: NodeJS.WritableStream & { isTTY?: boolean };
@@ -34,6 +35,8 @@ export function createProgress(o: ProgressOptions): Progress {
   let atLineStart = true;
   let statusShown = false;
   let ticker: NodeJS.Timeout | undefined;
+  // One per stream: each decodes its own UTF-8 and holds its own split colour sequence.
+  const filters = { stdout: new TerminalFilter(), stderr: new TerminalFilter() };
 
   const clearStatus = (): void => {
     if (statusShown) o.out.write(ERASE_LINE);
@@ -55,7 +58,14 @@ export function createProgress(o: ProgressOptions): Progress {
     if (!atLineStart) write('\n');
     atLineStart = true;
   };
+  const flushLog = (): void => {
+    const rest = filters.stdout.flush() + filters.stderr.flush();
+    if (!rest) return;
+    write(rest);
+    atLineStart = rest.endsWith('\n');
+  };
   const endPhase = (): void => {
+    flushLog();
     if (!current) return;
     newline();
     write(o.style.dim(`  ${current} took ${formatDuration(now() - phaseStart)}\n`));
@@ -73,18 +83,21 @@ export function createProgress(o: ProgressOptions): Progress {
         ticker.unref();
       }
     } else if (e.type === 'output' && o.showLog) {
-      const text = e.chunk.toString('utf8');
-      write(text);
-      atLineStart = text.endsWith('\n');
+      const text = filters[e.stream].push(e.chunk);
+      if (text) {
+        write(text);
+        atLineStart = text.endsWith('\n');
+      }
     } else if (e.type === 'violation') {
+      flushLog();
       newline();
       const v = e.violation;
-      write(
-        o.style.yellow(`  ⚠ ${v.kind} ${v.host ?? ''}${v.port ? `:${v.port}` : ''} ${v.detail}\n`),
-      );
+      const line = `  ⚠ ${v.kind} ${v.host ?? ''}${v.port ? `:${v.port}` : ''} ${v.detail}`;
+      write(o.style.yellow(`${terminalSafe(line)}\n`));
     } else if (e.type === 'status') {
+      flushLog();
       newline();
-      write(o.style.dim(`${e.message}\n`));
+      write(o.style.dim(`${terminalSafe(e.message)}\n`));
     }
     drawStatus();
   }) as Progress;

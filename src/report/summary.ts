@@ -2,6 +2,7 @@
 import type { ChalkInstance } from 'chalk';
 import type { JobResult, RunStatus } from '../manager/job.js';
 import { formatBytes, formatDuration } from '../spec/units.js';
+import { terminalSafe } from './terminal-text.js';
 
 const MARK: Record<RunStatus, string> = {
   passed: '✔',
@@ -29,7 +30,7 @@ export function summaryLines(r: JobResult, c: ChalkInstance): string[] {
   const head = `${MARK[r.status]} ${r.status}`;
   const what = r.commit ? ` ${r.commit.slice(0, 12)}` : '';
   const lines = [
-    `${colourFor(c, r.status).bold(head)}${what} (${r.driver}, ${formatDuration(r.durationMs)}): ${r.summary}`,
+    `${colourFor(c, r.status).bold(head)}${what} (${r.driver}, ${formatDuration(r.durationMs)}): ${terminalSafe(r.summary)}`,
   ];
   if (r.phases.length)
     lines.push(
@@ -42,11 +43,12 @@ export function summaryLines(r: JobResult, c: ChalkInstance): string[] {
     );
   if (r.violations.length) {
     lines.push(c.bold('  violations:'));
+    // The build chose these hosts, details and (through the files it made) artifact paths.
     const rows = r.violations.map((v) => [
       v.kind,
       v.phase,
-      v.host ? `${v.host}${v.port ? `:${v.port}` : ''}` : '-',
-      v.detail,
+      v.host ? terminalSafe(`${v.host}${v.port ? `:${v.port}` : ''}`) : '-',
+      terminalSafe(v.detail),
     ]);
     lines.push(
       ...table([['KIND', 'PHASE', 'DESTINATION', 'DETAIL'], ...rows]).map((l) => `    ${l}`),
@@ -54,7 +56,11 @@ export function summaryLines(r: JobResult, c: ChalkInstance): string[] {
   }
   if (r.artifacts.length) {
     lines.push(c.bold('  artifacts:'));
-    const rows = r.artifacts.map((a) => [a.path, formatBytes(a.size), `sha256:${a.sha256}`]);
+    const rows = r.artifacts.map((a) => [
+      terminalSafe(a.path),
+      formatBytes(a.size),
+      `sha256:${a.sha256}`,
+    ]);
     lines.push(...table(rows).map((l) => `    ${l}`));
   }
   lines.push(c.dim(`  log: ${r.log}`));

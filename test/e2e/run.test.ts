@@ -108,6 +108,21 @@ test('a note git cannot write is named, and the build still passes', async () =>
   assert.doesNotMatch(r.stdout + r.stderr, /internal error/);
 });
 
+test("the live log shows a hostile build's terminal sequences as text; log.txt keeps them", async () => {
+  const repo = repoWith("build: |\n  printf '\\033]0;PWNED\\007\\033[31mred\\033[0m\\033[6n\\n'\n");
+  const out = join(home.path, `o${Math.random().toString(36).slice(2)}`);
+  const r = await contractor(repo.path, ['run', '--no-cache', '--out', out], {
+    CONTRACTOR_HOME: home.path,
+  });
+  assert.equal(r.exitCode, 0, r.stdout + r.stderr);
+  assert.ok(r.stdout.includes('^[]0;PWNED^G\x1b[31mred\x1b[0m^[[6n'), JSON.stringify(r.stdout));
+  assert.doesNotMatch(r.stdout + r.stderr, /\x1b\]|\x1b\[6n|\x07/);
+  assert.ok(
+    readFileSync(join(out, 'log.txt'), 'utf8').includes('\x1b]0;PWNED\x07\x1b[31mred'),
+    'the log file keeps what the build wrote',
+  );
+});
+
 test('a failing build exits 1 with status failed', async () => {
   const repo = repoWith('build: exit 7\n');
   const r = await runJson(repo);

@@ -72,4 +72,19 @@ test('finish stops the ticker: nothing is drawn afterwards', async () => {
   assert.equal(text(), after);
 });
 
+test('the live log passes colour and shows every other control, even split across chunks', () => {
+  const { out, text } = capture();
+  const p = createProgress({ out, style: plain, showLog: true, now: () => 0 });
+  p({ type: 'phase', phase: 'build', at: 0 });
+  p(output('\x1b]0;PWNED\x07\x1b[3'));
+  p(output('1mred\x1b[0m\n\x1b'));
+  p({ type: 'violation', violation: { kind: 'dns', phase: 'build', detail: 'q\x1b[2J' } });
+  p(output('[6n'));
+  p.finish();
+  assert.equal(
+    text(),
+    '▸ build\n^[]0;PWNED^G\x1b[31mred\x1b[0m\n^[\n  ⚠ dns  q^[[2J\n[6n\n  build took 0ms\n',
+  );
+});
+
 test.run();

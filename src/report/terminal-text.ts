@@ -1,0 +1,64 @@
+// Build output is hostile, and a terminal obeys what it is sent: OSC sequences set the clipboard
+// or the title, device queries make some terminals type their answers into the caller's shell
+// (the TIOCSTI attack by other means), cursor moves repaint our own summary. Only colour (SGR)
+// passes; every other control character is shown, not obeyed, as Git for Windows does for a
+// remote's sideband messages (CVE-2024-52005). log.txt keeps the bytes as the build wrote them.
+import { StringDecoder } from 'node:string_decoder';
+
+/** ESC [ params m: colours and text attributes, and nothing else. */
+const SGR = /^\x1b\[[0-9;:]{0,64}m/;
+/** What may still become an SGR sequence when more text comes. */
+const SGR_PREFIX = /\x1b(?:\[[0-9;:]{0,64})?$/;
+
+/** C0 controls other than tab, newline and carriage return; DEL; C1; bidi overrides and isolates. */
+const UNSAFE = /[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u0080-\u009f\u202a-\u202e\u2066-\u2069]/;
+
+function shown(c: string): string {
+  const code = c.charCodeAt(0);
+  if (code < 0x20) return `^${String.fromCharCode(code + 0x40)}`;
+  if (code === 0x7f) return '^?';
+  return `<U+${code.toString(16).toUpperCase().padStart(4, '0')}>`;
+}
+
+/** The text with every control but tab, newline, carriage return and complete SGR shown visibly. */
+export function terminalSafe(text: string): string {
+  let out = '';
+  let i = 0;
+  while (i < text.length) {
+    const c = text[i] as string;
+    if (c === '\x1b') {
+      const sgr = SGR.exec(text.slice(i, i + 70))?.[0];
+      if (sgr) {
+        out += sgr;
+        i += sgr.length;
+        continue;
+      }
+    }
+    out += UNSAFE.test(c) ? shown(c) : c;
+    i += 1;
+  }
+  return out;
+}
+
+/**
+ * terminalSafe for a stream: bytes decode as UTF-8 across chunk boundaries, and an SGR sequence
+ * split between chunks is held until it completes (or shown once it cannot).
+ */
+export class TerminalFilter {
+  private readonly decoder = new StringDecoder('utf8');
+  private held = '';
+
+  push(chunk: Buffer): string {
+    const text = this.held + this.decoder.write(chunk);
+    const partial = SGR_PREFIX.exec(text);
+    this.held = partial ? partial[0] : '';
+    return terminalSafe(partial ? text.slice(0, partial.index) : text);
+  }
+
+  /** What is held, shown as it stands: the stream ended, or another is about to be written. */
+  flush(): string {
+    const text = this.held + this.decoder.end();
+    this.held = '';
+    return terminalSafe(text);
+  }
+}
