@@ -362,6 +362,17 @@ except OSError as e: print('dns failed', e)`;
     assert.ok(limitSeconds(r) < 15, `took ${r.elapsedMs} ms`);
   });
 
+  test('the disk limit holds for /workspace and /tmp together, not for each', async () => {
+    // 20 MiB in each fits either alone under a 32 MiB limit; together they must not.
+    const r = await build({
+      limits: { diskBytes: 32 * 1024 ** 2 },
+      build:
+        'dd if=/dev/zero of=/workspace/half bs=1M count=20 2>/dev/null; dd if=/dev/zero of=/tmp/half bs=1M count=20 2>/dev/null; sleep 20',
+    });
+    assert.equal(r.outcome.limit, 'disk');
+    assert.ok(limitSeconds(r) < 15, `took ${r.elapsedMs} ms`);
+  });
+
   test('a log flood ends the job with log named and no more than the limit kept', async () => {
     const r = await build({ limits: { logBytes: 64 * 1024 }, build: 'yes flood' });
     assert.equal(r.outcome.limit, 'log');

@@ -322,7 +322,13 @@ function watchLimits(box: Sandbox, job: WorkerJob): () => void {
  * the build's process count, and any tmpfs of the job that is full (all on one line: with two full
  * file systems a newline would split the report and the last line would not parse).
  */
-const WATCHER = `while :; do n=$(ps -U ${BUILD_UID} -o pid= | wc -l); d=$(df -kP /workspace /tmp | awk 'NR>1 && $3 >= $2 - 64 {printf "%s ", $6}'); echo "n=$n d=$d"; sleep 0.3; done`;
+/**
+ * Reports the build's process count, and "full" once either tmpfs is full or the two together
+ * hold the disk limit: each is sized to the whole limit, so alone neither would stop a build
+ * holding twice it.
+ */
+const watcher = (diskBytes: number): string =>
+  `while :; do n=$(ps -U ${BUILD_UID} -o pid= | wc -l); d=$(df -kP /workspace /tmp | awk -v lim=${Math.floor(diskBytes / 1024)} 'NR>1 {u+=$3; if ($3 >= $2 - 64) f=1} END {if (f || u >= lim - 64) print "full"}'); echo "n=$n d=$d"; sleep 0.3; done`;
 
 /**
  * Resolves at the watcher's first report. Processes and disk are watched only from inside, so a
@@ -337,7 +343,7 @@ function startWatcher(box: Sandbox, job: WorkerJob): Promise<void> {
         `the gvisor limit watcher did not start within 15 s ${stderr.trim()}`.trim();
       reject(new Error(box.watcherLost));
     }, 15_000);
-    void execIn(box, ['--user', '0:0'], ['/bin/sh', '-c', WATCHER], {
+    void execIn(box, ['--user', '0:0'], ['/bin/sh', '-c', watcher(job.limits.diskBytes)], {
       onOut: (stream, c) => {
         if (stream !== 'stdout') return void (stderr = (stderr + c.toString()).slice(-2048));
         buf = (buf + c.toString()).slice(-4096);

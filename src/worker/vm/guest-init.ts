@@ -92,7 +92,8 @@ hit() {
   if [ "$(usage)" -gt $(( $(cat $J/cpu_ms) * 1000 )) ]; then echo cpu; return; fi
   if grep -q '^oom_kill [1-9]' $C/job/memory.events; then echo memory; return; fi
   if grep -q '^max [1-9]' $C/job/pids.events; then echo processes; return; fi
-  df -kP $R/workspace $R/tmp | awk 'NR>1 && $4 <= 64 {f=1} END {exit !f}' && echo disk
+  # Either disk full, or the two together at the limit: each is the limit's size on its own.
+  df -kP $R/workspace $R/tmp | awk -v lim=$(( DISK / 1024 )) 'NR>1 {u+=$3; if ($4 <= 64) f=1} END {exit !(f || u >= lim - 64)}' && echo disk
 }
 watch() {
   # The phase's exit status file marks its end (busybox reaps children early, so PIDs are no guide).
