@@ -1,5 +1,5 @@
 // Results travel with the repository as git notes under refs/notes/contractor.
-import type { JobResult } from '../manager/job.js';
+import { violationCount, type JobResult } from '../manager/job.js';
 import { gitOutput } from './git-output.js';
 
 export const NOTES_REF = 'contractor';
@@ -33,7 +33,7 @@ export function noteFor(
     at: r.finishedAt,
     durationMs: r.durationMs,
     phases: r.phases.map((p) => ({ name: p.name, exitCode: p.exitCode, durationMs: p.durationMs })),
-    violations: r.violations.length,
+    violations: violationCount(r),
     artifacts: r.artifacts.map((a) => ({ path: a.path, sha256: a.sha256 })),
     attestation: attestationDigest,
     ...(cached ? { cached } : {}),

@@ -84,6 +84,8 @@ export interface JobResult {
   outDir: string;
   log: string;
   network: AuditRecord[];
+  /** Violations and audit lines past what a job keeps (kept-records.ts): counted, not listed. */
+  omitted?: { violations: number; network: number };
   policy: {
     source: string;
     allow: string[];
@@ -91,4 +93,9 @@ export interface JobResult {
     limits: Record<string, number>;
   };
   attestation: string | null;
+}
+
+/** Every violation the build attempted, the kept and the only counted. */
+export function violationCount(r: Pick<JobResult, 'violations' | 'omitted'>): number {
+  return r.violations.length + (r.omitted?.violations ?? 0);
 }

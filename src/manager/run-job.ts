@@ -10,6 +10,7 @@ import type { ArtifactCollection } from './artifacts.js';
 import { startEgress } from './egress.js';
 import { loadOnce } from './load-once.js';
 import type { AuditRecord, JobRequest, JobResult, PhaseResult } from './job.js';
+import { KeptRecords, MAX_AUDIT_KEPT, MAX_VIOLATIONS_KEPT } from './kept-records.js';
 import { writeResultFile } from './result-file.js';
 import { makeScratchDir, sweepScratchDirs } from './scratch-dir.js';
 import { decideStatus } from './status.js';
@@ -39,16 +40,20 @@ export async function runJob(req: JobRequest, driver: Driver): Promise<JobResult
   const work = await makeScratchDir(req.id);
   // Beside the job, never before it: what a killed run left is removed by the next one.
   void sweepScratchDirs();
-  const violations: Violation[] = [];
-  const network: AuditRecord[] = [];
+  const violations = new KeptRecords<Violation>(MAX_VIOLATIONS_KEPT);
+  const network = new KeptRecords<AuditRecord>(MAX_AUDIT_KEPT);
   let phase: PhaseName = 'setup';
   let limit: LimitName | undefined;
   let error: string | undefined;
   let outcome: WorkerOutcome | undefined;
   let collected: ArtifactCollection = { artifacts: [], unmatched: [], refused: [] };
   const emitViolation = (v: Violation): void => {
-    violations.push(v);
-    req.onEvent?.({ type: 'violation', violation: v });
+    if (violations.add(v)) req.onEvent?.({ type: 'violation', violation: v });
+    else if (violations.omitted === 1)
+      req.onEvent?.({
+        type: 'status',
+        message: `more than ${violations.max} violations: the rest are counted, not kept`,
+      });
   };
   // Compiled once: the driver packs, and the host keeps and collects, by the same expressions.
   const artifacts = artifactPatterns(req.spec.artifacts);
@@ -58,7 +63,7 @@ export async function runJob(req: JobRequest, driver: Driver): Promise<JobResult
   const egress = startEgress(req.policy, {
     phase: () => phase,
     onViolation: emitViolation,
-    onAudit: (a) => network.push(a),
+    onAudit: (a) => network.add(a),
     onLimit: (l) => (limit ??= l),
   });
   try {
@@ -101,7 +106,7 @@ export async function runJob(req: JobRequest, driver: Driver): Promise<JobResult
   const { status, summary } = decideStatus({
     error,
     limit,
-    violations,
+    violations: violations.total,
     audit: req.audit,
     phases,
     unmatchedArtifacts: collected.unmatched,
@@ -120,11 +125,14 @@ export async function runJob(req: JobRequest, driver: Driver): Promise<JobResult
     durationMs: finished.getTime() - started.getTime(),
     phases,
     ...(limit ? { limit } : {}),
-    violations,
+    violations: violations.kept,
     artifacts: collected.artifacts,
     outDir: req.outDir,
     log: logPath,
-    network,
+    network: network.kept,
+    ...(violations.omitted || network.omitted
+      ? { omitted: { violations: violations.omitted, network: network.omitted } }
+      : {}),
     policy: {
       source: req.policy.source,
       allow: req.policy.allow,

@@ -1,12 +1,12 @@
 // Decides a job's status from what happened, in the order that matters most to the user.
-import type { Violation } from '../net/violation.js';
 import type { LimitName } from '../spec/types.js';
 import type { PhaseResult, RunStatus } from './job.js';
 
 export interface StatusInput {
   error?: string;
   limit?: LimitName;
-  violations: Violation[];
+  /** How many the build attempted, kept or only counted. */
+  violations: number;
   audit: boolean;
   phases: PhaseResult[];
   unmatchedArtifacts: string[];
@@ -15,8 +15,8 @@ export interface StatusInput {
 export function decideStatus(s: StatusInput): { status: RunStatus; summary: string } {
   if (s.error) return { status: 'error', summary: s.error };
   if (s.limit) return { status: 'limit', summary: `the ${s.limit} limit was exceeded` };
-  if (s.violations.length && !s.audit)
-    return { status: 'violation', summary: `${s.violations.length} violation(s) of the policy` };
+  if (s.violations && !s.audit)
+    return { status: 'violation', summary: `${s.violations} violation(s) of the policy` };
   const failed = s.phases.find((p) => p.exitCode !== 0);
   if (failed)
     return {

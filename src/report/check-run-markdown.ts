@@ -1,6 +1,6 @@
 // A result as a GitHub check run's output: title, markdown summary, and annotations for the files involved.
 import type { SourceProblem } from '../errors.js';
-import type { JobResult, RunStatus } from '../manager/job.js';
+import { violationCount, type JobResult, type RunStatus } from '../manager/job.js';
 import { formatBytes, formatDuration } from '../spec/units.js';
 import { SPEC_FILE } from '../spec/spec-file.js';
 
@@ -84,14 +84,16 @@ function violations(r: JobResult): string[] {
     const dest = v.host ? `${v.host}${v.port ? `:${v.port}` : ''}` : '-';
     return `| ${v.kind} | ${v.phase} | ${markdownCell(dest)} | ${markdownCell(v.detail)} |`;
   });
-  const more = r.violations.length - shown.length;
+  const more = violationCount(r) - shown.length;
   return [
-    `### Violations (${r.violations.length})`,
+    `### Violations (${violationCount(r)})`,
     '',
     '| kind | phase | destination | detail |',
     '| --- | --- | --- | --- |',
     ...rows,
-    ...(more > 0 ? ['', `… and ${more} more on the report page.`] : []),
+    ...(more > 0
+      ? ['', `… and ${more} more; the report page lists the first ${r.violations.length}.`]
+      : []),
     '',
   ];
 }

@@ -1,6 +1,6 @@
 // The run's report page: status, log, violations, artifacts with downloads; static HTML, no script at all.
 import { createHash } from 'node:crypto';
-import type { JobResult } from '../manager/job.js';
+import { violationCount, type JobResult } from '../manager/job.js';
 import { formatBytes, formatDuration } from '../spec/units.js';
 
 const STYLE = `
@@ -52,6 +52,9 @@ function table(head: string[], rows: string[][]): string {
 
 function violations(r: JobResult): string {
   if (!r.violations.length) return '<p>No violations.</p>';
+  const omitted = r.omitted?.violations
+    ? `<p>And ${r.omitted.violations} more, counted but not kept.</p>`
+    : '';
   return table(
     ['kind', 'phase', 'destination', 'detail'],
     r.violations.map((v) => [
@@ -60,7 +63,7 @@ function violations(r: JobResult): string {
       escapeHtml(v.host ? `${v.host}${v.port ? `:${v.port}` : ''}` : '-'),
       escapeHtml(v.detail),
     ]),
-  );
+  ) + omitted;
 }
 
 function artifacts(r: JobResult, links: ReportLinks): string {
@@ -101,7 +104,7 @@ export function renderReportPage(r: JobResult, log: string, links: ReportLinks):
     `contractor ${r.status}: ${r.commit?.slice(0, 12) ?? r.id}`,
     `<h1 class="${failing}" id="status">${escapeHtml(r.status)}: ${escapeHtml(r.summary)}</h1>
 ${facts}
-<h2>Violations (${r.violations.length})</h2>
+<h2>Violations (${violationCount(r)})</h2>
 ${violations(r)}
 <h2>Artifacts</h2>
 ${artifacts(r, links)}

@@ -1,8 +1,11 @@
 // The final summary of a run as plain lines: status, phases, violations table, artifacts, where files are.
 import type { ChalkInstance } from 'chalk';
-import type { JobResult, RunStatus } from '../manager/job.js';
+import { violationCount, type JobResult, type RunStatus } from '../manager/job.js';
 import { formatBytes, formatDuration } from '../spec/units.js';
 import { terminalSafe } from './terminal-text.js';
+
+/** A terminal's worth; result.json and the report page have the rest. */
+const MAX_VIOLATION_ROWS = 20;
 
 const MARK: Record<RunStatus, string> = {
   passed: '✔',
@@ -44,15 +47,19 @@ export function summaryLines(r: JobResult, c: ChalkInstance): string[] {
   if (r.violations.length) {
     lines.push(c.bold('  violations:'));
     // The build chose these hosts, details and (through the files it made) artifact paths.
-    const rows = r.violations.map((v) => [
-      v.kind,
-      v.phase,
-      v.host ? terminalSafe(`${v.host}${v.port ? `:${v.port}` : ''}`) : '-',
-      terminalSafe(v.detail),
-    ]);
-    lines.push(
-      ...table([['KIND', 'PHASE', 'DESTINATION', 'DETAIL'], ...rows]).map((l) => `    ${l}`),
-    );
+    const rows = r.violations
+      .slice(0, MAX_VIOLATION_ROWS)
+      .map((v) => [
+        v.kind,
+        v.phase,
+        v.host ? terminalSafe(`${v.host}${v.port ? `:${v.port}` : ''}`) : '-',
+        terminalSafe(v.detail),
+      ]);
+    for (const l of table([['KIND', 'PHASE', 'DESTINATION', 'DETAIL'], ...rows]))
+      lines.push(`    ${l}`);
+    const more = violationCount(r) - rows.length;
+    if (more > 0)
+      lines.push(`    … and ${more} more (the first ${r.violations.length} are in result.json)`);
   }
   if (r.artifacts.length) {
     lines.push(c.bold('  artifacts:'));

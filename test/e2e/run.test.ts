@@ -123,6 +123,34 @@ test("the live log shows a hostile build's terminal sequences as text; log.txt k
   );
 });
 
+test('a flood of refused requests is counted whole but kept to the first 1000', async () => {
+  // Before the cap, 139,000 refusals in 20 s made a 68 MB result.json and crashed the summary.
+  const flood = [
+    'import socket',
+    'for n in range(1500):',
+    "    s = socket.create_connection(('127.0.0.1', 3128))",
+    "    s.sendall(b'CONNECT denied%d.invalid:443 HTTP/1.1\\r\\n\\r\\n' % n)",
+    '    s.recv(4096)',
+    '    s.close()',
+  ].join('\n');
+  const repo = repoWith('build: python3 flood.py\n', { 'flood.py': `${flood}\n` });
+  const r = await runJson(repo, ['--no-cache']);
+  assert.equal(r.exitCode, 3, r.stderr);
+  assert.ok(validateResult(r.doc), JSON.stringify(validateResult.errors));
+  assert.equal(r.doc.violations.length, 1000);
+  assert.deepEqual(r.doc.omitted, { violations: 500, network: 0 });
+  assert.equal(r.doc.network.length, 1500);
+  assert.equal(r.doc.summary, '1500 violation(s) of the policy');
+  assert.match(repo.git('notes', '--ref=contractor', 'show', 'HEAD'), /"violations":1500/);
+  // The terminal summary shows a screenful and says how many more there were.
+  const shown = await contractor(repo.path, ['run', '--no-cache', '--quiet'], {
+    CONTRACTOR_HOME: home.path,
+  });
+  assert.equal(shown.exitCode, 3, shown.stderr);
+  assert.match(shown.stdout, /… and 1480 more \(the first 1000 are in result\.json\)/);
+  assert.doesNotMatch(shown.stdout + shown.stderr, /internal error/);
+});
+
 test('a failing build exits 1 with status failed', async () => {
   const repo = repoWith('build: exit 7\n');
   const r = await runJson(repo);
