@@ -6,6 +6,7 @@ import { stringify } from 'yaml';
 import { ContractorError } from '../errors.js';
 import { gitDir, repositoryRoot } from '../git/repository.js';
 import type { JobResult } from '../manager/job.js';
+import { terminalSafe } from '../report/terminal-text.js';
 import { suggestAllowlist } from '../spec/policy-suggest.js';
 
 async function latestResult(cwd: string): Promise<string> {
@@ -47,22 +48,32 @@ export function addPolicyCommands(program: Command): void {
         phase: n.phase,
       }));
       const s = suggestAllowlist(requested);
-      const direct = r.violations.filter(
-        (v) => v.kind !== 'network' || !requested.some((q) => q.host === v.host),
+      const proxied = new Set(requested.map((q) => q.host));
+      const direct = (r.violations ?? []).filter(
+        (v) => v.kind !== 'network' || !proxied.has(v.host ?? ''),
       );
       const lines = [
         `# from ${path}`,
         '# review before committing: exact hosts only, no wildcards added',
       ];
+      const cut = r.omitted?.network ?? 0;
+      if (cut)
+        lines.push(
+          `# the run kept the first ${requested.length} of ${requested.length + cut} requests: a host first reached after those is not listed`,
+        );
       lines.push(
         stringify({
           network: { allow: s.allow, ...(s.buildNeedsNetwork ? { build: true } : {}) },
         }).trimEnd(),
       );
-      for (const v of direct)
+      // The build chose these names and details: quoted, so none can end its comment line and
+      // become a line of the policy the user pastes this into.
+      for (const v of direct) {
+        const dest = `${v.host ?? ''}${v.port ? `:${v.port}` : ''}`;
         lines.push(
-          `# not allowable through the proxy: ${v.kind} ${v.host ?? ''}${v.port ? `:${v.port}` : ''} (${v.detail})`,
+          `# not allowable through the proxy: ${v.kind} ${JSON.stringify(dest)} (${JSON.stringify(v.detail)})`,
         );
-      console.log(lines.join('\n'));
+      }
+      console.log(terminalSafe(lines.join('\n')));
     });
 }
