@@ -4,8 +4,9 @@ import { violationCount, type JobResult, type RunStatus } from '../manager/job.j
 import { formatBytes, formatDuration } from '../spec/units.js';
 import { terminalSafe } from './terminal-text.js';
 
-/** A terminal's worth; result.json and the report page have the rest. */
+/** A terminal's worth of each; result.json and the report page have the rest. */
 const MAX_VIOLATION_ROWS = 20;
+const MAX_ARTIFACT_ROWS = 50;
 
 const MARK: Record<RunStatus, string> = {
   passed: '✔',
@@ -63,12 +64,12 @@ export function summaryLines(r: JobResult, c: ChalkInstance): string[] {
   }
   if (r.artifacts.length) {
     lines.push(c.bold('  artifacts:'));
-    const rows = r.artifacts.map((a) => [
-      terminalSafe(a.path),
-      formatBytes(a.size),
-      `sha256:${a.sha256}`,
-    ]);
-    lines.push(...table(rows).map((l) => `    ${l}`));
+    const rows = r.artifacts
+      .slice(0, MAX_ARTIFACT_ROWS)
+      .map((a) => [terminalSafe(a.path), formatBytes(a.size), `sha256:${a.sha256}`]);
+    for (const l of table(rows)) lines.push(`    ${l}`);
+    const more = r.artifacts.length - rows.length;
+    if (more > 0) lines.push(`    … and ${more} more (all are in result.json)`);
   }
   lines.push(c.dim(`  log: ${r.log}`));
   if (r.attestation) lines.push(c.dim(`  attestation: ${r.attestation}`));
