@@ -1,5 +1,6 @@
 // Results travel with the repository as git notes under refs/notes/contractor.
-import { violationCount, type JobResult } from '../manager/job.js';
+import type { JobResult } from '../manager/job.js';
+import { violationCount } from '../report/violation-count.js';
 import { gitOutput } from './git-output.js';
 
 export const NOTES_REF = 'contractor';

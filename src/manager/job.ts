@@ -94,8 +94,3 @@ export interface JobResult {
   };
   attestation: string | null;
 }
-
-/** Every violation the build attempted, the kept and the only counted. */
-export function violationCount(r: Pick<JobResult, 'violations' | 'omitted'>): number {
-  return r.violations.length + (r.omitted?.violations ?? 0);
-}

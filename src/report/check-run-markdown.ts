@@ -1,8 +1,9 @@
 // A result as a GitHub check run's output: title, markdown summary, and annotations for the files involved.
 import type { SourceProblem } from '../errors.js';
-import { violationCount, type JobResult, type RunStatus } from '../manager/job.js';
+import type { JobResult, RunStatus } from '../manager/job.js';
 import { formatBytes, formatDuration } from '../spec/units.js';
 import { SPEC_FILE } from '../spec/spec-file.js';
+import { violationCount } from './violation-count.js';
 
 export interface CheckRunOutput {
   title: string;

@@ -1,7 +1,8 @@
 // The run's report page: status, log, violations, artifacts with downloads; static HTML, no script at all.
 import { createHash } from 'node:crypto';
-import { violationCount, type JobResult } from '../manager/job.js';
+import type { JobResult } from '../manager/job.js';
 import { formatBytes, formatDuration } from '../spec/units.js';
+import { violationCount } from './violation-count.js';
 
 const STYLE = `
 body { font: 14px/1.45 system-ui, sans-serif; margin: 2em auto; max-width: 72em; padding: 0 1em; color: #1f2328; }

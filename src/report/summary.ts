@@ -1,8 +1,9 @@
 // The final summary of a run as plain lines: status, phases, violations table, artifacts, where files are.
 import type { ChalkInstance } from 'chalk';
-import { violationCount, type JobResult, type RunStatus } from '../manager/job.js';
+import type { JobResult, RunStatus } from '../manager/job.js';
 import { formatBytes, formatDuration } from '../spec/units.js';
 import { terminalSafe } from './terminal-text.js';
+import { violationCount } from './violation-count.js';
 
 /** A terminal's worth of each; result.json and the report page have the rest. */
 const MAX_VIOLATION_ROWS = 20;
