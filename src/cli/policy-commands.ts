@@ -42,11 +42,14 @@ export function addPolicyCommands(program: Command): void {
     .action(async (file: string | undefined) => {
       const path = file ?? (await latestResult(process.cwd()));
       const r = await readResult(path);
-      const requested = (r.network ?? []).map((n) => ({
-        host: n.host,
-        port: n.port,
-        phase: n.phase,
-      }));
+      // A line with no host is the proxy's own (a connection closed as one too many), not a request.
+      const requested = (r.network ?? [])
+        .filter((n) => n.host)
+        .map((n) => ({
+          host: n.host,
+          port: n.port,
+          phase: n.phase,
+        }));
       const s = suggestAllowlist(requested);
       const proxied = new Set(requested.map((q) => q.host));
       const direct = (r.violations ?? []).filter(

@@ -48,10 +48,18 @@ export interface EgressProxyOptions {
   headersTimeoutMs?: number;
   /** Default 10 s. */
   connectTimeoutMs?: number;
+  /** Client connections open at once; past it, new ones are closed at once. Default 256. */
+  maxClientConnections?: number;
 }
 
 /** Large enough for real clients' cookies and auth headers, small enough that a build cannot make us hoard. */
 const MAX_HEADER_BYTES = 32 * 1024;
+
+/**
+ * Package managers keep 15 to 64 connections open; a build holding thousands would spend the
+ * manager's descriptors, which every other job on it shares.
+ */
+const MAX_CLIENT_CONNECTIONS = 256;
 
 export const defaultResolver: Resolver = async (host) =>
   (await lookup(host, { all: true, verbatim: true })).map((a) => a.address);
@@ -65,6 +73,8 @@ export class EgressProxy implements EgressPort {
   private readonly context: ProxyContext;
   private listener?: Server;
   private closed = false;
+  private clients = 0;
+  private crowdedOut = 0;
 
   /** Throws AllowlistEntryError for a bad allowlist entry. */
   constructor(private readonly opts: EgressProxyOptions) {
@@ -87,6 +97,10 @@ export class EgressProxy implements EgressPort {
 
   accept(socket: Socket): void {
     if (this.closed) return void socket.destroy();
+    if (this.clients >= (this.opts.maxClientConnections ?? MAX_CLIENT_CONNECTIONS))
+      return this.crowded(socket);
+    this.clients += 1;
+    socket.once('close', () => (this.clients -= 1));
     this.track(socket);
     socket.on('error', () => undefined);
     // As http.Server's own listener would: a client's FIN must not end our side before the reply is through.
@@ -151,6 +165,25 @@ export class EgressProxy implements EgressPort {
   private track(socket: Socket): void {
     this.open.add(socket);
     socket.once('close', () => this.open.delete(socket));
+  }
+
+  /** Closed before a byte is read; the first such connection of a job is in its network log. */
+  private crowded(socket: Socket): void {
+    socket.destroy();
+    this.crowdedOut += 1;
+    if (this.crowdedOut > 1) return;
+    const max = this.opts.maxClientConnections ?? MAX_CLIENT_CONNECTIONS;
+    this.opts.onAudit({
+      time: new Date().toISOString(),
+      phase: this.opts.phase(),
+      method: '-',
+      host: '',
+      port: 0,
+      decision: 'deny',
+      reason: `more than ${max} connections open to the proxy at once: this one and those like it were closed`,
+      bytesUp: 0,
+      bytesDown: 0,
+    });
   }
 
   private exhausted(): void {

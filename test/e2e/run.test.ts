@@ -151,6 +151,29 @@ test('a flood of refused requests is counted whole but kept to the first 1000', 
   assert.doesNotMatch(shown.stdout + shown.stderr, /internal error/);
 });
 
+test('a build holding hundreds of proxy connections gets 256, and the rest closed', async () => {
+  const hold = [
+    'import socket, time',
+    "held = [socket.create_connection(('127.0.0.1', 3128)) for _ in range(300)]",
+    'time.sleep(1)',
+    'closed = 0',
+    'for s in held:',
+    '    s.setblocking(False)',
+    '    try:',
+    "        closed += s.recv(1) == b''",
+    '    except (BlockingIOError, ConnectionResetError) as e:',
+    '        closed += isinstance(e, ConnectionResetError)',
+    "print('closed', closed)",
+  ].join('\n');
+  const repo = repoWith('build: python3 hold.py\n', { 'hold.py': `${hold}\n` });
+  const r = await runJson(repo, ['--no-cache']);
+  assert.equal(r.exitCode, 0, r.stderr);
+  assert.match(readFileSync(r.doc.log, 'utf8'), /^closed 44$/m);
+  const crowded = r.doc.network.filter((n: { host: string }) => n.host === '');
+  assert.equal(crowded.length, 1);
+  assert.match(crowded[0].reason, /more than 256 connections open to the proxy at once/);
+});
+
 test('a failing build exits 1 with status failed', async () => {
   const repo = repoWith('build: exit 7\n');
   const r = await runJson(repo);

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { createServer } from 'node:net';
+import { connect, createServer, type Socket } from 'node:net';
 import { test } from 'uvu';
 import {
   closedWithin,
@@ -18,6 +18,13 @@ const origin = await startOrigin();
 const O = origin.port;
 const echo = await listening(createServer((s) => s.pipe(s)));
 const E = echo.port;
+
+function openSocket(port: number): Promise<Socket> {
+  return new Promise((resolve, reject) => {
+    const s = connect({ host: '127.0.0.1', port }, () => resolve(s));
+    s.on('error', reject);
+  });
+}
 
 async function seconds(fn: () => Promise<unknown>): Promise<number> {
   const t0 = performance.now();
@@ -112,6 +119,30 @@ test('a tunnel opened in setup is cut, and recorded, when it carries bytes in th
     ['build', 'the connection was still open when the build phase began'],
   );
   assert.equal(h.proxy.bytes, 2 * 'setup bytes'.length);
+});
+
+test('past its connection cap the proxy closes new connections at once, and logs the first', async () => {
+  const h = await startProxy({ allow: [`127.0.0.1:${O}`], maxClientConnections: 3 });
+  const held = await Promise.all([1, 2, 3].map(() => openSocket(h.port)));
+  const extra = await Promise.all([4, 5].map(() => openSocket(h.port)));
+  await Promise.all(extra.map((s) => closedWithin(s, 1000)));
+  assert.ok(held.every((s) => !s.destroyed && s.readyState === 'open'));
+  assert.equal(h.audits.length, 1);
+  assert.deepEqual([h.audits[0]?.decision, h.audits[0]?.host], ['deny', '']);
+  assert.match(h.audits[0]?.reason ?? '', /more than 3 connections open to the proxy at once/);
+  assert.deepEqual(h.violations, [], 'crowding is not a policy violation');
+  // One closed makes room for the next, which is served.
+  held[0]?.destroy();
+  let served = false;
+  for (let i = 0; i < 50 && !served; i++) {
+    const r = await proxyRequest(h.port, `http://127.0.0.1:${O}/bytes/10`).catch(() => undefined);
+    served = r?.status === 200;
+    if (!served) await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  assert.ok(served, 'a connection after one closed was served');
+  assert.equal(h.audits.filter((a) => a.decision === 'deny').length, 1, 'only the first is logged');
+  held.slice(1).forEach((s) => s.destroy());
+  await h.close();
 });
 
 test.after(async () => {
