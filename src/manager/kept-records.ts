@@ -5,8 +5,11 @@
 
 /** Violations kept in full: far more than a person reads, enough to see what a build tried. */
 export const MAX_VIOLATIONS_KEPT = 1000;
-/** Audit lines kept (~6 MB of result.json): a large npm install makes a few thousand requests. */
-export const MAX_AUDIT_KEPT = 20_000;
+/**
+ * Audit lines kept: a large npm install makes a few thousand requests. At most ~500 bytes each
+ * (a 253-byte host and a reason), 10,000 keep a remote manager's result inside its 8 MiB frame.
+ */
+export const MAX_AUDIT_KEPT = 10_000;
 
 export class KeptRecords<T> {
   readonly kept: T[] = [];
