@@ -1,16 +1,18 @@
 // `git contractor run [REV]`: the commit's own spec, the user's trusted policy, the commit's tree;
 // a tree that already passed under the same key returns at once from the cache.
 import { createHash } from 'node:crypto';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { sha256File } from '../attest/file-digest.js';
 import { ContractorError } from '../errors.js';
 import type { JobEvent, JobResult } from '../manager/job.js';
 import { newJobId } from '../manager/job-id.js';
 import { workerImageDigest } from '../manager/worker-image.js';
+import { workspaceLocation } from '../manager/workspace-location.js';
 import { policyPath } from '../spec/config-home.js';
 import { SPEC_FILE, specTooLarge } from '../spec/spec-file.js';
 import type { DriverName } from '../spec/types.js';
 import { CONTRACTOR_VERSION } from '../version.js';
+import { gitOutput } from './git-output.js';
 import { noteFor, readNote, writeNote } from './notes.js';
 import { chooseExecutor, type ChosenExecutor } from './job-executor.js';
 import { cacheKey, ResultCache } from './result-cache.js';
@@ -143,7 +145,7 @@ async function runSpec(
     driver,
     source: archiveCommit(root, what),
     sourceUnderSrc: sourceUnderSrc ?? archiveCommit(root, what, 'src'),
-    workspaceDir: spec.workspace ? join(root, spec.workspace) : undefined,
+    workspaceDir: spec.workspace ? await workspaceIn(root, spec.workspace) : undefined,
     outDir: o.outDir ?? join(git, 'contractor', 'runs', id),
     commit,
     tree,
@@ -171,6 +173,23 @@ function noteLost(o: RunRevisionOptions, commit: string): (e: Error) => void {
       type: 'status',
       message: `the result was not recorded as a git note on ${commit.slice(0, 12)}: ${e.message}`,
     });
+}
+
+/**
+ * The spec's workspace in the work tree: a real directory (workspaceLocation), and none of git's
+ * tracked files in it, since saving the workspace replaces them with whatever the build left.
+ */
+async function workspaceIn(root: string, workspace: string): Promise<string> {
+  const dir = await workspaceLocation(root, workspace, SPEC_FILE);
+  const tracked = (await gitOutput(root, ['ls-files', '-z', '--', relative(root, dir)]))
+    .split('\0')
+    .filter(Boolean);
+  if (tracked.length)
+    throw new ContractorError(
+      'SPEC_INVALID',
+      `${SPEC_FILE}: workspace ${JSON.stringify(workspace)} holds files git tracks (${tracked.slice(0, 3).join(', ')}${tracked.length > 3 ? ', …' : ''}); saving it would replace them with what the build left`,
+    );
+  return dir;
 }
 
 // The note names the envelope by digest, so a copy fetched from anywhere can be matched to this run.

@@ -3,6 +3,7 @@ import { createHash } from 'node:crypto';
 import { dirname, join, relative, resolve } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pathToFileURL } from 'node:url';
+import { ContractorError } from '../errors.js';
 import { readSpec } from '../spec/parse.js';
 import { effectivePolicy, readPolicyFile } from '../spec/policy.js';
 import { policyPath } from '../spec/config-home.js';
@@ -13,6 +14,7 @@ import { newJobId } from './job-id.js';
 import { signLocally } from './local-signing.js';
 import { runJob } from './run-job.js';
 import { archiveDirectory } from './source-directory.js';
+import { within, workspaceLocation } from './workspace-location.js';
 
 export interface BuildSpecOptions {
   specFile: string;
@@ -28,7 +30,16 @@ export async function buildSpec(o: BuildSpecOptions): Promise<JobResult> {
   const spec = await readSpec(o.specFile);
   const base = dirname(resolve(o.specFile));
   const sourceDir = resolve(base, spec.source ?? '.');
-  const workspaceDir = spec.workspace ? resolve(base, spec.workspace) : undefined;
+  const workspaceDir = spec.workspace
+    ? await workspaceLocation(base, spec.workspace, o.specFile)
+    : undefined;
+  // Saving the workspace replaces it whole: it may sit inside the source, never around it. (It
+  // is never the spec's own directory, which parseSpec refused.)
+  if (workspaceDir && within(sourceDir, workspaceDir))
+    throw new ContractorError(
+      'SPEC_INVALID',
+      `${o.specFile}: workspace ${JSON.stringify(spec.workspace)} holds the source directory, which saving it would replace`,
+    );
   const policySource = o.policyFile ?? policyPath();
   const policy = effectivePolicy(spec, await readPolicyFile(policySource), policySource);
   const driver = o.driver ?? policy.driver;

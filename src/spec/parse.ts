@@ -4,6 +4,7 @@ import { LineCounter, parseDocument } from 'yaml';
 import { ContractorError, SpecError } from '../errors.js';
 import { validator } from './validators.js';
 import { schemaProblems } from './problems.js';
+import { locate } from './locate.js';
 import { MAX_SPEC_BYTES, specTooLarge } from './spec-file.js';
 import { parseDuration, parseRate, parseSize } from './units.js';
 import type { DriverName, Limits, Spec } from './types.js';
@@ -44,7 +45,28 @@ export function parseSpec(text: string, file: string): Spec {
   if (!validate(data)) {
     throw new SpecError('SPEC_INVALID', schemaProblems(file, doc, lines, validate.errors ?? []));
   }
-  return toSpec(file, data as Record<string, unknown>);
+  const raw = data as Record<string, unknown>;
+  const refusal = workspaceRefusal(raw.workspace);
+  if (refusal) {
+    const pos = locate(doc, lines, ['workspace']);
+    throw new SpecError('SPEC_INVALID', [{ file, ...pos, message: refusal }]);
+  }
+  return toSpec(file, raw);
+}
+
+/**
+ * The workspace is replaced whole by what the build leaves: naming the work tree itself, or git's
+ * own directory, would let a commit's build delete the user's files or plant a hook that runs on
+ * their next commit. Symbolic links and tracked files are checked on the host (workspace-location.ts).
+ */
+function workspaceRefusal(workspace: unknown): string | undefined {
+  if (typeof workspace !== 'string') return undefined;
+  const parts = workspace.split('/').filter((p) => p !== '' && p !== '.');
+  if (!parts.length)
+    return `workspace ${JSON.stringify(workspace)} is the directory the spec is in; name a directory inside it`;
+  if (parts.some((p) => p.toLowerCase() === '.git'))
+    return `workspace ${JSON.stringify(workspace)} is inside git's own directory; name a directory of the work tree`;
+  return undefined;
 }
 
 function firstLine(message: string): string {

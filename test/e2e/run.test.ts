@@ -2,7 +2,14 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { Ajv } from 'ajv';
 import addFormats from 'ajv-formats';
@@ -244,6 +251,36 @@ test('the workspace is restored before and saved after, as a cache between build
   await contractor(repo.path, ['run', '--no-cache'], { CONTRACTOR_HOME: home.path });
   assert.equal(readFileSync(join(repo.path, 'ws/count'), 'utf8').trim(), '2');
   assert.ok(existsSync(join(repo.path, 'ws/src/.contractor.yaml')));
+});
+
+// The spec is the commit's; the workspace is the user's, replaced whole by what the build left.
+test('a workspace through a link, over tracked files, or in .git is refused before anything runs', async () => {
+  const plant =
+    'build: |\n  mkdir -p /workspace/hooks\n  printf "#!/bin/sh\\necho PLANTED\\n" > /workspace/hooks/pre-commit\n';
+  const git = repoWith(`workspace: .git\n${plant}`);
+  const linked = repoWith(`workspace: ws\n${plant}`, { ws: '' });
+  // A link committed in the tree, pointing at the repository's own git directory.
+  linked.git('rm', '-q', 'ws');
+  symlinkSync('.git', join(linked.path, 'ws'));
+  linked.commitAll('link');
+  const tracked = repoWith(`workspace: lib\n${plant}`, { 'lib/util.c': 'int util;\n' });
+  const cases: [TestRepo, RegExp][] = [
+    [git, /\.contractor\.yaml:1:12: workspace ".git" is inside git's own directory/],
+    [
+      linked,
+      /workspace "ws": ws is a symbolic link \(to \.git\); a workspace must be a real directory/,
+    ],
+    [tracked, /workspace "lib" holds files git tracks \(lib\/util\.c\)/],
+  ];
+  for (const [repo, said] of cases) {
+    const r = await contractor(repo.path, ['run', '--no-cache'], { CONTRACTOR_HOME: home.path });
+    assert.equal(r.exitCode, 2, r.stdout + r.stderr);
+    assert.match(r.stderr, said);
+    assert.equal(existsSync(join(repo.path, '.git/hooks/pre-commit')), false);
+    const runs = join(repo.path, '.git/contractor/runs');
+    assert.ok(!existsSync(runs) || readdirSync(runs).length === 0, 'nothing ran');
+  }
+  assert.equal(readFileSync(join(tracked.path, 'lib/util.c'), 'utf8'), 'int util;\n');
 });
 
 test('the workspace is saved when the temporary directory is another file system', async () => {

@@ -71,6 +71,19 @@ test('points a bad value at the value, naming the field', () => {
   ]);
 });
 
+test("refuses a workspace that is the spec's own directory or inside .git, at its value", () => {
+  for (const ws of ['.', './', './/.'])
+    assert.deepEqual(problems(`build: make\nworkspace: "${ws}"\n`), [
+      `2:12: workspace "${ws}" is the directory the spec is in; name a directory inside it`,
+    ]);
+  for (const ws of ['.git', '.git/hooks', 'a/.GIT/b', './.Git'])
+    assert.deepEqual(problems(`build: make\nworkspace: "${ws}"\n`), [
+      `2:12: workspace "${ws}" is inside git's own directory; name a directory of the work tree`,
+    ]);
+  for (const ws of ['cache', '.cache/contractor', 'a/.gitx', 'build/.github'])
+    assert.equal(parseSpec(`build: make\nworkspace: ${ws}\n`, 'spec.yaml').workspace, ws);
+});
+
 test('refuses an unknown driver naming the allowed ones', () => {
   assert.deepEqual(problems('build: make\ndriver: docker\n'), [
     '2:9: driver: "docker" is not one of "namespace", "gvisor", "vm"',
