@@ -13,8 +13,12 @@ import { runBuild } from './run-build.js';
 const images = join('/var/tmp', `contractor-test-images-${process.getuid?.() ?? 0}`);
 process.env.CONTRACTOR_IMAGES = images;
 
-test('an ansible play in the spec provisions the image the vm build runs in', async () => {
+test('an ansible play in the spec provisions the image the vm build runs in, and sees nothing of the host', async () => {
   const dir = tempDir('contractor-ansible-');
+  // A host file the plays must not reach: they come from a spec, and a spec from a commit.
+  const secret = join('/var/tmp', `contractor-ansible-secret-${Math.floor(Math.random() * 1e9)}`);
+  const hostSecret = `hostsecret-${Math.floor(Math.random() * 1e9)}`;
+  writeFileSync(secret, hostSecret, { mode: 0o644 });
   try {
     const marker = `provisioned-${Math.floor(Math.random() * 1e9)}`;
     writeFileSync(
@@ -27,6 +31,8 @@ test('an ansible play in the spec provisions the image the vm build runs in', as
         '    - copy:',
         `        content: "${marker}\\n"`,
         '        dest: /etc/contractor-provisioned',
+        // Every way out a chroot leaves: the path itself, and each visible process's root.
+        `    - shell: "(cat ${secret}; for p in /proc/[0-9]*; do cat $p/root${secret}; done) > /leaked 2>/dev/null; true"`,
         'build: cat /etc/contractor-provisioned',
         '',
       ].join('\n'),
@@ -37,12 +43,15 @@ test('an ansible play in the spec provisions the image the vm build runs in', as
     assert.equal(built.exitCode, 0, built.stderr);
     assert.match(built.stdout, /image ansible-test: /);
     const r = await runBuild(new VmDriver(), {
-      build: 'cat /etc/contractor-provisioned',
+      build: 'cat /etc/contractor-provisioned; echo leaked:; cat /leaked',
       workerImage: 'ansible-test.img',
     });
     assert.equal(r.outcome.phases.at(-1)?.exitCode, 0, r.stderr);
     assert.match(r.stdout, new RegExp(marker));
+    assert.match(r.stdout, /leaked:/, 'the play ran');
+    assert.ok(!r.stdout.includes(hostSecret), `a play read the host: ${r.stdout}`);
   } finally {
+    rmSync(secret, { force: true });
     dir.remove();
     // 600 MB that no other test boots.
     rmSync(join(images, 'ansible-test'), { recursive: true, force: true });

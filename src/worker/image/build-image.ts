@@ -50,9 +50,21 @@ function hooks(playbook?: string): string[] {
   ];
   if (playbook) {
     h.push(`copy-in ${playbook} /root`);
-    // The seed's plays say become/remote_user for a remote host; here we already are root in the chroot.
+    // The plays come from a spec, and a spec from a commit: they run in a sandbox whose root is
+    // the image, never in a chroot, which leaves the host a /proc/PID/root away. Root in
+    // mmdebstrap's user namespace keeps its capabilities there (dpkg needs them to own files) and
+    // the network (apt needs it). The seed's plays say become/remote_user for a remote host; here
+    // we already are root.
+    // unshare first: bwrap reads /proc/self, and the /proc mmdebstrap's hooks see is not ours.
     h.push(
-      'chroot "$1" env ANSIBLE_NOCOLOR=1 ansible-playbook -i worker, -c local -e ansible_become=false /root/playbook.yml',
+      [
+        'unshare --pid --fork --mount-proc',
+        'bwrap --bind "$1" / --proc /proc --dev /dev --tmpfs /tmp',
+        '--unshare-pid --unshare-ipc --unshare-uts --unshare-cgroup-try',
+        '--die-with-parent --new-session --cap-add ALL --chdir /',
+        '--setenv ANSIBLE_NOCOLOR 1',
+        'ansible-playbook -i worker, -c local -e ansible_become=false /root/playbook.yml',
+      ].join(' '),
     );
     h.push('rm -f "$1/root/playbook.yml"');
   }
