@@ -33,6 +33,8 @@ test('an ansible play in the spec provisions the image the vm build runs in, and
         '        dest: /etc/contractor-provisioned',
         // Every way out a chroot leaves: the path itself, and each visible process's root.
         `    - shell: "(cat ${secret}; for p in /proc/[0-9]*; do cat $p/root${secret}; done) > /leaked 2>/dev/null; true"`,
+        // And every descriptor any process of theirs holds: none may be mmdebstrap's hook socket.
+        '    - shell: "ls -l /proc/[0-9]*/fd/ > /fds 2>/dev/null; true"',
         'build: cat /etc/contractor-provisioned',
         '',
       ].join('\n'),
@@ -43,13 +45,17 @@ test('an ansible play in the spec provisions the image the vm build runs in, and
     assert.equal(built.exitCode, 0, built.stderr);
     assert.match(built.stdout, /image ansible-test: /);
     const r = await runBuild(new VmDriver(), {
-      build: 'cat /etc/contractor-provisioned; echo leaked:; cat /leaked',
+      build: 'cat /etc/contractor-provisioned; echo leaked:; cat /leaked; echo fds:; cat /fds',
       workerImage: 'ansible-test.img',
     });
     assert.equal(r.outcome.phases.at(-1)?.exitCode, 0, r.stderr);
     assert.match(r.stdout, new RegExp(marker));
     assert.match(r.stdout, /leaked:/, 'the play ran');
     assert.ok(!r.stdout.includes(hostSecret), `a play read the host: ${r.stdout}`);
+    // Standard output and error share one socket of mmdebstrap's; the hook socket is another.
+    const fds = r.stdout.slice(r.stdout.indexOf('fds:'));
+    const sockets = new Set([...fds.matchAll(/socket:\[(\d+)\]/g)].map((m) => m[1]));
+    assert.ok(sockets.size <= 1, `the plays held more than their output's socket:\n${fds}`);
   } finally {
     rmSync(secret, { force: true });
     dir.remove();

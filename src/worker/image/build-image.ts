@@ -56,16 +56,17 @@ function hooks(playbook?: string): string[] {
     // the network (apt needs it). The seed's plays say become/remote_user for a remote host; here
     // we already are root.
     // unshare first: bwrap reads /proc/self, and the /proc mmdebstrap's hooks see is not ours.
-    h.push(
-      [
-        'unshare --pid --fork --mount-proc',
-        'bwrap --bind "$1" / --proc /proc --dev /dev --tmpfs /tmp',
-        '--unshare-pid --unshare-ipc --unshare-uts --unshare-cgroup-try',
-        '--die-with-parent --new-session --cap-add ALL --chdir /',
-        '--setenv ANSIBLE_NOCOLOR 1',
-        'ansible-playbook -i worker, -c local -e ansible_become=false /root/playbook.yml',
-      ].join(' '),
-    );
+    // Then every descriptor past stdio is closed: the hook holds mmdebstrap's hook socket
+    // (MMDEBSTRAP_HOOKSOCK), whose copy-out and download commands write outside the image.
+    const sandbox = [
+      'bwrap --bind "$1" / --proc /proc --dev /dev --tmpfs /tmp',
+      '--unshare-pid --unshare-ipc --unshare-uts --unshare-cgroup-try',
+      '--die-with-parent --new-session --cap-add ALL --chdir /',
+      '--setenv ANSIBLE_NOCOLOR 1',
+      'ansible-playbook -i worker, -c local -e ansible_become=false /root/playbook.yml',
+    ].join(' ');
+    const closeFds = 'for fd in /proc/self/fd/*; do fd=${fd##*/}; [ "$fd" -gt 2 ] && exec {fd}>&-; done';
+    h.push(`unshare --pid --fork --mount-proc bash -c '${closeFds}; exec ${sandbox}' bash "$1"`);
     h.push('rm -f "$1/root/playbook.yml"');
   }
   // ConstrainNetworkAccess: no resolver inside the worker.
