@@ -13,7 +13,8 @@ export function ipcLimits(diskBytes: number): Record<string, string> {
     shmall: String(Math.ceil(diskBytes / PAGE)),
     // 32 queues of 16 KiB, not 32000.
     msgmni: '32',
-    // semmsl semmns semopm semmni: the kernel's defaults before 4.x raised them a hundredfold.
+    // semmsl semmns semopm semmni: the kernel's defaults until 3.19 raised them to 32000 sets
+    // of 32000 semaphores each.
     sem: '250 32000 32 128',
   };
 }
