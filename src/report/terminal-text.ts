@@ -5,13 +5,15 @@
 // remote's sideband messages (CVE-2024-52005). log.txt keeps the bytes as the build wrote them.
 import { StringDecoder } from 'node:string_decoder';
 
-/** ESC [ params m: colours and text attributes, and nothing else. */
-const SGR = /^\x1b\[[0-9;:]{0,64}m/;
+/**
+ * ESC, with the rest of an SGR sequence (ESC [ params m: colours and text attributes) when one
+ * follows; or one of the other controls: C0 but tab, newline and carriage return; DEL; C1; bidi
+ * overrides and isolates.
+ */
+const CONTROL =
+  /\x1b(?:\[[0-9;:]{0,64}m)?|[\x00-\x08\x0b\x0c\x0e-\x1a\x1c-\x1f\x7f\u0080-\u009f\u202a-\u202e\u2066-\u2069]/g;
 /** What may still become an SGR sequence when more text comes. */
 const SGR_PREFIX = /\x1b(?:\[[0-9;:]{0,64})?$/;
-
-/** C0 controls other than tab, newline and carriage return; DEL; C1; bidi overrides and isolates. */
-const UNSAFE = /[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u0080-\u009f\u202a-\u202e\u2066-\u2069]/;
 
 function shown(c: string): string {
   const code = c.charCodeAt(0);
@@ -20,24 +22,12 @@ function shown(c: string): string {
   return `<U+${code.toString(16).toUpperCase().padStart(4, '0')}>`;
 }
 
-/** The text with every control but tab, newline, carriage return and complete SGR shown visibly. */
+/**
+ * The text with every control but tab, newline, carriage return and complete SGR shown visibly.
+ * One regular expression pass: the live log goes through here, up to the job's log limit.
+ */
 export function terminalSafe(text: string): string {
-  let out = '';
-  let i = 0;
-  while (i < text.length) {
-    const c = text[i] as string;
-    if (c === '\x1b') {
-      const sgr = SGR.exec(text.slice(i, i + 70))?.[0];
-      if (sgr) {
-        out += sgr;
-        i += sgr.length;
-        continue;
-      }
-    }
-    out += UNSAFE.test(c) ? shown(c) : c;
-    i += 1;
-  }
-  return out;
+  return text.replace(CONTROL, (m) => (m.length > 1 ? m : shown(m)));
 }
 
 /**
