@@ -14,7 +14,8 @@ import { newJobId } from './job-id.js';
 import { signLocally } from './local-signing.js';
 import { runJob } from './run-job.js';
 import { archiveDirectory } from './source-directory.js';
-import { within, workspaceLocation } from './workspace-location.js';
+import { within } from '../worker/path-within.js';
+import { workspaceLocation } from './workspace-location.js';
 
 export interface BuildSpecOptions {
   specFile: string;
@@ -46,9 +47,8 @@ export async function buildSpec(o: BuildSpecOptions): Promise<JobResult> {
   const id = newJobId();
   // The workspace and past runs may live inside the source; they are not part of it.
   const exclude = [workspaceDir, join(base, '.contractor')]
-    .filter((d): d is string => d !== undefined)
-    .map((d) => relative(sourceDir, d))
-    .filter((rel) => rel && !rel.startsWith('..'));
+    .filter((d): d is string => d !== undefined && d !== sourceDir && within(d, sourceDir))
+    .map((d) => relative(sourceDir, d));
   // The snapshot is named in the provenance by the sha256 of exactly the tar that was built.
   const digest = createHash('sha256');
   const digested = (archive: () => Readable) => (): Readable =>

@@ -2,7 +2,7 @@
 // The spec comes from a commit, and the workspace is replaced by whatever the build left: a path
 // through a symbolic link would be read from, and written over, wherever the link points.
 import { lstat, readlink } from 'node:fs/promises';
-import { isAbsolute, join, relative, sep } from 'node:path';
+import { join, relative, sep } from 'node:path';
 import { ContractorError } from '../errors.js';
 
 function refusal(specFile: string, message: string): ContractorError {
@@ -37,10 +37,4 @@ export async function workspaceLocation(
       );
   }
   return join(base, ...parts);
-}
-
-/** True when path is dir or inside it. */
-export function within(path: string, dir: string): boolean {
-  const rel = relative(dir, path);
-  return rel === '' || (rel !== '..' && !rel.startsWith(`..${sep}`) && !isAbsolute(rel));
 }

@@ -2,7 +2,6 @@
 import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
-import { isAbsolute, relative, resolve } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type { Server } from 'node:net';
 import type { Readable } from 'node:stream';
@@ -12,6 +11,7 @@ import type { LimitName } from '../../spec/types.js';
 import type { Driver, DriverProbe, PhaseOutcome, WorkerJob, WorkerOutcome } from '../driver.js';
 import { LogBudget } from '../log-budget.js';
 import { ownerTag } from '../owner-tag.js';
+import { within } from '../path-within.js';
 import { scrubbedEnv } from '../scrubbed-env.js';
 import { createJobCgroup, type JobCgroup } from './cgroup.js';
 import { primeCgroups } from './cgroup-join.js';
@@ -36,11 +36,6 @@ export interface NamespaceDriverOptions {
   cgroups?: boolean;
   /** PATH the holder finds unshare, ip, nft, bwrap, prlimit and tar on; never under /tmp, which its state covers. */
   toolPath?: string;
-}
-
-function isUnder(path: string, dir: string): boolean {
-  const rel = relative(dir, resolve(path));
-  return rel === '' || (!rel.startsWith('..') && !isAbsolute(rel));
 }
 
 function confinementFor(job: WorkerJob, cgroup: JobCgroup | undefined): Confinement {
@@ -233,7 +228,7 @@ export class NamespaceDriver implements Driver {
   readonly name = 'namespace' as const;
 
   constructor(private readonly options: NamespaceDriverOptions = {}) {
-    const hidden = options.toolPath?.split(':').find((d) => isUnder(d, HOLDER_STATE_DIR));
+    const hidden = options.toolPath?.split(':').find((d) => within(d, HOLDER_STATE_DIR));
     if (hidden)
       throw new ContractorError(
         'USAGE',
