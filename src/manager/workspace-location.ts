@@ -4,6 +4,7 @@
 import { lstat, readlink } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
 import { ContractorError } from '../errors.js';
+import { workspaceParts } from '../spec/parse.js';
 
 function refusal(specFile: string, message: string): ContractorError {
   return new ContractorError('SPEC_INVALID', `${specFile}: ${message}`);
@@ -18,7 +19,7 @@ export async function workspaceLocation(
   workspace: string,
   specFile: string,
 ): Promise<string> {
-  const parts = workspace.split('/').filter((p) => p !== '' && p !== '.');
+  const parts = workspaceParts(workspace);
   let at = base;
   for (const part of parts) {
     at = join(at, part);

@@ -54,6 +54,11 @@ export function parseSpec(text: string, file: string): Spec {
   return toSpec(file, raw);
 }
 
+/** The spec's workspace path as its directory names, with empty and `.` parts dropped. */
+export function workspaceParts(workspace: string): string[] {
+  return workspace.split('/').filter((p) => p !== '' && p !== '.');
+}
+
 /**
  * The workspace is replaced whole by what the build leaves: naming the work tree itself, or git's
  * own directory, would let a commit's build delete the user's files or plant a hook that runs on
@@ -61,7 +66,7 @@ export function parseSpec(text: string, file: string): Spec {
  */
 function workspaceRefusal(workspace: unknown): string | undefined {
   if (typeof workspace !== 'string') return undefined;
-  const parts = workspace.split('/').filter((p) => p !== '' && p !== '.');
+  const parts = workspaceParts(workspace);
   if (!parts.length)
     return `workspace ${JSON.stringify(workspace)} is the directory the spec is in; name a directory inside it`;
   if (parts.some((p) => p.toLowerCase() === '.git'))
