@@ -5,14 +5,13 @@
 import { lstat, mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ownerGone, ownerTag } from '../worker/owner-tag.js';
+import { ownedPrefix, ownerGone } from '../worker/owner-tag.js';
 
 const PREFIX = 'contractor-';
 
 /** mkdtemp under base, named `contractor-<label>-<owner>-XXXXXX`. */
 export function makeScratchDir(label: string, base = tmpdir()): Promise<string> {
-  const tag = ownerTag();
-  return mkdtemp(join(base, `${PREFIX}${label}-${tag ? `${tag}-` : ''}`));
+  return mkdtemp(join(base, ownedPrefix(`${PREFIX}${label}`)));
 }
 
 /** Removes the scratch directories under base left by owners that are gone; returns their paths. */

@@ -52,6 +52,15 @@ export function ownerTag(): string | null {
 }
 
 /**
+ * `<label>-<tag>-`, the start of a name OWNED recognises, to be ended by six random characters
+ * (mkdtemp's, or the caller's); just `<label>-` where /proc gives no tag.
+ */
+export function ownedPrefix(label: string): string {
+  const tag = ownerTag();
+  return `${label}-${tag ? `${tag}-` : ''}`;
+}
+
+/**
  * Whether a process with this pid exists, ours or not: signal 0 checks without sending anything,
  * and EPERM means it exists under another user. (/proc may hide other users' processes.)
  */

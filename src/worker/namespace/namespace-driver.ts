@@ -10,7 +10,7 @@ import type { Violation } from '../../net/violation.js';
 import type { LimitName } from '../../spec/types.js';
 import type { Driver, DriverProbe, PhaseOutcome, WorkerJob, WorkerOutcome } from '../driver.js';
 import { LogBudget } from '../log-budget.js';
-import { ownerTag } from '../owner-tag.js';
+import { ownedPrefix } from '../owner-tag.js';
 import { within } from '../path-within.js';
 import { scrubbedEnv } from '../scrubbed-env.js';
 import { createJobCgroup, type JobCgroup } from './cgroup.js';
@@ -249,8 +249,7 @@ export class NamespaceDriver implements Driver {
     let primed: Promise<void> | undefined;
     try {
       // Named for this process too: the next job removes it if this manager is killed first.
-      const tag = ownerTag();
-      const id = `contractor-ns-${job.id}-${tag ? `${tag}-` : ''}${randomBytes(3).toString('hex')}`;
+      const id = ownedPrefix(`contractor-ns-${job.id}`) + randomBytes(3).toString('hex');
       cgroup =
         this.options.cgroups !== false ? createJobCgroup(id, job.limits, holder.uid) : undefined;
       primed = cgroup && primeCgroups(cgroup.procsFiles);
