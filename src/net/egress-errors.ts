@@ -16,8 +16,9 @@ export class AllowlistEntryError extends ContractorError {
 }
 
 /**
- * Why the proxy will not carry a request. `denied` is a policy violation; `exhausted` is the byte cap,
- * already reported as a limit; `upstream` is the far side failing; `malformed` names no destination at all.
+ * Why the proxy will not carry a request. `denied` is a policy violation; `exhausted` is one of the
+ * job's caps (its bytes, reported as a limit; its open connections), not a violation; `upstream` is
+ * the far side failing; `malformed` names no destination at all.
  */
 export type RefusalKind = 'malformed' | 'denied' | 'exhausted' | 'upstream';
 

@@ -75,6 +75,7 @@ export class EgressProxy implements EgressPort {
   private closed = false;
   private clients = 0;
   private crowdedOut = 0;
+  private readonly maxClients: number;
 
   /** Throws AllowlistEntryError for a bad allowlist entry. */
   constructor(private readonly opts: EgressProxyOptions) {
@@ -86,6 +87,7 @@ export class EgressProxy implements EgressPort {
       ...(opts.maxBytes !== undefined ? { maxBytes: opts.maxBytes } : {}),
       onExhausted: () => this.exhausted(),
     });
+    this.maxClients = opts.maxClientConnections ?? MAX_CLIENT_CONNECTIONS;
     this.context = this.contextFor();
     this.http = this.httpServer();
   }
@@ -97,8 +99,7 @@ export class EgressProxy implements EgressPort {
 
   accept(socket: Socket): void {
     if (this.closed) return void socket.destroy();
-    if (this.clients >= (this.opts.maxClientConnections ?? MAX_CLIENT_CONNECTIONS))
-      return this.crowded(socket);
+    if (this.clients >= this.maxClients) return this.crowded(socket);
     this.clients += 1;
     socket.once('close', () => (this.clients -= 1));
     this.track(socket);
@@ -172,18 +173,9 @@ export class EgressProxy implements EgressPort {
     socket.destroy();
     this.crowdedOut += 1;
     if (this.crowdedOut > 1) return;
-    const max = this.opts.maxClientConnections ?? MAX_CLIENT_CONNECTIONS;
-    this.opts.onAudit({
-      time: new Date().toISOString(),
-      phase: this.opts.phase(),
-      method: '-',
-      host: '',
-      port: 0,
-      decision: 'deny',
-      reason: `more than ${max} connections open to the proxy at once: this one and those like it were closed`,
-      bytesUp: 0,
-      bytesDown: 0,
-    });
+    // A cap of the job's, like its byte cap: a deny in the network log, not a violation.
+    const reason = `more than ${this.maxClients} connections open to the proxy at once: this one and those like it were closed`;
+    this.context.open('-').refused(new EgressRefusal('exhausted', reason));
   }
 
   private exhausted(): void {
