@@ -8,6 +8,7 @@ import { gitDir, repositoryRoot } from '../git/repository.js';
 import type { JobResult } from '../manager/job.js';
 import { terminalSafe } from '../report/terminal-text.js';
 import { suggestAllowlist } from '../spec/policy-suggest.js';
+import { destinationOf } from '../net/violation.js';
 
 async function latestResult(cwd: string): Promise<string> {
   const runs = join(await gitDir(await repositoryRoot(cwd)), 'contractor', 'runs');
@@ -72,9 +73,8 @@ export function addPolicyCommands(program: Command): void {
       // The build chose these names and details: quoted, so none can end its comment line and
       // become a line of the policy the user pastes this into.
       for (const v of direct) {
-        const dest = `${v.host ?? ''}${v.port ? `:${v.port}` : ''}`;
         lines.push(
-          `# not allowable through the proxy: ${v.kind} ${JSON.stringify(dest)} (${JSON.stringify(v.detail)})`,
+          `# not allowable through the proxy: ${v.kind} ${JSON.stringify(destinationOf(v))} (${JSON.stringify(v.detail)})`,
         );
       }
       console.log(terminalSafe(lines.join('\n')));

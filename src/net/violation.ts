@@ -10,3 +10,8 @@ export interface Violation {
   port?: number;
   detail: string;
 }
+
+/** `host:port`, `host` without a port, or '' for an attempt with no destination. */
+export function destinationOf(v: Pick<Violation, 'host' | 'port'>): string {
+  return `${v.host ?? ''}${v.port ? `:${v.port}` : ''}`;
+}

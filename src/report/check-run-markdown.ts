@@ -4,6 +4,7 @@ import type { JobResult, RunStatus } from '../manager/job.js';
 import { formatBytes, formatDuration } from '../spec/units.js';
 import { SPEC_FILE } from '../spec/spec-file.js';
 import { violationCount } from './violation-count.js';
+import { destinationOf } from '../net/violation.js';
 
 export interface CheckRunOutput {
   title: string;
@@ -82,7 +83,7 @@ function violations(r: JobResult): string[] {
   if (!r.violations.length) return [];
   const shown = r.violations.slice(0, MAX_ROWS);
   const rows = shown.map((v) => {
-    const dest = v.host ? `${v.host}${v.port ? `:${v.port}` : ''}` : '-';
+    const dest = v.host ? destinationOf(v) : '-';
     return `| ${v.kind} | ${v.phase} | ${markdownCell(dest)} | ${markdownCell(v.detail)} |`;
   });
   const more = violationCount(r) - shown.length;
@@ -160,7 +161,7 @@ export function checkRunAnnotations(r: JobResult, found: SourceProblem[] = []): 
     end_line: 1,
     annotation_level: 'failure' as const,
     title: `${v.kind} violation in ${v.phase}`,
-    message: `${v.host ? `${v.host}${v.port ? `:${v.port}` : ''}: ` : ''}${v.detail}`.slice(0, 2000),
+    message: `${v.host ? `${destinationOf(v)}: ` : ''}${v.detail}`.slice(0, 2000),
   }));
   return [...fromProblems, ...fromViolations];
 }

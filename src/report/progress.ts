@@ -6,6 +6,7 @@ import type { ChalkInstance } from 'chalk';
 import type { JobEvent } from '../manager/job.js';
 import { formatDuration } from '../spec/units.js';
 import { TerminalFilter, terminalSafe } from './terminal-text.js';
+import { destinationOf } from '../net/violation.js';
 
 export interface ProgressOptions {
   out: NodeJS.WritableStream & { isTTY?: boolean };
@@ -92,7 +93,7 @@ export function createProgress(o: ProgressOptions): Progress {
       flushLog();
       newline();
       const v = e.violation;
-      const line = `  ⚠ ${v.kind} ${v.host ?? ''}${v.port ? `:${v.port}` : ''} ${v.detail}`;
+      const line = `  ⚠ ${v.kind} ${destinationOf(v)} ${v.detail}`;
       write(o.style.yellow(`${terminalSafe(line)}\n`));
     } else if (e.type === 'status') {
       flushLog();

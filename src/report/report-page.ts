@@ -3,6 +3,7 @@ import { createHash } from 'node:crypto';
 import type { JobResult } from '../manager/job.js';
 import { formatBytes, formatDuration } from '../spec/units.js';
 import { violationCount } from './violation-count.js';
+import { destinationOf } from '../net/violation.js';
 
 const STYLE = `
 body { font: 14px/1.45 system-ui, sans-serif; margin: 2em auto; max-width: 72em; padding: 0 1em; color: #1f2328; }
@@ -61,7 +62,7 @@ function violations(r: JobResult): string {
     r.violations.map((v) => [
       escapeHtml(v.kind),
       escapeHtml(v.phase),
-      escapeHtml(v.host ? `${v.host}${v.port ? `:${v.port}` : ''}` : '-'),
+      escapeHtml(v.host ? destinationOf(v) : '-'),
       escapeHtml(v.detail),
     ]),
   ) + omitted;

@@ -4,6 +4,7 @@ import type { JobResult, RunStatus } from '../manager/job.js';
 import { formatBytes, formatDuration } from '../spec/units.js';
 import { terminalSafe } from './terminal-text.js';
 import { violationCount } from './violation-count.js';
+import { destinationOf } from '../net/violation.js';
 
 /** A terminal's worth of each; result.json and the report page have the rest. */
 const MAX_VIOLATION_ROWS = 20;
@@ -54,7 +55,7 @@ export function summaryLines(r: JobResult, c: ChalkInstance): string[] {
       .map((v) => [
         v.kind,
         v.phase,
-        v.host ? terminalSafe(`${v.host}${v.port ? `:${v.port}` : ''}`) : '-',
+        v.host ? terminalSafe(destinationOf(v)) : '-',
         terminalSafe(v.detail),
       ]);
     for (const l of table([['KIND', 'PHASE', 'DESTINATION', 'DETAIL'], ...rows]))
