@@ -1,4 +1,9 @@
-#!/usr/bin/env node
+#!/bin/sh
+//bin/true; case " $* " in *" app "*) ;; *) unset NODE_EXTRA_CA_CERTS ;; esac; exec node "$0" "$@"
+// The line above is sh, and a comment to node: sh runs this file first, and hands it to node.
+// Node loads NODE_EXTRA_CA_CERTS as it starts, before any of our code runs, and with a full CA
+// bundle there that is 30 ms of every start (a 40 ms start without it). Only `app` commands
+// open TLS connections (to GitHub), so every other command starts without it.
 // git runs `git contractor ARGS` as `git-contractor ARGS`.
 import { cacheName, loadEntry } from './dist-entry.js';
 
