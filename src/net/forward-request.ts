@@ -1,6 +1,8 @@
 // A plain HTTP proxy request (absolute-form URI): check the destination, dial it, relay one request and response.
 import { request, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
+import { bulkReader } from './bulk-reader.js';
+import { BulkReadSocket } from './bulk-socket.js';
 import { replyOnResponse } from './client-reply.js';
 import { EgressRefusal } from './egress-errors.js';
 import { downstreamHeaders, upstreamHeaders } from './http-headers.js';
@@ -14,7 +16,7 @@ function relay(
   log: RequestLog,
   req: IncomingMessage,
   res: ServerResponse,
-  socket: Socket,
+  socket: BulkReadSocket,
   path: string,
 ): void {
   const target = { host: log.host, port: log.port };
@@ -58,12 +60,14 @@ export async function forwardRequest(
   const log = ctx.open(req.method ?? 'GET');
   let socket: Socket;
   let path: string;
+  // The response body, usually the heavy direction, is read in large pieces, as a tunnel's is.
+  const reads = bulkReader(ctx.readBytes);
   try {
     const target = parseProxyUrl(req.url ?? '');
     log.host = target.host;
     log.port = target.port;
     path = target.path;
-    socket = await ctx.connect(await ctx.route(target, log.phase), target.port);
+    socket = await ctx.connect(await ctx.route(target, log.phase), target.port, reads.onread);
   } catch (err) {
     if (!(err instanceof EgressRefusal)) throw err;
     log.refused(err);
@@ -73,5 +77,5 @@ export async function forwardRequest(
     socket.destroy();
     return log.finish('the client left before the request was sent');
   }
-  relay(ctx, log, req, res, socket, path);
+  relay(ctx, log, req, res, new BulkReadSocket(socket, reads), path);
 }

@@ -1,8 +1,12 @@
 import assert from 'node:assert/strict';
-import { createServer } from 'node:net';
+import { createHash } from 'node:crypto';
+import { createServer as createHttp, request, type IncomingMessage } from 'node:http';
+import { connect, createServer, type Socket } from 'node:net';
 import { test } from 'uvu';
 import {
+  closedWithin,
   closeServer,
+  listening,
   PUBLIC_LOOKING,
   proxyRequest,
   startOrigin,
@@ -216,6 +220,127 @@ test('takes connections handed over by a driver through accept(), here from a Un
     h.dialled.map((d) => d.address),
     ['127.0.0.1'],
   );
+});
+
+/** n bytes that differ from chunk to chunk, so a lost, repeated or reordered piece changes the digest. */
+function patterned(n: number): Buffer {
+  const b = Buffer.alloc(n);
+  for (let i = 0; i + 4 <= n; i += 4) b.writeUInt32LE(i / 4, i);
+  return b;
+}
+const sha = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
+
+/** GET through the proxy, reading nothing for holdMs first, so the proxy's buffers fill; the whole body. */
+function slowGet(proxyPort: number, url: string, holdMs: number): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const req = request({ host: '127.0.0.1', port: proxyPort, path: url, agent: false }, (res) => {
+      res.pause();
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('error', reject);
+      res.on('aborted', () => reject(new Error('the response was cut short')));
+      res.on('end', () => resolve(Buffer.concat(chunks)));
+      setTimeout(() => res.resume(), holdMs);
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+test('a body with no length, ended by the origin closing, arrives whole to a client slower than the origin', async () => {
+  // The origin is done, and gone, while most of the body still waits in the proxy for the client.
+  const body = patterned(8 * 1024 * 1024);
+  const raw = await listening(
+    createServer((s) => {
+      s.once('data', () => {
+        s.write('HTTP/1.1 200 OK\r\ncontent-type: application/octet-stream\r\n\r\n');
+        s.end(body);
+      });
+    }),
+  );
+  const h = await startProxy({ allow: [`127.0.0.1:${raw.port}`] });
+  const got = await slowGet(h.port, `http://127.0.0.1:${raw.port}/file`, 300);
+  await waitFor(() => h.audits.length === 1);
+  await h.close();
+  await closeServer(raw);
+  assert.equal(got.length, body.length);
+  assert.equal(sha(got), sha(body));
+  assert.equal(h.audits[0]?.bytesDown, body.length);
+  assert.equal(h.audits[0]?.reason, undefined);
+});
+
+test('large downloads with a length and chunked arrive byte for byte, and a chunked upload too', async () => {
+  const body = patterned(16 * 1024 * 1024 + 7);
+  const seen: { method?: string; te?: string; digest?: string }[] = [];
+  const http = await listening(
+    createHttp((req: IncomingMessage, res) => {
+      const parts: Buffer[] = [];
+      req.on('data', (c: Buffer) => parts.push(c));
+      req.on('end', () => {
+        seen.push({
+          method: req.method,
+          ...(req.headers['transfer-encoding'] ? { te: req.headers['transfer-encoding'] } : {}),
+          digest: sha(Buffer.concat(parts)),
+        });
+        if (req.url === '/length') res.writeHead(200, { 'content-length': body.length });
+        // No length: node frames it chunked, in pieces of its own choosing.
+        for (let i = 0; i < body.length; i += 300_001) res.write(body.subarray(i, i + 300_001));
+        res.end();
+      });
+    }),
+  );
+  const h = await startProxy({ allow: [`127.0.0.1:${http.port}`] });
+  const lengthed = await slowGet(h.port, `http://127.0.0.1:${http.port}/length`, 100);
+  const chunked = await slowGet(h.port, `http://127.0.0.1:${http.port}/chunked`, 100);
+  const upload = patterned(3 * 1024 * 1024);
+  const status = await new Promise<number>((resolve, reject) => {
+    const req = request(
+      {
+        host: '127.0.0.1',
+        port: h.port,
+        method: 'POST',
+        path: `http://127.0.0.1:${http.port}/upload`,
+        agent: false,
+      },
+      (res) => {
+        res.resume();
+        res.on('end', () => resolve(res.statusCode ?? 0));
+      },
+    );
+    req.on('error', reject);
+    // Written in parts with no length: node sends it chunked.
+    for (let i = 0; i < upload.length; i += 100_000) req.write(upload.subarray(i, i + 100_000));
+    req.end();
+  });
+  await h.close();
+  await closeServer(http);
+  assert.equal(sha(lengthed), sha(body));
+  assert.equal(sha(chunked), sha(body));
+  assert.equal(status, 200);
+  assert.deepEqual(seen[2], { method: 'POST', te: 'chunked', digest: sha(upload) });
+});
+
+test('a forwarded request whose origin goes quiet is cut after the idle timeout', async () => {
+  let upstream: Socket | undefined;
+  const quiet = await listening(
+    createServer((s) => {
+      upstream = s;
+      s.on('error', () => undefined);
+      // Promises 100 bytes, sends 10, then nothing.
+      s.once('data', () => s.write('HTTP/1.1 200 OK\r\ncontent-length: 100\r\n\r\n0123456789'));
+    }),
+  );
+  const h = await startProxy({ allow: [`127.0.0.1:${quiet.port}`], idleTimeoutMs: 200 });
+  const client = connect(h.port, '127.0.0.1');
+  client.on('error', () => undefined);
+  client.write(`GET http://127.0.0.1:${quiet.port}/ HTTP/1.1\r\nHost: x\r\n\r\n`);
+  await closedWithin(client, 2000);
+  await waitFor(() => upstream?.destroyed === true || upstream?.readableEnded === true);
+  await waitFor(() => h.audits.length === 1);
+  await h.close();
+  await closeServer(quiet);
+  assert.equal(h.audits[0]?.bytesDown, 10);
+  assert.equal(h.audits[0]?.reason, 'closed before the response was complete');
 });
 
 test.after(() => closeServer(origin));
