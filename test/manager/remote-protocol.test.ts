@@ -199,9 +199,16 @@ test('the manager refuses an oversized frame without reading it', async () => {
   await assert.rejects(c.m.served, /control frame of 2147483647 bytes/);
 });
 
+/** Each hostile test's output directory, removed when the file is done. */
+const hostileOuts: ReturnType<typeof tempDir>[] = [];
+test.after(() => hostileOuts.forEach((d) => d.remove()));
+
 /** A hostile manager's script against a plain job. */
-const hostile = (script: (w: FrameWriter) => Promise<void>) =>
-  hostileManager(script, jobRequest(tempDir().path));
+const hostile = (script: (w: FrameWriter) => Promise<void>) => {
+  const out = tempDir();
+  hostileOuts.push(out);
+  return hostileManager(script, jobRequest(out.path));
+};
 
 test('the client refuses a file from the manager outside its output directory', async () => {
   const { run, job } = await hostile(async (w) => {
