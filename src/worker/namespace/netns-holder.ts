@@ -264,10 +264,12 @@ async function runJob(job: HolderJob): Promise<void> {
   await mountJobDisk(layout, job.diskBytes);
   confineIpc(job);
   writeJobFiles(layout, job);
-  // The first phase's sandbox starts beside the unpacking; its command waits for go.
+  // The unpacking is what the build waits for, so its sandbox is started first; the first phase's
+  // starts beside it, and its command waits for go.
+  const unpacked = unpackInput(layout, job);
   const first = startPhase(layout, job, 0);
   try {
-    await Promise.all([trap, handOverProxy(), unpackInput(layout, job)]);
+    await Promise.all([trap, handOverProxy(), unpacked]);
   } catch (e) {
     first.kill();
     throw e;
