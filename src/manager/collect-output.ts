@@ -3,7 +3,12 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Violation } from '../net/violation.js';
 import type { LimitName } from '../spec/types.js';
-import { artifactPathMatcher, type ArtifactPattern } from './artifact-patterns.js';
+import {
+  artifactOverflow,
+  artifactPathMatcher,
+  MAX_ARTIFACTS,
+  type ArtifactPattern,
+} from './artifact-patterns.js';
 import { collectArtifacts, type ArtifactCollection } from './artifacts.js';
 import type { JobRequest } from './job.js';
 import { replaceDirectory } from './save-workspace.js';
@@ -29,11 +34,14 @@ export async function collectOutput(
     out,
     req.policy.limits.diskBytes,
     keep,
+    MAX_ARTIFACTS,
   );
   unpacked.dropped.forEach(onViolation);
   // The build may have removed src/, or packed nothing under it: then there is nothing to collect.
   await mkdir(join(out, 'src'), { recursive: true });
   if (unpacked.overLimit) onLimit('disk');
+  if (unpacked.keptOver)
+    return { artifacts: [], unmatched: [], refused: [], overflow: artifactOverflow(artifacts) };
   const collected = await collectArtifacts(
     join(out, 'src'),
     artifacts,

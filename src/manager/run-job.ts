@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import type { PhaseName, Violation } from '../net/violation.js';
 import type { LimitName } from '../spec/types.js';
 import type { Driver, PhaseRequest, WorkerOutcome } from '../worker/driver.js';
-import { artifactPatterns } from './artifact-patterns.js';
+import { artifactPatterns, MAX_ARTIFACTS } from './artifact-patterns.js';
 import type { ArtifactCollection } from './artifacts.js';
 import { startEgress } from './egress.js';
 import { loadOnce } from './load-once.js';
@@ -73,7 +73,10 @@ export async function runJob(req: JobRequest, driver: Driver): Promise<JobResult
       input,
       outputTar: join(work, 'out.tar'),
       // With no workspace to save, only the artifacts come back.
-      ...(req.workspaceDir ? {} : { outputOnly: artifacts.map((p) => p.re) }),
+      // One more than the collector takes, so that it sees there were too many.
+      ...(req.workspaceDir
+        ? {}
+        : { outputOnly: artifacts.map((p) => p.re), outputOnlyMax: MAX_ARTIFACTS + 1 }),
       phases: phasesOf(req),
       env: req.spec.env,
       limits: req.policy.limits,
@@ -110,6 +113,7 @@ export async function runJob(req: JobRequest, driver: Driver): Promise<JobResult
     audit: req.audit,
     phases,
     unmatchedArtifacts: collected.unmatched,
+    ...(collected.overflow ? { artifactOverflow: collected.overflow } : {}),
   });
   const finished = new Date();
   const result: JobResult = {

@@ -10,6 +10,8 @@ export interface StatusInput {
   audit: boolean;
   phases: PhaseResult[];
   unmatchedArtifacts: string[];
+  /** Why no artifact was collected: the patterns matched too many files. */
+  artifactOverflow?: string;
 }
 
 export function decideStatus(s: StatusInput): { status: RunStatus; summary: string } {
@@ -23,6 +25,7 @@ export function decideStatus(s: StatusInput): { status: RunStatus; summary: stri
       status: 'failed',
       summary: `${failed.name} ${failed.exitCode === null ? 'did not finish' : `exited with ${failed.exitCode}`}`,
     };
+  if (s.artifactOverflow) return { status: 'failed', summary: s.artifactOverflow };
   if (s.unmatchedArtifacts.length)
     return { status: 'failed', summary: `no artifact matched ${s.unmatchedArtifacts.join(', ')}` };
   return { status: 'passed', summary: 'passed' };

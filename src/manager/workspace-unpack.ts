@@ -8,6 +8,8 @@ export interface UnpackOutcome {
   bytes: number;
   dropped: Violation[];
   overLimit: boolean;
+  /** With keep: it accepted more than maxKept entries, and the rest were not written. */
+  keptOver: boolean;
 }
 
 /** A link target is safe when, resolved from the link's own directory, it stays inside the root. */
@@ -69,18 +71,23 @@ function extractAdmitted(
  *
  * With `keep`, every entry is still checked and counted, but only those it accepts (and the
  * files a kept hard link names) are written: a job with no workspace to save needs its artifacts,
- * not a copy of everything the build left behind.
+ * not a copy of everything the build left behind. Once it has accepted more than `maxKept`
+ * entries (directories aside, refused ones included), no more is written.
  */
 export async function unpackSanitised(
   tarFile: string,
   dest: string,
   capBytes: number,
   keep?: (path: string) => boolean,
+  maxKept = Infinity,
 ): Promise<UnpackOutcome> {
-  const outcome: UnpackOutcome = { bytes: 0, dropped: [], overLimit: false };
+  const outcome: UnpackOutcome = { bytes: 0, dropped: [], overLimit: false, keptOver: false };
+  let kept = 0;
   const skippedFiles = new Set<string>();
   const linksToSkipped = new Map<string, string>();
   await extractAdmitted(tarFile, dest, (p, e) => {
+    if (keep && e.type !== 'Directory' && keep(p) && ++kept > maxKept) outcome.keptOver = true;
+    if (outcome.keptOver) return false;
     const refused = refusal(p, e);
     if (refused) {
       outcome.dropped.push(dropped(p, refused));
@@ -102,7 +109,7 @@ export async function unpackSanitised(
   });
   // Rare: a kept hard link to a file that was skipped. Write both now, checked the same way
   // (an archive may hold a name twice), and never past the cap.
-  if (linksToSkipped.size > 0 && !outcome.overLimit) {
+  if (linksToSkipped.size > 0 && !outcome.overLimit && !outcome.keptOver) {
     const wanted = new Set([...linksToSkipped.keys(), ...linksToSkipped.values()]);
     await extractAdmitted(
       tarFile,

@@ -24,6 +24,8 @@ export interface WorkerJob {
    * /workspace/src. A driver may then pack just the matching entries; packing all stays correct.
    */
   outputOnly?: { source: string; flags: string }[];
+  /** With outputOnly: the caller takes no more than this many files, so none past it need packing. */
+  outputOnlyMax?: number;
   phases: PhaseRequest[];
   /** The spec's env; the driver adds only PATH, HOME, LANG and the proxy variables. */
   env: Record<string, string>;

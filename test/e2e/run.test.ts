@@ -189,6 +189,32 @@ test('a failing build exits 1 with status failed', async () => {
   assert.match(r.doc.summary, /build exited with 7/);
 });
 
+test('a build leaving more than 10000 artifacts fails at once, collecting none, the workspace saved', async () => {
+  // 10001 empty files cost the build a second; collecting each would cost the manager ~0.7 ms and
+  // ~9 KiB, and nothing stops a build making a million.
+  const make = 'mkdir -p out && cd out && seq 1 10001 | xargs touch';
+  const bare = repoWith(`build: ${make}\nartifacts: ["out/*"]\n`);
+  const started = Date.now();
+  const r = await runJson(bare);
+  assert.equal(r.exitCode, 1, r.stderr);
+  assert.equal(r.doc.status, 'failed');
+  assert.equal(
+    r.doc.summary,
+    'the artifact patterns (out/*) matched more than 10000 entries; none was collected',
+  );
+  assert.deepEqual(r.doc.artifacts, []);
+  assert.ok(validateResult(r.doc), JSON.stringify(validateResult.errors));
+  const artifactsDir = join(r.doc.outDir as string, 'artifacts');
+  assert.ok(!existsSync(artifactsDir) || readdirSync(artifactsDir).length === 0);
+  assert.ok(Date.now() - started < 60_000, `took ${Date.now() - started} ms`);
+  // With a workspace the whole output comes back, and is saved; the artifacts still are not taken.
+  const cached = repoWith(`workspace: ws\nbuild: ${make}\nartifacts: ["out/*"]\n`);
+  const w = await runJson(cached);
+  assert.equal(w.doc.status, 'failed');
+  assert.match(w.doc.summary, /matched more than 10000 entries/);
+  assert.equal(readdirSync(join(cached.path, 'ws', 'src', 'out')).length, 10001);
+});
+
 test('a direct connection attempt fails the build as a violation naming the destination', async () => {
   const repo = repoWith(
     "build: |\n  python3 -c \"import socket; s=socket.socket(); s.settimeout(2)\n  try: s.connect(('192.0.2.7', 4444))\n  except OSError as e: print('blocked', e)\"\n",

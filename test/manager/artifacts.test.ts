@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import { artifactPatterns } from '../../src/manager/artifact-patterns.js';
@@ -46,6 +46,29 @@ test('reports patterns that matched nothing', async () => {
   mkdirSync(src);
   const r = await collectArtifacts(src, artifactPatterns(['missing']), join(t.path, 'artifacts'));
   assert.deepEqual(r.unmatched, ['missing']);
+  t.remove();
+});
+
+test('past its cap of matches it collects none, copies nothing, and says why', async () => {
+  const t = tempDir();
+  const src = join(t.path, 'src');
+  mkdirSync(join(src, 'out'), { recursive: true });
+  for (const name of ['a', 'b', 'c']) writeFileSync(join(src, 'out', name), name);
+  const out = join(t.path, 'artifacts');
+  const atCap = await collectArtifacts(src, artifactPatterns(['out/*']), out, 3);
+  assert.equal(atCap.overflow, undefined);
+  assert.equal(atCap.artifacts.length, 3);
+  // A link counts as a match too: it is what a packer counts before anything is refused.
+  symlinkSync('a', join(src, 'out', 'd'));
+  const out2 = join(t.path, 'artifacts2');
+  const over = await collectArtifacts(src, artifactPatterns(['out/*', 'x']), out2, 3);
+  assert.deepEqual(over.artifacts, []);
+  assert.deepEqual(over.refused, []);
+  assert.equal(
+    over.overflow,
+    'the artifact patterns (out/*, x) matched more than 3 entries; none was collected',
+  );
+  assert.equal(existsSync(out2), false);
   t.remove();
 });
 

@@ -10,13 +10,14 @@ async function unpackInto(
   entries: Parameters<typeof craftTar>[1],
   cap = 1 << 20,
   keep?: (path: string) => boolean,
+  maxKept?: number,
 ) {
   const t = tempDir();
   const tar = join(t.path, 'out.tar');
   craftTar(tar, entries);
   const dest = join(t.path, 'dest');
   await (await import('node:fs/promises')).mkdir(dest);
-  const outcome = await unpackSanitised(tar, dest, cap, keep);
+  const outcome = await unpackSanitised(tar, dest, cap, keep, maxKept);
   return { outcome, dest, remove: t.remove };
 }
 
@@ -167,6 +168,31 @@ test('with keep, a name given twice cannot smuggle its refused twin in', async (
   assert.equal(lstatSync(join(dest, 'src/a')).isSymbolicLink(), false);
   assert.equal(readFileSync(join(dest, 'src/dist/a'), 'utf8'), 'plain');
   remove();
+});
+
+test('with keep, past maxKept accepted entries it writes no more, and says so', async () => {
+  const files = ['a', 'b', 'c'].map((n) => ({
+    name: `src/out/${n}`,
+    type: 'file' as const,
+    content: n,
+    mode: 0o644,
+  }));
+  const entries = [
+    { name: 'src', type: 'dir' as const, mode: 0o755 },
+    { name: 'src/out', type: 'dir' as const, mode: 0o755 },
+    { name: 'src/other', type: 'file' as const, content: 'not kept', mode: 0o644 },
+    ...files,
+  ];
+  const keep = (p: string): boolean => p.startsWith('src/out/');
+  const atCap = await unpackInto(entries, 1 << 20, keep, 3);
+  assert.equal(atCap.outcome.keptOver, false);
+  assert.equal(readFileSync(join(atCap.dest, 'src/out/c'), 'utf8'), 'c');
+  atCap.remove();
+  const over = await unpackInto(entries, 1 << 20, keep, 2);
+  assert.equal(over.outcome.keptOver, true);
+  assert.equal(existsSync(join(over.dest, 'src/out/b')), true);
+  assert.equal(existsSync(join(over.dest, 'src/out/c')), false);
+  over.remove();
 });
 
 test.run();

@@ -29,6 +29,8 @@ export interface HolderJob {
   confinement: Confinement;
   /** WorkerJob.outputOnly: pack only these paths of src/, or everything when absent. */
   outputOnly?: { source: string; flags: string }[];
+  /** WorkerJob.outputOnlyMax. */
+  outputOnlyMax?: number;
 }
 
 /** The holder's stdout carries nothing but the workspace tar; its stderr is diagnostics. */

@@ -211,6 +211,7 @@ function holderJobFor(job: WorkerJob, confinement: Confinement): HolderJob {
     ...(job.outputOnly
       ? { outputOnly: job.outputOnly.map(({ source, flags }) => ({ source, flags })) }
       : {}),
+    ...(job.outputOnlyMax !== undefined ? { outputOnlyMax: job.outputOnlyMax } : {}),
   };
 }
 

@@ -210,7 +210,7 @@ function packOutput(layout: JobLayout, job: HolderJob): Promise<boolean> {
       // lstat, not exists: a build that made src/ a symlink (to / say) must not have us walk it, or
       // tar follow it, to the host's files.
       const found = lstatSync(src, { throwIfNoEntry: false })?.isDirectory()
-        ? matchingEntries(src, only)
+        ? matchingEntries(src, only, job.outputOnlyMax ?? Infinity)
         : [];
       names = ['.', ...found.map((rel) => `src/${rel}`)].map((n) => `${n}\0`).join('');
     } catch {
@@ -229,14 +229,21 @@ function packOutput(layout: JobLayout, job: HolderJob): Promise<boolean> {
   });
 }
 
-/** Every non-directory under root whose relative path a pattern matches; symlinks are not followed. */
-function matchingEntries(root: string, patterns: RegExp[], rel = ''): string[] {
+/**
+ * Non-directories under root whose relative path a pattern matches, up to max of them; symlinks
+ * are not followed.
+ */
+function matchingEntries(root: string, patterns: RegExp[], max: number): string[] {
   const found: string[] = [];
-  for (const entry of readdirSync(join(root, rel), { withFileTypes: true })) {
-    const path = rel ? `${rel}/${entry.name}` : entry.name;
-    if (entry.isDirectory()) found.push(...matchingEntries(root, patterns, path));
-    else if (patterns.some((re) => re.test(path))) found.push(path);
-  }
+  const walk = (rel: string): void => {
+    for (const entry of readdirSync(join(root, rel), { withFileTypes: true })) {
+      if (found.length >= max) return;
+      const path = rel ? `${rel}/${entry.name}` : entry.name;
+      if (entry.isDirectory()) walk(path);
+      else if (patterns.some((re) => re.test(path))) found.push(path);
+    }
+  };
+  walk('');
   return found;
 }
 
