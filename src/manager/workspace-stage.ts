@@ -1,14 +1,17 @@
 // Builds what /workspace starts with: the saved workspace (less its old src/) plus the source under src/.
 import { cp, mkdir, readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Readable } from 'node:stream';
-import { finished } from 'node:stream/promises';
+import { PassThrough, type Readable } from 'node:stream';
+import { finished, pipeline } from 'node:stream/promises';
 import { spawn } from 'node:child_process';
 import { packDirectory } from './workspace-pack.js';
 
 /**
- * What the worker unpacks into /workspace. With no saved workspace to merge, a source that comes
- * under src/ already is the input as it is: nothing is unpacked and packed again on the host.
+ * What the worker unpacks into /workspace. A source that comes under src/ already is never
+ * unpacked and packed again on the host: it is the input as it is, or follows the saved workspace
+ * (less its src/) as a second archive in the same stream. Every driver unpacks with tar's
+ * --ignore-zeros, which reads on past the first archive's end. Staging a saved workspace by
+ * copying it took 8 s for 30,000 files here.
  */
 export async function workspaceInput(
   stagingDir: string,
@@ -16,9 +19,23 @@ export async function workspaceInput(
   savedWorkspace?: string,
 ): Promise<() => Readable> {
   const saved = savedWorkspace !== undefined && (await isDir(savedWorkspace));
-  if (!saved && source.sourceUnderSrc) return source.sourceUnderSrc;
+  const underSrc = source.sourceUnderSrc;
+  if (underSrc && !saved) return underSrc;
+  if (underSrc && savedWorkspace !== undefined)
+    return () =>
+      concatenated([() => packDirectory(savedWorkspace, { withoutSrc: true }), underSrc]);
   await stageWorkspace(stagingDir, source.source, savedWorkspace);
   return () => packDirectory(stagingDir);
+}
+
+/** One stream of the parts, each opened when the one before it has ended; an error ends it. */
+function concatenated(parts: (() => Readable)[]): Readable {
+  const out = new PassThrough();
+  void (async () => {
+    for (const open of parts) await pipeline(open(), out, { end: false });
+    out.end();
+  })().catch((err: unknown) => out.destroy(err as Error));
+  return out;
 }
 
 async function stageWorkspace(

@@ -71,6 +71,24 @@ export function conformanceSuite(name: string, makeDriver: DriverFactory) {
     assert.match(r.outputListing, /src\/made\.txt/);
   });
 
+  test('the input may be two archives in one stream: a saved workspace, then the source', async () => {
+    // As workspace-stage.ts sends them: each its own tar, end-of-archive blocks and all.
+    const { execFileSync } = await import('node:child_process');
+    const { mkdirSync, mkdtempSync, rmSync, writeFileSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const dir = mkdtempSync(`${tmpdir()}/contractor-two-tars-`);
+    mkdirSync(`${dir}/ws/cache`, { recursive: true });
+    writeFileSync(`${dir}/ws/cache/kept.txt`, 'from the saved workspace\n');
+    mkdirSync(`${dir}/source/src`, { recursive: true });
+    writeFileSync(`${dir}/source/src/hello.txt`, 'from the source\n');
+    const tar = (from: string): Buffer => execFileSync('tar', ['-c', '-f', '-', '-C', from, '.']);
+    const rawInput = Buffer.concat([tar(`${dir}/ws`), tar(`${dir}/source`)]);
+    rmSync(dir, { recursive: true, force: true });
+    const r = await build({ rawInput, build: 'cat ../cache/kept.txt hello.txt' });
+    assert.equal(r.outcome.phases.at(-1)?.exitCode, 0, r.stderr);
+    assert.equal(r.stdout, 'from the saved workspace\nfrom the source\n');
+  });
+
   test('the OS and toolchain are read-only', async () => {
     const r = await build({
       build:

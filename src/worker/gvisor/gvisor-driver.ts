@@ -123,7 +123,8 @@ export class GvisorDriver implements Driver {
       await execIn(
         box,
         ['--user', `${BUILD_UID}:${BUILD_UID}`],
-        ['tar', '-x', '-f', '-', '-C', '/workspace', '--no-same-owner'],
+        // --ignore-zeros: the input may be two archives, one after the other (workspace-stage.ts).
+        ['tar', '-x', '-f', '-', '--ignore-zeros', '-C', '/workspace', '--no-same-owner'],
         { stdin: job.input() },
       );
       startRelay(box);

@@ -133,7 +133,8 @@ function runSandboxed(
 
 /** The input tar is unpacked inside a sandbox too: a restored workspace is the output of an earlier build. */
 async function unpackInput(layout: JobLayout, job: HolderJob): Promise<void> {
-  const unpack = ['tar', '-x', '-f', '-', '--no-same-owner', '-C', '/workspace'];
+  // --ignore-zeros: the input may be two archives, one after the other (workspace-stage.ts).
+  const unpack = ['tar', '-x', '-f', '-', '--ignore-zeros', '--no-same-owner', '-C', '/workspace'];
   const r = await runSandboxed(layout, job, unpack, '/workspace', [0, 'ignore', 2]);
   if (!r.started) throw new Error('bwrap could not start the sandbox that unpacks the workspace');
   if (r.exitCode !== 0) throw new Error(`unpacking the workspace failed (tar exit ${r.exitCode})`);

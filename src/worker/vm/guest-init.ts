@@ -75,7 +75,7 @@ DISK=$(cat $J/disk)
 mount -t tmpfs -o nosuid,nodev,mode=1777,size=$DISK tmpfs $R/tmp
 mount -t proc proc $R/proc
 chown 1000:1000 $R/workspace
-cat $(disk input) | chroot $R /usr/bin/setpriv --reuid=1000 --regid=1000 --clear-groups tar -x -f - -C /workspace --no-same-owner || fail "cannot unpack the workspace"
+cat $(disk input) | chroot $R /usr/bin/setpriv --reuid=1000 --regid=1000 --clear-groups tar -x -f - --ignore-zeros -C /workspace --no-same-owner || fail "cannot unpack the workspace"
 ip link set lo up
 ip link set eth0 up && ip addr add 10.0.2.15/24 dev eth0 && ip route add default via 10.0.2.2
 # IPv6 is set statically (slirp's fec0::/64), not left to router advertisements: a connect made before
