@@ -132,8 +132,8 @@ async function runSpec(
     return { result, cached: true };
   }
   // A local job with no saved workspace takes the source as `git archive` writes it (started
-  // already if no cache lookup could have made it unneeded); a saved workspace is merged on the
-  // host from the plain archive.
+  // already if no cache lookup could have made it unneeded); with one, the same archive follows
+  // the saved workspace's own, and is started when that one has been read.
   const sourceUnderSrc =
     executor.where === 'local' && !spec.workspace ? started.startSource(root, what) : undefined;
   if (!sourceUnderSrc) started.release();

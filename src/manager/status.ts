@@ -10,7 +10,7 @@ export interface StatusInput {
   audit: boolean;
   phases: PhaseResult[];
   unmatchedArtifacts: string[];
-  /** Why no artifact was collected: the patterns matched too many files. */
+  /** Why no artifact was collected: the patterns matched too many entries. */
   artifactOverflow?: string;
 }
 
