@@ -1,5 +1,5 @@
 // Builds what /workspace starts with: the saved workspace (less its old src/) plus the source under src/.
-import { cp, mkdir, readdir, stat } from 'node:fs/promises';
+import { mkdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { PassThrough, type Readable } from 'node:stream';
 import { finished, pipeline } from 'node:stream/promises';
@@ -7,25 +7,20 @@ import { spawn } from 'node:child_process';
 import { packDirectory } from './workspace-pack.js';
 
 /**
- * What the worker unpacks into /workspace. A source that comes under src/ already is never
- * unpacked and packed again on the host: it is the input as it is, or follows the saved workspace
- * (less its src/) as a second archive in the same stream. Every driver unpacks with tar's
- * --ignore-zeros, which reads on past the first archive's end. Staging a saved workspace by
- * copying it took 8 s for 30,000 files here.
+ * What the worker unpacks into /workspace: the saved workspace (less its src/) as one archive,
+ * then the source under src/ as a second in the same stream; every driver unpacks with tar's
+ * --ignore-zeros, which reads on past the first archive's end. Nothing of the workspace is copied
+ * on the host (that took 8 s for 30,000 files here). A source that comes under src/ already is
+ * used as it is; any other (a remote manager's upload) is unpacked under src/ and packed again.
  */
 export async function workspaceInput(
   stagingDir: string,
   source: { source: () => Readable; sourceUnderSrc?: () => Readable },
   savedWorkspace?: string,
 ): Promise<() => Readable> {
-  const saved = savedWorkspace !== undefined && (await isDir(savedWorkspace));
-  const underSrc = source.sourceUnderSrc;
-  if (underSrc && !saved) return underSrc;
-  if (underSrc && savedWorkspace !== undefined)
-    return () =>
-      concatenated([() => packDirectory(savedWorkspace, { withoutSrc: true }), underSrc]);
-  await stageWorkspace(stagingDir, source.source, savedWorkspace);
-  return () => packDirectory(stagingDir);
+  const underSrc = source.sourceUnderSrc ?? (await stagedUnderSrc(stagingDir, source.source));
+  if (savedWorkspace === undefined || !(await isDir(savedWorkspace))) return underSrc;
+  return () => concatenated([() => packDirectory(savedWorkspace, { withoutSrc: true }), underSrc]);
 }
 
 /** One stream of the parts, each opened when the one before it has ended; an error ends it. */
@@ -38,23 +33,12 @@ function concatenated(parts: (() => Readable)[]): Readable {
   return out;
 }
 
-async function stageWorkspace(
-  stagingDir: string,
-  source: () => Readable,
-  savedWorkspace?: string,
-): Promise<void> {
+/** The source unpacked into stagingDir/src, as a tar of stagingDir: every entry under src/. */
+async function stagedUnderSrc(stagingDir: string, source: () => Readable): Promise<() => Readable> {
   await mkdir(join(stagingDir, 'src'), { recursive: true });
-  if (savedWorkspace && (await isDir(savedWorkspace))) {
-    for (const name of await readdir(savedWorkspace)) {
-      if (name === 'src') continue;
-      await cp(join(savedWorkspace, name), join(stagingDir, name), {
-        recursive: true,
-        verbatimSymlinks: true,
-      });
-    }
-  }
   // Symlinks in the source stay symlinks, absolute targets included: they resolve inside the worker.
   await untar(source(), join(stagingDir, 'src'));
+  return () => packDirectory(stagingDir);
 }
 
 /**
