@@ -73,7 +73,7 @@ export async function runJob(req: JobRequest, driver: Driver): Promise<JobResult
       input,
       outputTar: join(work, 'out.tar'),
       // With no workspace to save, only the artifacts come back.
-      // One more than the collector takes, so that it sees there were too many.
+      // One more than the host keeps, so that it sees there were too many.
       ...(req.workspaceDir
         ? {}
         : { outputOnly: artifacts.map((p) => p.re), outputOnlyMax: MAX_ARTIFACTS + 1 }),

@@ -86,7 +86,8 @@ export async function unpackSanitised(
   const skippedFiles = new Set<string>();
   const linksToSkipped = new Map<string, string>();
   await extractAdmitted(tarFile, dest, (p, e) => {
-    if (keep && e.type !== 'Directory' && keep(p) && ++kept > maxKept) outcome.keptOver = true;
+    const wanted = !keep || e.type === 'Directory' || keep(p);
+    if (keep && wanted && e.type !== 'Directory' && ++kept > maxKept) outcome.keptOver = true;
     if (outcome.keptOver) return false;
     const refused = refusal(p, e);
     if (refused) {
@@ -98,7 +99,7 @@ export async function unpackSanitised(
       outcome.overLimit = true;
       return false;
     }
-    if (keep && e.type !== 'Directory' && !keep(p)) {
+    if (!wanted) {
       if (FILE_TYPES.includes(e.type)) skippedFiles.add(p);
       return false;
     }
