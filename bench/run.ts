@@ -35,6 +35,12 @@ const BENCHES: Bench[] = [
     fn: 'runProxyThroughputBench',
   },
   {
+    key: 'workspace',
+    title: 'Saving a 30,000-file workspace cache, linked vs written (issue 3)',
+    module: './workspace-save.js',
+    fn: 'runWorkspaceSaveBench',
+  },
+  {
     key: 'cache',
     title: 'Pre-push gate: cached push and hook overhead (issue 5)',
     module: './prepush-cache.js',

@@ -1,5 +1,5 @@
 // The worker's output, back on the host: sanitised, saved as the workspace, its artifacts taken.
-import { mkdir } from 'node:fs/promises';
+import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Violation } from '../net/violation.js';
 import type { LimitName } from '../spec/types.js';
@@ -11,7 +11,7 @@ import {
 } from './artifact-patterns.js';
 import { collectArtifacts, type ArtifactCollection } from './artifacts.js';
 import type { JobRequest } from './job.js';
-import { replaceDirectory } from './save-workspace.js';
+import { replaceDirectory, stagingBeside } from './save-workspace.js';
 import { unpackSanitised } from './workspace-unpack.js';
 
 /**
@@ -25,16 +25,36 @@ export async function collectOutput(
   onViolation: (v: Violation) => void,
   onLimit: (l: LimitName) => void,
 ): Promise<ArtifactCollection> {
-  const out = join(work, 'out');
-  await mkdir(out);
+  const tar = join(work, 'out.tar');
+  const workspace = req.workspaceDir;
+  if (!workspace) return collect(req, artifacts, tar, join(work, 'out'), onViolation, onLimit);
+  const out = await stagingBeside(workspace);
+  try {
+    return await collect(req, artifacts, tar, out, onViolation, onLimit, workspace);
+  } finally {
+    await rm(out, { recursive: true, force: true }); // gone already once saved
+  }
+}
+
+/** Unpacks the tar into `out`, takes the artifacts from it, and saves it as `workspace`, if any. */
+async function collect(
+  req: JobRequest,
+  artifacts: ArtifactPattern[],
+  tar: string,
+  out: string,
+  onViolation: (v: Violation) => void,
+  onLimit: (l: LimitName) => void,
+  workspace?: string,
+): Promise<ArtifactCollection> {
+  await mkdir(out, { recursive: true });
   // Everything is saved when there is a workspace to save; otherwise only what may be an artifact.
-  const keep = req.workspaceDir ? undefined : artifactPathMatcher(artifacts);
   const unpacked = await unpackSanitised(
-    join(work, 'out.tar'),
+    tar,
     out,
     req.policy.limits.diskBytes,
-    keep,
-    MAX_ARTIFACTS,
+    workspace
+      ? { reuseFrom: workspace }
+      : { keep: artifactPathMatcher(artifacts), maxKept: MAX_ARTIFACTS },
   );
   unpacked.dropped.forEach(onViolation);
   // The build may have removed src/, or packed nothing under it: then there is nothing to collect.
@@ -53,6 +73,6 @@ export async function collectOutput(
       phase: 'build',
       detail: `artifact ${path} is not a regular file; not collected`,
     });
-  if (req.workspaceDir) await replaceDirectory(req.workspaceDir, out);
+  if (workspace) await replaceDirectory(workspace, out);
   return collected;
 }

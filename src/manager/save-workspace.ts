@@ -1,6 +1,23 @@
 // Replaces the host's workspace directory with the sanitised one, so a failure midway loses nothing.
-import { cp, mkdir, rename, rm } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { cp, mkdir, mkdtemp, readdir, rename, rm } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+import { ownedPrefix, ownerGone } from '../worker/owner-tag.js';
+
+const stagingLabel = (target: string): string => `.${basename(target)}.contractor-save`;
+
+/**
+ * A new directory beside `target`, on its file system, for the workspace to be saved in: files
+ * the build left unchanged can then be linked from the old one, and the swap is a rename. Ones
+ * that a killed save left there are removed first.
+ */
+export async function stagingBeside(target: string): Promise<string> {
+  const parent = dirname(target);
+  await mkdir(parent, { recursive: true });
+  const label = stagingLabel(target);
+  const stale = (await readdir(parent)).filter((n) => n.startsWith(`${label}-`) && ownerGone(n));
+  await Promise.all(stale.map((n) => rm(join(parent, n), { recursive: true, force: true })));
+  return mkdtemp(join(parent, ownedPrefix(label)));
+}
 
 /**
  * `fresh` takes `target`'s place by rename. It is first moved (or, from another file system such

@@ -1,8 +1,11 @@
 // Unpacks a tar the build produced, in user space, keeping nothing that could hurt the host.
-import { lstat, readdir, chmod } from 'node:fs/promises';
-import { isAbsolute, join, normalize, posix } from 'node:path';
+import { chmodSync, lstatSync, readdirSync, statSync } from 'node:fs';
+import { isAbsolute, join, posix } from 'node:path';
 import { x as extractTar } from 'tar';
 import type { Violation } from '../net/violation.js';
+import { turnEvery } from './event-loop-turns.js';
+import { entryPath } from './tar-entry-path.js';
+import { linkUnchanged, unchangedFiles } from './unchanged-files.js';
 
 export interface UnpackOutcome {
   bytes: number;
@@ -65,23 +68,44 @@ function extractAdmitted(
   });
 }
 
+export interface UnpackOptions {
+  /**
+   * Every entry is still checked and counted, but only those it accepts (and the files a kept
+   * hard link names) are written: a job with no workspace to save needs its artifacts, not a copy
+   * of everything the build left behind.
+   */
+  keep?: (path: string) => boolean;
+  /** With keep: once it has accepted more entries than this (directories aside), none is written. */
+  maxKept?: number;
+  /**
+   * The saved workspace. Where it is on dest's file system, the files the archive holds
+   * unchanged are linked from it, not written.
+   */
+  reuseFrom?: string;
+}
+
+/** A link can join them: the same file system. */
+function sameFileSystem(a: string, b: string): boolean {
+  const dev = (p: string): number | undefined => statSync(p, { throwIfNoEntry: false })?.dev;
+  return dev(a) !== undefined && dev(a) === dev(b);
+}
+
 /**
  * FilesystemIsolation and HardDiskLimit on the way out: no symlink or hard link leaving the
  * tree, no device or fifo, no setuid/setgid/sticky bit, nothing past the size cap.
- *
- * With `keep`, every entry is still checked and counted, but only those it accepts (and the
- * files a kept hard link names) are written: a job with no workspace to save needs its artifacts,
- * not a copy of everything the build left behind. Once it has accepted more than `maxKept`
- * entries (directories aside, refused ones included), no more is written.
  */
 export async function unpackSanitised(
   tarFile: string,
   dest: string,
   capBytes: number,
-  keep?: (path: string) => boolean,
-  maxKept = Infinity,
+  { keep, maxKept = Infinity, reuseFrom }: UnpackOptions = {},
 ): Promise<UnpackOutcome> {
   const outcome: UnpackOutcome = { bytes: 0, dropped: [], overLimit: false, keptOver: false };
+  const reused =
+    reuseFrom && !keep && sameFileSystem(dest, reuseFrom)
+      ? await unchangedFiles(tarFile, reuseFrom)
+      : new Map<string, number>();
+  const toLink = new Map<string, number>();
   let kept = 0;
   const skippedFiles = new Set<string>();
   const linksToSkipped = new Map<string, string>();
@@ -103,6 +127,10 @@ export async function unpackSanitised(
       if (FILE_TYPES.includes(e.type)) skippedFiles.add(p);
       return false;
     }
+    if (reused.has(p)) {
+      toLink.set(p, reused.get(p) as number); // counted above, linked below
+      return false;
+    }
     const target = e.type === 'Link' ? entryPath(e.linkpath ?? '') : undefined;
     if (target === undefined || !skippedFiles.has(target)) return true;
     linksToSkipped.set(p, target);
@@ -118,22 +146,28 @@ export async function unpackSanitised(
       (p, e) => wanted.has(p) && !refusal(p, e) && e.type !== 'Directory',
     );
   }
+  if (reuseFrom && toLink.size > 0) {
+    const unlinked = await linkUnchanged(toLink, reuseFrom, dest);
+    // Written from the archive after all; each name is in it once (unchangedFiles saw to that).
+    if (unlinked.size > 0)
+      await extractAdmitted(
+        tarFile,
+        dest,
+        (p, e) => unlinked.has(p) && !refusal(p, e) && e.type !== 'Directory',
+      );
+  }
   await clearSpecialBits(dest);
   return outcome;
 }
 
-/** An entry's path as the filter sees it: normalised, without a leading ./ */
-function entryPath(path: string): string {
-  return normalize(path).replace(/^\.\/?/, '');
-}
-
 // Belt and braces: whatever the extractor did, no setuid, setgid or sticky bit survives.
-async function clearSpecialBits(dir: string): Promise<void> {
-  for (const name of await readdir(dir)) {
+async function clearSpecialBits(dir: string, turn = turnEvery()): Promise<void> {
+  for (const name of readdirSync(dir)) {
+    await turn();
     const path = join(dir, name);
-    const st = await lstat(path);
+    const st = lstatSync(path);
     if (st.isSymbolicLink()) continue;
-    if (st.mode & 0o7000) await chmod(path, st.mode & 0o777);
-    if (st.isDirectory()) await clearSpecialBits(path);
+    if (st.mode & 0o7000) chmodSync(path, st.mode & 0o777);
+    if (st.isDirectory()) await clearSpecialBits(path, turn);
   }
 }

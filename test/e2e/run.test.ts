@@ -4,6 +4,7 @@ import { createHash } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import {
   existsSync,
+  lstatSync,
   mkdirSync,
   readdirSync,
   readFileSync,
@@ -270,13 +271,17 @@ test('a spec asking for a host the trusted policy does not allow is refused befo
 
 test('the workspace is restored before and saved after, as a cache between builds', async () => {
   const repo = repoWith(
-    'workspace: ws\nbuild: |\n  n=$(cat ../count 2>/dev/null || echo 0)\n  echo $((n+1)) > ../count\n',
+    'workspace: ws\nbuild: |\n  n=$(cat ../count 2>/dev/null || echo 0)\n  echo $((n+1)) > ../count\n  [ -e ../kept ] || echo once > ../kept\n',
   );
   writeFileSync(join(repo.path, '.gitignore'), 'ws/\n');
   await contractor(repo.path, ['run', '--no-cache'], { CONTRACTOR_HOME: home.path });
+  const kept = lstatSync(join(repo.path, 'ws/kept')).ino;
   await contractor(repo.path, ['run', '--no-cache'], { CONTRACTOR_HOME: home.path });
   assert.equal(readFileSync(join(repo.path, 'ws/count'), 'utf8').trim(), '2');
   assert.ok(existsSync(join(repo.path, 'ws/src/.contractor.yaml')));
+  // What the build left as it was is linked from the saved workspace, not written again.
+  assert.equal(lstatSync(join(repo.path, 'ws/kept')).ino, kept);
+  assert.deepEqual(readdirSync(repo.path).sort(), ['.contractor.yaml', '.git', '.gitignore', 'ws']);
 });
 
 // The spec is the commit's; the workspace is the user's, replaced whole by what the build left.

@@ -13,9 +13,11 @@ import {
   symlinkSync,
   writeFileSync,
 } from 'node:fs';
+import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { test } from 'uvu';
-import { replaceDirectory } from '../../src/manager/save-workspace.js';
+import { replaceDirectory, stagingBeside } from '../../src/manager/save-workspace.js';
+import { ownerTagOf } from '../../src/worker/owner-tag.js';
 import { tempDir } from '../helpers/tmp.js';
 
 /** A built workspace: a file, an executable, a link that stays inside, a nested directory. */
@@ -77,6 +79,33 @@ test('a fresh directory that cannot be placed leaves the old workspace where it 
     await assert.rejects(replaceDirectory(target, join(repo.path, 'no-such-dir')), /ENOENT/);
     assert.equal(readFileSync(join(target, 'stale'), 'utf8'), 'old\n');
     assert.deepEqual(readdirSync(repo.path), ['ws']);
+  } finally {
+    repo.remove();
+  }
+});
+
+test('a save is staged beside the workspace; one a killed save left there is removed first', async () => {
+  const repo = tempDir();
+  const target = join(repo.path, 'ws');
+  // A save whose process is gone (its pid's start time no longer matches), and a live one's.
+  const child = spawn('sleep', ['30'], { stdio: 'ignore' });
+  const gone = ownerTagOf(child.pid as number) as string;
+  await new Promise((resolve) => child.once('exit', resolve).kill('SIGKILL'));
+  const live = ownerTagOf(process.pid) as string;
+  mkdirSync(join(repo.path, `.ws.contractor-save-${gone}-AbC123`));
+  mkdirSync(join(repo.path, `.ws.contractor-save-${live}-XyZ789`));
+  mkdirSync(join(repo.path, '.ws.contractor-save-by-hand'));
+  try {
+    const staged = await stagingBeside(target);
+    assert.equal(statSync(staged).dev, statSync(repo.path).dev);
+    assert.deepEqual(
+      readdirSync(repo.path).sort(),
+      [
+        '.ws.contractor-save-by-hand',
+        `.ws.contractor-save-${live}-XyZ789`,
+        staged.slice(repo.path.length + 1),
+      ].sort(),
+    );
   } finally {
     repo.remove();
   }

@@ -17,7 +17,7 @@ async function unpackInto(
   craftTar(tar, entries);
   const dest = join(t.path, 'dest');
   await (await import('node:fs/promises')).mkdir(dest);
-  const outcome = await unpackSanitised(tar, dest, cap, keep, maxKept);
+  const outcome = await unpackSanitised(tar, dest, cap, { keep, maxKept });
   return { outcome, dest, remove: t.remove };
 }
 

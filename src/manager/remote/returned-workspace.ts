@@ -2,8 +2,7 @@
 // then put in place of the spec's workspace directory whole.
 import { rm } from 'node:fs/promises';
 import { ContractorError } from '../../errors.js';
-import { replaceDirectory } from '../save-workspace.js';
-import { makeScratchDir } from '../scratch-dir.js';
+import { replaceDirectory, stagingBeside } from '../save-workspace.js';
 import { unpackSanitised } from '../workspace-unpack.js';
 
 /**
@@ -15,9 +14,9 @@ export async function saveReturnedWorkspace(
   workspaceDir: string,
   capBytes: number,
 ): Promise<number> {
-  const fresh = await makeScratchDir('workspace');
+  const fresh = await stagingBeside(workspaceDir);
   try {
-    const unpacked = await unpackSanitised(tarPath, fresh, capBytes);
+    const unpacked = await unpackSanitised(tarPath, fresh, capBytes, { reuseFrom: workspaceDir });
     // HardDiskLimit: a manager cannot fill the client's disk through the cache.
     if (unpacked.overLimit)
       throw new ContractorError(
