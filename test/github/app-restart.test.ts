@@ -36,7 +36,9 @@ test('SIGKILL with jobs queued and running: after a restart every sha has one ch
       assert.is(r.status, 202);
     }
     const done = () => double.checkRuns.filter((r) => r.status === 'completed').length;
-    await waitUntil(() => done() >= 3, 15_000, 'three builds');
+    // Killed while a build runs (its check run in progress, 300 ms to go): that one is re-queued.
+    const running = () => double.checkRuns.some((r) => r.status === 'in_progress');
+    await waitUntil(() => done() >= 3 && running(), 15_000, 'three builds, and one running');
     await first.kill();
     const before = done();
     assert.ok(before < shas.length, 'jobs were still queued when the App died');
