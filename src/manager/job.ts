@@ -7,17 +7,27 @@ import type { WorkerEvent } from '../worker/driver.js';
 
 export type RunStatus = 'passed' | 'failed' | 'violation' | 'limit' | 'error';
 
+/** The source to send on or stage: under src/ where the producer offers it so. */
+export function sourceOf(req: Pick<JobRequest, 'source' | 'sourceUnderSrc'>): () => Readable {
+  const source = req.sourceUnderSrc ?? req.source;
+  if (!source) throw new Error('the job request has no source');
+  return source;
+}
+
 export interface JobRequest {
   id: string;
   spec: Spec;
   policy: EffectivePolicy;
   driver: DriverName;
-  /** A tar stream of the source tree to build (git archive, or a snapshot of a directory). */
-  source: () => Readable;
+  /**
+   * A tar stream of the source tree to build (git archive, or a snapshot of a directory). A job
+   * has this, sourceUnderSrc, or both (see sourceOf).
+   */
+  source?: () => Readable;
   /**
    * The same tree with every entry under src/, offered by producers that can write it that way
-   * (git archive --prefix, tar --transform): with no saved workspace it is the worker's input as
-   * it is, never staged on the host.
+   * (git archive --prefix, tar --transform): it is the worker's input as it is, never staged on
+   * the host, and what a remote manager is sent.
    */
   sourceUnderSrc?: () => Readable;
   /** The host directory the spec's `workspace` names, restored before and saved after the build. */

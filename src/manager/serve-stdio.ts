@@ -62,7 +62,10 @@ export async function serveStdio(o: ServeOptions): Promise<JobResult | undefined
     if (!job) return undefined;
     const params = jobParams(job, o.ceiling);
     await writer.control({ type: 'accepted', id: job.id });
-    return await runAccepted(o, writer, frames, params, job.workspace === true);
+    return await runAccepted(o, writer, frames, params, {
+      workspace: job.workspace === true,
+      sourceUnderSrc: job.sourceUnderSrc === true,
+    });
   } catch (err) {
     const e =
       err instanceof ContractorError
@@ -128,7 +131,7 @@ async function runAccepted(
   writer: FrameWriter,
   frames: AsyncIterator<Frame>,
   params: JobParams,
-  carriesWorkspace: boolean,
+  carries: { workspace: boolean; sourceUnderSrc: boolean },
 ): Promise<JobResult | undefined> {
   const controller = new AbortController();
   const cancel = (): void => controller.abort();
@@ -140,7 +143,7 @@ async function runAccepted(
   let workspace: CarriedWorkspace | undefined;
   try {
     // The saved workspace comes before the source: the job restores it before the build.
-    if (carriesWorkspace)
+    if (carries.workspace)
       workspace = await receiveWorkspace(frames, params.policy.limits.diskBytes);
   } catch (err) {
     await unregister();
@@ -169,7 +172,8 @@ async function runAccepted(
     const result = await o.execute({
       ...params,
       ...(workspace ? { workspaceDir: workspace.dir } : {}),
-      source: () => source,
+      // Under src/ it goes to the worker as it is: nothing of it is written on this host's disk.
+      ...(carries.sourceUnderSrc ? { sourceUnderSrc: () => source } : { source: () => source }),
       outDir,
       onEvent,
       signal: controller.signal,

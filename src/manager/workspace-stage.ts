@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { PassThrough, type Readable } from 'node:stream';
 import { finished, pipeline } from 'node:stream/promises';
 import { spawn } from 'node:child_process';
+import { sourceOf, type JobRequest } from './job.js';
 import { packDirectory } from './workspace-pack.js';
 
 /**
@@ -15,10 +16,10 @@ import { packDirectory } from './workspace-pack.js';
  */
 export async function workspaceInput(
   stagingDir: string,
-  source: { source: () => Readable; sourceUnderSrc?: () => Readable },
+  source: Pick<JobRequest, 'source' | 'sourceUnderSrc'>,
   savedWorkspace?: string,
 ): Promise<() => Readable> {
-  const underSrc = source.sourceUnderSrc ?? (await stagedUnderSrc(stagingDir, source.source));
+  const underSrc = source.sourceUnderSrc ?? (await stagedUnderSrc(stagingDir, sourceOf(source)));
   if (savedWorkspace === undefined || !(await isDir(savedWorkspace))) return underSrc;
   return () => concatenated([() => packDirectory(savedWorkspace, { withoutSrc: true }), underSrc]);
 }

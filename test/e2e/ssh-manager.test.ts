@@ -163,12 +163,12 @@ test('the real manager refuses a client of another protocol version, saying so o
   assert.equal(r.exitCode, 5);
   assert.match(
     Buffer.from(r.stderr).toString(),
-    /refused a client speaking contractor protocol 99 \(contractor [^)]+\); this manager speaks protocol 1/,
+    /refused a client speaking contractor protocol 99 \(contractor [^)]+\); this manager speaks protocol 2/,
   );
   assert.match(Buffer.from(r.stdout).toString(), /"type":"error".*refused a client speaking/);
   await assert.rejects(
     openSshSession(m1.manager(), { protocol: 99 }),
-    /manager m1 speaks contractor protocol 1 .*this client speaks protocol 99/,
+    /manager m1 speaks contractor protocol 2 .*this client speaks protocol 99/,
   );
   t.remove();
 });

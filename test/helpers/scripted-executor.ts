@@ -5,7 +5,12 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Parser } from 'tar';
 import type { JobExecutor } from '../../src/manager/executor.js';
-import type { JobRequest, JobResult, RunStatus } from '../../src/manager/job.js';
+import {
+  sourceOf,
+  type JobRequest,
+  type JobResult,
+  type RunStatus,
+} from '../../src/manager/job.js';
 import type { Violation } from '../../src/net/violation.js';
 
 export interface SeenJob {
@@ -16,12 +21,14 @@ export interface SeenJob {
 
 async function readSource(req: JobRequest): Promise<{ files: string[]; text: string }> {
   const chunks: Buffer[] = [];
-  for await (const c of req.source()) chunks.push(c as Buffer);
+  for await (const c of sourceOf(req)()) chunks.push(c as Buffer);
   const tarball = Buffer.concat(chunks);
   const files: string[] = [];
   const parser = new Parser({
     onReadEntry: (e) => {
-      files.push(e.path);
+      // The tree's own names, whether it came under src/ or not.
+      const name = req.sourceUnderSrc ? e.path.replace(/^src\//, '') : e.path;
+      if (name) files.push(name);
       e.resume();
     },
   });
@@ -54,30 +61,57 @@ export function scriptedExecutor(seen: SeenJob[] = []): JobExecutor {
     }));
     const exit = Number(/exit (\d+)/.exec(script)?.[1] ?? 0);
     const wall = script.includes('over-wall');
-    const status: RunStatus = wall ? 'limit' : violations.length ? 'violation' : exit ? 'failed' : 'passed';
+    const status: RunStatus = wall
+      ? 'limit'
+      : violations.length
+        ? 'violation'
+        : exit
+          ? 'failed'
+          : 'passed';
     const log = `building ${req.commit}\n<script>alert(1)</script><img src=x onerror="document.title='pwned'">\n\x1b[31mred\x1b[0m done\n`;
     await mkdir(join(req.outDir, 'artifacts', 'dist'), { recursive: true });
     await writeFile(join(req.outDir, 'log.txt'), log);
     const artifact = `hello from ${req.commit}\n`;
     await writeFile(join(req.outDir, 'artifacts', 'dist', 'hello.txt'), artifact);
-    await writeFile(join(req.outDir, 'attestation.dsse.json'), JSON.stringify({ payloadType: 'application/vnd.in-toto+json' }));
+    await writeFile(
+      join(req.outDir, 'attestation.dsse.json'),
+      JSON.stringify({ payloadType: 'application/vnd.in-toto+json' }),
+    );
     const finished = new Date();
     const result: JobResult = {
       id: req.id,
       status,
       exitCode: { passed: 0, failed: 1, violation: 3, limit: 4, error: 5 }[status],
-      summary: wall ? 'the wall limit was exceeded' : status === 'violation' ? `${violationCount} violation(s) of the policy` : exit ? `build exited with ${exit}` : 'passed',
+      summary: wall
+        ? 'the wall limit was exceeded'
+        : status === 'violation'
+          ? `${violationCount} violation(s) of the policy`
+          : exit
+            ? `build exited with ${exit}`
+            : 'passed',
       commit: req.commit ?? null,
       tree: req.tree ?? null,
       driver: req.driver,
       startedAt: started.toISOString(),
       finishedAt: finished.toISOString(),
       durationMs: finished.getTime() - started.getTime(),
-      phases: [{ name: 'build', exitCode: exit, durationMs: 12, cpuMs: 9, maxMemoryBytes: 3 * 1024 * 1024 }],
+      phases: [
+        {
+          name: 'build',
+          exitCode: exit,
+          durationMs: 12,
+          cpuMs: 9,
+          maxMemoryBytes: 3 * 1024 * 1024,
+        },
+      ],
       ...(wall ? { limit: 'wall' as const } : {}),
       violations,
       artifacts: [
-        { path: 'dist/hello.txt', size: artifact.length, sha256: createHash('sha256').update(artifact).digest('hex') },
+        {
+          path: 'dist/hello.txt',
+          size: artifact.length,
+          sha256: createHash('sha256').update(artifact).digest('hex'),
+        },
       ],
       outDir: req.outDir,
       log: join(req.outDir, 'log.txt'),

@@ -5,7 +5,7 @@ import { createHash } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { JobExecutor } from '../../src/manager/executor.js';
-import type { JobRequest, JobResult } from '../../src/manager/job.js';
+import { sourceOf, type JobRequest, type JobResult } from '../../src/manager/job.js';
 
 export interface StubBehaviour {
   /** Wait for cancellation after the build phase starts. */
@@ -20,7 +20,7 @@ export function stubExecutor(b: StubBehaviour = {}): JobExecutor {
     const started = new Date();
     const hash = createHash('sha256');
     let bytes = 0;
-    for await (const chunk of req.source()) {
+    for await (const chunk of sourceOf(req)()) {
       hash.update(chunk as Buffer);
       bytes += (chunk as Buffer).length;
     }

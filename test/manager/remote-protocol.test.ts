@@ -2,8 +2,10 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { Readable } from 'node:stream';
 import { test } from 'uvu';
 import { ContractorError } from '../../src/errors.js';
+import type { JobRequest } from '../../src/manager/job.js';
 import { readFrames, type Frame } from '../../src/manager/remote/frame.js';
 import { FrameWriter } from '../../src/manager/remote/frame-writer.js';
 import { helloFrame } from '../../src/manager/remote/hello.js';
@@ -37,6 +39,26 @@ test('a job crosses the protocol: events in order, the artifact checked, the res
   );
   assert.equal((await m.served)?.status, 'passed');
   out.remove();
+});
+
+test('a source under src/ is sent so and reaches the manager’s job as it is, to be used unstaged', async () => {
+  for (const under of [true, false]) {
+    const out = tempDir();
+    let seen: JobRequest | undefined;
+    const m = serveInProcess(stubExecutor({ onStart: (r) => (seen = r) }));
+    const atRoot = Buffer.from('the tree at its root');
+    const underSrc = Buffer.from('the same tree under src/');
+    const req = {
+      ...jobRequest(out.path, { source: atRoot }),
+      ...(under ? { sourceUnderSrc: () => Readable.from([underSrc]) } : {}),
+    };
+    await runRemoteAttempt(await m.session(), req);
+    const sent = under ? underSrc : atRoot;
+    assert.equal(readFileSync(join(out.path, 'artifacts/digest.txt'), 'utf8'), sha(sent));
+    assert.equal(seen?.sourceUnderSrc !== undefined, under, 'under src/ exactly when sent so');
+    assert.equal(seen?.source !== undefined, !under);
+    out.remove();
+  }
 });
 
 test('the manager signs with its own key; the attestation arrives and verifies the artifact', async () => {
@@ -74,11 +96,11 @@ test('a version mismatch is refused on both sides, each naming both versions', a
   const m = serveInProcess(stubExecutor());
   await assert.rejects(
     m.session(99),
-    /manager m1 speaks contractor protocol 1 \(contractor [^)]+\); this client speaks protocol 99/,
+    /manager m1 speaks contractor protocol 2 \(contractor [^)]+\); this client speaks protocol 99/,
   );
   await assert.rejects(
     m.served,
-    /refused a client speaking contractor protocol 99 .*this manager speaks protocol 1/,
+    /refused a client speaking contractor protocol 99 .*this manager speaks protocol 2/,
   );
 });
 

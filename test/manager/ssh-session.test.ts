@@ -86,7 +86,7 @@ test('a configured fingerprint pins the key too', async () => {
 test('a version mismatch is refused with a message naming both versions', async () => {
   await assert.rejects(
     openSshSession(quick.manager(), { protocol: 99 }),
-    /manager quick speaks contractor protocol 1 .*this client speaks protocol 99.*install the same contractor version/,
+    /manager quick speaks contractor protocol 2 .*this client speaks protocol 99.*install the same contractor version/,
   );
 });
 

@@ -4,7 +4,7 @@ import { CONTRACTOR_VERSION } from '../../version.js';
 import type { HelloFrame } from './job-frame.js';
 
 /** Bumped on any change a peer of the previous version would misread. */
-export const PROTOCOL_VERSION = 1;
+export const PROTOCOL_VERSION = 2;
 
 export function helloFrame(
   role: HelloFrame['role'],

@@ -30,6 +30,8 @@ export interface JobFrame {
   audit: boolean;
   /** The spec's saved workspace follows, before the source; it returns as workspace.tar. */
   workspace?: boolean;
+  /** The source tar has every entry under src/, as the worker takes it. */
+  sourceUnderSrc?: boolean;
 }
 
 /** Closes an upload of data frames: the source, or the saved workspace before it. */

@@ -5,7 +5,7 @@ import type { Readable } from 'node:stream';
 import { join } from 'node:path';
 import { BUNDLE_FILE, ENVELOPE_FILE } from '../../attest/write-attestation.js';
 import { ContractorError } from '../../errors.js';
-import type { JobRequest, JobResult } from '../job.js';
+import { sourceOf, type JobRequest, type JobResult } from '../job.js';
 import type { JobFrame } from './job-frame.js';
 import { parseManagerFrame } from './job-frame.js';
 import { withStderr, type ManagerSession } from './manager-session.js';
@@ -38,6 +38,7 @@ export function jobFrameFor(req: JobRequest): JobFrame {
     ...(req.tree ? { tree: req.tree } : {}),
     audit: req.audit,
     ...(req.workspaceDir ? { workspace: true } : {}),
+    ...(req.sourceUnderSrc ? { sourceUnderSrc: true } : {}),
   };
 }
 
@@ -56,7 +57,8 @@ async function sendInputs(
       opened(packDirectory(req.workspaceDir, { withoutSrc: true })),
       'workspace-end',
     );
-  await sendUpload(writer, opened(req.source()), 'source-end');
+  // Under src/ where the producer can write it so: the manager then never unpacks it on its disk.
+  await sendUpload(writer, opened(sourceOf(req)()), 'source-end');
 }
 
 export async function runRemoteAttempt(
