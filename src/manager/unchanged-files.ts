@@ -96,9 +96,9 @@ const FILE_TYPES = new Set(['File', 'OldFile', 'ContiguousFile']);
 /**
  * The paths of regular file entries whose bytes, written mode and mtime equal those of the same
  * path under `previousDir`, each with the inode it had there. Left out, to be written as usual:
- * a name the archive holds twice, one a hard link entry names, and one under a path that any
- * entry makes something other than a directory (the extractor never writes through a link; a
- * link made here must not either).
+ * a name the archive holds twice, one a hard link entry names, one under a path that any entry
+ * makes something other than a directory (the extractor never writes through a link; a link
+ * made here must not either), and every name of an archive holding an absolute or climbing one.
  */
 export async function unchangedFiles(
   tarFile: string,
@@ -112,11 +112,16 @@ export async function unchangedFiles(
   const notDirs = new Set<string>();
   const linkTargets = new Set<string>();
   const digests = new Map<string, Promise<string>>();
+  let odd = false;
   await listTar({
     file: tarFile,
     onReadEntry: (entry) => {
-      // The extractor refuses these names; nothing may be linked in their place.
-      if (entry.path.startsWith('/') || entry.path.split('/').includes('..')) return;
+      // Names the extractor refuses or rewrites (it strips a leading /): an archive holding one
+      // is no honest tar's, and is written as it comes, nothing linked.
+      if (odd || entry.path.startsWith('/') || entry.path.split('/').includes('..')) {
+        odd = true;
+        return;
+      }
       const path = entryPath(entry.path);
       if (seen.has(path)) twice.add(path);
       seen.add(path);
@@ -140,6 +145,7 @@ export async function unchangedFiles(
       );
     },
   });
+  if (odd) return unchanged;
   const underNonDir = (path: string): boolean => {
     for (let i = path.indexOf('/'); i > 0; i = path.indexOf('/', i + 1))
       if (notDirs.has(path.slice(0, i))) return true;

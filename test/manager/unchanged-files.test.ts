@@ -139,13 +139,23 @@ test('never links under a name the archive makes a link, nor a name it holds twi
   remove();
 });
 
-test('a name the extractor refuses is not linked in its place either', async () => {
-  const { dest, remove } = await saveAfter(
-    [{ name: 'b', type: 'file', content: 'X' }],
-    [{ name: 'a/../b', type: 'file', content: 'X' }],
-  );
-  assert.equal(existsSync(join(dest, 'b')), false);
-  remove();
+test('an archive with a name the extractor refuses or rewrites gets no link at all', async () => {
+  for (const odd of ['a/../b', '/b']) {
+    const { prev, dest, remove } = await saveAfter(
+      [
+        { name: 'b', type: 'file', content: 'X' },
+        { name: 'c', type: 'file', content: 'C' },
+      ],
+      [
+        { name: 'c', type: 'file', content: 'C' },
+        { name: odd, type: 'file', content: 'X' },
+      ],
+    );
+    assert.notEqual(ino(join(dest, 'c')), ino(join(prev, 'c')), odd);
+    assert.equal(readFileSync(join(dest, 'c'), 'utf8'), 'C');
+    if (existsSync(join(dest, 'b'))) assert.notEqual(ino(join(dest, 'b')), ino(join(prev, 'b')));
+    remove();
+  }
 });
 
 test('a setuid file in the saved workspace is written again, without the bit', async () => {
