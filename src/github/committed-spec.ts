@@ -1,17 +1,15 @@
 // Reads .contractor.yaml from a commit in the cache, refusing a blob too big to be a spec.
+import { catFileObjects } from '../git/cat-file.js';
 import { MAX_SPEC_BYTES, SPEC_FILE, specTooLarge } from '../spec/spec-file.js';
-import { runGit } from './source-fetch.js';
 
+/** One git process: the blob's type and size first, its contents only if it may be a spec. */
 export async function readCommittedSpec(gitDir: string, rev: string): Promise<string | undefined> {
-  const object = `${rev}:${SPEC_FILE}`;
-  let type: string;
-  try {
-    type = (await runGit(['--git-dir', gitDir, 'cat-file', '-t', object])).trim();
-  } catch {
-    return undefined;
-  }
-  if (type !== 'blob') return undefined;
-  const size = Number((await runGit(['--git-dir', gitDir, 'cat-file', '-s', object])).trim());
-  if (size > MAX_SPEC_BYTES) throw specTooLarge(SPEC_FILE, size);
-  return runGit(['--git-dir', gitDir, 'cat-file', 'blob', object]);
+  const [object] = await catFileObjects(
+    gitDir,
+    [`${rev}:${SPEC_FILE}`],
+    (o) => o.type === 'blob' && o.size <= MAX_SPEC_BYTES,
+  );
+  if (object?.type !== 'blob') return undefined;
+  if (object.size > MAX_SPEC_BYTES) throw specTooLarge(SPEC_FILE, object.size);
+  return object.content?.toString('utf8');
 }
