@@ -73,6 +73,11 @@ export function processExists(pid: number): boolean {
   }
 }
 
+/** Whether the name carries an owner tag at all (names from before owner tags do not). */
+export function carriesOwnerTag(name: string): boolean {
+  return OWNED.test(name);
+}
+
 /**
  * True only when the name carries an owner tag and that owner is certainly not running: it was
  * of another boot, or its pid is free, or now belongs to a process started at another time.

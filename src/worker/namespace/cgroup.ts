@@ -9,11 +9,12 @@ import {
   existsSync,
   accessSync,
   constants,
+  statSync,
 } from 'node:fs';
 import { join } from 'node:path';
 import { ContractorError } from '../../errors.js';
 import type { LimitName, Limits } from '../../spec/types.js';
-import { ownerGone } from '../owner-tag.js';
+import { carriesOwnerTag, ownerGone } from '../owner-tag.js';
 
 export interface JobCgroup {
   /** Each cgroup.procs a phase's bwrap writes its pid into before it execs. */
@@ -103,19 +104,37 @@ async function killAndRemove(dirs: string[]): Promise<void> {
   }
 }
 
+/** How long a cgroup named without an owner must have stood empty and unchanged to be removed. */
+const UNTAGGED_IDLE_MS = 24 * 60 * 60_000;
+
+/** Empty of tasks, and not touched (made, or given a child) for UNTAGGED_IDLE_MS. */
+function idle(dir: string): boolean {
+  try {
+    return (
+      statSync(dir).mtimeMs < Date.now() - UNTAGGED_IDLE_MS &&
+      read(join(dir, 'cgroup.procs')).trim() === ''
+    );
+  } catch {
+    return false;
+  }
+}
+
 /**
  * The cgroups under parent that a killed manager left (named for their owner, who is gone): what
  * is still inside belonged to a job nobody supervises, and goes too. Removed as a new job's are
- * made, since no cleanup code of the dead manager's will ever run.
+ * made, since no cleanup code of the dead manager's will ever run. A cgroup named before owner
+ * tags existed cannot name its owner: it is removed only once it has stood empty for a day,
+ * and nothing in it is ever killed.
  */
 function sweepDeadCgroups(parent: string): void {
   try {
     for (const entry of readdirSync(parent, { withFileTypes: true })) {
-      if (!entry.isDirectory() || !entry.name.startsWith('contractor-') || !ownerGone(entry.name))
-        continue;
+      if (!entry.isDirectory() || !entry.name.startsWith('contractor-')) continue;
       const dir = join(parent, entry.name);
-      killInside(dir);
-      tryRemove(dir); // one whose tasks are still dying goes with the next job's sweep
+      if (ownerGone(entry.name)) {
+        killInside(dir);
+        tryRemove(dir); // one whose tasks are still dying goes with the next job's sweep
+      } else if (!carriesOwnerTag(entry.name) && idle(dir)) tryRemove(dir);
     }
   } catch {
     // Only tidying: a parent we cannot list is one we have left nothing in.
