@@ -15,7 +15,7 @@ import {
 import { dirname, join } from 'node:path';
 import { t as listTar } from 'tar';
 import { turnEvery } from './event-loop-turns.js';
-import { entryPath } from './tar-entry-path.js';
+import { entryPath, FILE_TYPES } from './tar-entry.js';
 
 /** A regular file of the saved workspace that a link could stand for. */
 interface PreviousFile {
@@ -91,8 +91,6 @@ async function largeFileDigest(path: string): Promise<string | undefined> {
   return hash.digest('hex');
 }
 
-const FILE_TYPES = new Set(['File', 'OldFile', 'ContiguousFile']);
-
 /**
  * The paths of regular file entries whose bytes, written mode and mtime equal those of the same
  * path under `previousDir`, each with the inode it had there. Left out, to be written as usual:
@@ -130,7 +128,7 @@ export async function unchangedFiles(
       const old = previous.get(path);
       if (
         !old ||
-        !FILE_TYPES.has(entry.type) ||
+        !FILE_TYPES.includes(entry.type) ||
         old.size !== entry.size ||
         old.mode !== writtenMode(entry.mode) ||
         old.mtimeMs !== entry.mtime?.getTime()
@@ -156,8 +154,9 @@ export async function unchangedFiles(
     if (twice.has(path) || linkTargets.has(path) || underNonDir(path)) continue;
     const file = join(previousDir, path);
     const { size, ino } = previous.get(path) as PreviousFile;
-    if (size <= SYNC_READ_MAX) await turn();
-    const old = size <= SYNC_READ_MAX ? smallFileDigest(file) : await largeFileDigest(file);
+    const small = size <= SYNC_READ_MAX;
+    if (small) await turn();
+    const old = small ? smallFileDigest(file) : await largeFileDigest(file);
     if (old === (await digest)) unchanged.set(path, ino);
   }
   return unchanged;

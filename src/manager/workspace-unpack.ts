@@ -4,7 +4,7 @@ import { isAbsolute, join, posix } from 'node:path';
 import { x as extractTar } from 'tar';
 import type { Violation } from '../net/violation.js';
 import { turnEvery } from './event-loop-turns.js';
-import { entryPath } from './tar-entry-path.js';
+import { entryPath, FILE_TYPES } from './tar-entry.js';
 import { linkUnchanged, unchangedFiles } from './unchanged-files.js';
 
 export interface UnpackOutcome {
@@ -26,7 +26,6 @@ function dropped(path: string, detail: string): Violation {
   return { kind: 'filesystem', phase: 'build', detail: `${path}: ${detail}` };
 }
 
-const FILE_TYPES = ['File', 'OldFile', 'ContiguousFile'];
 const KEPT_TYPES = [...FILE_TYPES, 'Directory', 'SymbolicLink', 'Link'];
 
 interface TarEntry {
@@ -82,6 +81,15 @@ export interface UnpackOptions {
    * unchanged are linked from it, not written.
    */
   reuseFrom?: string;
+}
+
+/** A second pass for the named entries (directories aside), checked as the first pass checks. */
+function extractOnly(tarFile: string, dest: string, names: Set<string>): Promise<void> {
+  return extractAdmitted(
+    tarFile,
+    dest,
+    (p, e) => names.has(p) && !refusal(p, e) && e.type !== 'Directory',
+  );
 }
 
 /** A link can join them: the same file system. */
@@ -140,21 +148,12 @@ export async function unpackSanitised(
   // (an archive may hold a name twice), and never past the cap.
   if (linksToSkipped.size > 0 && !outcome.overLimit && !outcome.keptOver) {
     const wanted = new Set([...linksToSkipped.keys(), ...linksToSkipped.values()]);
-    await extractAdmitted(
-      tarFile,
-      dest,
-      (p, e) => wanted.has(p) && !refusal(p, e) && e.type !== 'Directory',
-    );
+    await extractOnly(tarFile, dest, wanted);
   }
   if (reuseFrom && toLink.size > 0) {
     const unlinked = await linkUnchanged(toLink, reuseFrom, dest);
     // Written from the archive after all; each name is in it once (unchangedFiles saw to that).
-    if (unlinked.size > 0)
-      await extractAdmitted(
-        tarFile,
-        dest,
-        (p, e) => unlinked.has(p) && !refusal(p, e) && e.type !== 'Directory',
-      );
+    if (unlinked.size > 0) await extractOnly(tarFile, dest, unlinked);
   }
   await clearSpecialBits(dest);
   return outcome;
