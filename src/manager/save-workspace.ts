@@ -1,7 +1,8 @@
 // Replaces the host's workspace directory with the sanitised one, so a failure midway loses nothing.
-import { cp, mkdir, mkdtemp, readdir, rename, rm } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import { ownedPrefix, ownerGone } from '../worker/owner-tag.js';
+import { ownedPrefix } from '../worker/owner-tag.js';
+import { sweepScratchDirs } from './scratch-dir.js';
 
 const stagingLabel = (target: string): string => `.${basename(target)}.contractor-save`;
 
@@ -14,8 +15,7 @@ export async function stagingBeside(target: string): Promise<string> {
   const parent = dirname(target);
   await mkdir(parent, { recursive: true });
   const label = stagingLabel(target);
-  const stale = (await readdir(parent)).filter((n) => n.startsWith(`${label}-`) && ownerGone(n));
-  await Promise.all(stale.map((n) => rm(join(parent, n), { recursive: true, force: true })));
+  await sweepScratchDirs(parent, `${label}-`);
   return mkdtemp(join(parent, ownedPrefix(label)));
 }
 

@@ -14,13 +14,16 @@ export function makeScratchDir(label: string, base = tmpdir()): Promise<string> 
   return mkdtemp(join(base, ownedPrefix(`${PREFIX}${label}`)));
 }
 
-/** Removes the scratch directories under base left by owners that are gone; returns their paths. */
-export async function sweepScratchDirs(base = tmpdir()): Promise<string[]> {
+/**
+ * Removes the directories under base, named from `prefix` on, left by owners that are gone;
+ * returns their paths. By default: our scratch directories in the temporary directory.
+ */
+export async function sweepScratchDirs(base = tmpdir(), prefix = PREFIX): Promise<string[]> {
   const uid = process.geteuid?.();
   if (uid === undefined) return [];
   let names: string[];
   try {
-    names = (await readdir(base)).filter((n) => n.startsWith(PREFIX) && ownerGone(n));
+    names = (await readdir(base)).filter((n) => n.startsWith(prefix) && ownerGone(n));
   } catch {
     return [];
   }
