@@ -2,29 +2,15 @@
 // reader is held back; bytes that come before anyone takes them wait, paused, and are not lost.
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
-import { connect, createServer, type Server, type Socket } from 'node:net';
+import type { Socket } from 'node:net';
 import { test } from 'uvu';
-import { bulkReader } from '../../src/net/bulk-reader.js';
+import { bulkPair } from '../helpers/bulk-pair.js';
 
 const MiB = 1024 * 1024;
 
-/** A server that runs `serve` on its one connection; the client end is read by a bulk reader. */
-async function pair(serve: (s: Socket) => void, readBytes = MiB) {
-  const server: Server = createServer(serve);
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const reads = bulkReader(readBytes);
-  const socket = connect({
-    host: '127.0.0.1',
-    port: (server.address() as { port: number }).port,
-    onread: reads.onread,
-  });
-  await new Promise((r) => socket.once('connect', r));
-  return { reads, socket, close: () => new Promise((r) => server.close(r)) };
-}
-
 test('bytes that arrive before a sink subscribes are held, paused, and delivered first', async () => {
   const sent = randomBytes(3 * MiB);
-  const p = await pair((s) => s.end(sent));
+  const p = await bulkPair((s) => s.end(sent));
   await new Promise((r) => setTimeout(r, 200)); // everything the kernel lets through has arrived
   // Paused after the first read: the rest waits in the kernel, not in our memory.
   assert.ok(p.socket.bytesRead <= MiB, `read ${p.socket.bytesRead} bytes with no one to take them`);
@@ -40,7 +26,7 @@ test('bytes that arrive before a sink subscribes are held, paused, and delivered
 test('a random stream in random write sizes arrives intact, read in large pieces, through pauses', async () => {
   const sent = createHash('sha256');
   let size = 0;
-  const p = await pair((s) => {
+  const p = await bulkPair((s) => {
     let left = 48 * MiB;
     const more = (): void => {
       while (left > 0) {
@@ -85,7 +71,7 @@ test('a random stream in random write sizes arrives intact, read in large pieces
 
 test('reads grow while a transfer fills them, and an idle tunnel is back to a small buffer', async () => {
   let serverSide: Socket | undefined;
-  const p = await pair((s) => {
+  const p = await bulkPair((s) => {
     serverSide = s;
     s.write(randomBytes(16 * MiB));
   });
@@ -105,7 +91,7 @@ test('reads grow while a transfer fills them, and an idle tunnel is back to a sm
 });
 
 test('reads never exceed the size asked for', async () => {
-  const p = await pair((s) => s.end(randomBytes(4 * MiB)), 96 * 1024);
+  const p = await bulkPair((s) => s.end(randomBytes(4 * MiB)), 96 * 1024);
   let largest = 0;
   let size = 0;
   const ended = new Promise((r) => p.socket.once('end', r));

@@ -2,24 +2,17 @@
 // large reads in order, held back when its reader is, and kept when the socket closes first.
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { connect, createServer, type Server, type Socket } from 'node:net';
+import type { Socket } from 'node:net';
 import { test } from 'uvu';
-import { bulkReader } from '../../src/net/bulk-reader.js';
 import { BulkReadSocket } from '../../src/net/bulk-socket.js';
+import { bulkPair } from '../helpers/bulk-pair.js';
 
 const MiB = 1024 * 1024;
 
+/** A loopback connection whose client end the tested stream reads. */
 async function pair(serve: (s: Socket) => void) {
-  const server: Server = createServer(serve);
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const reads = bulkReader(MiB);
-  const socket = connect({
-    host: '127.0.0.1',
-    port: (server.address() as { port: number }).port,
-    onread: reads.onread,
-  });
-  await new Promise((r) => socket.once('connect', r));
-  return { socket, stream: new BulkReadSocket(socket, reads), close: () => server.close() };
+  const p = await bulkPair(serve);
+  return { socket: p.socket, stream: new BulkReadSocket(p.socket, p.reads), close: p.close };
 }
 
 const readAll = (s: BulkReadSocket): Promise<Buffer> =>

@@ -7,19 +7,10 @@ import { dirname, join } from 'node:path';
 import { test } from 'uvu';
 import { createJobCgroup, type JobCgroup } from '../../src/worker/namespace/cgroup.js';
 import { cgroupsNamed } from '../helpers/cgroups.js';
-
-const LIMITS = {
-  wallMs: 60_000,
-  cpuMs: 60_000,
-  memoryBytes: 256 * 1024 ** 2,
-  processes: 64,
-  diskBytes: 64 * 1024 ** 2,
-  logBytes: 1024 ** 2,
-  bandwidthBytesPerSec: 1024 ** 2,
-};
+import { TEST_LIMITS } from './job-harness.js';
 
 test('an untagged cgroup is removed once empty for a day; a younger or busy one is left', async () => {
-  const first = createJobCgroup(`sweep-a-${process.pid}`, LIMITS);
+  const first = createJobCgroup(`sweep-a-${process.pid}`, TEST_LIMITS);
   if (!first) {
     // Without root or delegation this manager makes no cgroups, and sweeps none.
     assert.notEqual(process.geteuid?.(), 0, 'root on this machine has cgroups');
@@ -36,7 +27,7 @@ test('an untagged cgroup is removed once empty for a day; a younger or busy one 
   try {
     writeFileSync(join(busy, 'cgroup.procs'), String(sleeper.pid));
     utimesSync(busy, dayAgo, dayAgo);
-    second = createJobCgroup(`sweep-b-${process.pid}`, LIMITS);
+    second = createJobCgroup(`sweep-b-${process.pid}`, TEST_LIMITS);
     assert.equal(existsSync(idle), false, 'empty for a day: removed');
     assert.equal(existsSync(young), true, 'empty, but made just now');
     assert.equal(existsSync(busy), true, 'a task inside');
