@@ -281,6 +281,52 @@ own('System V IPC is sized to the job; memfds only where a memory cgroup counts 
   assert.equal(seen.memfd, unprivileged ? '38' : '0');
 });
 
+const SYSV_GETS = `
+import ctypes
+libc = ctypes.CDLL(None, use_errno=True)
+for name, call in (('shmget', lambda: libc.shmget(0, ctypes.c_size_t(1 << 20), 0o1600)),
+                   ('semget', lambda: libc.semget(0, 1, 0o1600)),
+                   ('msgget', lambda: libc.msgget(0, 0o1600))):
+    ctypes.set_errno(0)
+    print(name, ctypes.get_errno() if call() == -1 else 0)
+`;
+
+/** What each *get call of SYSV_GETS answered (0, or its errno), and what the worker said about it. */
+async function sysvGets(
+  driver: NamespaceDriver,
+): Promise<{ seen: Record<string, string>; worker: string }> {
+  const r = await runBuild(driver, { files: { 'gets.py': SYSV_GETS }, build: 'python3 gets.py' });
+  assert.equal(r.outcome.phases[0]?.exitCode, 0, r.stdout + r.stderr);
+  const worker = Buffer.concat(
+    r.events.flatMap((e) => (e.type === 'output' && e.phase === 'worker' ? [e.chunk] : [])),
+  ).toString();
+  const seen = Object.fromEntries(
+    r.stdout
+      .trim()
+      .split('\n')
+      .map((l) => l.split(' ') as [string, string]),
+  );
+  return { seen, worker };
+}
+
+// An older kernel will not let the holder size its IPC namespace. Without cgroups the job failed
+// closed, so no unprivileged build ran there at all; now the build runs with no System V IPC.
+own('where System V IPC cannot be sized, a build without cgroups gets none of it', async () => {
+  // A path the holder cannot write stands for the kernel's refusal.
+  const refused = '/proc/sys/kernel/contractor-refused';
+  const bare = await sysvGets(new NamespaceDriver({ cgroups: false, ipcSysctls: refused }));
+  assert.deepEqual(bare.seen, { shmget: '38', semget: '38', msgget: '38' }, bare.worker);
+  assert.match(bare.worker, /System V IPC is unavailable to this build.*contractor-refused/);
+  if (unprivileged) return; // no cgroups to compare with
+  // A memory cgroup charges what the build makes, so there it keeps System V IPC.
+  const counted = await sysvGets(new NamespaceDriver({ ipcSysctls: refused }));
+  assert.deepEqual(counted.seen, { shmget: '0', semget: '0', msgget: '0' }, counted.worker);
+  assert.doesNotMatch(counted.worker, /System V IPC/);
+  // And where the kernel sizes it, a build without cgroups keeps it too.
+  const sized = await sysvGets(new NamespaceDriver({ cgroups: false }));
+  assert.deepEqual(sized.seen, { shmget: '0', semget: '0', msgget: '0' }, sized.worker);
+});
+
 own('leaves no work directory or cgroup behind', () => {
   // Only this run's jobs: other runs on the machine may have jobs in flight.
   const ours = `contractor-ns-t${process.pid}x`;

@@ -27,6 +27,8 @@ export interface HolderJob {
   env: Record<string, string>;
   diskBytes: number;
   confinement: Confinement;
+  /** Where the holder sizes its IPC namespace: /proc/sys/kernel, or for a test a place it cannot write. */
+  ipcSysctls: string;
   /** WorkerJob.outputOnly: pack only these paths of src/, or everything when absent. */
   outputOnly?: { source: string; flags: string }[];
   /** WorkerJob.outputOnlyMax. */

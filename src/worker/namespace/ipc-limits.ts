@@ -19,8 +19,11 @@ export function ipcLimits(diskBytes: number): Record<string, string> {
   };
 }
 
-/** Throws when the kernel will not let the holder set them: the caller decides if that is fatal. */
-export function limitSysvIpc(diskBytes: number): void {
+/** The kernel's own place for them, in the writer's IPC namespace. */
+export const IPC_SYSCTLS = '/proc/sys/kernel';
+
+/** Throws when the kernel will not let the holder set them: the caller decides what then. */
+export function limitSysvIpc(diskBytes: number, dir = IPC_SYSCTLS): void {
   for (const [name, value] of Object.entries(ipcLimits(diskBytes)))
-    writeFileSync(`/proc/sys/kernel/${name}`, value);
+    writeFileSync(`${dir}/${name}`, value);
 }

@@ -24,6 +24,7 @@ import {
   type HolderMessage,
 } from './holder-protocol.js';
 import { killHolder, spawnHolder, takeWarmHolder, TOOL_PATH, type Holder } from './holder-spawn.js';
+import { IPC_SYSCTLS } from './ipc-limits.js';
 import { jobUid } from './job-uid.js';
 import { watchLimits, type LimitWatch } from './limit-watch.js';
 import { HOLDER_STATE_DIR } from './workspace-disk.js';
@@ -36,6 +37,8 @@ export interface NamespaceDriverOptions {
   cgroups?: boolean;
   /** PATH the holder finds unshare, ip, nft, bwrap, prlimit and tar on; never under /tmp, which its state covers. */
   toolPath?: string;
+  /** Where the holder sizes the job's System V IPC; a test names a place it cannot write, as an older kernel refuses. */
+  ipcSysctls?: string;
 }
 
 function confinementFor(job: WorkerJob, cgroup: JobCgroup | undefined): Confinement {
@@ -196,7 +199,7 @@ class HolderSession {
   }
 }
 
-function holderJobFor(job: WorkerJob, confinement: Confinement): HolderJob {
+function holderJobFor(job: WorkerJob, confinement: Confinement, ipcSysctls: string): HolderJob {
   return {
     type: 'job',
     phases: job.phases.map((p, i) => ({
@@ -207,6 +210,7 @@ function holderJobFor(job: WorkerJob, confinement: Confinement): HolderJob {
     env: scrubbedEnv(job.env, PROXY_URL, '/tmp/home'),
     diskBytes: job.limits.diskBytes,
     confinement,
+    ipcSysctls,
     // Plain objects: a RegExp crosses the holder's JSON channel as {}.
     ...(job.outputOnly
       ? { outputOnly: job.outputOnly.map(({ source, flags }) => ({ source, flags })) }
@@ -254,7 +258,7 @@ export class NamespaceDriver implements Driver {
       cgroup =
         this.options.cgroups !== false ? createJobCgroup(id, job.limits, holder.uid) : undefined;
       primed = cgroup && primeCgroups(cgroup.procsFiles);
-      return await runHolder(job, holder, cgroup);
+      return await runHolder(job, holder, cgroup, this.options.ipcSysctls ?? IPC_SYSCTLS);
     } finally {
       killHolder(holder);
       await primed; // an empty cgroup is one that can be removed
@@ -267,9 +271,10 @@ async function runHolder(
   job: WorkerJob,
   holder: Holder,
   cgroup: JobCgroup | undefined,
+  ipcSysctls: string,
 ): Promise<WorkerOutcome> {
   const child = holder.child;
-  const holderJob = holderJobFor(job, confinementFor(job, cgroup));
+  const holderJob = holderJobFor(job, confinementFor(job, cgroup), ipcSysctls);
   // The holder may not write the caller's files: the workspace tar comes back on its stdout.
   const output = pipeline(child.stdout!, createWriteStream(job.outputTar)).then(
     () => true,

@@ -39,11 +39,12 @@ function send(msg: HolderMessage, handle?: import('node:net').Server): Promise<v
   });
 }
 
-function writeJobFiles(layout: JobLayout, job: HolderJob): void {
+function writeJobFiles(layout: JobLayout, job: HolderJob, sysvIpc: boolean): void {
   mkdirSync(layout.etc);
   for (const [name, text] of Object.entries(syntheticEtc()))
     writeFileSync(join(layout.etc, name), text);
-  writeFileSync(layout.seccomp, seccompProgram({ memfd: job.confinement.kind === 'cgroup' }));
+  const memfd = job.confinement.kind === 'cgroup';
+  writeFileSync(layout.seccomp, seccompProgram({ memfd, sysvIpc }));
   job.phases.forEach((p, i) =>
     writeFileSync(join(layout.scripts, `${i}.sh`), p.script, { mode: 0o644 }),
   );
@@ -249,18 +250,23 @@ function matchingEntries(root: string, patterns: RegExp[], max: number): string[
 }
 
 /**
- * Without a memory cgroup nothing else counts SysV IPC memory, so there a refusal ends the job;
- * with one, the cgroup charges it and the limits are only tidiness.
+ * Without a memory cgroup nothing else counts SysV IPC memory, so where the kernel will not let
+ * the holder size it (an older kernel), the build gets none: its filter makes shmget,
+ * semget and msgget fail. With a cgroup, the cgroup charges it and the limits are only tidiness.
+ * Returns whether the build may use System V IPC.
  */
-function confineIpc(job: HolderJob): void {
+function confineIpc(job: HolderJob): boolean {
   try {
-    limitSysvIpc(job.diskBytes);
+    limitSysvIpc(job.diskBytes, job.ipcSysctls);
+    return true;
   } catch (e) {
-    if (job.confinement.kind === 'cgroup') return;
-    throw new Error(
-      `cannot limit the job's System V IPC (${e instanceof Error ? e.message : String(e)}); ` +
-        'without cgroups nothing else would',
+    if (job.confinement.kind === 'cgroup') return true;
+    process.stderr.write(
+      `contractor: System V IPC is unavailable to this build: the kernel would not let its ` +
+        `limits be set (${e instanceof Error ? e.message : String(e)}), and without cgroups ` +
+        'nothing else would bound it\n',
     );
+    return false;
   }
 }
 
@@ -270,8 +276,7 @@ async function runJob(job: HolderJob): Promise<void> {
   // Unpacking the input runs none of the build's code, so only the phases wait for the trap.
   await state;
   await mountJobDisk(layout, job.diskBytes);
-  confineIpc(job);
-  writeJobFiles(layout, job);
+  writeJobFiles(layout, job, confineIpc(job));
   // The unpacking is what the build waits for, so its sandbox is started first; the first phase's
   // starts beside it, and its command waits for go.
   const unpacked = unpackInput(layout, job);

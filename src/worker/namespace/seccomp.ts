@@ -75,6 +75,8 @@ const SYS_IOCTL = 16;
 const SYS_CLONE = 56;
 const SYS_CLONE3 = 435;
 const SYS_MEMFD_CREATE = 319;
+/** shmget, semget, msgget: the only ways to make a System V IPC object (the job's namespace starts empty). */
+const SYSV_IPC_GET = [29, 64, 68];
 /** CLONE_NEWNS|NEWCGROUP|NEWUTS|NEWIPC|NEWUSER|NEWPID|NEWNET: clone may not make namespaces. */
 const CLONE_NEW_MASK = 0x7e020000;
 /** TIOCSTI pushes keystrokes into a terminal; TIOCLINUX reaches the console. */
@@ -91,9 +93,14 @@ export interface FilterOptions {
    * ENOSYS sends shared memory to /dev/shm, which is on the job's capped disk.
    */
   memfd?: boolean;
+  /**
+   * False where the job's System V IPC could not be sized and no memory cgroup counts it: ENOSYS,
+   * as from a kernel built without it, leaves no way to make a segment, queue or semaphore set.
+   */
+  sysvIpc?: boolean;
 }
 
-function program({ memfd = true }: FilterOptions): Insn[] {
+function program({ memfd = true, sysvIpc = true }: FilterOptions): Insn[] {
   const p: Insn[] = [
     stmt(LD_ABS, ARCH),
     [JEQ, 1, 0, AUDIT_ARCH_X86_64],
@@ -106,6 +113,7 @@ function program({ memfd = true }: FilterOptions): Insn[] {
   // clone3 passes its flags in memory the filter cannot read: ENOSYS makes libc fall back to clone.
   p.push([JEQ, 0, 1, SYS_CLONE3], stmt(RET, errno(ENOSYS)));
   if (!memfd) p.push([JEQ, 0, 1, SYS_MEMFD_CREATE], stmt(RET, errno(ENOSYS)));
+  if (!sysvIpc) for (const nr of SYSV_IPC_GET) p.push([JEQ, 0, 1, nr], stmt(RET, errno(ENOSYS)));
   p.push(
     [JEQ, 0, 4, SYS_CLONE],
     stmt(LD_ABS, argLow(0)),
