@@ -1,22 +1,11 @@
 // Starting a job's netns holder, and keeping one started ahead of the job it will serve: its node
 // start and its trap overlap the caller's own start (loading, git, spec, policy).
 import { spawn, type ChildProcess } from 'node:child_process';
-import { statSync } from 'node:fs';
-import { installPath } from '../../install-root.js';
+import { closeSync } from 'node:fs';
 import { FIRST_PHASE_FD, MAX_PHASES, type HolderMessage } from './holder-protocol.js';
+import { holderProgramFor, PROGRAM_FD, type HolderProgram } from './holder-program.js';
 import { jobUid } from './job-uid.js';
 
-/**
- * The holder's program: its bundle (one file, so it starts sooner) when that is at least as new as
- * the unbundled file, which a bare tsc rewrites; never a stale bundle.
- */
-function holderScript(): string {
-  const unbundled = installPath('dist', 'src', 'worker', 'namespace', 'netns-holder.js');
-  const bundled = installPath('dist', 'bundle', 'netns-holder.cjs');
-  const mtime = (p: string): number => statSync(p, { throwIfNoEntry: false })?.mtimeMs ?? -1;
-  return mtime(bundled) >= mtime(unbundled) ? bundled : unbundled;
-}
-let holder: string | undefined;
 export const TOOL_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 
 export interface Holder {
@@ -28,13 +17,19 @@ export interface Holder {
   hello: Promise<number | undefined>;
 }
 
-export function spawnHolder(toolPath: string, uid: number | undefined): Holder {
+/** Throws (a ContractorError) when the holder's uid could not run its program. */
+export function spawnHolder(
+  toolPath: string,
+  uid: number | undefined,
+  program: HolderProgram = holderProgramFor(uid),
+): Holder {
   const stdio = [
     'pipe',
     'pipe',
     'pipe',
     'ipc',
     ...Array.from({ length: FIRST_PHASE_FD - 4 + 2 * MAX_PHASES }, () => 'pipe' as const),
+    ...(program.fd !== undefined ? [program.fd] : []),
   ];
   const argv = [
     '--user',
@@ -46,7 +41,7 @@ export function spawnHolder(toolPath: string, uid: number | undefined): Holder {
     '--fork',
     '--kill-child',
     process.execPath,
-    (holder ??= holderScript()),
+    ...program.args,
   ];
   const drop =
     uid === undefined
@@ -54,11 +49,19 @@ export function spawnHolder(toolPath: string, uid: number | undefined): Holder {
       : ['setpriv', `--reuid=${uid}`, `--regid=${uid}`, '--clear-groups', '--'];
   const [cmd, ...args] = [...drop, 'unshare', ...argv] as [string, ...string[]];
   // Its own process group, so ending the job is one kill; no environment of the manager's goes in.
-  const child = spawn(cmd, args, {
-    stdio: stdio as ('pipe' | 'ipc')[],
-    detached: true,
-    env: { PATH: toolPath },
-  });
+  let child: ChildProcess;
+  try {
+    child = spawn(cmd, args, {
+      stdio: stdio as ('pipe' | 'ipc' | number)[],
+      detached: true,
+      env: { PATH: toolPath },
+      // Not the caller's directory, which the job's uid may not be let into.
+      cwd: '/',
+    });
+  } finally {
+    // The holder has its own copy now; it closes that as its job starts (closeInheritedFds).
+    if (program.fd !== undefined) closeSync(program.fd);
+  }
   // Whatever of its group outlives it goes at once: a sandbox it was starting as it exited
   // (bwrap before its --die-with-parent took hold) would hold its pipes open, and the job, for ever.
   child.once('exit', () => killGroup(child));
