@@ -75,7 +75,14 @@ class Sandbox {
   end(limit?: LimitName): void {
     this.ended = true;
     this.limit ??= limit;
-    if (this.pid) process.kill(this.pid, 'SIGKILL');
+    // Never a pid of 0 or below: kill(-1) as root would end every process on the host.
+    if (this.pid > 0) {
+      try {
+        process.kill(this.pid, 'SIGKILL');
+      } catch {
+        // Already gone: the sandbox ended on its own.
+      }
+    }
     this.children.forEach((c) => c.kill('SIGKILL'));
   }
 }
@@ -181,7 +188,11 @@ async function startSandbox(box: Sandbox, bundle: string, errFile: string): Prom
     throw new Error(`runsc could not start the sandbox: ${why}`);
   }
   const state = await runscDone(box.setup, ['state', box.id]);
-  box.pid = Number((JSON.parse(state.stdout) as { pid?: number }).pid ?? 0);
+  const { pid, status } = JSON.parse(state.stdout) as { pid?: unknown; status?: unknown };
+  // A stopped sandbox reports pid -1: there is nothing to watch or to kill, so the job ends here.
+  if (typeof pid !== 'number' || !Number.isInteger(pid) || pid <= 0)
+    throw new Error(`runsc started no sandbox: it reports ${String(status)}, pid ${String(pid)}`);
+  box.pid = pid;
 }
 
 interface ExecResult {
