@@ -49,16 +49,34 @@ export async function armTrap(): Promise<void> {
   await run('nft', ['-f', '-'], TRAP_RULES);
 }
 
+/** An element of a trap set: address, protocol, port. */
+type Attempt = [string, string | number, number];
+
 interface NftSetElem {
-  concat?: [string, string, number];
-  elem?: { val?: { concat?: [string, string, number] } };
+  concat?: Attempt;
+  elem?: { val?: { concat?: Attempt } };
 }
 
 interface NftList {
   nftables?: { set?: { name: string; elem?: NftSetElem[] } }[];
 }
 
-function violation(phase: PhaseName, [host, proto, port]: [string, string, number]): Violation {
+/** The trap's protocols by number: nft names them from /etc/protocols, which a minimal system lacks. */
+const PROTOCOLS: Record<number, string> = {
+  6: 'tcp',
+  17: 'udp',
+  33: 'dccp',
+  132: 'sctp',
+  136: 'udplite',
+};
+
+function protocolName(proto: string | number): string {
+  if (typeof proto === 'string' && !/^\d+$/.test(proto)) return proto;
+  return PROTOCOLS[Number(proto)] ?? `protocol ${proto}`;
+}
+
+function violation(phase: PhaseName, [host, protoSeen, port]: Attempt): Violation {
+  const proto = protocolName(protoSeen);
   const dns = port === 53 && (proto === 'udp' || proto === 'tcp');
   return {
     kind: dns ? 'dns' : 'network',
@@ -73,10 +91,14 @@ function violation(phase: PhaseName, [host, proto, port]: [string, string, numbe
 
 /** Every distinct destination the phase tried, then the sets are emptied for the next phase. */
 export async function takeAttempts(phase: PhaseName, flush: boolean): Promise<Violation[]> {
-  const listed = JSON.parse(
-    await run('nft', ['-j', 'list', 'table', ...TABLE.split(' ')]),
-  ) as NftList;
+  const listed = await run('nft', ['-j', 'list', 'table', ...TABLE.split(' ')]);
   if (flush) await run('nft', ['-f', '-'], `flush set ${TABLE} v4\nflush set ${TABLE} v6\n`);
+  return attemptsListed(listed, phase);
+}
+
+/** The violations in `nft -j list table` output of the trap. */
+export function attemptsListed(json: string, phase: PhaseName): Violation[] {
+  const listed = JSON.parse(json) as NftList;
   return (listed.nftables ?? []).flatMap((entry) =>
     (entry.set?.elem ?? []).flatMap((e) => {
       const key = e.concat ?? e.elem?.val?.concat;
