@@ -7,12 +7,13 @@ import {
   mkdtempSync,
   readdirSync,
   readFileSync,
+  rmdirSync,
   rmSync,
   symlinkSync,
   writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { suite } from 'uvu';
 import { ContractorError } from '../../src/errors.js';
@@ -22,6 +23,8 @@ import {
   takeWarmHolder,
   warmHolder,
 } from '../../src/worker/namespace/holder-spawn.js';
+import { INSTALL_ROOT } from '../../src/install-root.js';
+import { othersMay } from '../../src/worker/namespace/holder-program.js';
 import { NamespaceDriver } from '../../src/worker/namespace/namespace-driver.js';
 import { cgroupsNamed } from '../helpers/cgroups.js';
 import { conformanceSuite } from './conformance.js';
@@ -351,7 +354,22 @@ if (process.getuid?.() === 0 && !unprivileged) {
       ]);
     }
     const self = fileURLToPath(import.meta.url);
-    const child = spawn('runuser', ['-u', UNPRIVILEGED_USER, '--', process.execPath, self], {
+    // A checkout the user cannot enter (a clone under /root) is bound, in a mount namespace of
+    // the run's own, onto a directory it can, and run from there.
+    const view = othersMay(self, 0o4) ? undefined : mkdtempSync('/var/tmp/contractor-checkout-');
+    if (view) chmodSync(view, 0o755);
+    const run = [
+      'runuser',
+      ...['-u', UNPRIVILEGED_USER, '--', process.execPath],
+      view ? join(view, relative(INSTALL_ROOT, self)) : self,
+    ];
+    const bound = ['unshare', '--mount', '--propagation', 'private', 'sh', '-c'];
+    const [cmd, ...args] = (
+      view
+        ? [...bound, 'mount --bind "$0" "$1" && shift && exec "$@"', INSTALL_ROOT, view, ...run]
+        : run
+    ) as [string, ...string[]];
+    const child = spawn(cmd, args, {
       cwd: '/',
       env: {
         PATH: process.env.PATH ?? '/usr/bin:/bin',
@@ -364,6 +382,9 @@ if (process.getuid?.() === 0 && !unprivileged) {
     child.stdout.on('data', (c: Buffer) => (out += c.toString()));
     child.stderr.on('data', (c: Buffer) => (out += c.toString()));
     const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    // rmdir, never a recursive remove: the bind lived only in the run's namespace, but if it
+    // leaked here, the checkout would be what is under it.
+    if (view) rmdirSync(view);
     const summary = /Total:\s+(\d+)\s+Passed:\s+(\d+)/.exec(out.replace(/\x1b\[[0-9;]*m/g, ''));
     assert.equal(code, 0, out.slice(-6000));
     assert.ok(summary && summary[1] === summary[2], out.slice(-3000));
