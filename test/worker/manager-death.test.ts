@@ -8,13 +8,13 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { test } from 'uvu';
 import { processes, processesMatching } from '../helpers/processes.js';
+import { testWorkerImage } from '../helpers/test-image.js';
 import { tempDir } from '../helpers/tmp.js';
 
 const CHILD = fileURLToPath(new URL('./job-child.js', import.meta.url));
-process.env.CONTRACTOR_IMAGES ??= join(
-  '/var/tmp',
-  `contractor-test-images-${process.getuid?.() ?? 0}`,
-);
+// Its vm case runs before vm.test.js (the files run in name order): on a fresh machine no image
+// is there yet, and an image left by an earlier run hid that here.
+await testWorkerImage();
 
 function statFields(pid: number): string[] | undefined {
   try {
