@@ -20,6 +20,7 @@ test('a sandbox runsc reports stopped (pid -1) fails the job, and nothing is kil
       join(bin, 'runsc'),
       '#!/bin/sh\ncase " $* " in\n' +
         '  *" state "*) echo \'{"id":"x","status":"stopped","pid":-1}\' ;;\n' +
+        '  *" run "*) echo "sandbox: gofer died at start" >&2 ;;\n' +
         '  *) exit 0 ;;\nesac\n',
       { mode: 0o755 },
     );
@@ -39,6 +40,8 @@ test('a sandbox runsc reports stopped (pid -1) fails the job, and nothing is kil
     const outcome = JSON.parse(result as string) as { ran: boolean; error?: string };
     assert.equal(outcome.ran, false, out);
     assert.match(outcome.error ?? '', /runsc started no sandbox: it reports stopped, pid -1/);
+    // What runsc wrote as the sandbox died is what tells the operator why.
+    assert.match(outcome.error ?? '', /it said: sandbox: gofer died at start/);
   } finally {
     rmSync(bin, { recursive: true, force: true });
   }

@@ -168,6 +168,12 @@ export class GvisorDriver implements Driver {
   }
 }
 
+/** The end of what runsc (and the sandbox it left running) wrote to its error file. */
+async function runscSaid(errFile: string): Promise<string> {
+  const text = (await readFile(errFile, 'utf8').catch(() => '')).trim();
+  return text.length > 2000 ? `…${text.slice(-2000)}` : text;
+}
+
 /** The detached sandbox keeps whatever stdio it is given, so it gets a file, not our pipes. */
 async function startSandbox(box: Sandbox, bundle: string, errFile: string): Promise<void> {
   const err = await open(errFile, 'w');
@@ -183,15 +189,17 @@ async function startSandbox(box: Sandbox, bundle: string, errFile: string): Prom
     child.on('exit', resolve);
   });
   await err.close();
-  if (code !== 0) {
-    const why = (await readFile(errFile, 'utf8').catch(() => '')).trim();
-    throw new Error(`runsc could not start the sandbox: ${why}`);
-  }
+  if (code !== 0) throw new Error(`runsc could not start the sandbox: ${await runscSaid(errFile)}`);
   const state = await runscDone(box.setup, ['state', box.id]);
   const { pid, status } = JSON.parse(state.stdout) as { pid?: unknown; status?: unknown };
   // A stopped sandbox reports pid -1: there is nothing to watch or to kill, so the job ends here.
-  if (typeof pid !== 'number' || !Number.isInteger(pid) || pid <= 0)
-    throw new Error(`runsc started no sandbox: it reports ${String(status)}, pid ${String(pid)}`);
+  if (typeof pid !== 'number' || !Number.isInteger(pid) || pid <= 0) {
+    const said = await runscSaid(errFile);
+    throw new Error(
+      `runsc started no sandbox: it reports ${String(status)}, pid ${String(pid)}` +
+        (said ? `; it said: ${said}` : ''),
+    );
+  }
   box.pid = pid;
 }
 
