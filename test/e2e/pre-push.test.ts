@@ -13,14 +13,13 @@ let remoteDir: ReturnType<typeof tempDir>;
 let repo: TestRepo;
 let remote: string;
 
-function push(...args: string[]): { status: number; stderr: string; ms: number } {
-  const t0 = Date.now();
+function push(...args: string[]): { status: number; stderr: string } {
   const r = spawnSync('git', ['-C', repo.path, 'push', ...args], {
     encoding: 'utf8',
     env: { ...process.env, CONTRACTOR_HOME: home.path, NO_COLOR: '1' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  return { status: r.status ?? -1, stderr: r.stderr, ms: Date.now() - t0 };
+  return { status: r.status ?? -1, stderr: r.stderr };
 }
 
 function remoteHas(ref: string): string | undefined {
@@ -67,11 +66,11 @@ test('a passing push goes through, and the existing hook still runs', () => {
   assert.match(r.stderr, /passed/);
 });
 
-test('the same tree pushed again on a new branch is accepted from the cache in under 0.5 s', () => {
+test('the same tree pushed again on a new branch is accepted from the cache', () => {
   const r = push('origin', 'HEAD:refs/heads/again');
   assert.equal(r.status, 0, r.stderr);
+  // Its speed is measured by `npm run bench -- cache`; here, that it came from the cache.
   assert.match(r.stderr, /cached/);
-  assert.ok(r.ms < 500, `took ${r.ms} ms`);
 });
 
 test('a failing push is refused with the log path, and the remote is untouched', () => {

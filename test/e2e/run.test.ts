@@ -195,7 +195,6 @@ test('a build leaving more than 10000 artifacts fails at once, collecting none, 
   // ~9 KiB, and nothing stops a build making a million.
   const make = 'mkdir -p out && cd out && seq 1 10001 | xargs touch';
   const bare = repoWith(`build: ${make}\nartifacts: ["out/*"]\n`);
-  const started = Date.now();
   const r = await runJson(bare);
   assert.equal(r.exitCode, 1, r.stderr);
   assert.equal(r.doc.status, 'failed');
@@ -207,7 +206,6 @@ test('a build leaving more than 10000 artifacts fails at once, collecting none, 
   assert.ok(validateResult(r.doc), JSON.stringify(validateResult.errors));
   const artifactsDir = join(r.doc.outDir as string, 'artifacts');
   assert.ok(!existsSync(artifactsDir) || readdirSync(artifactsDir).length === 0);
-  assert.ok(Date.now() - started < 60_000, `took ${Date.now() - started} ms`);
   // With a workspace the whole output comes back, and is saved; the artifacts still are not taken.
   const cached = repoWith(`workspace: ws\nbuild: ${make}\nartifacts: ["out/*"]\n`);
   const w = await runJson(cached);
@@ -396,14 +394,13 @@ test('--worktree builds the edited working tree, spec included, and names its tr
   assert.match(readFileSync(plain.doc.log, 'utf8'), /^committed$/m);
 });
 
-test('the same tree returns from the cache at once', async () => {
+test('the same tree returns from the cache without building', async () => {
   const repo = repoWith('build: "true"\n');
   await contractor(repo.path, ['run'], { CONTRACTOR_HOME: home.path });
-  const t0 = Date.now();
   const r = await contractor(repo.path, ['run'], { CONTRACTOR_HOME: home.path });
   assert.equal(r.exitCode, 0);
+  // How fast that is lives in `npm run bench -- cache`; here, that no build ran.
   assert.match(r.stdout, /cached/);
-  assert.ok(Date.now() - t0 < 2000);
 });
 
 test.run();

@@ -79,7 +79,7 @@ function resultOf(r: { stdout: string; stderr: string; exitCode?: number }): Rec
   }
 }
 
-async function until(check: () => boolean | Promise<boolean>, what: string, ms = 30_000) {
+async function until(check: () => boolean | Promise<boolean>, what: string, ms = 120_000) {
   const end = Date.now() + ms;
   while (!(await check())) {
     if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
@@ -230,7 +230,7 @@ for (const signal of ['SIGINT', 'SIGKILL'] as const)
     const serving = (await runningOn(m1).list()).map((j) => j.pid);
     assert.equal(serving.length, 1);
     client.kill(signal);
-    await until(() => processesMatching(marker).length === 0, 'the worker to go', 20_000);
+    await until(() => processesMatching(marker).length === 0, 'the worker to go', 60_000);
     await until(
       () => serving.every((pid) => !existsSync(`/proc/${pid}`)),
       'the manager session to end',

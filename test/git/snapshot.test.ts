@@ -122,7 +122,6 @@ test('sizes a committed file over its cap without reading it, even one far past 
     },
   );
   const commit = repo.commitAll('huge');
-  const started = Date.now();
   const read = await readRevision(repo.path, 'HEAD', spec);
   assert.equal(read.commit, commit);
   assert.deepEqual(read.file, { bytes: huge, text: undefined });
@@ -130,8 +129,6 @@ test('sizes a committed file over its cap without reading it, even one far past 
     bytes: huge,
     text: undefined,
   });
-  // The contents are never asked for, so git never inflates them.
-  assert.ok(Date.now() - started < 2000, `took ${Date.now() - started} ms`);
   // At the cap it is read; a byte over, it is not.
   repo.write('.contractor.yaml', 'x'.repeat(1024));
   repo.commitAll('at the cap');

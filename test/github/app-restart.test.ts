@@ -15,7 +15,11 @@ const PUSH_SHA = '6113728f27ae82c7b1a177c8d03f9e96e0adf246';
 test('SIGKILL with jobs queued and running: after a restart every sha has one check run, completed once', async () => {
   const tmp = tempDir('contractor-restart-');
   const keys = appKeys();
-  const double = await GitHubDouble.start({ appId: APP_ID, publicKey: keys.publicKey, gitRoot: tmp.path });
+  const double = await GitHubDouble.start({
+    appId: APP_ID,
+    publicKey: keys.publicKey,
+    gitRoot: tmp.path,
+  });
   const config = {
     appId: APP_ID,
     privateKeyPem: keys.privateKeyPem,
@@ -38,22 +42,30 @@ test('SIGKILL with jobs queued and running: after a restart every sha has one ch
     const done = () => double.checkRuns.filter((r) => r.status === 'completed').length;
     // Killed while a build runs (its check run in progress, 300 ms to go): that one is re-queued.
     const running = () => double.checkRuns.some((r) => r.status === 'in_progress');
-    await waitUntil(() => done() >= 3 && running(), 15_000, 'three builds, and one running');
+    await waitUntil(() => done() >= 3 && running(), 120_000, 'three builds, and one running');
     await first.kill();
     const before = done();
     assert.ok(before < shas.length, 'jobs were still queued when the App died');
     const second = await spawnApp({ ...config, port: first.port }, tmp.path);
     // A redelivery of something already accepted before the crash is still a duplicate.
-    const again = await deliver(second.url, 'push', retarget(push, { [PUSH_SHA]: shas[0] as string }));
+    const again = await deliver(
+      second.url,
+      'push',
+      retarget(push, { [PUSH_SHA]: shas[0] as string }),
+    );
     assert.ok(again.status === 200 || again.status === 202);
-    await waitUntil(() => done() === shas.length, 30_000, 'all builds after the restart');
+    await waitUntil(() => done() === shas.length, 120_000, 'all builds after the restart');
     await new Promise((r) => setTimeout(r, 500));
     await second.kill();
     for (const sha of shas) {
       const runs = double.runsFor(sha);
       assert.is(runs.length, 1, `one check run for ${sha}`);
       assert.is(runs[0]?.conclusion, 'success');
-      assert.is(runs[0]?.updates.filter((u) => u.status === 'completed').length, 1, 'completed once');
+      assert.is(
+        runs[0]?.updates.filter((u) => u.status === 'completed').length,
+        1,
+        'completed once',
+      );
     }
     assert.match(second.stderr(), /resuming: \d+ job\(s\) re-queued/);
     assert.equal(double.problems, []);

@@ -232,8 +232,8 @@ test('close() destroys every open tunnel, on both sides', async () => {
   tunnel.socket.write('still here');
   await waitFor(() => h.dialled.length === 1);
   await h.close();
-  await closedWithin(tunnel.socket, 1000);
-  await closedWithin(h.dialled[0]!.socket, 1000);
+  await closedWithin(tunnel.socket, 10_000);
+  await closedWithin(h.dialled[0]!.socket, 10_000);
 });
 
 test.after(async () => {

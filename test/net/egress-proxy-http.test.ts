@@ -334,7 +334,7 @@ test('a forwarded request whose origin goes quiet is cut after the idle timeout'
   const client = connect(h.port, '127.0.0.1');
   client.on('error', () => undefined);
   client.write(`GET http://127.0.0.1:${quiet.port}/ HTTP/1.1\r\nHost: x\r\n\r\n`);
-  await closedWithin(client, 2000);
+  await closedWithin(client, 10_000);
   await waitFor(() => upstream?.destroyed === true || upstream?.readableEnded === true);
   await waitFor(() => h.audits.length === 1);
   await h.close();

@@ -214,7 +214,10 @@ export function openConnect(proxyPort: number, authority: string): Promise<Tunne
   });
 }
 
-/** Resolves when the socket has closed (either way), or rejects after `ms`. */
+/**
+ * Resolves when the socket has closed (either way), or rejects after `ms`. Callers give a bound
+ * far past the timer they test (a 200 ms idle timeout, say), so load alone never reaches it.
+ */
 export function closedWithin(socket: Socket, ms: number): Promise<void> {
   if (socket.destroyed) return Promise.resolve();
   return new Promise((resolve, reject) => {
@@ -238,7 +241,8 @@ export function readAll(socket: Socket): Promise<Buffer> {
   });
 }
 
-export function waitFor(check: () => boolean, ms = 2000): Promise<void> {
+// Generous: it returns as soon as the condition holds, and a busy machine only delays that.
+export function waitFor(check: () => boolean, ms = 30_000): Promise<void> {
   const started = Date.now();
   return new Promise((resolve, reject) => {
     const tick = (): void => {

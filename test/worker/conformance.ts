@@ -52,7 +52,29 @@ out = {
 print(json.dumps(out))
 `;
 
-const limitSeconds = (r: BuildResult): number => r.elapsedMs / 1000;
+/**
+ * A build-side connect with a long time-out: it prints how the attempt ended. A trap that dropped
+ * the packets would leave it waiting the whole time-out; one that refuses ends it with an error.
+ */
+function connectProbe(host: string, port: number): string {
+  return `import socket
+try:
+    socket.create_connection((${JSON.stringify(host)}, ${port}), timeout=${PROBE_TIMEOUT_S})
+    print('connect: connected')
+except socket.timeout:
+    print('connect: timed out')
+except OSError as e:
+    print('connect: refused', e.errno)
+`;
+}
+
+/** Long enough that no busy machine turns a refusal into a time-out, short enough to end the test. */
+const PROBE_TIMEOUT_S = 120;
+
+/** "Fails fast" as the build saw it: the connect was refused, not left to time out. */
+function assertRefusedFast(r: BuildResult): void {
+  assert.match(r.stdout, /^connect: refused \d+$/m, r.stdout + r.stderr);
+}
 
 export function conformanceSuite(name: string, makeDriver: DriverFactory) {
   const test = suite(`${name} conformance`);
@@ -235,10 +257,11 @@ export function conformanceSuite(name: string, makeDriver: DriverFactory) {
     const stopA = new AbortController();
     let ready: () => void = () => undefined;
     const aReady = new Promise<void>((resolve) => (ready = resolve));
-    const listen = `import socket, time\ns = socket.socket()\ns.bind(('127.0.0.1', 47123))\ns.listen()\ntime.sleep(600)\n`;
+    // READY once it listens, not after a guessed delay that a busy machine could outrun.
+    const listen = `import socket, time\ns = socket.socket()\ns.bind(('127.0.0.1', 47123))\ns.listen()\nprint('READY', flush=True)\ntime.sleep(600)\n`;
     const a = build({
       files: { 'listen.py': listen },
-      build: `echo ${m} > /workspace/a-${m}; echo ${m} > /tmp/a-${m}; python3 listen.py & sleep 1; echo READY; sleep ${m}`,
+      build: `echo ${m} > /workspace/a-${m}; echo ${m} > /tmp/a-${m}; python3 listen.py & sleep ${m}`,
       signal: stopA.signal,
       onEvent: (e) => {
         if (e.type === 'output' && e.chunk.toString().includes('READY')) ready();
@@ -279,9 +302,10 @@ export function conformanceSuite(name: string, makeDriver: DriverFactory) {
   // Network
   test('a raw IP connection fails fast and is recorded with its address and port', async () => {
     const r = await build({
-      build: `python3 -c "import socket; socket.create_connection(('192.0.2.7', 8443), timeout=20)" 2>&1; true`,
+      files: { 'connect.py': connectProbe('192.0.2.7', 8443) },
+      build: 'python3 connect.py',
     });
-    assert.ok(r.elapsedMs < 10_000, `took ${r.elapsedMs} ms`);
+    assertRefusedFast(r);
     const v = r.outcome.violations.find((x) => x.host === '192.0.2.7');
     assert.equal(v?.kind, 'network');
     assert.equal(v?.port, 8443);
@@ -307,9 +331,10 @@ except OSError as e: print('dns failed', e)`;
 
   test('IPv6 attempts are refused and recorded the same way', async () => {
     const r = await build({
-      build: `python3 -c "import socket; socket.create_connection(('2001:db8::7', 443), timeout=20)" 2>&1; true`,
+      files: { 'connect.py': connectProbe('2001:db8::7', 443) },
+      build: 'python3 connect.py',
     });
-    assert.ok(r.elapsedMs < 10_000);
+    assertRefusedFast(r);
     const v = r.outcome.violations.find((x) => x.host === '2001:db8::7');
     assert.equal(v?.kind, 'network');
     assert.equal(v?.port, 443);
@@ -325,23 +350,23 @@ except OSError as e: print('dns failed', e)`;
 
   // Limits
   test("each phase's CPU time is recorded, a child's included", async () => {
-    const spin = 'import time\nt = time.time()\nwhile time.time() - t < 1: pass\n';
+    // Spins for a second of its own CPU time, however long a busy machine makes that take.
+    const spin = 'import time\nwhile time.process_time() < 1: pass\n';
     const r = await build({ files: { 'spin.py': spin }, build: 'python3 spin.py' });
     const cpu = r.outcome.phases.at(-1)?.cpuMs ?? 0;
-    assert.ok(cpu >= 500, `a one-second spin was recorded as ${cpu} ms of CPU`);
+    assert.ok(cpu >= 900, `a spin of one CPU second was recorded as ${cpu} ms of CPU`);
   });
 
   test('wall time ends the job with wall named', async () => {
-    const r = await build({ limits: { wallMs: 1500 }, build: 'sleep 30' });
+    // The sleep outlasts any test: only the limit can have ended the job.
+    const r = await build({ limits: { wallMs: 1500 }, build: 'sleep 3600' });
     assert.equal(r.outcome.limit, 'wall');
-    assert.ok(limitSeconds(r) < 8, `took ${r.elapsedMs} ms`);
     assert.equal(r.outcome.phases.at(-1)?.exitCode, null);
   });
 
   test('a CPU spin ends the job with cpu named', async () => {
     const r = await build({ limits: { cpuMs: 1000 }, build: 'while :; do :; done' });
     assert.equal(r.outcome.limit, 'cpu');
-    assert.ok(limitSeconds(r) < 15, `took ${r.elapsedMs} ms`);
   });
 
   test('a memory hog ends the job with memory named', async () => {
@@ -352,7 +377,6 @@ except OSError as e: print('dns failed', e)`;
       build: 'python3 hog.py',
     });
     assert.equal(r.outcome.limit, 'memory', r.stderr);
-    assert.ok(limitSeconds(r) < 15, `took ${r.elapsedMs} ms`);
   });
 
   test('a fork bomb ends the job with processes named', async () => {
@@ -366,7 +390,6 @@ except OSError as e: print('dns failed', e)`;
       build: `python3 bomb-${m}.py`,
     });
     assert.equal(r.outcome.limit, 'processes');
-    assert.ok(limitSeconds(r) < 15, `took ${r.elapsedMs} ms`);
     assert.deepEqual(processesMatching(`bomb-${m}`), []);
   });
 
@@ -374,10 +397,10 @@ except OSError as e: print('dns failed', e)`;
     const r = await build({
       limits: { diskBytes: 32 * 1024 ** 2 },
       build:
-        'dd if=/dev/zero of=/workspace/fill bs=1M count=200 2>/dev/null; dd if=/dev/zero of=/tmp/fill bs=1M count=200 2>/dev/null; sleep 20',
+        'dd if=/dev/zero of=/workspace/fill bs=1M count=200 2>/dev/null; dd if=/dev/zero of=/tmp/fill bs=1M count=200 2>/dev/null; sleep 3600',
     });
+    // Nothing but a limit ends the sleep: disk, or the wall limit if the fill went unseen.
     assert.equal(r.outcome.limit, 'disk');
-    assert.ok(limitSeconds(r) < 15, `took ${r.elapsedMs} ms`);
   });
 
   test('the disk limit holds for /workspace and /tmp together, not for each', async () => {
@@ -385,17 +408,15 @@ except OSError as e: print('dns failed', e)`;
     const r = await build({
       limits: { diskBytes: 32 * 1024 ** 2 },
       build:
-        'dd if=/dev/zero of=/workspace/half bs=1M count=20 2>/dev/null; dd if=/dev/zero of=/tmp/half bs=1M count=20 2>/dev/null; sleep 20',
+        'dd if=/dev/zero of=/workspace/half bs=1M count=20 2>/dev/null; dd if=/dev/zero of=/tmp/half bs=1M count=20 2>/dev/null; sleep 3600',
     });
     assert.equal(r.outcome.limit, 'disk');
-    assert.ok(limitSeconds(r) < 15, `took ${r.elapsedMs} ms`);
   });
 
   test('a log flood ends the job with log named and no more than the limit kept', async () => {
     const r = await build({ limits: { logBytes: 64 * 1024 }, build: 'yes flood' });
     assert.equal(r.outcome.limit, 'log');
     assert.ok(r.stdout.length <= 64 * 1024);
-    assert.ok(limitSeconds(r) < 15);
   });
 
   test('cancelling ends the job and leaves nothing behind', async () => {
@@ -403,8 +424,8 @@ except OSError as e: print('dns failed', e)`;
     const abort = new AbortController();
     setTimeout(() => abort.abort(), 500);
     const r = await build({ signal: abort.signal, build: `sleep ${m}` });
+    // The sleep never ends by itself: the job returning at all is the cancel taking effect.
     assert.equal(r.outcome.cancelled, true);
-    assert.ok(limitSeconds(r) < 5);
     assert.deepEqual(processesMatching(m), []);
   });
 

@@ -102,15 +102,15 @@ export function hostileBuildSuite(
     assert.deepEqual(processesMatching(m), []);
   });
 
-  test('a fork bomb, a memory hog, a disk fill and a CPU spin leave the host responsive', async () => {
-    const started = Date.now();
+  test('a fork bomb, a memory hog, a disk fill and a CPU spin leave the host unharmed', async () => {
+    const host = hostSentinel();
     const r = await build({
       limits: {
         processes: 128,
         memoryBytes: 256 * 1024 ** 2,
         diskBytes: 32 * 1024 ** 2,
         cpuMs: 4000,
-        wallMs: 20_000,
+        wallMs: 120_000,
       },
       files: { 'hog.py': 'a = []\nwhile True: a.append(b"x" * (8 << 20))\n' },
       build: [
@@ -118,14 +118,15 @@ export function hostileBuildSuite(
         'dd if=/dev/zero of=/workspace/fill bs=1M count=500 2>/dev/null &',
         'while :; do :; done &',
         'b() { b | b & }; b 2>/dev/null',
-        'sleep 30',
+        'sleep 3600',
       ].join('\n'),
     });
-    assert.ok(r.outcome.limit, 'some limit ended the job');
-    assert.ok(Date.now() - started < 20_000, `the job took ${Date.now() - started} ms`);
-    const ping = Date.now();
-    await new Promise((resolve) => setTimeout(resolve, 10));
-    assert.ok(Date.now() - ping < 1000, 'the host event loop still answers');
+    const survived = host.alive();
+    host.stop();
+    // One of the four limits ended it, long before the wall limit could.
+    assert.ok(r.outcome.limit && r.outcome.limit !== 'wall', `ended by ${r.outcome.limit}`);
+    // The host's own processes were not killed (by the OOM killer, or by the build).
+    assert.ok(survived, 'a host process died while the build ran');
   });
 
   test('a log flood on both streams is cut at the limit', async () => {

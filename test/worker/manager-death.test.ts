@@ -62,7 +62,8 @@ for (const driver of ['namespace', 'gvisor', 'vm']) {
     ]);
     assert.ok(suspects.size > 0);
     child.kill('SIGKILL');
-    const until = Date.now() + 15_000;
+    // Generous: the watchdog acts at once; a loaded machine only slows the teardown it starts.
+    const until = Date.now() + 60_000;
     let left: string[] = [];
     do {
       await new Promise((r) => setTimeout(r, 250));
@@ -76,7 +77,7 @@ for (const driver of ['namespace', 'gvisor', 'vm']) {
     // Leave the machine clean even when the test fails.
     for (const pid of suspects) if (alive(pid)) process.kill(pid, 'SIGKILL');
     dir.remove();
-    assert.deepEqual(left, [], `still running 15 s after the manager died: ${left.join('; ')}`);
+    assert.deepEqual(left, [], `still running 60 s after the manager died: ${left.join('; ')}`);
   });
 }
 

@@ -73,16 +73,17 @@ own('fails closed before the build runs when the network trap cannot be armed', 
     // bwrap holding the holder's pipes, and the job waiting on them for ever (16 runs in 40).
     for (let i = 0; i < 10; i++) {
       const driver = new NamespaceDriver({ toolPath: bin });
-      const started = Date.now();
+      // The wall limit is far past the race's bound, so a holder that lingers on a half-done
+      // handover shows as a hang here, however slow the machine, and never ends by the limit.
       const err = await Promise.race([
-        runBuild(driver, { build: 'echo BUILD-RAN' }).catch((e: unknown) => e),
-        new Promise((resolve) => setTimeout(() => resolve('still running after 10 s'), 10_000)),
+        runBuild(driver, { build: 'echo BUILD-RAN', limits: { wallMs: 3_600_000 } }).catch(
+          (e: unknown) => e,
+        ),
+        new Promise((resolve) => setTimeout(() => resolve('still running after 120 s'), 120_000)),
       ]);
       assert.ok(err instanceof ContractorError, String(err));
       assert.equal(err.code, 'CONFINEMENT');
       assert.match(err.message, /nft/);
-      // At once, not when the wall limit ends a holder that lingers on a half-done handover.
-      assert.ok(Date.now() - started < 10_000, `the job took ${Date.now() - started} ms to fail`);
     }
   } finally {
     rmSync(bin, { recursive: true, force: true });
@@ -233,13 +234,13 @@ own('/dev is read-only and /dev/shm is on the job disk, so its limit covers both
       'mkdir /dev/x 2>/dev/null && echo DEV-DIR',
       'dd if=/dev/zero of=/dev/fill bs=1M count=200 2>/dev/null && echo DEV-FILE',
       'dd if=/dev/zero of=/dev/shm/fill bs=1M count=200 2>/dev/null',
-      'sleep 20',
+      // Only a limit ends it: disk, or the wall limit if the fill went unseen.
+      'sleep 3600',
     ].join('\n'),
   });
   assert.match(r.stdout, /NULL-WRITABLE\nshared\n/, r.stdout + r.stderr);
   assert.doesNotMatch(r.stdout, /DEV-DIR|DEV-FILE/);
   assert.equal(r.outcome.limit, 'disk', `${r.stdout} ${r.stderr}`);
-  assert.ok(r.elapsedMs < 15_000, `took ${r.elapsedMs} ms`);
 });
 
 const IPC_PROBE = `
