@@ -13,6 +13,7 @@ type Register = (program: Command) => void;
  */
 const COMMAND_MODULES: [string[], () => Promise<Register>][] = [
   [['dump', 'check'], async () => (await import('./spec-commands.js')).addSpecCommands],
+  [['init'], async () => (await import('./init-command.js')).addInitCommand],
   [['run', 'build'], async () => (await import('./run-commands.js')).addRunCommands],
   [
     ['hooks', 'pre-push', 'log', 'show'],
