@@ -12,6 +12,7 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
 import { test } from 'uvu';
 import { makeScratchDir, sweepScratchDirs } from '../../src/manager/scratch-dir.js';
@@ -20,6 +21,41 @@ import { cgroupsNamed } from '../helpers/cgroups.js';
 import { CONTRACTOR } from '../helpers/cli.js';
 import { makeRepo } from '../helpers/git-repo.js';
 import { tempDir } from '../helpers/tmp.js';
+
+const OWNER_CHILD = fileURLToPath(new URL('./scratch-owner-child.js', import.meta.url));
+
+/** A live owner of one scratch directory under base, in a pid namespace of its own if asked. */
+async function liveOwner(
+  base: string,
+  ownPidNamespace: boolean,
+): Promise<{ dir: string; kill: () => Promise<void> }> {
+  const asUser = process.geteuid?.() === 0 ? [] : ['--user', '--map-root-user'];
+  const [cmd, args] = ownPidNamespace
+    ? [
+        'unshare',
+        [...asUser, '--pid', '--fork', '--mount-proc', process.execPath, OWNER_CHILD, base],
+      ]
+    : [process.execPath, [OWNER_CHILD, base]];
+  const child = spawn(cmd as string, args as string[], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const exited = new Promise((r) => child.once('exit', r));
+  const dir = await new Promise<string>((resolve, reject) => {
+    let out = '';
+    child.stdout.on('data', (c: Buffer) => {
+      out += c.toString();
+      if (out.includes('\n')) resolve(out.trim());
+    });
+    child.once('exit', (code) =>
+      reject(new Error(`the owner exited (${code}) before its directory`)),
+    );
+  });
+  return {
+    dir,
+    kill: async () => {
+      child.kill('SIGKILL');
+      await exited;
+    },
+  };
+}
 
 const bootPart = (): string => (ownerTag() as string).split('.')[0] as string;
 
@@ -105,6 +141,55 @@ if (process.geteuid?.() === 0)
       t.remove();
     }
   });
+
+test('a live owner in another pid namespace keeps its directory; one SIGKILLed loses it', async () => {
+  const t = tempDir();
+  const owner = await liveOwner(t.path, true);
+  try {
+    // Its pid, read in our namespace, is some other process's or none: only its lock tells.
+    assert.deepEqual(await sweepScratchDirs(t.path), []);
+    assert.ok(existsSync(owner.dir), "a live owner's directory was removed");
+    // Sweeping from its side too: a sweeper in a pid namespace of its own, as another container.
+    const other = await liveOwner(t.path, true);
+    try {
+      assert.ok(existsSync(owner.dir), "the second owner swept the first one's directory");
+      await other.kill();
+      await owner.kill();
+      const deadline = Date.now() + 30_000;
+      // The holder of the locks sees the pipe close a moment after its owner dies.
+      while (existsSync(owner.dir) || existsSync(other.dir)) {
+        assert.ok(Date.now() < deadline, 'what the killed owners left was never swept');
+        await sweepScratchDirs(t.path);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    } finally {
+      await other.kill();
+    }
+  } finally {
+    await owner.kill();
+    t.remove();
+  }
+});
+
+test('a directory whose owner was SIGKILLed is swept', async () => {
+  const t = tempDir();
+  try {
+    const owner = await liveOwner(t.path, false);
+    assert.deepEqual(await sweepScratchDirs(t.path), [], 'kept while its owner runs');
+    await owner.kill();
+    const deadline = Date.now() + 30_000;
+    let removed: string[] = [];
+    while (removed.length === 0) {
+      assert.ok(Date.now() < deadline, `${owner.dir} was never swept`);
+      removed = await sweepScratchDirs(t.path);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    assert.deepEqual(removed, [owner.dir]);
+    assert.ok(!existsSync(owner.dir));
+  } finally {
+    t.remove();
+  }
+});
 
 test('a run killed mid-build leaves its work directory and cgroups; the next run removes them', async () => {
   const tmp = tempDir();

@@ -5,6 +5,7 @@ import { mkdir, mkdtemp, open, readdir, readFile, rm, stat } from 'node:fs/promi
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
+import { ContractorError } from '../../errors.js';
 import type { PhaseName } from '../../net/violation.js';
 import type { LimitName } from '../../spec/types.js';
 import type { Driver, DriverProbe, PhaseOutcome, WorkerJob, WorkerOutcome } from '../driver.js';
@@ -313,8 +314,22 @@ async function exportWorkspace(box: Sandbox, job: WorkerJob): Promise<boolean> {
     if (written > cap) box.end('disk');
   });
   const exit = new Promise<number | null>((resolve) => child.on('close', resolve));
-  await pipeline(child.stdout!, createWriteStream(job.outputTar)).catch(() => undefined);
-  return (await exit) === 0 && !box.limit;
+  // Whether tar exits 0 after the file could not be written depends on whether its output fitted
+  // the pipe: the write's own error decides, and is reported, never taken for a complete output.
+  const writeError = await pipeline(child.stdout!, createWriteStream(job.outputTar)).then(
+    () => undefined,
+    (err: Error) => err,
+  );
+  const code = await exit;
+  // Ended midway (a limit, a cancel): the output is incomplete, for a reason reported elsewhere.
+  if (box.ended) return false;
+  if (writeError)
+    throw new ContractorError(
+      'INFRASTRUCTURE',
+      `the gvisor worker could not write the workspace to ${job.outputTar}: ${writeError.message}`,
+      { cause: writeError },
+    );
+  return code === 0;
 }
 
 /** HardRAMLimit, HardCPULimit, wall time: watched from the host on the sentry, which holds the build. */
