@@ -1,4 +1,4 @@
-// Reads QEMU's filter-dump capture of what the guest sent (host side) into violations.
+// What the guest sent, as QEMU's filter-dump captured it on the host side, turned into violations.
 import type { PhaseName, Violation } from '../../net/violation.js';
 
 export interface Attempt {
@@ -15,7 +15,7 @@ function ipv6(b: Buffer): string {
 }
 
 /** IPv4 and IPv6 packets the guest sent: TCP SYNs, UDP datagrams, ICMP echoes. */
-function attemptOf(frame: Buffer, at: number): Attempt | undefined {
+export function attemptOf(frame: Buffer, at: number): Attempt | undefined {
   if (frame.length < 14) return undefined;
   const type = frame.readUInt16BE(12);
   let proto: number, host: string, l4: number;
@@ -33,23 +33,10 @@ function attemptOf(frame: Buffer, at: number): Attempt | undefined {
     const syn = (flags & 0x02) !== 0 && (flags & 0x10) === 0;
     return syn ? { at, proto: 'tcp', host, port: frame.readUInt16BE(l4 + 2) } : undefined;
   }
-  if (proto === 17 && frame.length >= l4 + 4) return { at, proto: 'udp', host, port: frame.readUInt16BE(l4 + 2) };
+  if (proto === 17 && frame.length >= l4 + 4)
+    return { at, proto: 'udp', host, port: frame.readUInt16BE(l4 + 2) };
   if (proto === 1) return { at, proto: 'icmp', host, port: 0 };
   return undefined;
-}
-
-/** Classic pcap (what filter-dump writes): a 24-byte header, then 16-byte record headers. */
-export function attemptsFromPcap(pcap: Buffer): Attempt[] {
-  const out: Attempt[] = [];
-  if (pcap.length < 24 || pcap.readUInt32LE(0) !== 0xa1b2c3d4) return out;
-  for (let off = 24; off + 16 <= pcap.length; ) {
-    const at = pcap.readUInt32LE(off) * 1000 + Math.floor(pcap.readUInt32LE(off + 4) / 1000);
-    const len = pcap.readUInt32LE(off + 8);
-    const a = attemptOf(pcap.subarray(off + 16, off + 16 + len), at);
-    if (a) out.push(a);
-    off += 16 + len;
-  }
-  return out;
 }
 
 /** Anything but the proxy address is an attempt to get out; DNS is named as such. */

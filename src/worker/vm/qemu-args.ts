@@ -1,5 +1,6 @@
 // The QEMU command line for one job: a microvm, its disks, its ports, and a network that reaches only the proxy.
 import type { PhaseName } from '../../net/violation.js';
+import { CAPTURE_SNAPLEN } from './pcap-stream.js';
 import { CONTROL_PORT, GUEST_PROXY, outputPort } from './guest-init.js';
 
 export interface VmFiles {
@@ -72,6 +73,7 @@ export function qemuArgs(f: VmFiles, shape: VmShape): string[] {
     // ConstrainNetworkAccess: restrict=on sends nothing out; the one forward leads to the job's proxy.
     '-netdev', `user,id=net0,restrict=on,guestfwd=tcp:${proxyHost}:${proxyPort}-cmd:socat STDIO UNIX-CONNECT:${f.proxySocket}`,
     '-device', 'virtio-net-device,netdev=net0',
-    '-object', `filter-dump,id=dump0,netdev=net0,queue=rx,file=${f.pcap}`,
+    // Headers only: enough to name each attempt's destination, and a tenth of a full frame's bytes.
+    '-object', `filter-dump,id=dump0,netdev=net0,queue=rx,file=${f.pcap},maxlen=${CAPTURE_SNAPLEN}`,
   ];
 }

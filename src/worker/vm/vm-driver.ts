@@ -16,7 +16,8 @@ import { envPairs, scrubbedEnv } from '../scrubbed-env.js';
 import { BUILD_PROXY_URL, CONTROL_PORT, GUEST_PROXY, outputPort } from './guest-init.js';
 import { initramfs } from './initramfs.js';
 import { probeKvm } from './kvm-probe.js';
-import { attemptsFromPcap, violationsFromAttempts } from './pcap-violations.js';
+import { attemptOf, violationsFromAttempts, type Attempt } from './pcap-violations.js';
+import { PcapStream } from './pcap-stream.js';
 import { qemuArgs, type VmFiles } from './qemu-args.js';
 import { listenOnce, type PortListener } from './port-listener.js';
 import { tarLength } from './tar-end.js';
@@ -28,6 +29,8 @@ const GUEST_OVERHEAD_MIB = 192;
 /** TCG runs guest code through a translator: CPU time on the host is many times the guest's. */
 const TCG_CPU_FACTOR = 20;
 const SHUTDOWN_GRACE_MS = 15_000;
+/** Distinct direct attempts kept (by protocol, address, port and phase); a spray keeps the first. */
+const MAX_ATTEMPTS = 1000;
 
 export class VmDriver implements Driver {
   readonly name = 'vm' as const;
@@ -83,6 +86,9 @@ class VmRun {
   private guestError = '';
   private console = '';
   private readonly budget: LogBudget;
+  private readonly attempts = new Map<string, Attempt>();
+  private capture: PcapStream | undefined;
+  private captureError: Error | undefined;
 
   constructor(
     private readonly job: WorkerJob,
@@ -103,6 +109,7 @@ class VmRun {
     const trace = (m: string): void =>
       void (process.env.CONTRACTOR_VM_CONSOLE && process.stderr.write(`vm: ${m}\n`));
     const files = await this.prepareDisks();
+    this.capture = new PcapStream(files.pcap, ({ frame, at }) => this.onFrame(frame, at));
     trace('disks ready');
     const listeners = await this.listen(files);
     trace('listening');
@@ -155,6 +162,7 @@ class VmRun {
       await proxy.close();
       listeners.forEach((l) => l.close());
     }
+    const attempts = await this.finishCapture();
     const outputComplete = this.outputOk && !this.limit && (await this.trimOutput());
     // A phase a limit or a cancel kept from running is reported as not run (exit code null).
     const ended = Boolean(this.limit || job.signal?.aborted);
@@ -166,7 +174,7 @@ class VmRun {
         return ended ? [{ name: p.name, exitCode: null, startedAt: now, durationMs: 0 }] : [];
       }),
       ...(this.limit ? { limit: this.limit } : {}),
-      violations: await this.violations(files.pcap),
+      violations: this.violations(attempts),
       outputComplete,
       ...(job.signal?.aborted ? { cancelled: true } : {}),
     };
@@ -289,6 +297,7 @@ class VmRun {
         void processUsage(pid).then((u) => {
           if (u && u.cpuMs > limits.cpuMs * factor) this.end('cpu');
         });
+      void this.pollCapture();
     }, 500);
     return () => {
       clearTimeout(wall);
@@ -305,12 +314,55 @@ class VmRun {
     return true;
   }
 
-  private async violations(pcapPath: string): Promise<Violation[]> {
-    const pcap = await readFile(pcapPath).catch(() => Buffer.alloc(0));
-    const [host = '', port = '0'] = GUEST_PROXY.split(':');
+  /**
+   * HardDiskLimit: the capture of what the guest sent grows on the host's disk, so it may take no
+   * more than the job's disk limit; read as it grows, it never needs more memory than a chunk.
+   */
+  private async pollCapture(): Promise<void> {
+    try {
+      await this.capture?.poll();
+    } catch (err) {
+      this.captureError ??= err as Error;
+      this.end();
+      return;
+    }
+    const bytes = this.capture?.bytes ?? 0;
+    if (bytes <= this.job.limits.diskBytes || this.limit) return;
+    warn(this.job, `vm: the capture of the guest's packets passed the disk limit (${bytes} bytes)`);
+    this.end('disk');
+  }
+
+  private onFrame(frame: Buffer, at: number): void {
+    const a = attemptOf(frame, at);
+    if (!a) return;
+    const key = `${a.proto} ${a.host} ${a.port} ${this.phaseAt(a.at)}`;
+    if (this.attempts.has(key) || this.attempts.size >= MAX_ATTEMPTS) return;
+    this.attempts.set(key, a);
+  }
+
+  private phaseAt(t: number): PhaseName {
     const starts = this.phaseStarts;
-    const phaseAt = (t: number): PhaseName =>
-      [...starts].reverse().find((s) => s.at <= t)?.phase ?? starts[0]?.phase ?? 'setup';
-    return violationsFromAttempts(attemptsFromPcap(pcap), { host, port: Number(port) }, phaseAt);
+    return [...starts].reverse().find((s) => s.at <= t)?.phase ?? starts[0]?.phase ?? 'setup';
+  }
+
+  /**
+   * The rest of the capture once QEMU has gone. A capture that cannot be read, or ends mid-record,
+   * fails the job: it would otherwise read as "no direct attempt". A job a limit or a cancel ended
+   * has failed already, and keeps what was read.
+   */
+  private async finishCapture(): Promise<Attempt[]> {
+    const err =
+      this.captureError ??
+      (await this.capture?.finish().then(
+        () => undefined,
+        (e: Error) => e,
+      ));
+    if (err && !this.limit && !this.job.signal?.aborted) throw err;
+    return [...this.attempts.values()];
+  }
+
+  private violations(attempts: Attempt[]): Violation[] {
+    const [host = '', port = '0'] = GUEST_PROXY.split(':');
+    return violationsFromAttempts(attempts, { host, port: Number(port) }, (t) => this.phaseAt(t));
   }
 }
