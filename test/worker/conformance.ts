@@ -52,6 +52,33 @@ out = {
 print(json.dumps(out))
 `;
 
+/** socket() per family: the errno it answered, 0 when it made a socket. */
+const SOCKET_PROBE = `
+import json, socket
+def errno_of(family, kind):
+    try:
+        socket.socket(family, kind).close()
+        return 0
+    except OSError as e:
+        return e.errno
+def pair():
+    try:
+        [s.close() for s in socket.socketpair(socket.AF_UNIX)]
+        return 0
+    except OSError as e:
+        return e.errno
+print(json.dumps({
+  'unix': errno_of(1, socket.SOCK_STREAM), 'unix-pair': pair(),
+  'inet': errno_of(2, socket.SOCK_STREAM), 'inet6': errno_of(10, socket.SOCK_STREAM),
+  'netlink': errno_of(16, socket.SOCK_RAW),
+  'vsock': errno_of(40, socket.SOCK_STREAM), 'vsock-dgram': errno_of(40, socket.SOCK_DGRAM),
+  'packet': errno_of(17, socket.SOCK_DGRAM), 'alg': errno_of(38, socket.SOCK_SEQPACKET),
+  'bluetooth': errno_of(31, socket.SOCK_STREAM), 'key': errno_of(15, socket.SOCK_RAW),
+  'tipc': errno_of(30, socket.SOCK_RDM), 'rds': errno_of(21, socket.SOCK_SEQPACKET),
+  'xdp': errno_of(44, socket.SOCK_RAW),
+}))
+`;
+
 const limitSeconds = (r: BuildResult): number => r.elapsedMs / 1000;
 
 export function conformanceSuite(name: string, makeDriver: DriverFactory) {
@@ -228,6 +255,29 @@ export function conformanceSuite(name: string, makeDriver: DriverFactory) {
       'TIOCSTI is EPERM, not the ENOTTY a /dev/null gives without the filter',
     );
     assert.doesNotMatch(r.stdout, /UNSHARED/);
+  });
+
+  test('socket() makes AF_UNIX, AF_INET, AF_INET6 and AF_NETLINK sockets and no other family', async () => {
+    const r = await build({ files: { 'probe.py': SOCKET_PROBE }, build: 'python3 probe.py' });
+    const errnos = JSON.parse(r.stdout.split('\n')[0] ?? '{}') as Record<string, number>;
+    for (const family of ['unix', 'unix-pair', 'inet', 'inet6', 'netlink'])
+      assert.equal(errnos[family], 0, `${family} was refused: ${r.stdout}${r.stderr}`);
+    // EAFNOSUPPORT or EPERM: refused, not made and not merely ill-typed.
+    for (const family of [
+      'vsock',
+      'vsock-dgram',
+      'packet',
+      'alg',
+      'bluetooth',
+      'key',
+      'tipc',
+      'rds',
+      'xdp',
+    ])
+      assert.ok(
+        [1, 97].includes(errnos[family] as number),
+        `${family} answered ${errnos[family]}: ${r.stdout}`,
+      );
   });
 
   test('a job sees nothing of another job running beside it', async () => {
