@@ -1,6 +1,7 @@
 // The worker contract as executable checks: one test per guarantee, run against any Driver.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { suite } from 'uvu';
 import type { Driver } from '../../src/worker/driver.js';
 import { processesMatching } from '../helpers/processes.js';
@@ -278,6 +279,18 @@ export function conformanceSuite(name: string, makeDriver: DriverFactory) {
         [1, 97].includes(errnos[family] as number),
         `${family} answered ${errnos[family]}: ${r.stdout}`,
       );
+  });
+
+  test("the build sees neither the host's kernel command line nor its boot id", async () => {
+    const cmdline = readFileSync('/proc/cmdline', 'utf8').trim();
+    const bootId = readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim();
+    assert.ok(cmdline.length > 0 && bootId.length > 0, 'the host shows no command line or boot id');
+    const r = await build({
+      build: 'cat /proc/cmdline /proc/sys/kernel/random/boot_id 2>&1 || true; echo read-done',
+    });
+    assert.match(r.stdout, /read-done/, r.stderr);
+    assert.ok(!r.stdout.includes(cmdline), `the host's command line shows: ${r.stdout}`);
+    assert.ok(!r.stdout.includes(bootId), `the host's boot id shows: ${r.stdout}`);
   });
 
   test('a job sees nothing of another job running beside it', async () => {
