@@ -2,8 +2,10 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:net';
 import { suite } from 'uvu';
 import type { Driver } from '../../src/worker/driver.js';
+import { GUEST_PROXY } from '../../src/worker/vm/guest-init.js';
 import { processesMatching } from '../helpers/processes.js';
 import { runBuild, type BuildRequest, type BuildResult } from './run-build.js';
 
@@ -79,6 +81,46 @@ print(json.dumps({
   'xdp': errno_of(44, socket.SOCK_RAW),
 }))
 `;
+
+/**
+ * Connects to [::1] and to the user-mode network's host address (which slirp maps to the host's
+ * loopback) from sources the build picks itself: libslirp 4.7's restrict=on check reads bytes 4-7
+ * of an IPv6 source as the IPv4 destination of its proxy forward.
+ */
+const IPV6_SOURCE_PROBE = `
+import socket, sys, threading
+IPV6_FREEBIND = 78
+ports = [int(p) for p in sys.argv[1:]]
+fwd = socket.inet_aton('${GUEST_PROXY.split(':')[0]}').hex()
+sources = [None, 'fec0:0:%s:%s::15' % (fwd[:4], fwd[4:]), '2001:db8:%s:%s::1' % (fwd[:4], fwd[4:])]
+def attempt(dst, src, port):
+    s = socket.socket(socket.AF_INET6, socket.SOCK_STREAM)
+    s.settimeout(2)
+    try:
+        if src:
+            s.setsockopt(socket.IPPROTO_IPV6, IPV6_FREEBIND, 1)
+            s.bind((src, 0))
+        s.connect((dst, port))
+        print('connected', dst, src, port)
+    except OSError as e:
+        print('refused', dst, src, port, e)
+    finally:
+        s.close()
+ts = [threading.Thread(target=attempt, args=(d, s, p)) for d in ['::1', 'fec0::2'] for s in sources for p in ports]
+[t.start() for t in ts]
+[t.join() for t in ts]
+`;
+
+function listenLoopback6(port: number, onConnection: () => void): Promise<Server> {
+  return new Promise((resolve, reject) => {
+    const server = createServer((c) => {
+      onConnection();
+      c.destroy();
+    });
+    server.once('error', reject);
+    server.listen({ host: '::1', port, ipv6Only: true }, () => resolve(server));
+  });
+}
 
 const limitSeconds = (r: BuildResult): number => r.elapsedMs / 1000;
 
@@ -376,6 +418,32 @@ except OSError as e: print('dns failed', e)`;
     const v = r.outcome.violations.find((x) => x.host === '2001:db8::7');
     assert.equal(v?.kind, 'network');
     assert.equal(v?.port, 443);
+  });
+
+  test("no IPv6 source the build picks makes the worker connect to the host's [::1]", async () => {
+    let reached = 0;
+    // The proxy's port, which a forward to the proxy matches, and one no rule names.
+    const proxyPort = Number(GUEST_PROXY.split(':')[1]);
+    const servers = [
+      await listenLoopback6(proxyPort, () => reached++).catch((e: Error) => {
+        throw new Error(`this test needs [::1]:${proxyPort} free on the host: ${e.message}`);
+      }),
+      await listenLoopback6(0, () => reached++),
+    ];
+    try {
+      const ports = servers.map((s) => (s.address() as { port: number }).port);
+      const r = await build({
+        files: { 'probe.py': IPV6_SOURCE_PROBE },
+        build: `python3 probe.py ${ports.join(' ')}; true`,
+      });
+      assert.match(r.stdout, /refused ::1/, r.stdout + r.stderr);
+      // A worker's connection may land after the build ends; give it the time a slow host takes.
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+      assert.equal(reached, 0, `the host's [::1] listener was reached:\n${r.stdout}`);
+      assert.doesNotMatch(r.stdout, /connected/, r.stdout);
+    } finally {
+      servers.forEach((s) => s.close());
+    }
   });
 
   test('the proxy address reaches the egress port', async () => {
