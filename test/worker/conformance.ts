@@ -1,8 +1,11 @@
 // The worker contract as executable checks: one test per guarantee, run against any Driver.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:net';
 import { suite } from 'uvu';
 import type { Driver } from '../../src/worker/driver.js';
+import { GUEST_PROXY } from '../../src/worker/vm/guest-init.js';
 import { processesMatching } from '../helpers/processes.js';
 import { runBuild, type BuildRequest, type BuildResult } from './run-build.js';
 
@@ -74,6 +77,73 @@ const PROBE_TIMEOUT_S = 120;
 /** "Fails fast" as the build saw it: the connect was refused, not left to time out. */
 function assertRefusedFast(r: BuildResult): void {
   assert.match(r.stdout, /^connect: refused \d+$/m, r.stdout + r.stderr);
+}
+
+/** socket() per family: the errno it answered, 0 when it made a socket. */
+const SOCKET_PROBE = `
+import json, socket
+def errno_of(family, kind):
+    try:
+        socket.socket(family, kind).close()
+        return 0
+    except OSError as e:
+        return e.errno
+def pair():
+    try:
+        [s.close() for s in socket.socketpair(socket.AF_UNIX)]
+        return 0
+    except OSError as e:
+        return e.errno
+print(json.dumps({
+  'unix': errno_of(1, socket.SOCK_STREAM), 'unix-pair': pair(),
+  'inet': errno_of(2, socket.SOCK_STREAM), 'inet6': errno_of(10, socket.SOCK_STREAM),
+  'netlink': errno_of(16, socket.SOCK_RAW),
+  'vsock': errno_of(40, socket.SOCK_STREAM), 'vsock-dgram': errno_of(40, socket.SOCK_DGRAM),
+  'packet': errno_of(17, socket.SOCK_DGRAM), 'alg': errno_of(38, socket.SOCK_SEQPACKET),
+  'bluetooth': errno_of(31, socket.SOCK_STREAM), 'key': errno_of(15, socket.SOCK_RAW),
+  'tipc': errno_of(30, socket.SOCK_RDM), 'rds': errno_of(21, socket.SOCK_SEQPACKET),
+  'xdp': errno_of(44, socket.SOCK_RAW),
+}))
+`;
+
+/**
+ * Connects to [::1] and to the user-mode network's host address (which slirp maps to the host's
+ * loopback) from sources the build picks itself: libslirp 4.7's restrict=on check reads bytes 4-7
+ * of an IPv6 source as the IPv4 destination of its proxy forward.
+ */
+const IPV6_SOURCE_PROBE = `
+import socket, sys, threading
+IPV6_FREEBIND = 78
+ports = [int(p) for p in sys.argv[1:]]
+fwd = socket.inet_aton('${GUEST_PROXY.split(':')[0]}').hex()
+sources = [None, 'fec0:0:%s:%s::15' % (fwd[:4], fwd[4:]), '2001:db8:%s:%s::1' % (fwd[:4], fwd[4:])]
+def attempt(dst, src, port):
+    s = socket.socket(socket.AF_INET6, socket.SOCK_STREAM)
+    s.settimeout(2)
+    try:
+        if src:
+            s.setsockopt(socket.IPPROTO_IPV6, IPV6_FREEBIND, 1)
+            s.bind((src, 0))
+        s.connect((dst, port))
+        print('connected', dst, src, port)
+    except OSError as e:
+        print('refused', dst, src, port, e)
+    finally:
+        s.close()
+ts = [threading.Thread(target=attempt, args=(d, s, p)) for d in ['::1', 'fec0::2'] for s in sources for p in ports]
+[t.start() for t in ts]
+[t.join() for t in ts]
+`;
+
+function listenLoopback6(port: number, onConnection: () => void): Promise<Server> {
+  return new Promise((resolve, reject) => {
+    const server = createServer((c) => {
+      onConnection();
+      c.destroy();
+    });
+    server.once('error', reject);
+    server.listen({ host: '::1', port, ipv6Only: true }, () => resolve(server));
+  });
 }
 
 export function conformanceSuite(name: string, makeDriver: DriverFactory) {
@@ -252,6 +322,41 @@ export function conformanceSuite(name: string, makeDriver: DriverFactory) {
     assert.doesNotMatch(r.stdout, /UNSHARED/);
   });
 
+  test('socket() makes AF_UNIX, AF_INET, AF_INET6 and AF_NETLINK sockets and no other family', async () => {
+    const r = await build({ files: { 'probe.py': SOCKET_PROBE }, build: 'python3 probe.py' });
+    const errnos = JSON.parse(r.stdout.split('\n')[0] ?? '{}') as Record<string, number>;
+    for (const family of ['unix', 'unix-pair', 'inet', 'inet6', 'netlink'])
+      assert.equal(errnos[family], 0, `${family} was refused: ${r.stdout}${r.stderr}`);
+    // EAFNOSUPPORT or EPERM: refused, not made and not merely ill-typed.
+    for (const family of [
+      'vsock',
+      'vsock-dgram',
+      'packet',
+      'alg',
+      'bluetooth',
+      'key',
+      'tipc',
+      'rds',
+      'xdp',
+    ])
+      assert.ok(
+        [1, 97].includes(errnos[family] as number),
+        `${family} answered ${errnos[family]}: ${r.stdout}`,
+      );
+  });
+
+  test("the build sees neither the host's kernel command line nor its boot id", async () => {
+    const cmdline = readFileSync('/proc/cmdline', 'utf8').trim();
+    const bootId = readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim();
+    assert.ok(cmdline.length > 0 && bootId.length > 0, 'the host shows no command line or boot id');
+    const r = await build({
+      build: 'cat /proc/cmdline /proc/sys/kernel/random/boot_id 2>&1 || true; echo read-done',
+    });
+    assert.match(r.stdout, /read-done/, r.stderr);
+    assert.ok(!r.stdout.includes(cmdline), `the host's command line shows: ${r.stdout}`);
+    assert.ok(!r.stdout.includes(bootId), `the host's boot id shows: ${r.stdout}`);
+  });
+
   test('a job sees nothing of another job running beside it', async () => {
     const m = marker();
     const stopA = new AbortController();
@@ -338,6 +443,32 @@ except OSError as e: print('dns failed', e)`;
     const v = r.outcome.violations.find((x) => x.host === '2001:db8::7');
     assert.equal(v?.kind, 'network');
     assert.equal(v?.port, 443);
+  });
+
+  test("no IPv6 source the build picks makes the worker connect to the host's [::1]", async () => {
+    let reached = 0;
+    // The proxy's port, which a forward to the proxy matches, and one no rule names.
+    const proxyPort = Number(GUEST_PROXY.split(':')[1]);
+    const servers = [
+      await listenLoopback6(proxyPort, () => reached++).catch((e: Error) => {
+        throw new Error(`this test needs [::1]:${proxyPort} free on the host: ${e.message}`);
+      }),
+      await listenLoopback6(0, () => reached++),
+    ];
+    try {
+      const ports = servers.map((s) => (s.address() as { port: number }).port);
+      const r = await build({
+        files: { 'probe.py': IPV6_SOURCE_PROBE },
+        build: `python3 probe.py ${ports.join(' ')}; true`,
+      });
+      assert.match(r.stdout, /refused ::1/, r.stdout + r.stderr);
+      // A worker's connection may land after the build ends; give it the time a slow host takes.
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+      assert.equal(reached, 0, `the host's [::1] listener was reached:\n${r.stdout}`);
+      assert.doesNotMatch(r.stdout, /connected/, r.stdout);
+    } finally {
+      servers.forEach((s) => s.close());
+    }
   });
 
   test('the proxy address reaches the egress port', async () => {

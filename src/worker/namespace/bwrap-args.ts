@@ -2,12 +2,14 @@
 import { existsSync, lstatSync, readlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { hostSslEntries } from '../host-ssl.js';
+import { maskedProc } from './sandbox-proc.js';
 import { BUILD_GID, BUILD_HOSTNAME, BUILD_UID, HOST_ETC, syntheticEtc } from './sandbox-etc.js';
 
 /** Where the holder keeps a job's files inside its private tmpfs, mounted at stateDir. */
 export function jobLayout(stateDir: string) {
   return {
     etc: join(stateDir, 'etc'),
+    proc: join(stateDir, 'proc'),
     seccomp: join(stateDir, 'seccomp.bpf'),
     scripts: join(stateDir, 'scripts'),
     disk: join(stateDir, 'disk'),
@@ -47,6 +49,11 @@ function etcEntries(layout: JobLayout): string[] {
     `/etc/${f}`,
   ]);
   return [...host, ...ours];
+}
+
+/** Bound over the sandbox's own /proc, after /proc/sys, so the files written for the job are what it reads. */
+function procEntries(layout: JobLayout): string[] {
+  return maskedProc().flatMap((f) => ['--ro-bind', join(layout.proc, f.name), f.at]);
 }
 
 function envEntries(env: Record<string, string>): string[] {
@@ -92,6 +99,7 @@ export function sandboxArgs(
     '--ro-bind',
     '/proc/sys',
     '/proc/sys',
+    ...procEntries(layout),
     '--dev',
     '/dev',
     // HardDiskLimit: /workspace, /tmp and /dev/shm all live on the job's size-capped tmpfs. bwrap's

@@ -21,6 +21,7 @@ import { limitSysvIpc } from './ipc-limits.js';
 import { armTrap, takeAttempts } from './network-trap.js';
 import { prlimitArgs } from './rlimits.js';
 import { syntheticEtc } from './sandbox-etc.js';
+import { maskedProc } from './sandbox-proc.js';
 import { seccompProgram } from './seccomp.js';
 import { diskFull, HOLDER_STATE_DIR, mountJobDisk, mountStateDisk } from './workspace-disk.js';
 
@@ -43,6 +44,8 @@ function writeJobFiles(layout: JobLayout, job: HolderJob, sysvIpc: boolean): voi
   mkdirSync(layout.etc);
   for (const [name, text] of Object.entries(syntheticEtc()))
     writeFileSync(join(layout.etc, name), text);
+  mkdirSync(layout.proc);
+  for (const f of maskedProc()) writeFileSync(join(layout.proc, f.name), f.text);
   const memfd = job.confinement.kind === 'cgroup';
   writeFileSync(layout.seccomp, seccompProgram({ memfd, sysvIpc }));
   job.phases.forEach((p, i) =>

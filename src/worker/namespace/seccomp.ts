@@ -9,6 +9,7 @@ const RET_ALLOW = 0x7fff0000;
 const RET_ERRNO = 0x00050000;
 const EPERM = 1;
 const ENOSYS = 38;
+const EAFNOSUPPORT = 97;
 
 // BPF opcodes: BPF_LD|BPF_W|BPF_ABS, BPF_JMP|BPF_JEQ|BPF_K, BPF_JMP|BPF_JGE|BPF_K, BPF_JMP|BPF_JSET|BPF_K, BPF_RET|BPF_K.
 const LD_ABS = 0x20;
@@ -79,6 +80,14 @@ const SYS_MEMFD_CREATE = 319;
 const SYSV_IPC_GET = [29, 64, 68];
 /** CLONE_NEWNS|NEWCGROUP|NEWUTS|NEWIPC|NEWUSER|NEWPID|NEWNET: clone may not make namespaces. */
 const CLONE_NEW_MASK = 0x7e020000;
+const SYS_SOCKET = 41;
+const SYS_SOCKETPAIR = 53;
+/**
+ * AF_UNIX, AF_INET, AF_INET6, and AF_NETLINK for getaddrinfo's and getifaddrs' interface lookups.
+ * HostProtection, ConstrainNetworkAccess: AF_VSOCK ignores network namespaces (it reaches the host's,
+ * or a hypervisor's, vsock ports past the proxy and the trap), and the rest are kernel surface.
+ */
+export const ALLOWED_SOCKET_FAMILIES = [1, 2, 10, 16];
 /** TIOCSTI pushes keystrokes into a terminal; TIOCLINUX reaches the console. */
 const DENIED_IOCTLS = [0x5412, 0x541c];
 
@@ -100,6 +109,18 @@ export interface FilterOptions {
   sysvIpc?: boolean;
 }
 
+/** EAFNOSUPPORT, as from a kernel built without the family, so programs that probe for one move on. */
+function familyCheck(nr: number): Insn[] {
+  const n = ALLOWED_SOCKET_FAMILIES.length;
+  return [
+    [JEQ, 0, n + 3, nr],
+    stmt(LD_ABS, argLow(0)),
+    ...ALLOWED_SOCKET_FAMILIES.map((family, i): Insn => [JEQ, n - i, 0, family]),
+    stmt(RET, errno(EAFNOSUPPORT)),
+    stmt(RET, RET_ALLOW),
+  ];
+}
+
 function program({ memfd = true, sysvIpc = true }: FilterOptions): Insn[] {
   const p: Insn[] = [
     stmt(LD_ABS, ARCH),
@@ -114,6 +135,7 @@ function program({ memfd = true, sysvIpc = true }: FilterOptions): Insn[] {
   p.push([JEQ, 0, 1, SYS_CLONE3], stmt(RET, errno(ENOSYS)));
   if (!memfd) p.push([JEQ, 0, 1, SYS_MEMFD_CREATE], stmt(RET, errno(ENOSYS)));
   if (!sysvIpc) for (const nr of SYSV_IPC_GET) p.push([JEQ, 0, 1, nr], stmt(RET, errno(ENOSYS)));
+  for (const nr of [SYS_SOCKET, SYS_SOCKETPAIR]) p.push(...familyCheck(nr));
   p.push(
     [JEQ, 0, 4, SYS_CLONE],
     stmt(LD_ABS, argLow(0)),

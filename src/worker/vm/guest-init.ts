@@ -38,6 +38,28 @@ while True:
     c, _ = s.accept(); threading.Thread(target=serve, args=(c,), daemon=True).start()
 `;
 
+/** The MAC slirp answers for its gateway (52:55 and 10.0.2.2). */
+const GATEWAY_MAC = '52:55:0a:00:02:02';
+
+/**
+ * A permanent neighbour entry for the IPv6 gateway, over netlink (busybox's ip cannot add one): with
+ * IPv6 off on slirp no one answers neighbour discovery, and without an entry the build's IPv6 packets
+ * would wait for an answer and never leave the guest, so the host's capture would not see them.
+ */
+export const GUEST_NEIGHBOUR = `import socket, struct
+def attr(kind, data):
+    return struct.pack('=HH', 4 + len(data), kind) + data + bytes(-len(data) % 4)
+# struct ndmsg: AF_INET6, eth0, NUD_PERMANENT, no flags, RTN_UNICAST; then NDA_DST and NDA_LLADDR.
+body = struct.pack('=BxxxiHBB', socket.AF_INET6, socket.if_nametoindex('eth0'), 0x80, 0, 1)
+body += attr(1, socket.inet_pton(socket.AF_INET6, 'fec0::2'))
+body += attr(2, bytes.fromhex('${GATEWAY_MAC.replace(/:/g, '')}'))
+# RTM_NEWNEIGH with NLM_F_REQUEST, NLM_F_ACK, NLM_F_CREATE and NLM_F_REPLACE.
+s = socket.socket(socket.AF_NETLINK, socket.SOCK_RAW, 0)
+s.sendto(struct.pack('=IHHII', 16 + len(body), 28, 0x505, 1, 0) + body, (0, 0))
+err = struct.unpack_from('=i', s.recv(4096), 16)[0]
+if err: raise OSError(-err, 'cannot add the IPv6 gateway as a neighbour')
+`;
+
 export const GUEST_INIT = String.raw`#!/bin/busybox sh
 /bin/busybox mkdir -p /proc /sys /dev /usr/bin /sbin /usr/sbin
 /bin/busybox --install -s
@@ -78,11 +100,14 @@ chown 1000:1000 $R/workspace
 cat $(disk input) | chroot $R /usr/bin/setpriv --reuid=1000 --regid=1000 --clear-groups tar -x -f - --ignore-zeros -C /workspace --no-same-owner || fail "cannot unpack the workspace"
 ip link set lo up
 ip link set eth0 up && ip addr add 10.0.2.15/24 dev eth0 && ip route add default via 10.0.2.2
-# IPv6 is set statically (slirp's fec0::/64), not left to router advertisements: a connect made before
-# the first one arrives would fail with no route, send nothing, and escape the host's capture.
+# IPv6 is off on the host's side, but the guest keeps a route and a gateway whose address needs no
+# discovery: an IPv6 attempt then leaves the guest, where the host's capture records it, and goes no further.
 # Busybox's ip has no nodad: turn duplicate address detection off so the address works at once.
 echo 0 > /proc/sys/net/ipv6/conf/eth0/accept_dad
 ip -6 addr add fec0::15/64 dev eth0 && ip -6 route add default via fec0::2 || fail "cannot set up IPv6"
+chroot $R /usr/bin/python3 -I -S -c "$(cat $J/neighbour.py)" 3>&- </dev/null || fail "cannot set up IPv6"
+# Nothing answers an attempt that is not the proxy's: a SYN sent once more fails in 3 s, not 127.
+echo 1 > /proc/sys/net/ipv4/tcp_syn_retries
 chroot $R /usr/bin/python3 -I -S -c "$(cat $J/relay.py)" 3>&- </dev/null >/dev/null 2>&1 &
 # HardRAMLimit, HardCPULimit, processes: each phase runs in its own cgroup, watched by this agent.
 C=/sys/fs/cgroup

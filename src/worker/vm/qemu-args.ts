@@ -71,7 +71,9 @@ export function qemuArgs(f: VmFiles, shape: VmShape): string[] {
     ...port('ctl', CONTROL_PORT, f.sockets[CONTROL_PORT] as string),
     ...outputs,
     // ConstrainNetworkAccess: restrict=on sends nothing out; the one forward leads to the job's proxy.
-    '-netdev', `user,id=net0,restrict=on,guestfwd=tcp:${proxyHost}:${proxyPort}-cmd:socat STDIO UNIX-CONNECT:${f.proxySocket}`,
+    // ipv6=off: libslirp 4.7 checks an IPv6 packet against restrict=on by reading bytes 4-7 of its
+    // source as the IPv4 destination, so a build that picks its source address reaches any host.
+    '-netdev', `user,id=net0,restrict=on,ipv6=off,guestfwd=tcp:${proxyHost}:${proxyPort}-cmd:socat STDIO UNIX-CONNECT:${f.proxySocket}`,
     '-device', 'virtio-net-device,netdev=net0',
     // Headers only: enough to name each attempt's destination, and a tenth of a full frame's bytes.
     '-object', `filter-dump,id=dump0,netdev=net0,queue=rx,file=${f.pcap},maxlen=${CAPTURE_SNAPLEN}`,
