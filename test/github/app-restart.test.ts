@@ -15,7 +15,11 @@ const PUSH_SHA = '6113728f27ae82c7b1a177c8d03f9e96e0adf246';
 test('SIGKILL with jobs queued and running: after a restart every sha has one check run, completed once', async () => {
   const tmp = tempDir('contractor-restart-');
   const keys = appKeys();
-  const double = await GitHubDouble.start({ appId: APP_ID, publicKey: keys.publicKey, gitRoot: tmp.path });
+  const double = await GitHubDouble.start({
+    appId: APP_ID,
+    publicKey: keys.publicKey,
+    gitRoot: tmp.path,
+  });
   const config = {
     appId: APP_ID,
     privateKeyPem: keys.privateKeyPem,
@@ -44,7 +48,11 @@ test('SIGKILL with jobs queued and running: after a restart every sha has one ch
     assert.ok(before < shas.length, 'jobs were still queued when the App died');
     const second = await spawnApp({ ...config, port: first.port }, tmp.path);
     // A redelivery of something already accepted before the crash is still a duplicate.
-    const again = await deliver(second.url, 'push', retarget(push, { [PUSH_SHA]: shas[0] as string }));
+    const again = await deliver(
+      second.url,
+      'push',
+      retarget(push, { [PUSH_SHA]: shas[0] as string }),
+    );
     assert.ok(again.status === 200 || again.status === 202);
     await waitUntil(() => done() === shas.length, 30_000, 'all builds after the restart');
     await new Promise((r) => setTimeout(r, 500));
@@ -53,7 +61,11 @@ test('SIGKILL with jobs queued and running: after a restart every sha has one ch
       const runs = double.runsFor(sha);
       assert.is(runs.length, 1, `one check run for ${sha}`);
       assert.is(runs[0]?.conclusion, 'success');
-      assert.is(runs[0]?.updates.filter((u) => u.status === 'completed').length, 1, 'completed once');
+      assert.is(
+        runs[0]?.updates.filter((u) => u.status === 'completed').length,
+        1,
+        'completed once',
+      );
     }
     assert.match(second.stderr(), /resuming: \d+ job\(s\) re-queued/);
     assert.equal(double.problems, []);

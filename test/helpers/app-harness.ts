@@ -23,11 +23,19 @@ export interface Harness {
   dataDir: string;
   logs: string[];
   /** Resolves once the check runs for sha satisfy the predicate. */
-  waitForRuns: (sha: string, ok: (runs: DoubleCheckRun[]) => boolean, timeoutMs?: number) => Promise<DoubleCheckRun[]>;
+  waitForRuns: (
+    sha: string,
+    ok: (runs: DoubleCheckRun[]) => boolean,
+    timeoutMs?: number,
+  ) => Promise<DoubleCheckRun[]>;
   close: () => Promise<void>;
 }
 
-export async function waitUntil<T>(probe: () => T | undefined | false, timeoutMs = 15_000, what = 'condition'): Promise<T> {
+export async function waitUntil<T>(
+  probe: () => T | undefined | false,
+  timeoutMs = 15_000,
+  what = 'condition',
+): Promise<T> {
   const until = Date.now() + timeoutMs;
   for (;;) {
     const v = probe();
@@ -38,7 +46,12 @@ export async function waitUntil<T>(probe: () => T | undefined | false, timeoutMs
 }
 
 export async function startHarness(
-  o: { policies?: RepositoryPolicies; runner?: AppJobRunner; execute?: JobExecutor; concurrency?: number } = {},
+  o: {
+    policies?: RepositoryPolicies;
+    runner?: AppJobRunner;
+    execute?: JobExecutor;
+    concurrency?: number;
+  } = {},
 ): Promise<Harness> {
   const tmp = tempDir('contractor-app-');
   const keys = appKeys();
@@ -73,7 +86,11 @@ export async function startHarness(
     dataDir,
     logs,
     waitForRuns: (sha, ok, timeoutMs) =>
-      waitUntil(() => (ok(double.runsFor(sha)) ? double.runsFor(sha) : undefined), timeoutMs, `check runs on ${sha.slice(0, 12)}`),
+      waitUntil(
+        () => (ok(double.runsFor(sha)) ? double.runsFor(sha) : undefined),
+        timeoutMs,
+        `check runs on ${sha.slice(0, 12)}`,
+      ),
     close: async () => {
       await app.close();
       await double.close();
@@ -83,5 +100,7 @@ export async function startHarness(
   };
 }
 
-export const completed = (n = 1) => (runs: DoubleCheckRun[]) =>
-  runs.length >= n && runs.every((r) => r.status === 'completed');
+export const completed =
+  (n = 1) =>
+  (runs: DoubleCheckRun[]) =>
+    runs.length >= n && runs.every((r) => r.status === 'completed');

@@ -33,7 +33,8 @@ function attemptOf(frame: Buffer, at: number): Attempt | undefined {
     const syn = (flags & 0x02) !== 0 && (flags & 0x10) === 0;
     return syn ? { at, proto: 'tcp', host, port: frame.readUInt16BE(l4 + 2) } : undefined;
   }
-  if (proto === 17 && frame.length >= l4 + 4) return { at, proto: 'udp', host, port: frame.readUInt16BE(l4 + 2) };
+  if (proto === 17 && frame.length >= l4 + 4)
+    return { at, proto: 'udp', host, port: frame.readUInt16BE(l4 + 2) };
   if (proto === 1) return { at, proto: 'icmp', host, port: 0 };
   return undefined;
 }
@@ -42,7 +43,7 @@ function attemptOf(frame: Buffer, at: number): Attempt | undefined {
 export function attemptsFromPcap(pcap: Buffer): Attempt[] {
   const out: Attempt[] = [];
   if (pcap.length < 24 || pcap.readUInt32LE(0) !== 0xa1b2c3d4) return out;
-  for (let off = 24; off + 16 <= pcap.length; ) {
+  for (let off = 24; off + 16 <= pcap.length;) {
     const at = pcap.readUInt32LE(off) * 1000 + Math.floor(pcap.readUInt32LE(off + 4) / 1000);
     const len = pcap.readUInt32LE(off + 8);
     const a = attemptOf(pcap.subarray(off + 16, off + 16 + len), at);

@@ -28,13 +28,20 @@ export interface VmShape {
 function disk(id: string, path: string, readonly: boolean): string[] {
   const ro = readonly ? ',readonly=on' : '';
   return [
-    '-drive', `file=${path},format=raw,if=none,id=${id},cache=unsafe,discard=ignore${ro}`,
-    '-device', `virtio-blk-device,drive=${id},serial=${id}`,
+    '-drive',
+    `file=${path},format=raw,if=none,id=${id},cache=unsafe,discard=ignore${ro}`,
+    '-device',
+    `virtio-blk-device,drive=${id},serial=${id}`,
   ];
 }
 
 function port(id: string, name: string, path: string): string[] {
-  return ['-chardev', `socket,id=${id},path=${path}`, '-device', `virtserialport,chardev=${id},name=${name}`];
+  return [
+    '-chardev',
+    `socket,id=${id},path=${path}`,
+    '-device',
+    `virtserialport,chardev=${id},name=${name}`,
+  ];
 }
 
 function kernelCmdline(shape: VmShape): string {
@@ -54,24 +61,43 @@ export function qemuArgs(f: VmFiles, shape: VmShape): string[] {
     }),
   );
   return [
-    '-M', 'microvm,pit=on', ...accel,
-    '-m', String(shape.memoryMiB), '-smp', String(shape.cpus),
-    '-nodefaults', '-no-user-config', '-nographic', '-no-reboot',
-    '-kernel', f.vmlinuz, '-initrd', f.initrd,
-    '-append', kernelCmdline(shape),
-    '-chardev', `socket,id=console,path=${f.sockets.console}`, '-serial', 'chardev:console',
+    '-M',
+    'microvm,pit=on',
+    ...accel,
+    '-m',
+    String(shape.memoryMiB),
+    '-smp',
+    String(shape.cpus),
+    '-nodefaults',
+    '-no-user-config',
+    '-nographic',
+    '-no-reboot',
+    '-kernel',
+    f.vmlinuz,
+    '-initrd',
+    f.initrd,
+    '-append',
+    kernelCmdline(shape),
+    '-chardev',
+    `socket,id=console,path=${f.sockets.console}`,
+    '-serial',
+    'chardev:console',
     // HostProtection: the root image is read-only; only throwaway disks are writable.
     ...disk('root', f.rootfs, true),
     ...disk('job', f.job, true),
     ...disk('input', f.input, true),
     ...disk('scratch', f.scratch, false),
     ...disk('output', f.output, false),
-    '-device', 'virtio-serial-device,max_ports=8',
+    '-device',
+    'virtio-serial-device,max_ports=8',
     ...port('ctl', CONTROL_PORT, f.sockets[CONTROL_PORT] as string),
     ...outputs,
     // ConstrainNetworkAccess: restrict=on sends nothing out; the one forward leads to the job's proxy.
-    '-netdev', `user,id=net0,restrict=on,guestfwd=tcp:${proxyHost}:${proxyPort}-cmd:socat STDIO UNIX-CONNECT:${f.proxySocket}`,
-    '-device', 'virtio-net-device,netdev=net0',
-    '-object', `filter-dump,id=dump0,netdev=net0,queue=rx,file=${f.pcap}`,
+    '-netdev',
+    `user,id=net0,restrict=on,guestfwd=tcp:${proxyHost}:${proxyPort}-cmd:socat STDIO UNIX-CONNECT:${f.proxySocket}`,
+    '-device',
+    'virtio-net-device,netdev=net0',
+    '-object',
+    `filter-dump,id=dump0,netdev=net0,queue=rx,file=${f.pcap}`,
   ];
 }
