@@ -75,12 +75,14 @@ test('a worker image the policy does not list is refused, naming the ones it doe
 // The seed's spec says `worker-image: worker.img`: a name, never stat'ed as a path on the host.
 test("the seed's hello spec passes in gvisor, its worker.img naming the default image", async () => {
   const t = setup(
-    'worker-image: worker.img\nsource: .\nbuild: |\n  gcc hello.c -o hello\n  ./hello\n',
+    'worker-image: worker.img\nsource: .\nbuild: |\n  gcc hello.c -o hello\n  ./hello\nartifacts: [hello]\n',
   );
   try {
     const r = await t.build('--driver', 'gvisor');
     assert.equal(r.exitCode, 0, r.stdout + r.stderr);
     assert.match(r.stdout, /hello, world/);
+    // Signed like every run that collects artifacts, naming the image it ran on.
+    assert.ok(existsSync(join(t.dir, '.contractor', 'runs')));
   } finally {
     t.remove();
   }

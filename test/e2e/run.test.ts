@@ -326,6 +326,19 @@ test('a workspace is saved only after a run that passed and was not --audit', as
   assert.equal(count(), '1', 'a failed run saves nothing');
 });
 
+// The seed's spec says `worker-image: worker.img`: a name among the policy's images, which
+// was once stat'ed as a host path and ended every gvisor and vm run in ENOENT.
+test("the seed's hello spec, worker-image: worker.img, passes in gvisor", async () => {
+  const repo = repoWith(
+    'worker-image: worker.img\nsource: .\nworkspace: ws\nbuild: |\n  gcc hello.c -o hello\n  ./hello\nartifacts: [hello]\n',
+    { 'hello.c': HELLO_C },
+  );
+  const r = await runJson(repo, ['--driver', 'gvisor']);
+  assert.equal(r.exitCode, 0, r.stderr);
+  assert.equal(r.doc.driver, 'gvisor');
+  assert.match(readFileSync(r.doc.log, 'utf8'), /hello, world/);
+});
+
 test('the policy floor and image list hold for git contractor run too', async () => {
   const low = repoWith('driver: namespace\nbuild: echo built\n');
   const r = await contractor(low.path, ['run'], policy('driver: vm\n'));
