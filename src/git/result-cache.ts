@@ -13,6 +13,8 @@ export interface CacheKeyParts {
   driver: DriverName;
   imageDigest: string;
   version: string;
+  /** Where the restored workspace came from (none, kept, tree): it is what the build starts with. */
+  workspace: string;
 }
 
 export function cacheKey(p: CacheKeyParts): string {
@@ -28,6 +30,7 @@ export function cacheKey(p: CacheKeyParts): string {
     p.driver,
     p.imageDigest,
     p.version,
+    p.workspace,
   ]);
   return createHash('sha256').update(material).digest('hex');
 }

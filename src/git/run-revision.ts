@@ -7,7 +7,12 @@ import { ContractorError } from '../errors.js';
 import type { JobEvent, JobResult } from '../manager/job.js';
 import { newJobId } from '../manager/job-id.js';
 import { workerImageDigest } from '../manager/worker-image.js';
-import { workspaceLocation } from '../manager/workspace-location.js';
+import {
+  keptWorkspacesIn,
+  placeLabel,
+  workspacePlace,
+  type WorkspacePlace,
+} from '../manager/workspace-place.js';
 import { policyPath } from '../spec/config-home.js';
 import { SPEC_FILE, specTooLarge } from '../spec/spec-file.js';
 import type { DriverName } from '../spec/types.js';
@@ -67,11 +72,11 @@ export async function runRevision(
 
 /** The spec and policy parsers, with the YAML library under them: the heaviest code a run needs first. */
 async function loadSpecCode() {
-  const [{ parseSpec }, { effectivePolicy, readPolicyFile }] = await Promise.all([
+  const [{ parseSpec }, { effectivePolicy, jobDriver, readPolicyFile }] = await Promise.all([
     import('../spec/parse.js'),
     import('../spec/policy.js'),
   ]);
-  return { parseSpec, effectivePolicy, readPolicyFile };
+  return { parseSpec, effectivePolicy, jobDriver, readPolicyFile };
 }
 
 type SpecCode = Awaited<ReturnType<typeof loadSpecCode>>;
@@ -94,7 +99,7 @@ async function runSpec(
   root: string,
   executor: ChosenExecutor,
   { commit, tree, file }: RevisionFacts,
-  { parseSpec, effectivePolicy, readPolicyFile }: SpecCode,
+  { parseSpec, effectivePolicy, jobDriver, readPolicyFile }: SpecCode,
   started: RevisionStart,
 ): Promise<RevisionResult> {
   const what = commit ?? tree;
@@ -108,12 +113,17 @@ async function runSpec(
   if (text === undefined) throw specTooLarge(`${SPEC_FILE} in ${where}`, file.bytes);
   const spec = parseSpec(text, SPEC_FILE);
   const policySource = o.policyFile ?? policyPath();
-  const policy = effectivePolicy(spec, await readPolicyFile(policySource), policySource);
-  const driver = o.driver ?? policy.driver;
+  const trusted = await readPolicyFile(policySource);
+  const policy = effectivePolicy(spec, trusted, policySource);
+  const driver = jobDriver(o.driver, policy);
   const git = await gitDir(root);
+  const place = spec.workspace
+    ? await workspaceIn(root, git, spec.workspace, trusted.workspaces)
+    : undefined;
   const cache = new ResultCache(join(git, 'contractor', 'cache'));
-  const imageDigest = await workerImageDigest(driver, spec.workerImage);
+  const imageDigest = await workerImageDigest(driver, policy.image);
   const key = cacheKey({
+    workspace: placeLabel(place),
     tree,
     specDigest: createHash('sha256').update(text).digest('hex'),
     policy,
@@ -145,7 +155,7 @@ async function runSpec(
     driver,
     source: archiveCommit(root, what),
     sourceUnderSrc: sourceUnderSrc ?? archiveCommit(root, what, 'src'),
-    workspaceDir: spec.workspace ? await workspaceIn(root, spec.workspace) : undefined,
+    workspaceDir: place?.dir,
     outDir: o.outDir ?? join(git, 'contractor', 'runs', id),
     commit,
     tree,
@@ -176,11 +186,26 @@ function noteLost(o: RunRevisionOptions, commit: string): (e: Error) => void {
 }
 
 /**
- * The spec's workspace in the work tree: a real directory (workspaceLocation), and none of git's
- * tracked files in it, since saving the workspace replaces them with whatever the build left.
+ * The spec's workspace: in the work tree where the user's policy or git config approved it (a
+ * real directory, and none of git's tracked files in it, since saving the workspace replaces
+ * them with whatever the build left), else kept under .git/contractor/workspaces/.
  */
-async function workspaceIn(root: string, workspace: string): Promise<string> {
-  const dir = await workspaceLocation(root, workspace, SPEC_FILE);
+async function workspaceIn(
+  root: string,
+  git: string,
+  workspace: string,
+  approvedByPolicy: string[],
+): Promise<WorkspacePlace> {
+  const approved = [...approvedByPolicy, ...(await approvedByGitConfig(root))];
+  const place = await workspacePlace({
+    base: root,
+    keptDir: keptWorkspacesIn(git),
+    workspace,
+    specFile: SPEC_FILE,
+    approved,
+  });
+  if (!place.inTree) return place;
+  const dir = place.dir;
   const tracked = (await gitOutput(root, ['ls-files', '-z', '--', relative(root, dir)]))
     .split('\0')
     .filter(Boolean);
@@ -189,7 +214,15 @@ async function workspaceIn(root: string, workspace: string): Promise<string> {
       'SPEC_INVALID',
       `${SPEC_FILE}: workspace ${JSON.stringify(workspace)} holds files git tracks (${tracked.slice(0, 3).join(', ')}${tracked.length > 3 ? ', …' : ''}); saving it would replace them with what the build left`,
     );
-  return dir;
+  return place;
+}
+
+/** `git config --add contractor.workspace PATH`: the user's own approval, per repository or global. */
+async function approvedByGitConfig(root: string): Promise<string[]> {
+  const out = await gitOutput(root, ['config', '--get-all', 'contractor.workspace']).catch(
+    () => '',
+  );
+  return out.split('\n').filter(Boolean);
 }
 
 // The note names the envelope by digest, so a copy fetched from anywhere can be matched to this run.

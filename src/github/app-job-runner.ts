@@ -40,9 +40,17 @@ export interface SourceRunnerOptions {
 
 export function sourceRunner(o: SourceRunnerOptions): AppJobRunner {
   return async (job, ctx) => {
-    const source = await fetchSource({ cacheDir: o.cacheDir, gitUrl: o.gitUrl, job, token: await ctx.token() });
+    const source = await fetchSource({
+      cacheDir: o.cacheDir,
+      gitUrl: o.gitUrl,
+      job,
+      token: await ctx.token(),
+    });
     const ceiling = await trustedCeiling(job, source, o.policies);
-    const refused = async (summary: string, problems: SourceProblem[] = []): Promise<AppRunOutcome> => ({
+    const refused = async (
+      summary: string,
+      problems: SourceProblem[] = [],
+    ): Promise<AppRunOutcome> => ({
       result: await unbuiltResult({
         id: ctx.runId,
         outDir: ctx.outDir,
@@ -66,7 +74,9 @@ export function sourceRunner(o: SourceRunnerOptions): AppJobRunner {
       if (err instanceof ContractorError && err.code === 'POLICY') return refused(err.message);
       throw err;
     }
-    const tree = (await runGit(['--git-dir', source.gitDir, 'rev-parse', `${job.sha}^{tree}`])).trim();
+    const tree = (
+      await runGit(['--git-dir', source.gitDir, 'rev-parse', `${job.sha}^{tree}`])
+    ).trim();
     const result = await o.execute({
       id: ctx.runId,
       spec,

@@ -31,8 +31,7 @@ export interface AppJob {
 
 /** What an event handler makes of a delivery: a build to queue, or a reason to do nothing. */
 export type JobIntent =
-  | { kind: 'build'; job: Omit<AppJob, 'key' | 'delivery'> }
-  | { kind: 'ignore'; reason: string };
+  { kind: 'build'; job: Omit<AppJob, 'key' | 'delivery'> } | { kind: 'ignore'; reason: string };
 
 export function jobKey(delivery: string, sha: string): string {
   return `${delivery}:${sha}`;

@@ -57,7 +57,12 @@ export async function startApp(o: AppOptions): Promise<RunningApp> {
       policies: o.policies ?? NO_REPOSITORY_POLICIES,
       execute: o.execute ?? (await import('../manager/executor.js')).localExecutor,
     });
-  const github = new GitHubApp({ appId: o.appId, privateKey: o.privateKey, apiUrl: o.apiUrl, log: o.log });
+  const github = new GitHubApp({
+    appId: o.appId,
+    privateKey: o.privateKey,
+    apiUrl: o.apiUrl,
+    log: o.log,
+  });
   let dispatcher: JobDispatcher | undefined;
   const server = createAppServer({
     log: o.log,

@@ -92,15 +92,19 @@ export class JobQueue {
 
   /** Records the delivery and queues its job in one transaction: the idempotency key is the delivery id. */
   accept(delivery: string, event: string, intent: JobIntent): Acceptance {
-    return this.db.transaction((): Acceptance => {
-      const seen = this.db.prepare('SELECT 1 FROM deliveries WHERE id = ?').get(delivery);
-      if (seen) return 'duplicate';
-      const acceptance = this.enqueue(delivery, intent);
-      this.db
-        .prepare('INSERT INTO deliveries (id, event, received_at, acceptance) VALUES (?, ?, ?, ?)')
-        .run(delivery, event, new Date().toISOString(), acceptance);
-      return acceptance;
-    }).immediate();
+    return this.db
+      .transaction((): Acceptance => {
+        const seen = this.db.prepare('SELECT 1 FROM deliveries WHERE id = ?').get(delivery);
+        if (seen) return 'duplicate';
+        const acceptance = this.enqueue(delivery, intent);
+        this.db
+          .prepare(
+            'INSERT INTO deliveries (id, event, received_at, acceptance) VALUES (?, ?, ?, ?)',
+          )
+          .run(delivery, event, new Date().toISOString(), acceptance);
+        return acceptance;
+      })
+      .immediate();
   }
 
   private enqueue(delivery: string, intent: JobIntent): Acceptance {
@@ -108,7 +112,10 @@ export class JobQueue {
     const j = intent.job;
     const repo = `${j.owner}/${j.repo}`;
     // One check run per head sha: a push and its check suite are the same build, unless re-requested.
-    if (!j.rerun && this.db.prepare('SELECT 1 FROM jobs WHERE repo = ? AND sha = ?').get(repo, j.sha))
+    if (
+      !j.rerun &&
+      this.db.prepare('SELECT 1 FROM jobs WHERE repo = ? AND sha = ?').get(repo, j.sha)
+    )
       return 'covered';
     const job: AppJob = { ...j, key: jobKey(delivery, j.sha), delivery };
     const now = new Date().toISOString();
@@ -165,7 +172,9 @@ export class JobQueue {
   }
 
   checkRunCreated(seq: number, id: number): void {
-    this.db.prepare('UPDATE jobs SET check_run_id = ?, check_run_requested = 1 WHERE seq = ?').run(id, seq);
+    this.db
+      .prepare('UPDATE jobs SET check_run_id = ?, check_run_requested = 1 WHERE seq = ?')
+      .run(id, seq);
   }
 
   /** The build is over: what to report is stored before anything is sent, so a crash resends it. */
@@ -206,7 +215,8 @@ export class JobQueue {
   }
 
   byRunId(runId: string): QueuedJob | undefined {
-    const row = this.db.prepare('SELECT * FROM jobs WHERE run_id = ?').get(runId) as Row | undefined;
+    const row = this.db.prepare('SELECT * FROM jobs WHERE run_id = ?').get(runId) as
+      Row | undefined;
     return row && toQueued(row);
   }
 

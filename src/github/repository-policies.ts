@@ -26,7 +26,11 @@ export function parseRepositoryPolicies(text: string, file: string): RepositoryP
   if (doc.errors.length)
     throw new SpecError(
       'SPEC_SYNTAX',
-      doc.errors.map((e) => ({ file, ...lines.linePos(e.pos[0]), message: e.message.split('\n')[0] ?? '' })),
+      doc.errors.map((e) => ({
+        file,
+        ...lines.linePos(e.pos[0]),
+        message: e.message.split('\n')[0] ?? '',
+      })),
     );
   const data = (doc.toJS({ maxAliasCount: 100 }) ?? {}) as Record<string, unknown>;
   const ajv = new Ajv({ allErrors: true, verbose: true, strict: true, allowUnionTypes: true });
@@ -50,9 +54,13 @@ export async function readRepositoryPolicies(file: string): Promise<RepositoryPo
   try {
     text = await readFile(file, 'utf8');
   } catch (err) {
-    throw new ContractorError('USAGE', `cannot read the repositories config ${file}: ${(err as Error).message}`, {
-      cause: err,
-    });
+    throw new ContractorError(
+      'USAGE',
+      `cannot read the repositories config ${file}: ${(err as Error).message}`,
+      {
+        cause: err,
+      },
+    );
   }
   return parseRepositoryPolicies(text, file);
 }

@@ -38,7 +38,10 @@ function refspecs(job: AppJob): { specs: string[]; trustedRev: string; trustedNa
   }
   const def = branch(job.defaultBranch);
   return {
-    specs: [`+${job.sha}:refs/contractor/commit/${job.sha}`, `+refs/heads/${def}:refs/contractor/default`],
+    specs: [
+      `+${job.sha}:refs/contractor/commit/${job.sha}`,
+      `+refs/heads/${def}:refs/contractor/default`,
+    ],
     trustedRev: 'refs/contractor/default',
     trustedName: def,
   };
@@ -81,7 +84,9 @@ export function runGit(args: string[], env: NodeJS.ProcessEnv = gitEnv('')): Pro
     git.on('close', (code) =>
       code === 0
         ? resolve(Buffer.concat(out).toString('utf8'))
-        : reject(new Error(`git ${args[2] ?? args[0]} exited with ${code}: ${err.trim().slice(0, 500)}`)),
+        : reject(
+            new Error(`git ${args[2] ?? args[0]} exited with ${code}: ${err.trim().slice(0, 500)}`),
+          ),
     );
   });
 }
@@ -91,7 +96,10 @@ const locks = new Map<string, Promise<unknown>>();
 /** One fetch at a time into a given cache repository. */
 function serialised<T>(key: string, fn: () => Promise<T>): Promise<T> {
   const run = (locks.get(key) ?? Promise.resolve()).then(fn, fn);
-  locks.set(key, run.catch(() => undefined));
+  locks.set(
+    key,
+    run.catch(() => undefined),
+  );
   return run;
 }
 
@@ -106,14 +114,27 @@ export async function fetchSource(o: {
   const { specs, trustedRev, trustedName } = refspecs(job);
   const url = `${o.gitUrl.replace(/\/+$/, '')}/${job.owner}/${job.repo}.git`;
   await serialised(gitDir, async () => {
-    const exists = await stat(join(gitDir, 'HEAD')).then(() => true, () => false);
+    const exists = await stat(join(gitDir, 'HEAD')).then(
+      () => true,
+      () => false,
+    );
     if (!exists) {
       await mkdir(gitDir, { recursive: true });
       await runGit(['init', '--bare', '--quiet', gitDir]);
     }
     try {
       await runGit(
-        ['--git-dir', gitDir, 'fetch', '--quiet', '--no-tags', '--no-write-fetch-head', '--end-of-options', url, ...specs],
+        [
+          '--git-dir',
+          gitDir,
+          'fetch',
+          '--quiet',
+          '--no-tags',
+          '--no-write-fetch-head',
+          '--end-of-options',
+          url,
+          ...specs,
+        ],
         gitEnv(o.token),
       );
       await runGit(['--git-dir', gitDir, 'cat-file', '-e', `${job.sha}^{commit}`]);

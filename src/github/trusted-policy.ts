@@ -1,5 +1,6 @@
 // The ceilings for a job, from the trusted side only: the operator's config, else the trusted branch's spec.
 import { parseSpec } from '../spec/parse.js';
+import { strongerDriver } from '../spec/driver-floor.js';
 import { DEFAULT_POLICY, type Policy } from '../spec/policy.js';
 import type { Limits } from '../spec/types.js';
 import type { AppJob } from './app-job.js';
@@ -19,7 +20,9 @@ function specCeiling(text: string, fallback: Policy): Policy {
   const limits = { ...fallback.limits };
   for (const [k, v] of Object.entries(spec.limits) as [keyof Limits, number][])
     limits[k] = Math.min(v, fallback.limits[k]);
-  return { allow: spec.allow, buildNetwork: false, limits, driver: spec.driver ?? fallback.driver };
+  // DriverFloor: the trusted spec may raise the operator's floor, never lower it.
+  const driver = strongerDriver(spec.driver ?? fallback.driver, fallback.driver);
+  return { ...fallback, allow: spec.allow, buildNetwork: false, limits, driver };
 }
 
 /**
@@ -35,13 +38,21 @@ export async function trustedCeiling(
   const configured = policies.repositories.get(name.toLowerCase());
   if (configured) return { policy: configured, source: `${policies.file} (${name})` };
   const fallback = policies.default ?? DEFAULT_POLICY;
-  const fallbackSource = policies.default ? `${policies.file} (default)` : 'built-in default (no network)';
+  const fallbackSource = policies.default
+    ? `${policies.file} (default)`
+    : 'built-in default (no network)';
   try {
     const text = await readCommittedSpec(source.gitDir, source.trustedRev);
     if (text === undefined) return { policy: fallback, source: fallbackSource };
-    return { policy: specCeiling(text, fallback), source: `${name}@${source.trustedName}:${SPEC_FILE}` };
+    return {
+      policy: specCeiling(text, fallback),
+      source: `${name}@${source.trustedName}:${SPEC_FILE}`,
+    };
   } catch {
     // A broken trusted spec grants nothing: the safe fallback, not the head's wishes.
-    return { policy: fallback, source: `${fallbackSource}; ${source.trustedName}:${SPEC_FILE} is invalid` };
+    return {
+      policy: fallback,
+      source: `${fallbackSource}; ${source.trustedName}:${SPEC_FILE} is invalid`,
+    };
   }
 }

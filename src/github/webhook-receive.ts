@@ -21,7 +21,10 @@ const EVENT = /^[a-z_]{1,64}$/;
 
 function answer(res: ServerResponse, status: number, body: Record<string, unknown>): void {
   const text = JSON.stringify(body) + '\n';
-  res.writeHead(status, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text) });
+  res.writeHead(status, {
+    'Content-Type': 'application/json',
+    'Content-Length': Buffer.byteLength(text),
+  });
   res.end(text);
 }
 
@@ -30,7 +33,11 @@ function header(req: IncomingMessage, name: string): string | undefined {
   return Array.isArray(v) ? v[0] : v;
 }
 
-export async function receiveWebhook(req: IncomingMessage, res: ServerResponse, o: WebhookOptions): Promise<void> {
+export async function receiveWebhook(
+  req: IncomingMessage,
+  res: ServerResponse,
+  o: WebhookOptions,
+): Promise<void> {
   if (req.method !== 'POST') return answer(res, 405, { error: 'POST only' });
   const read = await readCappedBody(req, o.maxBodyBytes);
   if (!read.ok) {
@@ -40,7 +47,9 @@ export async function receiveWebhook(req: IncomingMessage, res: ServerResponse, 
     return answer(res, 413, { error: `body over ${o.maxBodyBytes} bytes` });
   }
   if (!verifyWebhookSignature(o.secret, read.body, header(req, 'x-hub-signature-256'))) {
-    o.log(`webhook refused: bad or missing X-Hub-Signature-256 (check that the webhook secret matches)`);
+    o.log(
+      `webhook refused: bad or missing X-Hub-Signature-256 (check that the webhook secret matches)`,
+    );
     return answer(res, 401, { error: 'signature does not match' });
   }
   const delivery = header(req, 'x-github-delivery') ?? '';

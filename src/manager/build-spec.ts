@@ -5,7 +5,7 @@ import type { Readable } from 'node:stream';
 import { pathToFileURL } from 'node:url';
 import { ContractorError } from '../errors.js';
 import { readSpec } from '../spec/parse.js';
-import { effectivePolicy, readPolicyFile } from '../spec/policy.js';
+import { effectivePolicy, jobDriver, readPolicyFile } from '../spec/policy.js';
 import { policyPath } from '../spec/config-home.js';
 import type { DriverName } from '../spec/types.js';
 import { driverByName } from './drivers.js';
@@ -15,7 +15,8 @@ import { signLocally } from './local-signing.js';
 import { runJob } from './run-job.js';
 import { archiveDirectory } from './source-directory.js';
 import { within } from '../worker/path-within.js';
-import { workspaceLocation } from './workspace-location.js';
+import { sourceLocation } from './workspace-location.js';
+import { workspacePlace } from './workspace-place.js';
 
 export interface BuildSpecOptions {
   specFile: string;
@@ -30,9 +31,21 @@ export interface BuildSpecOptions {
 export async function buildSpec(o: BuildSpecOptions): Promise<JobResult> {
   const spec = await readSpec(o.specFile);
   const base = dirname(resolve(o.specFile));
-  const sourceDir = resolve(base, spec.source ?? '.');
+  const sourceDir = await sourceLocation(base, spec.source ?? '.', o.specFile);
+  const policySource = o.policyFile ?? policyPath();
+  const trusted = await readPolicyFile(policySource);
+  const policy = effectivePolicy(spec, trusted, policySource);
+  const driver = jobDriver(o.driver, policy);
   const workspaceDir = spec.workspace
-    ? await workspaceLocation(base, spec.workspace, o.specFile)
+    ? (
+        await workspacePlace({
+          base,
+          keptDir: join(base, '.contractor', 'workspaces'),
+          workspace: spec.workspace,
+          specFile: o.specFile,
+          approved: trusted.workspaces,
+        })
+      ).dir
     : undefined;
   // Saving the workspace replaces it whole: it may sit inside the source, never around it. (It
   // is never the spec's own directory, which parseSpec refused.)
@@ -41,9 +54,6 @@ export async function buildSpec(o: BuildSpecOptions): Promise<JobResult> {
       'SPEC_INVALID',
       `${o.specFile}: workspace ${JSON.stringify(spec.workspace)} holds the source directory, which saving it would replace`,
     );
-  const policySource = o.policyFile ?? policyPath();
-  const policy = effectivePolicy(spec, await readPolicyFile(policySource), policySource);
-  const driver = o.driver ?? policy.driver;
   const id = newJobId();
   // The workspace and past runs may live inside the source; they are not part of it.
   const exclude = [workspaceDir, join(base, '.contractor')]

@@ -14,9 +14,17 @@ import type { JobRequest } from './job.js';
 import { replaceDirectory, stagingBeside } from './save-workspace.js';
 import { unpackSanitised } from './workspace-unpack.js';
 
+export interface CollectedOutput extends ArtifactCollection {
+  /**
+   * The sanitised workspace, beside the spec's, when there is one: saved in its place only once
+   * the run is known to have passed (keepWorkspace), removed otherwise.
+   */
+  staged?: string;
+}
+
 /**
- * The worker's workspace comes back as an untrusted tar: sanitise it, save it, take the artifacts
- * (`artifacts`: the spec's globs as the job compiled them).
+ * The worker's workspace comes back as an untrusted tar: sanitise it, take the artifacts
+ * (`artifacts`: the spec's globs as the job compiled them), and stage it to be saved.
  */
 export async function collectOutput(
   req: JobRequest,
@@ -24,19 +32,40 @@ export async function collectOutput(
   work: string,
   onViolation: (v: Violation) => void,
   onLimit: (l: LimitName) => void,
-): Promise<ArtifactCollection> {
+): Promise<CollectedOutput> {
   const tar = join(work, 'out.tar');
   const workspace = req.workspaceDir;
   if (!workspace) return collect(req, artifacts, tar, join(work, 'out'), onViolation, onLimit);
   const out = await stagingBeside(workspace);
   try {
-    return await collect(req, artifacts, tar, out, onViolation, onLimit, workspace);
-  } finally {
-    await rm(out, { recursive: true, force: true }); // gone already once saved
+    return {
+      ...(await collect(req, artifacts, tar, out, onViolation, onLimit, workspace)),
+      staged: out,
+    };
+  } catch (err) {
+    await rm(out, { recursive: true, force: true });
+    throw err;
   }
 }
 
-/** Unpacks the tar into `out`, takes the artifacts from it, and saves it as `workspace`, if any. */
+/**
+ * The build's workspace takes the saved one's place only after a run that passed and was not
+ * --audit: a failed or audited build's leftovers never become what the next build, or the
+ * user, starts from. The staged copy is gone either way.
+ */
+export async function keepWorkspace(
+  req: JobRequest,
+  staged: string,
+  passed: boolean,
+): Promise<void> {
+  try {
+    if (passed && !req.audit && req.workspaceDir) await replaceDirectory(req.workspaceDir, staged);
+  } finally {
+    await rm(staged, { recursive: true, force: true }); // gone already once saved
+  }
+}
+
+/** Unpacks the tar into `out` and takes the artifacts from it (all of it kept when it is a workspace). */
 async function collect(
   req: JobRequest,
   artifacts: ArtifactPattern[],
@@ -73,6 +102,5 @@ async function collect(
       phase: 'build',
       detail: `artifact ${path} is not a regular file; not collected`,
     });
-  if (workspace) await replaceDirectory(workspace, out);
   return collected;
 }

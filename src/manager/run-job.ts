@@ -6,7 +6,7 @@ import type { PhaseName, Violation } from '../net/violation.js';
 import type { LimitName } from '../spec/types.js';
 import type { Driver, PhaseRequest, WorkerOutcome } from '../worker/driver.js';
 import { artifactPatterns, MAX_ARTIFACTS } from './artifact-patterns.js';
-import type { ArtifactCollection } from './artifacts.js';
+import type { CollectedOutput } from './collect-output.js';
 import { startEgress } from './egress.js';
 import { loadOnce } from './load-once.js';
 import type { AuditRecord, JobRequest, JobResult, PhaseResult } from './job.js';
@@ -46,7 +46,7 @@ export async function runJob(req: JobRequest, driver: Driver): Promise<JobResult
   let limit: LimitName | undefined;
   let error: string | undefined;
   let outcome: WorkerOutcome | undefined;
-  let collected: ArtifactCollection = { artifacts: [], unmatched: [], refused: [] };
+  let collected: CollectedOutput = { artifacts: [], unmatched: [], refused: [] };
   const emitViolation = (v: Violation): void => {
     if (violations.add(v)) req.onEvent?.({ type: 'violation', violation: v });
     else if (violations.omitted === 1)
@@ -80,7 +80,7 @@ export async function runJob(req: JobRequest, driver: Driver): Promise<JobResult
       phases: phasesOf(req),
       env: req.spec.env,
       limits: req.policy.limits,
-      ...(req.spec.workerImage ? { workerImage: req.spec.workerImage } : {}),
+      workerImage: req.policy.image,
       egress: egress.port,
       signal: req.signal,
       onEvent: (e) => {
@@ -106,15 +106,25 @@ export async function runJob(req: JobRequest, driver: Driver): Promise<JobResult
     ]);
   }
   const phases = toPhaseResults(outcome);
-  const { status, summary } = decideStatus({
-    error,
-    limit,
-    violations: violations.total,
-    audit: req.audit,
-    phases,
-    unmatchedArtifacts: collected.unmatched,
-    ...(collected.overflow ? { artifactOverflow: collected.overflow } : {}),
-  });
+  const decide = () =>
+    decideStatus({
+      error,
+      limit,
+      violations: violations.total,
+      audit: req.audit,
+      phases,
+      unmatchedArtifacts: collected.unmatched,
+      ...(collected.overflow ? { artifactOverflow: collected.overflow } : {}),
+    });
+  let { status, summary } = decide();
+  if (collected.staged)
+    try {
+      const { keepWorkspace } = await loadCollector();
+      await keepWorkspace(req, collected.staged, status === 'passed');
+    } catch (err) {
+      error = `the workspace could not be saved: ${(err as Error).message}`;
+      ({ status, summary } = decide());
+    }
   const finished = new Date();
   const result: JobResult = {
     id: req.id,

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { PassThrough, type Readable, type Writable } from 'node:stream';
 import { ContractorError } from '../errors.js';
 import { parseSpec } from '../spec/parse.js';
+import { strongerDriver } from '../spec/driver-floor.js';
 import { effectivePolicy, type Policy } from '../spec/policy.js';
 import type { JobExecutor } from './executor.js';
 import type { JobEvent, JobRequest, JobResult } from './job.js';
@@ -115,11 +116,13 @@ async function nextClientFrame<T extends ClientFrame['type']>(
 function jobParams(job: JobFrame, ceiling: ServeOptions['ceiling']): JobParams {
   const spec = parseSpec(job.spec, job.specFile);
   const narrowed = narrowToManager(job.policy, ceiling.policy, ceiling.source);
+  const policy = effectivePolicy(spec, narrowed, narrowed.source);
   return {
     id: job.id,
     spec,
-    policy: effectivePolicy(spec, narrowed, narrowed.source),
-    driver: job.driver,
+    policy,
+    // DriverFloor: whatever tier the client asks for, the job runs in at least this manager's.
+    driver: strongerDriver(job.driver, policy.driver),
     commit: job.commit,
     tree: job.tree,
     audit: job.audit,

@@ -36,7 +36,7 @@ export async function signResult(input: SignResultInput): Promise<AttestationPat
       specDigest: createHash('sha256').update(JSON.stringify(job.spec.raw)).digest('hex'),
       policy: job.policy,
       driver: job.driver,
-      imageDigest: await workerImageDigest(job.driver, job.spec.workerImage),
+      imageDigest: await workerImageDigest(job.driver, job.policy.image),
       managerId: input.builderId,
       invocationId: result.id,
       startedOn: result.startedAt,

@@ -2,16 +2,19 @@
 import { createHash } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
 import type { DriverName } from '../spec/types.js';
+import { imagePaths } from '../worker/image/image-paths.js';
 
 /**
- * The namespace driver runs on the host's read-only /usr, so its "image" is the host OS: named by
- * os-release and the package database's size and time, which change whenever a package does.
+ * The vm driver boots the named image (one the policy lists, never a path the spec chose): named
+ * by its manifest. The namespace and gvisor drivers run on the host's read-only /usr, so their
+ * "image" is the host OS: named by os-release and the package database's size and time, which
+ * change whenever a package does.
  */
-export async function workerImageDigest(driver: DriverName, imagePath?: string): Promise<string> {
+export async function workerImageDigest(driver: DriverName, image: string): Promise<string> {
   const h = createHash('sha256').update(driver);
-  if (driver !== 'namespace' && imagePath) {
-    const st = await stat(imagePath);
-    h.update(`${imagePath}:${st.size}:${st.mtimeMs}`);
+  if (driver === 'vm') {
+    h.update(image);
+    h.update(await readFile(imagePaths(image).manifest).catch(() => Buffer.from('no manifest')));
   } else {
     h.update(await readFile('/etc/os-release').catch(() => Buffer.from('')));
     const db = await stat('/var/lib/dpkg/status').catch(() => undefined);

@@ -59,7 +59,10 @@ function facts(r: JobResult): string[] {
     ['finished', r.finishedAt],
     ['duration', formatDuration(r.durationMs)],
     ['policy', markdownCell(r.policy.source)],
-    ['network', r.policy.allow.length ? r.policy.allow.map((a) => markdownCell(a)).join(', ') : 'none'],
+    [
+      'network',
+      r.policy.allow.length ? r.policy.allow.map((a) => markdownCell(a)).join(', ') : 'none',
+    ],
   ];
   return ['| | |', '| --- | --- |', ...rows.map(([k, v]) => `| ${k} | ${v} |`)];
 }
@@ -121,12 +124,20 @@ function problems(list: SourceProblem[]): string[] {
   return [
     '### Problems',
     '',
-    ...list.slice(0, MAX_ROWS).map((p) => `- \`${markdownCell(`${p.file}:${p.line}:${p.col}`)}\` ${markdownCell(p.message)}`),
+    ...list
+      .slice(0, MAX_ROWS)
+      .map(
+        (p) => `- \`${markdownCell(`${p.file}:${p.line}:${p.col}`)}\` ${markdownCell(p.message)}`,
+      ),
     '',
   ];
 }
 
-export function checkRunOutput(r: JobResult, reportUrl: string, found: SourceProblem[] = []): CheckRunOutput {
+export function checkRunOutput(
+  r: JobResult,
+  reportUrl: string,
+  found: SourceProblem[] = [],
+): CheckRunOutput {
   const body = [
     `## ${headline(r)}: ${markdownCell(r.summary, 500)}`,
     '',
@@ -144,7 +155,10 @@ export function checkRunOutput(r: JobResult, reportUrl: string, found: SourcePro
 }
 
 /** Spec problems point at their line; violations point at the spec, whose policy they broke. */
-export function checkRunAnnotations(r: JobResult, found: SourceProblem[] = []): CheckRunAnnotation[] {
+export function checkRunAnnotations(
+  r: JobResult,
+  found: SourceProblem[] = [],
+): CheckRunAnnotation[] {
   const fromProblems = found.map((p) => ({
     path: p.file,
     start_line: Math.max(p.line, 1),

@@ -57,15 +57,17 @@ function violations(r: JobResult): string {
   const omitted = r.omitted?.violations
     ? `<p>And ${r.omitted.violations} more, counted but not kept.</p>`
     : '';
-  return table(
-    ['kind', 'phase', 'destination', 'detail'],
-    r.violations.map((v) => [
-      escapeHtml(v.kind),
-      escapeHtml(v.phase),
-      escapeHtml(v.host ? destinationOf(v) : '-'),
-      escapeHtml(v.detail),
-    ]),
-  ) + omitted;
+  return (
+    table(
+      ['kind', 'phase', 'destination', 'detail'],
+      r.violations.map((v) => [
+        escapeHtml(v.kind),
+        escapeHtml(v.phase),
+        escapeHtml(v.host ? destinationOf(v) : '-'),
+        escapeHtml(v.detail),
+      ]),
+    ) + omitted
+  );
 }
 
 function artifacts(r: JobResult, links: ReportLinks): string {
@@ -117,5 +119,8 @@ ${artifacts(r, links)}
 }
 
 export function renderPendingPage(runId: string, state: string): string {
-  return page(`contractor ${state}`, `<h1 id="status">${escapeHtml(state)}</h1><p>Run ${escapeHtml(runId)} has no result yet.</p>`);
+  return page(
+    `contractor ${state}`,
+    `<h1 id="status">${escapeHtml(state)}</h1><p>Run ${escapeHtml(runId)} has no result yet.</p>`,
+  );
 }

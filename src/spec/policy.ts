@@ -5,16 +5,31 @@ import { ContractorError, SpecError } from '../errors.js';
 import { schemaProblems } from './problems.js';
 import { validator } from './validators.js';
 import { parseDuration, parseRate, parseSize } from './units.js';
+import { DRIVER_ORDER, isBelow } from './driver-floor.js';
+import { DEFAULT_IMAGE, imageName } from './image-name.js';
+import { workspaceParts } from './parse.js';
 import type { DriverName, LimitName, Limits, Spec } from './types.js';
 
 export interface Policy {
   allow: string[];
   buildNetwork: boolean;
   limits: Limits;
+  /** The least isolation any build gets; a spec may only ask for more. */
   driver: DriverName;
+  /** The worker images a spec may name. */
+  images: string[];
+  /** Workspaces a spec may keep in the work tree (as `a/b`); any other is kept where nothing runs it. */
+  workspaces: string[];
 }
 
-export interface EffectivePolicy extends Policy {
+/** What one job gets: the spec's wishes within the policy. */
+export interface EffectivePolicy {
+  allow: string[];
+  buildNetwork: boolean;
+  limits: Limits;
+  driver: DriverName;
+  /** The worker image's name, one the policy lists. */
+  image: string;
   /** Where the ceilings came from, for the result and the provenance. */
   source: string;
 }
@@ -24,6 +39,8 @@ export const DEFAULT_POLICY: Policy = {
   allow: [],
   buildNetwork: false,
   driver: 'namespace',
+  images: [DEFAULT_IMAGE],
+  workspaces: [],
   limits: {
     wallMs: 30 * 60_000,
     cpuMs: 60 * 60_000,
@@ -98,7 +115,14 @@ export function policyFromData(data: Record<string, unknown>): Policy {
     buildNetwork: network.build ?? false,
     limits,
     driver: (data.driver as DriverName | undefined) ?? DEFAULT_POLICY.driver,
+    images: (data.images as string[] | undefined) ?? DEFAULT_POLICY.images,
+    workspaces: ((data.workspaces as string[] | undefined) ?? []).map(workspaceKey),
   };
+}
+
+/** A workspace path as policies and git config name it: its parts joined by `/`. */
+export function workspaceKey(workspace: string): string {
+  return workspaceParts(workspace).join('/');
 }
 
 /** Does a policy entry cover a spec entry? Same host (or a wildcard over it) and the same ports. */
@@ -140,7 +164,45 @@ export function effectivePolicy(spec: Spec, policy: Policy, source: string): Eff
     allow: spec.allow,
     buildNetwork: policy.buildNetwork,
     limits,
-    driver: spec.driver ?? policy.driver,
+    driver: specDriver(spec, policy, source),
+    image: specImage(spec, policy, source),
     source,
   };
+}
+
+/** DriverFloor: the policy's driver is the least a build gets; a spec asking for less is refused. */
+function specDriver(spec: Spec, policy: Policy, source: string): DriverName {
+  if (!spec.driver) return policy.driver;
+  if (isBelow(spec.driver, policy.driver))
+    throw new ContractorError(
+      'POLICY',
+      `${spec.file}: driver: ${spec.driver} is below ${policy.driver}, the least isolation the trusted policy (${source}) allows (${DRIVER_ORDER}); ` +
+        `remove driver: from the spec, or ask for ${policy.driver} or stronger`,
+    );
+  return spec.driver;
+}
+
+/** DriverFloor: `--driver` may raise the tier the job runs in, never lower it below the policy's (or the spec's). */
+export function jobDriver(asked: DriverName | undefined, policy: EffectivePolicy): DriverName {
+  if (!asked) return policy.driver;
+  if (isBelow(asked, policy.driver))
+    throw new ContractorError(
+      'POLICY',
+      `--driver ${asked} is below ${policy.driver}, the least isolation this build may have (${DRIVER_ORDER}; set by driver: in ${policy.source} or in the spec); ` +
+        `drop --driver, or lower driver: in ${policy.source}`,
+    );
+  return asked;
+}
+
+/** A spec names an image among those the policy lists; the name is never looked up as a host path. */
+function specImage(spec: Spec, policy: Policy, source: string): string {
+  if (spec.workerImage === undefined) return DEFAULT_IMAGE;
+  const name = imageName(spec.workerImage);
+  if (!spec.workerImage.includes('/') && policy.images.includes(name)) return name;
+  throw new ContractorError(
+    'POLICY',
+    `${spec.file}: worker-image ${JSON.stringify(spec.workerImage)} is not an image the trusted policy (${source}) lists; ` +
+      `the images there are: ${policy.images.join(', ') || '(none)'}. Name one of them (worker-image: ${policy.images[0] ?? DEFAULT_IMAGE}.img), ` +
+      `or add ${JSON.stringify(name)} to images: in ${source}`,
+  );
 }

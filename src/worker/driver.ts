@@ -30,7 +30,7 @@ export interface WorkerJob {
   /** The spec's env; the driver adds only PATH, HOME, LANG and the proxy variables. */
   env: Record<string, string>;
   limits: Limits;
-  /** The spec's `worker-image`, for drivers that boot an image of their own (vm). */
+  /** The worker image's name (one the trusted policy lists), for drivers that boot an image of their own (vm). */
   workerImage?: string;
   egress: EgressPort;
   /** Called on the manager's side of the boundary for every phase change and output chunk. */

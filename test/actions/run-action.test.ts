@@ -39,13 +39,18 @@ function enabled(step: Step, inputs: Record<string, string>): boolean {
 
 function runAction(resultJson: string, exitCode: number, given: Record<string, string> = {}) {
   const t = tempDir('contractor-action-');
-  const inputs = Object.fromEntries(Object.entries(action.inputs).map(([k, v]) => [k, given[k] ?? v.default]));
+  const inputs = Object.fromEntries(
+    Object.entries(action.inputs).map(([k, v]) => [k, given[k] ?? v.default]),
+  );
   const summary = join(t.path, 'step-summary.md');
   const output = join(t.path, 'github-output');
   const argsFile = join(t.path, 'args');
   const fake = join(t.path, 'fake-contractor');
   writeFileSync(join(t.path, 'result.json'), resultJson);
-  writeFileSync(fake, `#!/bin/sh\necho "$@" > ${argsFile}\ncat ${join(t.path, 'result.json')}\nexit ${exitCode}\n`);
+  writeFileSync(
+    fake,
+    `#!/bin/sh\necho "$@" > ${argsFile}\ncat ${join(t.path, 'result.json')}\nexit ${exitCode}\n`,
+  );
   chmodSync(fake, 0o755);
   writeFileSync(summary, '');
   const codes: number[] = [];
@@ -95,7 +100,17 @@ function result(status: string, extra: Record<string, unknown> = {}): string {
 
 test('a violation fails the step and its table lands in the step summary', () => {
   const r = runAction(
-    result('violation', { violations: [{ kind: 'network', phase: 'build', host: 'evil.example.com', port: 443, detail: 'CONNECT denied' }] }),
+    result('violation', {
+      violations: [
+        {
+          kind: 'network',
+          phase: 'build',
+          host: 'evil.example.com',
+          port: 443,
+          detail: 'CONNECT denied',
+        },
+      ],
+    }),
     3,
     { 'install-packages': 'false' },
   );
@@ -107,7 +122,11 @@ test('a violation fails the step and its table lands in the step summary', () =>
 });
 
 test('a pass leaves the step green with the artifacts and their digests in the summary', () => {
-  const r = runAction(result('passed'), 0, { 'install-packages': 'false', revision: 'main', driver: 'gvisor' });
+  const r = runAction(result('passed'), 0, {
+    'install-packages': 'false',
+    revision: 'main',
+    driver: 'gvisor',
+  });
   assert.equal(r.codes, [0, 0]);
   assert.match(r.summary, /^## ✅ passed/);
   assert.match(r.summary, /\| network \| none \|/);

@@ -44,6 +44,7 @@ export function jobWithArtifact(
     specDigest: sha256('worker-image: debian\n'),
     policy: {
       ...DEFAULT_POLICY,
+      image: 'worker',
       allow: ['deb.debian.org'],
       source: '/home/u/.config/contractor/policy.yaml',
     },

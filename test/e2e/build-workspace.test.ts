@@ -16,6 +16,8 @@ test('a workspace holding the source, or reached through a link, is refused', as
     writeFileSync(join(dir.path, 'app/sub/main.c'), 'int main(void) { return 0; }\n');
     writeFileSync(join(outside.path, 'keep'), 'the user’s\n');
     symlinkSync(outside.path, join(dir.path, 'cache'));
+    // Approved by the user's policy: only then is the workspace in the work tree at all.
+    writeFileSync(join(home.path, 'policy.yaml'), 'workspaces: [app, cache]\n');
     const cases: [string, RegExp][] = [
       ['source: app/sub\nworkspace: app\n', /workspace "app" holds the source directory/],
       ['source: app\nworkspace: cache\n', /workspace "cache": cache is a symbolic link/],

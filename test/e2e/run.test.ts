@@ -190,7 +190,7 @@ test('a failing build exits 1 with status failed', async () => {
   assert.match(r.doc.summary, /build exited with 7/);
 });
 
-test('a build leaving more than 10000 artifacts fails at once, collecting none, the workspace saved', async () => {
+test('a build leaving more than 10000 artifacts fails at once, collecting none, the workspace not saved', async () => {
   // 10001 empty files cost the build a second; collecting each would cost the manager ~0.7 ms and
   // ~9 KiB, and nothing stops a build making a million.
   const make = 'mkdir -p out && cd out && seq 1 10001 | xargs touch';
@@ -206,12 +206,14 @@ test('a build leaving more than 10000 artifacts fails at once, collecting none, 
   assert.ok(validateResult(r.doc), JSON.stringify(validateResult.errors));
   const artifactsDir = join(r.doc.outDir as string, 'artifacts');
   assert.ok(!existsSync(artifactsDir) || readdirSync(artifactsDir).length === 0);
-  // With a workspace the whole output comes back, and is saved; the artifacts still are not taken.
+  // With a workspace the whole output comes back; the artifacts are not taken, and a failed
+  // run's workspace is not saved.
   const cached = repoWith(`workspace: ws\nbuild: ${make}\nartifacts: ["out/*"]\n`);
+  cached.git('config', 'contractor.workspace', 'ws');
   const w = await runJson(cached);
   assert.equal(w.doc.status, 'failed');
   assert.match(w.doc.summary, /matched more than 10000 entries/);
-  assert.equal(readdirSync(join(cached.path, 'ws', 'src', 'out')).length, 10001);
+  assert.equal(existsSync(join(cached.path, 'ws')), false);
 });
 
 test('a direct connection attempt fails the build as a violation naming the destination', async () => {
@@ -271,6 +273,7 @@ test('the workspace is restored before and saved after, as a cache between build
   const repo = repoWith(
     'workspace: ws\nbuild: |\n  n=$(cat ../count 2>/dev/null || echo 0)\n  echo $((n+1)) > ../count\n  [ -e ../kept ] || echo once > ../kept\n',
   );
+  repo.git('config', 'contractor.workspace', 'ws');
   writeFileSync(join(repo.path, '.gitignore'), 'ws/\n');
   await contractor(repo.path, ['run', '--no-cache'], { CONTRACTOR_HOME: home.path });
   const kept = lstatSync(join(repo.path, 'ws/kept')).ino;
@@ -280,6 +283,69 @@ test('the workspace is restored before and saved after, as a cache between build
   // What the build left as it was is linked from the saved workspace, not written again.
   assert.equal(lstatSync(join(repo.path, 'ws/kept')).ino, kept);
   assert.deepEqual(readdirSync(repo.path).sort(), ['.contractor.yaml', '.git', '.gitignore', 'ws']);
+});
+
+// The build writes the workspace: in the work tree it could hold what the user's next
+// `npm test` or `git commit` runs, so it lands there only with the user's say.
+test('a workspace the user did not approve is kept under .git/contractor/workspaces and restored from there', async () => {
+  const repo = repoWith(
+    'workspace: node_modules\nbuild: |\n  n=$(cat ../count 2>/dev/null || echo 0)\n  echo $((n+1)) > ../count\n  mkdir -p ../.bin && printf "#!/bin/sh\\necho PLANTED\\n" > ../.bin/jest\n',
+  );
+  const kept = join(repo.path, '.git', 'contractor', 'workspaces', 'node_modules');
+  for (const n of ['1', '2']) {
+    const r = await contractor(repo.path, ['run', '--no-cache'], { CONTRACTOR_HOME: home.path });
+    assert.equal(r.exitCode, 0, r.stdout + r.stderr);
+    assert.equal(readFileSync(join(kept, 'count'), 'utf8').trim(), n);
+  }
+  assert.ok(existsSync(join(kept, '.bin', 'jest')));
+  assert.equal(existsSync(join(repo.path, 'node_modules')), false, 'nothing in the work tree');
+  // The user's policy approves it: from then on it is the work tree's node_modules.
+  const approved = policy('workspaces: [node_modules]\n');
+  const r = await contractor(repo.path, ['run', '--no-cache'], approved);
+  assert.equal(r.exitCode, 0, r.stdout + r.stderr);
+  assert.equal(readFileSync(join(repo.path, 'node_modules', 'count'), 'utf8').trim(), '1');
+});
+
+test('a workspace is saved only after a run that passed and was not --audit', async () => {
+  const repo = repoWith(
+    'workspace: ws\nbuild: |\n  n=$(cat ../count 2>/dev/null || echo 0)\n  echo $((n+1)) > ../count\n  [ ! -e fail ]\n',
+  );
+  repo.git('config', 'contractor.workspace', 'ws');
+  writeFileSync(join(repo.path, '.gitignore'), 'ws/\n');
+  const count = () => readFileSync(join(repo.path, 'ws', 'count'), 'utf8').trim();
+  const env = { CONTRACTOR_HOME: home.path };
+  assert.equal((await contractor(repo.path, ['run', '--no-cache'], env)).exitCode, 0);
+  assert.equal(count(), '1');
+  assert.equal((await contractor(repo.path, ['run', '--no-cache', '--audit'], env)).exitCode, 0);
+  assert.equal(count(), '1', 'an --audit run saves nothing');
+  repo.write('fail', '');
+  repo.commitAll('fail');
+  assert.equal((await contractor(repo.path, ['run', '--no-cache'], env)).exitCode, 1);
+  assert.equal(count(), '1', 'a failed run saves nothing');
+});
+
+// The seed's spec says `worker-image: worker.img`: a name among the policy's images, which
+// was once stat'ed as a host path and ended every gvisor and vm run in ENOENT.
+test("the seed's hello spec, worker-image: worker.img, passes in gvisor", async () => {
+  const repo = repoWith(
+    'worker-image: worker.img\nsource: .\nworkspace: ws\nbuild: |\n  gcc hello.c -o hello\n  ./hello\nartifacts: [hello]\n',
+    { 'hello.c': HELLO_C },
+  );
+  const r = await runJson(repo, ['--driver', 'gvisor']);
+  assert.equal(r.exitCode, 0, r.stderr);
+  assert.equal(r.doc.driver, 'gvisor');
+  assert.match(readFileSync(r.doc.log, 'utf8'), /hello, world/);
+});
+
+test('the policy floor and image list hold for git contractor run too', async () => {
+  const low = repoWith('driver: namespace\nbuild: echo built\n');
+  const r = await contractor(low.path, ['run'], policy('driver: vm\n'));
+  assert.equal(r.exitCode, 2, r.stdout + r.stderr);
+  assert.match(r.stderr, /\.contractor\.yaml: driver: namespace is below vm/);
+  const image = repoWith('worker-image: /srv/images/evil.img\nbuild: echo built\n');
+  const i = await contractor(image.path, ['run'], { CONTRACTOR_HOME: home.path });
+  assert.equal(i.exitCode, 2, i.stdout + i.stderr);
+  assert.match(i.stderr, /the images there are: worker\./);
 });
 
 // The spec is the commit's; the workspace is the user's, replaced whole by what the build left.
@@ -293,6 +359,9 @@ test('a workspace through a link, over tracked files, or in .git is refused befo
   symlinkSync('.git', join(linked.path, 'ws'));
   linked.commitAll('link');
   const tracked = repoWith(`workspace: lib\n${plant}`, { 'lib/util.c': 'int util;\n' });
+  // Approved by the user, or they would be kept under .git/contractor/workspaces/ instead.
+  linked.git('config', 'contractor.workspace', 'ws');
+  tracked.git('config', 'contractor.workspace', 'lib');
   const cases: [TestRepo, RegExp][] = [
     [git, /\.contractor\.yaml:1:12: workspace ".git" is inside git's own directory/],
     [
@@ -316,6 +385,7 @@ test('the workspace is saved when the temporary directory is another file system
   const repo = repoWith(
     'workspace: ws\nbuild: |\n  n=$(cat ../count 2>/dev/null || echo 0)\n  echo $((n+1)) > ../count\n',
   );
+  repo.git('config', 'contractor.workspace', 'ws');
   writeFileSync(join(repo.path, '.gitignore'), 'ws/\n');
   // A tmpfs /tmp (Debian 13's default): the job's output is unpacked there, the workspace is not.
   const env = { CONTRACTOR_HOME: home.path, TMPDIR: '/dev/shm' };
@@ -331,6 +401,7 @@ test('a symlink the build leaves in the workspace pointing at a host file never 
   const repo = repoWith(
     'workspace: ws\nbuild: |\n  ln -s /etc/passwd ../evil\n  ln -s ../../../../../etc/shadow escape\n',
   );
+  repo.git('config', 'contractor.workspace', 'ws');
   const r = await runJson(repo);
   assert.equal(existsSync(join(repo.path, 'ws/evil')), false);
   assert.equal(existsSync(join(repo.path, 'ws/src/escape')), false);

@@ -116,20 +116,15 @@ test('git config contractor.manager sends runs to the manager without a flag', a
   assert.doesNotMatch(local.policy.source, /narrowed by/);
 });
 
-test('the workspace cache travels to the manager and back: restored before each build, saved after', async () => {
+test('the workspace cache travels to the manager and back: restored before each build, saved after a pass', async () => {
   const repo = repoWith(
-    'workspace: ws\nbuild: |\n  n=$(cat ../count 2>/dev/null || echo 0)\n  echo $((n+1)) > ../count\n  ln -s /etc/passwd ../passwd\n',
+    'workspace: ws\nbuild: |\n  n=$(cat ../count 2>/dev/null || echo 0)\n  echo $((n+1)) > ../count\n  [ ! -e leak ] || ln -s /etc/passwd ../passwd\n',
   );
+  repo.git('config', 'contractor.workspace', 'ws');
   writeFileSync(join(repo.path, '.gitignore'), 'ws/\n');
   for (const n of ['1', '2']) {
     const r = await run(repo, ['--manager', 'm1']);
-    const doc = resultOf(r);
-    // The link out is dropped on the manager and reported; the rest of the workspace is saved.
-    assert.equal(doc.status, 'violation', `${r.stderr}\n${m1.log()}`);
-    assert.match(
-      JSON.stringify(doc.violations),
-      /passwd: symlink to \/etc\/passwd leaves the workspace/,
-    );
+    assert.equal(resultOf(r).status, 'passed', `${r.stderr}\n${m1.log()}`);
     assert.equal(readFileSync(join(repo.path, 'ws', 'count'), 'utf8').trim(), n);
   }
   assert.deepEqual(readdirSync(join(repo.path, 'ws')).sort(), ['count', 'src']);
@@ -137,7 +132,61 @@ test('the workspace cache travels to the manager and back: restored before each 
     existsSync(join(repo.path, 'ws', 'src', '.contractor.yaml')),
     'src/ holds the built tree',
   );
+  // The link out is dropped on the manager and reported; a run with a violation saves nothing.
+  repo.write('leak', '');
+  repo.commitAll('leak');
+  const r = await run(repo, ['--manager', 'm1']);
+  const doc = resultOf(r);
+  assert.equal(doc.status, 'violation', `${r.stderr}\n${m1.log()}`);
+  assert.match(
+    JSON.stringify(doc.violations),
+    /passwd: symlink to \/etc\/passwd leaves the workspace/,
+  );
+  assert.equal(readFileSync(join(repo.path, 'ws', 'count'), 'utf8').trim(), '2');
+  assert.equal(existsSync(join(doc.outDir, 'workspace.tar')), false);
   assert.doesNotMatch(readdirSync(repo.path).join(' '), /contractor-(old|new)/);
+});
+
+// DriverFloor: the client's policy and --driver are the client's; the manager's policy is its own.
+test('a manager runs every job in at least its own policy driver, whatever the client asks', async () => {
+  const floor = await startSshd('floor', (dir) => {
+    writeFileSync(join(dir, 'policy.yaml'), 'driver: gvisor\n');
+    return managerCommand(dir);
+  });
+  const clientHome = tempDir('contractor-floor-client-');
+  try {
+    writeFileSync(
+      join(clientHome.path, 'config.yaml'),
+      managersYaml([{ name: 'floor', s: floor }]),
+    );
+    const go = (repo: TestRepo, args: string[]) =>
+      execa(
+        process.execPath,
+        [GIT_CONTRACTOR, 'run', '--json', '--no-cache', '--manager', 'floor', ...args],
+        {
+          cwd: repo.path,
+          reject: false,
+          stdin: 'ignore',
+          env: { CONTRACTOR_HOME: clientHome.path, NO_COLOR: '1' },
+          timeout: 300_000,
+        },
+      );
+    const plain = repoWith('build: "true"\n');
+    const asked = await go(plain, ['--driver', 'namespace']);
+    const doc = resultOf(asked);
+    assert.equal(doc.status, 'passed', `${asked.stderr}\n${floor.log()}`);
+    assert.equal(doc.driver, 'gvisor');
+    const low = repoWith('driver: namespace\nbuild: echo built\n');
+    const refused = await go(low, []);
+    assert.equal(refused.exitCode, 2, refused.stdout + refused.stderr);
+    assert.match(
+      refused.stderr,
+      /driver: namespace is below gvisor, the least isolation the trusted policy \(.*narrowed by .*policy\.yaml\) allows/,
+    );
+  } finally {
+    clientHome.remove();
+    await floor.stop();
+  }
 });
 
 test('a manager presenting another host key than the pinned one is refused', async () => {

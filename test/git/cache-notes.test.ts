@@ -35,10 +35,11 @@ function result(status: JobResult['status']): JobResult {
 const parts = {
   tree: 'a'.repeat(40),
   specDigest: 'b',
-  policy: { ...DEFAULT_POLICY, source: 'p' },
+  policy: { ...DEFAULT_POLICY, image: 'worker', source: 'p' },
   driver: 'namespace' as const,
   imageDigest: 'c',
   version: '1',
+  workspace: 'none',
 };
 
 test('the cache key changes with every input that could change the result', () => {
@@ -59,6 +60,11 @@ test('the cache key changes with every input that could change the result', () =
   assert.notEqual(cacheKey({ ...parts, driver: 'vm' }), base);
   assert.notEqual(cacheKey({ ...parts, imageDigest: 'z' }), base);
   assert.notEqual(cacheKey({ ...parts, version: '2' }), base);
+  // A workspace kept under .git and one in the work tree restore different starts.
+  assert.notEqual(
+    cacheKey({ ...parts, workspace: 'kept' }),
+    cacheKey({ ...parts, workspace: 'tree' }),
+  );
   assert.equal(cacheKey({ ...parts, policy: { ...parts.policy, source: 'elsewhere' } }), base);
 });
 

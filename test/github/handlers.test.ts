@@ -17,7 +17,7 @@ test('every published push, pull_request, check_suite and check_run example is u
   assert.ok((kinds['pull_request:build'] ?? 0) >= 5, 'opened, synchronize and reopened build');
   assert.ok((kinds['check_suite:build'] ?? 0) >= 5, 'requested and rerequested build');
   assert.ok((kinds['push:build'] ?? 0) >= 2);
-  assert.ok((kinds['check_run:ignore'] ?? 0) >= 9, "no example check run is named contractor");
+  assert.ok((kinds['check_run:ignore'] ?? 0) >= 9, 'no example check run is named contractor');
 });
 
 test('a pull request builds its head against its base', () => {

@@ -22,7 +22,13 @@ export interface FixtureRepo {
   bare: string;
   baseSha: string;
   /** A commit on top of the base with this build script (and allowlist), pushed as refs/heads/NAME or another ref. */
-  commit: (o: { build: string; allow?: string[]; wall?: string; noSpec?: boolean; ref: string }) => string;
+  commit: (o: {
+    build: string;
+    allow?: string[];
+    wall?: string;
+    noSpec?: boolean;
+    ref: string;
+  }) => string;
 }
 
 export function fixtureRepo(gitRoot: string): FixtureRepo {

@@ -22,11 +22,17 @@ export function jwtProblem(token: string, publicKey: KeyObject, appId: number): 
   if (!h || !p || !s) return 'not a JWT';
   const header = JSON.parse(Buffer.from(h, 'base64url').toString()) as { alg?: string };
   if (header.alg !== 'RS256') return `alg ${header.alg}`;
-  if (!verify('RSA-SHA256', Buffer.from(`${h}.${p}`), publicKey, Buffer.from(s, 'base64url'))) return 'bad signature';
-  const claims = JSON.parse(Buffer.from(p, 'base64url').toString()) as { iss?: unknown; iat?: number; exp?: number };
+  if (!verify('RSA-SHA256', Buffer.from(`${h}.${p}`), publicKey, Buffer.from(s, 'base64url')))
+    return 'bad signature';
+  const claims = JSON.parse(Buffer.from(p, 'base64url').toString()) as {
+    iss?: unknown;
+    iat?: number;
+    exp?: number;
+  };
   const now = Math.floor(Date.now() / 1000);
   if (String(claims.iss) !== String(appId)) return `iss ${String(claims.iss)}`;
-  if (!claims.exp || !claims.iat || claims.exp <= now || claims.iat > now + 60) return 'expired or not yet valid';
+  if (!claims.exp || !claims.iat || claims.exp <= now || claims.iat > now + 60)
+    return 'expired or not yet valid';
   if (claims.exp - claims.iat > 600) return 'valid for more than ten minutes';
   return null;
 }

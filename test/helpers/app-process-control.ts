@@ -28,7 +28,9 @@ export async function spawnApp(config: AppProcessConfig, dir: string): Promise<A
       const m = /listening (\S+)/.exec(out);
       if (m) resolve(m[1] as string);
     });
-    child.on('exit', (code) => reject(new Error(`the App exited (${code}) before listening: ${err}`)));
+    child.on('exit', (code) =>
+      reject(new Error(`the App exited (${code}) before listening: ${err}`)),
+    );
   });
   return {
     url,

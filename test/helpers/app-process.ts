@@ -20,8 +20,17 @@ export interface AppProcessConfig {
 function sleepingRunner(ms: number): AppJobRunner {
   return async (job, ctx) => {
     await new Promise((resolve) => setTimeout(resolve, ms));
-    const result = await unbuiltResult({ id: ctx.runId, outDir: ctx.outDir, commit: job.sha, status: 'failed', summary: 'stand-in' });
-    return { result: { ...result, status: 'passed', exitCode: 0, summary: 'passed' }, problems: [] };
+    const result = await unbuiltResult({
+      id: ctx.runId,
+      outDir: ctx.outDir,
+      commit: job.sha,
+      status: 'failed',
+      summary: 'stand-in',
+    });
+    return {
+      result: { ...result, status: 'passed', exitCode: 0, summary: 'passed' },
+      problems: [],
+    };
   };
 }
 

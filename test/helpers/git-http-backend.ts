@@ -2,7 +2,13 @@
 import { spawn } from 'node:child_process';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 
-export function serveGit(req: IncomingMessage, res: ServerResponse, projectRoot: string, path: string, query: string): void {
+export function serveGit(
+  req: IncomingMessage,
+  res: ServerResponse,
+  projectRoot: string,
+  path: string,
+  query: string,
+): void {
   const env: NodeJS.ProcessEnv = {
     PATH: process.env.PATH,
     GIT_PROJECT_ROOT: projectRoot,

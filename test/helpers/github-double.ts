@@ -63,7 +63,11 @@ export class GitHubDouble {
     return `${this.url}${API_PREFIX}`;
   }
 
-  static async start(o: { appId: number; publicKey: KeyObject; gitRoot: string }): Promise<GitHubDouble> {
+  static async start(o: {
+    appId: number;
+    publicKey: KeyObject;
+    gitRoot: string;
+  }): Promise<GitHubDouble> {
     routes ??= new OpenApiRoutes();
     const server = createServer();
     const double = new GitHubDouble(server, o);
@@ -93,10 +97,12 @@ export class GitHubDouble {
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', this.url);
     for (const token of this.issuedTokens.keys())
-      if ((req.url ?? '').includes(token)) this.problems.push(`a token appeared in a URL: ${req.url}`);
+      if ((req.url ?? '').includes(token))
+        this.problems.push(`a token appeared in a URL: ${req.url}`);
     const git = /^\/[^/]+\/[^/]+\.git(\/.*)?$/.exec(url.pathname);
     if (git) return this.git(req, res, url);
-    if (!url.pathname.startsWith(`${API_PREFIX}/`)) return this.reply(res, 404, { message: 'Not Found' });
+    if (!url.pathname.startsWith(`${API_PREFIX}/`))
+      return this.reply(res, 404, { message: 'Not Found' });
     const chunks: Buffer[] = [];
     for await (const c of req) chunks.push(c as Buffer);
     const raw = Buffer.concat(chunks).toString('utf8');
@@ -121,13 +127,23 @@ export class GitHubDouble {
       this.problems.push(`${method} ${path}: ${authProblem}`);
       return this.reply(res, 401, { message: 'Bad credentials' }, record);
     }
-    const [status, out] = this.operate(checked.operationId, checked.params, url.searchParams, (body ?? {}) as Json);
+    const [status, out] = this.operate(
+      checked.operationId,
+      checked.params,
+      url.searchParams,
+      (body ?? {}) as Json,
+    );
     const lost = this.loseReply?.(checked.operationId, body);
     if (lost) return this.reply(res, lost, { message: 'injected: the reply was lost' }, record);
     return this.reply(res, status, out, record);
   }
 
-  private reply(res: ServerResponse, status: number, body: unknown, record?: RecordedRequest): void {
+  private reply(
+    res: ServerResponse,
+    status: number,
+    body: unknown,
+    record?: RecordedRequest,
+  ): void {
     if (record) record.status = status;
     res.writeHead(status, { 'Content-Type': 'application/json; charset=utf-8' });
     res.end(JSON.stringify(body));
@@ -136,14 +152,21 @@ export class GitHubDouble {
   private authorize(operationId: string, header: string): string | null {
     const [scheme, token] = header.split(' ');
     if (operationId.startsWith('apps/')) {
-      if (scheme?.toLowerCase() !== 'bearer' || !token) return `${operationId} needs the App JWT, got "${scheme}"`;
+      if (scheme?.toLowerCase() !== 'bearer' || !token)
+        return `${operationId} needs the App JWT, got "${scheme}"`;
       return jwtProblem(token, this.o.publicKey, this.o.appId);
     }
-    if (!token || !this.issuedTokens.has(token)) return `${operationId} needs an installation token this double issued`;
+    if (!token || !this.issuedTokens.has(token))
+      return `${operationId} needs an installation token this double issued`;
     return null;
   }
 
-  private operate(op: string, params: Record<string, string>, query: URLSearchParams, body: Json): [number, unknown] {
+  private operate(
+    op: string,
+    params: Record<string, string>,
+    query: URLSearchParams,
+    body: Json,
+  ): [number, unknown] {
     switch (op) {
       case 'apps/create-installation-access-token': {
         const token = `ghs_${randomBytes(18).toString('hex')}`;
@@ -159,7 +182,10 @@ export class GitHubDouble {
         ];
       }
       case 'apps/get-repo-installation':
-        return [200, { id: 4242, app_id: this.o.appId, account: { login: params.owner }, target_type: 'User' }];
+        return [
+          200,
+          { id: 4242, app_id: this.o.appId, account: { login: params.owner }, target_type: 'User' },
+        ];
       case 'checks/create':
         return [201, this.createRun(params, body)];
       case 'checks/get': {
@@ -170,7 +196,9 @@ export class GitHubDouble {
         return this.updateRun(Number(params.check_run_id), body);
       case 'checks/list-for-ref': {
         const runs = this.checkRuns.filter(
-          (r) => r.head_sha === params.ref && (!query.get('check_name') || r.name === query.get('check_name')),
+          (r) =>
+            r.head_sha === params.ref &&
+            (!query.get('check_name') || r.name === query.get('check_name')),
         );
         return [200, { total_count: runs.length, check_runs: runs.map((r) => this.view(r)) }];
       }
@@ -250,12 +278,18 @@ export class GitHubDouble {
 
   private git(req: IncomingMessage, res: ServerResponse, url: URL): void {
     const [scheme, value] = (req.headers.authorization ?? '').split(' ');
-    const decoded = scheme?.toLowerCase() === 'basic' ? Buffer.from(value ?? '', 'base64').toString() : '';
-    const token = decoded.startsWith('x-access-token:') ? decoded.slice('x-access-token:'.length) : '';
+    const decoded =
+      scheme?.toLowerCase() === 'basic' ? Buffer.from(value ?? '', 'base64').toString() : '';
+    const token = decoded.startsWith('x-access-token:')
+      ? decoded.slice('x-access-token:'.length)
+      : '';
     const authorized = this.issuedTokens.has(token);
     this.gitRequests.push({ path: url.pathname, authorized });
     if (!authorized) {
-      res.writeHead(401, { 'WWW-Authenticate': 'Basic realm="GitHub"', 'Content-Type': 'text/plain' });
+      res.writeHead(401, {
+        'WWW-Authenticate': 'Basic realm="GitHub"',
+        'Content-Type': 'text/plain',
+      });
       res.end('authentication required\n');
       return;
     }

@@ -86,7 +86,7 @@ export function jobRequest(
   return {
     id: `job-${Math.random().toString(36).slice(2)}`,
     spec,
-    policy: { ...DEFAULT_POLICY, ...o.policy, source: 'client-policy.yaml' },
+    policy: { ...DEFAULT_POLICY, image: 'worker', ...o.policy, source: 'client-policy.yaml' },
     driver: 'namespace',
     source: () => Readable.from([source]),
     outDir,

@@ -69,7 +69,8 @@ export class OpenApiRoutes {
     this.paramAjv = this.makeAjv(true);
     for (const [template, item] of Object.entries(doc.paths as Record<string, Json>))
       for (const [method, op] of Object.entries(item))
-        if (['get', 'post', 'put', 'patch', 'delete'].includes(method)) this.addRoute(template, method, op as Json, item);
+        if (['get', 'post', 'put', 'patch', 'delete'].includes(method))
+          this.addRoute(template, method, op as Json, item);
     // A literal segment wins over a parameter: /repos/{o}/{r}/check-runs before /repos/{o}/{r}/{x}.
     this.routes.sort((a, b) => a.names.length - b.names.length);
   }
@@ -83,7 +84,8 @@ export class OpenApiRoutes {
       logger: false,
     });
     addFormats(ajv);
-    for (const f of ['int32', 'repo.nwo', 'timestamp', 'binary', 'uri-template']) ajv.addFormat(f, true);
+    for (const f of ['int32', 'repo.nwo', 'timestamp', 'binary', 'uri-template'])
+      ajv.addFormat(f, true);
     ajv.addSchema({ $id: DOC_ID, components: this.components });
     return ajv;
   }
@@ -97,13 +99,16 @@ export class OpenApiRoutes {
 
   private addRoute(template: string, method: string, op: Json, item: Json): void {
     const names: string[] = [];
-    const source = template.replace(/[.*+?^$()|[\]\\]/g, '\\$&').replace(/\\?\{([^}]+)\\?\}/g, (_m, name: string) => {
-      names.push(name);
-      return '([^/]+)';
-    });
-    const params = [...((item.parameters as unknown[]) ?? []), ...((op.parameters as unknown[]) ?? [])].map((p) =>
-      this.deref<Parameter>(fixNullable(p)),
-    );
+    const source = template
+      .replace(/[.*+?^$()|[\]\\]/g, '\\$&')
+      .replace(/\\?\{([^}]+)\\?\}/g, (_m, name: string) => {
+        names.push(name);
+        return '([^/]+)';
+      });
+    const params = [
+      ...((item.parameters as unknown[]) ?? []),
+      ...((op.parameters as unknown[]) ?? []),
+    ].map((p) => this.deref<Parameter>(fixNullable(p)));
     const content = (this.deref<Json>(op.requestBody ?? {}).content ?? {}) as Json;
     const json = content['application/json'] as Json | undefined;
     let compiled: ValidateFunction | undefined;
@@ -124,42 +129,69 @@ export class OpenApiRoutes {
   }
 
   /** Checks one request; `problems` is empty when GitHub would accept its shape. */
-  check(method: string, path: string, query: URLSearchParams, body: unknown): CheckedRequest | { problems: string[] } {
+  check(
+    method: string,
+    path: string,
+    query: URLSearchParams,
+    body: unknown,
+  ): CheckedRequest | { problems: string[] } {
     const candidates = this.routes.filter((r) => r.pattern.test(path));
-    if (!candidates.length) return { problems: [`${method} ${path}: no such route in GitHub's OpenAPI description`] };
+    if (!candidates.length)
+      return { problems: [`${method} ${path}: no such route in GitHub's OpenAPI description`] };
     const route = candidates.find((r) => r.method === method);
-    if (!route) return { problems: [`${method} ${path}: ${candidates[0]?.template} has no ${method}`] };
+    if (!route)
+      return { problems: [`${method} ${path}: ${candidates[0]?.template} has no ${method}`] };
     const m = route.pattern.exec(path) as RegExpExecArray;
-    const params = Object.fromEntries(route.names.map((n, i) => [n, decodeURIComponent(m[i + 1] ?? '')]));
+    const params = Object.fromEntries(
+      route.names.map((n, i) => [n, decodeURIComponent(m[i + 1] ?? '')]),
+    );
     const problems = [...this.checkParams(route, params, query), ...this.checkBody(route, body)];
-    return { operationId: route.operationId, template: route.template, params, problems: problems.map((p) => `${method} ${route.template}: ${p}`) };
+    return {
+      operationId: route.operationId,
+      template: route.template,
+      params,
+      problems: problems.map((p) => `${method} ${route.template}: ${p}`),
+    };
   }
 
-  private checkParams(route: Route, params: Record<string, string>, query: URLSearchParams): string[] {
+  private checkParams(
+    route: Route,
+    params: Record<string, string>,
+    query: URLSearchParams,
+  ): string[] {
     const problems: string[] = [];
     const check = (p: Parameter, raw: string): void => {
       const holder = { v: raw };
-      const ok = this.paramAjv.validate({ type: 'object', properties: { v: p.schema ?? {} } }, holder);
+      const ok = this.paramAjv.validate(
+        { type: 'object', properties: { v: p.schema ?? {} } },
+        holder,
+      );
       if (!ok) problems.push(`${p.in} parameter ${p.name}=${raw}: ${this.paramAjv.errorsText()}`);
     };
     for (const p of route.parameters) {
-      const raw = p.in === 'path' ? params[p.name] : p.in === 'query' ? query.get(p.name) : undefined;
+      const raw =
+        p.in === 'path' ? params[p.name] : p.in === 'query' ? query.get(p.name) : undefined;
       if (raw === undefined || raw === null) {
-        if (p.required && (p.in === 'path' || p.in === 'query')) problems.push(`missing ${p.in} parameter ${p.name}`);
+        if (p.required && (p.in === 'path' || p.in === 'query'))
+          problems.push(`missing ${p.in} parameter ${p.name}`);
         continue;
       }
       check(p, raw);
     }
     for (const name of query.keys())
-      if (!route.parameters.some((p) => p.in === 'query' && p.name === name)) problems.push(`unknown query parameter ${name}`);
+      if (!route.parameters.some((p) => p.in === 'query' && p.name === name))
+        problems.push(`unknown query parameter ${name}`);
     return problems;
   }
 
   private checkBody(route: Route, body: unknown): string[] {
-    if (!route.body) return body === undefined ? [] : ['sends a body, but the operation takes none'];
+    if (!route.body)
+      return body === undefined ? [] : ['sends a body, but the operation takes none'];
     if (body === undefined) return route.body.required ? ['the request body is required'] : [];
     const validate = route.body.validate();
     if (validate(body)) return [];
-    return (validate.errors ?? []).slice(0, 5).map((e) => `body${e.instancePath} ${e.message ?? ''} ${JSON.stringify(e.params)}`);
+    return (validate.errors ?? [])
+      .slice(0, 5)
+      .map((e) => `body${e.instancePath} ${e.message ?? ''} ${JSON.stringify(e.params)}`);
   }
 }

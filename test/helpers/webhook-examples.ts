@@ -22,7 +22,11 @@ export function examples(event: string): Json[] {
 }
 
 /** The first example of an event with this action (and installation, when asked), deep-copied. */
-export function example(event: string, action: string | null, pick: (p: Json) => boolean = () => true): Json {
+export function example(
+  event: string,
+  action: string | null,
+  pick: (p: Json) => boolean = () => true,
+): Json {
   const found = examples(event).find((p) => (action === null || p.action === action) && pick(p));
   if (!found) throw new Error(`no ${event}.${action} example`);
   return found;
@@ -47,7 +51,9 @@ export function deliver(
   body: Json | string | Buffer,
   o: { secret?: string; delivery?: string; signature?: string; contentType?: string } = {},
 ): Promise<Delivered> {
-  const raw = Buffer.isBuffer(body) ? body : Buffer.from(typeof body === 'string' ? body : JSON.stringify(body));
+  const raw = Buffer.isBuffer(body)
+    ? body
+    : Buffer.from(typeof body === 'string' ? body : JSON.stringify(body));
   const started = performance.now();
   return new Promise((resolve, reject) => {
     const req = request(`${url}/webhooks`, {
@@ -64,7 +70,9 @@ export function deliver(
     req.on('response', (res) => {
       let text = '';
       res.on('data', (c: Buffer) => (text += c.toString()));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text, ms: performance.now() - started }));
+      res.on('end', () =>
+        resolve({ status: res.statusCode ?? 0, body: text, ms: performance.now() - started }),
+      );
     });
     // An oversized body may be answered (413) and the socket closed before it is all written.
     req.on('error', (err: NodeJS.ErrnoException) =>

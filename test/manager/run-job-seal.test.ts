@@ -42,7 +42,11 @@ const SOURCE = (() => {
 /** Runs a job and counts how many times result.json is put in place. */
 async function countedRun(seal?: (r: JobResult) => Promise<JobResult>) {
   const out = tempDir();
-  const req = { ...jobRequest(out.path, { source: SOURCE }), commit: 'c'.repeat(40), ...(seal ? { seal } : {}) };
+  const req = {
+    ...jobRequest(out.path, { source: SOURCE }),
+    commit: 'c'.repeat(40),
+    ...(seal ? { seal } : {}),
+  };
   mkdirSync(out.path, { recursive: true });
   const placed: string[] = [];
   const watcher = watch(out.path, (_event, name) => {

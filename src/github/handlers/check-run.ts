@@ -53,7 +53,8 @@ export function onCheckRun(payload: unknown): JobIntent {
   const p = assertPayload<CheckRunPayload>(validate, payload, 'check_run');
   if (p.action !== 'rerequested') return { kind: 'ignore', reason: `action ${p.action}` };
   const r = p.check_run;
-  if (r.name !== CHECK_RUN_NAME) return { kind: 'ignore', reason: `check run ${r.name} is not ours` };
+  if (r.name !== CHECK_RUN_NAME)
+    return { kind: 'ignore', reason: `check run ${r.name} is not ours` };
   return {
     kind: 'build',
     job: {

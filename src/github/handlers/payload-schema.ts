@@ -6,7 +6,11 @@ export const SHA = { type: 'string', pattern: '^[0-9a-f]{40}$' } as const;
 const OWNER = { type: 'string', pattern: '^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})$' } as const;
 const REPO_NAME = { type: 'string', pattern: '^(?!\\.\\.?$)[A-Za-z0-9._-]{1,100}$' } as const;
 const REF = { type: 'string', minLength: 1, maxLength: 1024 } as const;
-export const REPO_ID = { type: 'object', required: ['id'], properties: { id: { type: 'integer' } } } as const;
+export const REPO_ID = {
+  type: 'object',
+  required: ['id'],
+  properties: { id: { type: 'integer' } },
+} as const;
 
 export const REPOSITORY = {
   type: 'object',
@@ -67,7 +71,11 @@ export interface ListedPull {
   base: { ref: string; sha: string; repo: { id: number } };
 }
 
-export function repositoryFields(r: RepositoryPayload): { owner: string; repo: string; defaultBranch: string } {
+export function repositoryFields(r: RepositoryPayload): {
+  owner: string;
+  repo: string;
+  defaultBranch: string;
+} {
   return { owner: r.owner.login, repo: r.name, defaultBranch: r.default_branch };
 }
 

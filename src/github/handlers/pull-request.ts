@@ -38,7 +38,14 @@ const validate = payloadValidator({
           type: 'object',
           required: ['sha', 'repo'],
           // A fork that was deleted leaves head.repo null; refs/pull/N/head still holds the commits.
-          properties: { sha: SHA, repo: { type: ['object', 'null'], required: ['id'], properties: { id: { type: 'integer' } } } },
+          properties: {
+            sha: SHA,
+            repo: {
+              type: ['object', 'null'],
+              required: ['id'],
+              properties: { id: { type: 'integer' } },
+            },
+          },
         },
         base: {
           type: 'object',

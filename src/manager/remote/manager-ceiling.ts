@@ -1,15 +1,18 @@
 // HostProtection: the manager host's own policy caps what any client may ask of it, whatever the
-// client's trusted policy said: limits are the smaller of the two, and every network entry must
-// be covered by the manager's allowlist too.
+// client's trusted policy said: limits are the smaller of the two, every network entry must be
+// covered by the manager's allowlist too, the driver is at least the manager's floor, and the
+// images are the ones this host lists.
 import { ContractorError } from '../../errors.js';
+import { strongerDriver } from '../../spec/driver-floor.js';
 import { entryCovers, type EffectivePolicy, type Policy } from '../../spec/policy.js';
 import type { Limits } from '../../spec/types.js';
 
+/** The client's policy under this manager's: a Policy the job's spec is then held to. */
 export function narrowToManager(
   asked: EffectivePolicy,
   ceiling: Policy,
   ceilingSource: string,
-): EffectivePolicy {
+): Policy & { source: string } {
   const refused = asked.allow.filter((want) => !ceiling.allow.some((c) => entryCovers(c, want)));
   if (refused.length)
     throw new ContractorError(
@@ -21,9 +24,12 @@ export function narrowToManager(
   for (const k of Object.keys(limits) as (keyof Limits)[])
     limits[k] = Math.min(limits[k], ceiling.limits[k]);
   return {
-    ...asked,
+    allow: asked.allow,
     buildNetwork: asked.buildNetwork && ceiling.buildNetwork,
     limits,
+    driver: strongerDriver(asked.driver, ceiling.driver),
+    images: ceiling.images,
+    workspaces: [],
     source: `${asked.source}, narrowed by ${ceilingSource}`,
   };
 }

@@ -5,6 +5,7 @@ import type { Readable } from 'node:stream';
 import { join } from 'node:path';
 import { BUNDLE_FILE, ENVELOPE_FILE } from '../../attest/write-attestation.js';
 import { ContractorError } from '../../errors.js';
+import type { EffectivePolicy } from '../../spec/policy.js';
 import { sourceOf, type JobRequest, type JobResult } from '../job.js';
 import type { JobFrame } from './job-frame.js';
 import { parseManagerFrame } from './job-frame.js';
@@ -32,7 +33,7 @@ export function jobFrameFor(req: JobRequest): JobFrame {
     // JSON is YAML: the manager parses and validates the same document again.
     spec: JSON.stringify(req.spec.raw),
     specFile: req.spec.file,
-    policy: req.policy,
+    policy: wirePolicy(req.policy),
     driver: req.driver,
     ...(req.commit ? { commit: req.commit } : {}),
     ...(req.tree ? { tree: req.tree } : {}),
@@ -40,6 +41,12 @@ export function jobFrameFor(req: JobRequest): JobFrame {
     ...(req.workspaceDir ? { workspace: true } : {}),
     ...(req.sourceUnderSrc ? { sourceUnderSrc: true } : {}),
   };
+}
+
+/** The effective policy's own fields, and nothing else a caller's object carried. */
+function wirePolicy(p: EffectivePolicy): EffectivePolicy {
+  const { allow, buildNetwork, limits, driver, image, source } = p;
+  return { allow, buildNetwork, limits, driver, image, source };
 }
 
 /**
@@ -169,8 +176,11 @@ async function receiveOutputs(session: ManagerSession, req: JobRequest): Promise
         continue;
       case 'result': {
         const result = await acceptResult(frame.result, req.id, req.outDir, received);
-        if (req.workspaceDir && received.has(WORKSPACE_TAR))
+        // Saved only after a run that passed and was not --audit, whatever the manager sent.
+        const keep = result.status === 'passed' && !req.audit;
+        if (req.workspaceDir && received.has(WORKSPACE_TAR) && keep)
           await saveWorkspace(session, req, req.workspaceDir);
+        else await rm(join(req.outDir, WORKSPACE_TAR), { force: true });
         return result;
       }
       case 'error':

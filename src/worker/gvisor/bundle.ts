@@ -31,7 +31,8 @@ export async function makeRootfs(dir: string, ssl: string[]): Promise<void> {
     await mkdir(join(dir, d), { recursive: true });
   // Debian's merged /usr: the top-level directories are links into it.
   for (const l of ['bin', 'lib', 'lib64', 'sbin']) await symlink(`usr/${l}`, join(dir, l));
-  for (const [name, text] of Object.entries(ETC_FILES)) await writeFile(join(dir, 'etc', name), text);
+  for (const [name, text] of Object.entries(ETC_FILES))
+    await writeFile(join(dir, 'etc', name), text);
   await copyFile('/etc/ld.so.cache', join(dir, 'etc/ld.so.cache')).catch(() => undefined);
   for (const d of ['alternatives', 'ssl']) await mkdir(join(dir, 'etc', d));
   // Mount points for the host's /etc/ssl entries: a directory for a directory, a file for a file.
@@ -77,10 +78,30 @@ export function ociConfig(limits: Limits, proxyDir: string, jobDir: string, ssl:
     hostname: 'worker',
     mounts: [
       { destination: '/proc', type: 'proc', source: 'proc' },
-      { destination: '/dev', type: 'tmpfs', source: 'tmpfs', options: ['nosuid', 'strictatime', 'mode=755', 'size=65536k'] },
-      { destination: '/dev/pts', type: 'devpts', source: 'devpts', options: ['nosuid', 'noexec', 'newinstance', 'ptmxmode=0666', 'mode=0620'] },
-      { destination: '/dev/shm', type: 'tmpfs', source: 'shm', options: ['nosuid', 'noexec', 'nodev', 'mode=1777', 'size=65536k'] },
-      { destination: '/sys', type: 'sysfs', source: 'sysfs', options: ['nosuid', 'noexec', 'nodev', 'ro'] },
+      {
+        destination: '/dev',
+        type: 'tmpfs',
+        source: 'tmpfs',
+        options: ['nosuid', 'strictatime', 'mode=755', 'size=65536k'],
+      },
+      {
+        destination: '/dev/pts',
+        type: 'devpts',
+        source: 'devpts',
+        options: ['nosuid', 'noexec', 'newinstance', 'ptmxmode=0666', 'mode=0620'],
+      },
+      {
+        destination: '/dev/shm',
+        type: 'tmpfs',
+        source: 'shm',
+        options: ['nosuid', 'noexec', 'nodev', 'mode=1777', 'size=65536k'],
+      },
+      {
+        destination: '/sys',
+        type: 'sysfs',
+        source: 'sysfs',
+        options: ['nosuid', 'noexec', 'nodev', 'ro'],
+      },
       bind('/usr', '/usr'),
       bind('/etc/alternatives', '/etc/alternatives'),
       ...ssl.map((path) => bind(path, path)),
@@ -91,7 +112,13 @@ export function ociConfig(limits: Limits, proxyDir: string, jobDir: string, ssl:
       tmpfs('/workspace', limits.diskBytes, ['mode=0755', `uid=${BUILD_UID}`, `gid=${BUILD_UID}`]),
     ],
     linux: {
-      namespaces: [{ type: 'pid' }, { type: 'ipc' }, { type: 'uts' }, { type: 'mount' }, { type: 'network' }],
+      namespaces: [
+        { type: 'pid' },
+        { type: 'ipc' },
+        { type: 'uts' },
+        { type: 'mount' },
+        { type: 'network' },
+      ],
     },
   };
 }
@@ -109,5 +136,8 @@ export async function writeBundle(
   await mkdir(jobDir);
   for (const p of phases) await writeFile(join(jobDir, `${p.name}.sh`), p.script);
   await writeFile(join(jobDir, 'seccomp.bpf'), seccompProgram());
-  await writeFile(join(dir, 'config.json'), JSON.stringify(ociConfig(limits, proxyDir, jobDir, ssl), null, 1));
+  await writeFile(
+    join(dir, 'config.json'),
+    JSON.stringify(ociConfig(limits, proxyDir, jobDir, ssl), null, 1),
+  );
 }

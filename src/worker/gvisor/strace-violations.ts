@@ -23,9 +23,7 @@ export function violationFromStraceLine(line: string, phase: PhaseName): Violati
 }
 
 /** One violation per phase, kind, host and port: a retry loop is one attempt, not thousands. */
-export function violationsFromStrace(
-  segments: { phase: PhaseName; text: string }[],
-): Violation[] {
+export function violationsFromStrace(segments: { phase: PhaseName; text: string }[]): Violation[] {
   const seen = new Map<string, Violation>();
   for (const { phase, text } of segments) {
     for (const line of text.split('\n')) {

@@ -33,11 +33,17 @@ function mmdebstrap(args: string[], log: (line: string) => void): Promise<void> 
     };
     child.stdout.on('data', keep);
     child.stderr.on('data', keep);
-    child.on('error', (e) => reject(new Error(`mmdebstrap is missing: apt-get install mmdebstrap (${e.message})`)));
+    child.on('error', (e) =>
+      reject(new Error(`mmdebstrap is missing: apt-get install mmdebstrap (${e.message})`)),
+    );
     child.on('close', (code) => {
       if (code === 0) return resolve();
       log(tail);
-      reject(new Error(`mmdebstrap failed (exit ${code}): ${tail.trim().split('\n').slice(-3).join(' | ')}`));
+      reject(
+        new Error(
+          `mmdebstrap failed (exit ${code}): ${tail.trim().split('\n').slice(-3).join(' | ')}`,
+        ),
+      );
     });
   });
 }
@@ -65,7 +71,8 @@ function hooks(playbook?: string): string[] {
       '--setenv ANSIBLE_NOCOLOR 1',
       'ansible-playbook -i worker, -c local -e ansible_become=false /root/playbook.yml',
     ].join(' ');
-    const closeFds = 'for fd in /proc/self/fd/*; do fd=${fd##*/}; [ "$fd" -gt 2 ] && exec {fd}>&-; done';
+    const closeFds =
+      'for fd in /proc/self/fd/*; do fd=${fd##*/}; [ "$fd" -gt 2 ] && exec {fd}>&-; done';
     h.push(`unshare --pid --fork --mount-proc bash -c '${closeFds}; exec ${sandbox}' bash "$1"`);
     h.push('rm -f "$1/root/playbook.yml"');
   }
@@ -84,7 +91,10 @@ export async function buildImage(req: ImageBuildRequest): Promise<ImageManifest>
   const source = await hostAptSource();
   const work = await mkdtemp(join(tmpdir(), 'contractor-image-'));
   try {
-    const packages = [...(req.packages ?? DEFAULT_PACKAGES), ...(req.ansible?.length ? ANSIBLE_PACKAGES : [])];
+    const packages = [
+      ...(req.packages ?? DEFAULT_PACKAGES),
+      ...(req.ansible?.length ? ANSIBLE_PACKAGES : []),
+    ];
     let playbook: string | undefined;
     if (req.ansible?.length) {
       playbook = join(work, 'playbook.yml');
@@ -93,7 +103,15 @@ export async function buildImage(req: ImageBuildRequest): Promise<ImageManifest>
     const root = join(work, 'root');
     log(`mmdebstrap ${source.suite} from ${source.mirror}: ${packages.join(', ')}`);
     await mmdebstrap(
-      ['--mode=unshare', '--variant=minbase', `--include=${packages.join(',')}`, ...hooks(playbook), source.suite, root, source.mirror],
+      [
+        '--mode=unshare',
+        '--variant=minbase',
+        `--include=${packages.join(',')}`,
+        ...hooks(playbook),
+        source.suite,
+        root,
+        source.mirror,
+      ],
       log,
     );
     const { stdout } = await run('du', ['-s', '-B1', '--apparent-size', root]);
@@ -102,7 +120,16 @@ export async function buildImage(req: ImageBuildRequest): Promise<ImageManifest>
     await mkdir(paths.dir, { recursive: true });
     const tmpImage = paths.rootfs + '.new';
     log(`mkfs.ext4 -d: ${(bytes / 1024 ** 2).toFixed(0)} MiB`);
-    await run('mkfs.ext4', ['-q', '-F', '-L', 'contractor', '-d', root, tmpImage, `${bytes / 1024}k`]);
+    await run('mkfs.ext4', [
+      '-q',
+      '-F',
+      '-L',
+      'contractor',
+      '-d',
+      root,
+      tmpImage,
+      `${bytes / 1024}k`,
+    ]);
     await rename(tmpImage, paths.rootfs);
     const manifest: ImageManifest = {
       format: IMAGE_FORMAT,

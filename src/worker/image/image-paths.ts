@@ -1,21 +1,15 @@
 // Where worker images live: $CONTRACTOR_HOME/images/<name>/, beside the kernel they boot.
-import { basename, extname, join } from 'node:path';
+import { join } from 'node:path';
 import { contractorHome } from '../../spec/config-home.js';
 
-export const DEFAULT_IMAGE = 'worker';
+// The naming rule is the policy's: a spec names an image, the policy lists the ones it may.
+export { DEFAULT_IMAGE, imageName } from '../../spec/image-name.js';
 
 export interface ImagePaths {
   name: string;
   dir: string;
   rootfs: string;
   manifest: string;
-}
-
-/** `worker-image: worker.img` in a spec names the image `worker`; no path can leave the images folder. */
-export function imageName(workerImage?: string): string {
-  if (!workerImage) return DEFAULT_IMAGE;
-  const base = basename(workerImage, extname(workerImage)).replace(/[^A-Za-z0-9._-]/g, '_');
-  return base && !base.startsWith('.') ? base : DEFAULT_IMAGE;
 }
 
 /** CONTRACTOR_IMAGES lets many homes (tests, CI) share one set of images. */

@@ -44,7 +44,11 @@ function moduleDepends(ko: Buffer): string[] {
   const at = ko.indexOf('\0depends=');
   if (at < 0) return [];
   const end = ko.indexOf(0, at + 1);
-  return ko.subarray(at + 9, end).toString().split(',').filter(Boolean);
+  return ko
+    .subarray(at + 9, end)
+    .toString()
+    .split(',')
+    .filter(Boolean);
 }
 
 async function findModules(root: string): Promise<Map<string, string>> {
@@ -52,7 +56,8 @@ async function findModules(root: string): Promise<Map<string, string>> {
   const walk = async (dir: string): Promise<void> => {
     for (const e of await readdir(dir, { withFileTypes: true })) {
       if (e.isDirectory()) await walk(join(dir, e.name));
-      else if (e.name.endsWith('.ko')) found.set(e.name.slice(0, -3).replace(/-/g, '_'), join(dir, e.name));
+      else if (e.name.endsWith('.ko'))
+        found.set(e.name.slice(0, -3).replace(/-/g, '_'), join(dir, e.name));
     }
   };
   await walk(root);
@@ -73,7 +78,9 @@ async function loadOrder(all: Map<string, string>, wanted: string[]): Promise<st
 }
 
 /** Fetches (once) and returns the guest kernel, cached under $CONTRACTOR_HOME/images/kernel/. */
-export async function guestKernel(log: (line: string) => void = () => undefined): Promise<GuestKernel> {
+export async function guestKernel(
+  log: (line: string) => void = () => undefined,
+): Promise<GuestKernel> {
   const base = kernelDir();
   const pkg = await kernelPackage();
   const release = pkg.replace(/^linux-image-/, '');

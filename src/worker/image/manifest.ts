@@ -29,17 +29,27 @@ export interface BootableImage {
 export async function readManifest(name: string): Promise<BootableImage> {
   const paths = imagePaths(name);
   const text = await readFile(paths.manifest, 'utf8').catch((cause: unknown) => {
-    throw new Error(`there is no worker image '${name}': run 'contractor image build --name ${name}'`, { cause });
+    throw new Error(
+      `there is no worker image '${name}': run 'contractor image build --name ${name}'`,
+      { cause },
+    );
   });
   const m = JSON.parse(text) as ImageManifest;
   if (m.format !== IMAGE_FORMAT)
-    throw new Error(`the worker image '${name}' predates this driver: run 'contractor image build --name ${name}'`);
+    throw new Error(
+      `the worker image '${name}' predates this driver: run 'contractor image build --name ${name}'`,
+    );
   const dir = join(kernelDir(), m.kernelRelease);
   const modules = (await readFile(join(dir, 'modules.order'), 'utf8')).split('\n').filter(Boolean);
   await stat(paths.rootfs);
   return {
     name,
     rootfs: paths.rootfs,
-    kernel: { release: m.kernelRelease, vmlinuz: join(dir, 'vmlinuz'), modules, modulesDir: join(dir, 'modules') },
+    kernel: {
+      release: m.kernelRelease,
+      vmlinuz: join(dir, 'vmlinuz'),
+      modules,
+      modulesDir: join(dir, 'modules'),
+    },
   };
 }

@@ -12,9 +12,13 @@ export const BUSYBOX = '/bin/busybox';
 /** Needs a static busybox (Debian's busybox-static): the initramfs has no libc. */
 export async function initramfs(kernel: GuestKernel): Promise<string> {
   const busybox = await readFile(BUSYBOX).catch((cause: unknown) => {
-    throw new Error('the vm driver needs a static busybox: apt-get install busybox-static', { cause });
+    throw new Error('the vm driver needs a static busybox: apt-get install busybox-static', {
+      cause,
+    });
   });
-  const mods = await Promise.all(kernel.modules.map((m) => readFile(join(kernel.modulesDir, `${m}.ko`))));
+  const mods = await Promise.all(
+    kernel.modules.map((m) => readFile(join(kernel.modulesDir, `${m}.ko`))),
+  );
   const order = kernel.modules.join('\n') + '\n';
   const key = createHash('sha256').update(GUEST_INIT).update(busybox).update(order).digest('hex');
   const path = join(kernel.modulesDir, '..', `initrd-${key.slice(0, 16)}.gz`);

@@ -73,6 +73,8 @@ export async function makeScratchDisk(path: string, bytes: number): Promise<void
     let err = '';
     mkfs.stderr.on('data', (c: Buffer) => (err += c.toString()));
     mkfs.on('error', reject);
-    mkfs.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`mkfs.ext4 failed: ${err.trim()}`))));
+    mkfs.on('close', (code) =>
+      code === 0 ? resolve() : reject(new Error(`mkfs.ext4 failed: ${err.trim()}`)),
+    );
   });
 }

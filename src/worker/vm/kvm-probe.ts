@@ -20,9 +20,28 @@ function bootsUnderKvm(vmlinuz: string, initrd: string): Promise<boolean> {
   return new Promise((resolve) => {
     const qemu = spawn(
       'qemu-system-x86_64',
-      ['-M', 'microvm,pit=on', '-accel', 'kvm', '-m', '256', '-smp', '1', '-nodefaults', '-no-user-config',
-        '-nographic', '-no-reboot', '-kernel', vmlinuz, '-initrd', initrd,
-        '-append', 'console=ttyS0 quiet panic=-1 contractor.probe', '-serial', 'stdio'],
+      [
+        '-M',
+        'microvm,pit=on',
+        '-accel',
+        'kvm',
+        '-m',
+        '256',
+        '-smp',
+        '1',
+        '-nodefaults',
+        '-no-user-config',
+        '-nographic',
+        '-no-reboot',
+        '-kernel',
+        vmlinuz,
+        '-initrd',
+        initrd,
+        '-append',
+        'console=ttyS0 quiet panic=-1 contractor.probe',
+        '-serial',
+        'stdio',
+      ],
       { stdio: ['ignore', 'pipe', 'pipe'] },
     );
     let out = '';
@@ -40,16 +59,26 @@ function bootsUnderKvm(vmlinuz: string, initrd: string): Promise<boolean> {
 }
 
 export async function probeKvm(vmlinuz: string, initrd: string): Promise<KvmVerdict> {
-  if (await access('/dev/kvm', constants.R_OK | constants.W_OK).then(() => false, () => true))
+  if (
+    await access('/dev/kvm', constants.R_OK | constants.W_OK).then(
+      () => false,
+      () => true,
+    )
+  )
     return { kvm: false, why: '/dev/kvm is missing or not accessible' };
   const cacheDir = join(contractorHome(), 'cache');
   const cache = join(cacheDir, `kvm-probe-${await bootId()}.json`);
-  const cached = await readFile(cache, 'utf8').then((t) => JSON.parse(t) as KvmVerdict, () => undefined);
+  const cached = await readFile(cache, 'utf8').then(
+    (t) => JSON.parse(t) as KvmVerdict,
+    () => undefined,
+  );
   if (cached) return cached;
   const kvm = await bootsUnderKvm(vmlinuz, initrd);
   const verdict = {
     kvm,
-    why: kvm ? 'a guest booted under KVM' : `/dev/kvm opens but a guest did not boot within ${PROBE_TIMEOUT_MS / 1000} s`,
+    why: kvm
+      ? 'a guest booted under KVM'
+      : `/dev/kvm opens but a guest did not boot within ${PROBE_TIMEOUT_MS / 1000} s`,
   };
   await mkdir(cacheDir, { recursive: true });
   await writeFile(cache, JSON.stringify(verdict));

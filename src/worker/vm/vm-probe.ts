@@ -11,18 +11,34 @@ import { probeKvm } from './kvm-probe.js';
 const run = promisify(execFile);
 
 async function has(cmd: string, args: string[]): Promise<boolean> {
-  return run(cmd, args).then(() => true, () => false);
+  return run(cmd, args).then(
+    () => true,
+    () => false,
+  );
 }
 
 export async function probeVm(): Promise<DriverProbe> {
   const no = (detail: string): DriverProbe => ({ driver: 'vm', ok: false, detail });
-  if (!(await has('qemu-system-x86_64', ['--version']))) return no('QEMU is missing: apt-get install qemu-system-x86');
-  if (!(await has('socat', ['-V']))) return no('socat is missing (the proxy forward): apt-get install socat');
-  if (!(await has('mkfs.ext4', ['-V']))) return no('mkfs.ext4 is missing: apt-get install e2fsprogs');
-  if (await access(BUSYBOX).then(() => false, () => true)) return no('busybox is missing: apt-get install busybox-static');
+  if (!(await has('qemu-system-x86_64', ['--version'])))
+    return no('QEMU is missing: apt-get install qemu-system-x86');
+  if (!(await has('socat', ['-V'])))
+    return no('socat is missing (the proxy forward): apt-get install socat');
+  if (!(await has('mkfs.ext4', ['-V'])))
+    return no('mkfs.ext4 is missing: apt-get install e2fsprogs');
+  if (
+    await access(BUSYBOX).then(
+      () => false,
+      () => true,
+    )
+  )
+    return no('busybox is missing: apt-get install busybox-static');
   const image = await readManifest(DEFAULT_IMAGE).catch(() => undefined);
   if (!image) return no(`no worker image yet: run 'contractor image build' (needs mmdebstrap)`);
   const verdict = await probeKvm(image.kernel.vmlinuz, await initramfs(image.kernel));
   const accel = verdict.kvm ? 'KVM' : `TCG (${verdict.why})`;
-  return { driver: 'vm', ok: true, detail: `QEMU microvm with ${accel}; image ${image.name}, kernel ${image.kernel.release}` };
+  return {
+    driver: 'vm',
+    ok: true,
+    detail: `QEMU microvm with ${accel}; image ${image.name}, kernel ${image.kernel.release}`,
+  };
 }
