@@ -7,6 +7,7 @@ import type { JobResult } from '../manager/job.js';
 import { parseSpec } from '../spec/parse.js';
 import { effectivePolicy } from '../spec/policy.js';
 import type { AppJob } from './app-job.js';
+import { appOrigin } from './app-origin.js';
 import { SPEC_FILE } from '../spec/spec-file.js';
 import { readCommittedSpec } from './committed-spec.js';
 import type { RepositoryPolicies } from './repository-policies.js';
@@ -40,9 +41,17 @@ export interface SourceRunnerOptions {
 
 export function sourceRunner(o: SourceRunnerOptions): AppJobRunner {
   return async (job, ctx) => {
-    const source = await fetchSource({ cacheDir: o.cacheDir, gitUrl: o.gitUrl, job, token: await ctx.token() });
+    const source = await fetchSource({
+      cacheDir: o.cacheDir,
+      gitUrl: o.gitUrl,
+      job,
+      token: await ctx.token(),
+    });
     const ceiling = await trustedCeiling(job, source, o.policies);
-    const refused = async (summary: string, problems: SourceProblem[] = []): Promise<AppRunOutcome> => ({
+    const refused = async (
+      summary: string,
+      problems: SourceProblem[] = [],
+    ): Promise<AppRunOutcome> => ({
       result: await unbuiltResult({
         id: ctx.runId,
         outDir: ctx.outDir,
@@ -66,7 +75,9 @@ export function sourceRunner(o: SourceRunnerOptions): AppJobRunner {
       if (err instanceof ContractorError && err.code === 'POLICY') return refused(err.message);
       throw err;
     }
-    const tree = (await runGit(['--git-dir', source.gitDir, 'rev-parse', `${job.sha}^{tree}`])).trim();
+    const tree = (
+      await runGit(['--git-dir', source.gitDir, 'rev-parse', `${job.sha}^{tree}`])
+    ).trim();
     const result = await o.execute({
       id: ctx.runId,
       spec,
@@ -78,6 +89,7 @@ export function sourceRunner(o: SourceRunnerOptions): AppJobRunner {
       commit: job.sha,
       tree,
       audit: false,
+      origin: appOrigin(job, o.gitUrl),
       signal: ctx.signal,
     });
     return { result, problems: [] };
