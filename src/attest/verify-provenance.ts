@@ -35,10 +35,11 @@ function check(
 ): void {
   if (expected === undefined) return;
   if (typeof signed === 'string' && same(signed, expected)) return;
-  const has = typeof signed === 'string' ? JSON.stringify(signed.slice(0, 300)) : `no ${field}`;
+  const has =
+    typeof signed === 'string' ? `${field} ${JSON.stringify(signed.slice(0, 300))}` : `no ${field}`;
   throw verifyFailure(
     name,
-    `the attestation names ${field} ${has}, and ${JSON.stringify(expected)} was required`,
+    `the attestation names ${has}, and ${JSON.stringify(expected)} was required`,
   );
 }
 
