@@ -2,15 +2,18 @@
 import { access, mkdir, mkdtemp, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { initKeys } from './init-keys.js';
-import { keyPaths } from './key-paths.js';
+import { keyPaths, type KeyTrust } from './key-paths.js';
 import { loadSigner, type Signer } from './signer.js';
 
-export async function loadSignerCreatingKey(home: string): Promise<Signer> {
-  if (!(await exists(keyPaths(home).privatePath))) await createKeysAtomically(home);
-  return loadSigner(home);
+export async function loadSignerCreatingKey(
+  home: string,
+  trust: KeyTrust = 'trusted',
+): Promise<Signer> {
+  if (!(await exists(keyPaths(home, trust).privatePath))) await createKeysAtomically(home);
+  return loadSigner(home, trust);
 }
 
-// Two first runs at once must not each write half a pair: the pair is made aside and renamed into place whole.
+// Two first runs at once must not each write half a pair: the pairs are made aside and renamed into place whole.
 async function createKeysAtomically(home: string): Promise<void> {
   await mkdir(home, { recursive: true, mode: 0o700 });
   const aside = await mkdtemp(join(home, '.keys-'));

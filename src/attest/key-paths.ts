@@ -1,7 +1,10 @@
-// Where the manager's signing key pair lives: under the trusted per-user home, never in a repository.
+// Where the signing key pairs live: under the trusted per-user home, never in a repository.
 import { join } from 'node:path';
 
 export { contractorHome } from '../spec/config-home.js';
+
+/** Which pair: trusted sources sign with one, untrusted ones (a fork's pull request) with the other. */
+export type KeyTrust = 'trusted' | 'untrusted';
 
 export interface KeyPaths {
   dir: string;
@@ -9,11 +12,12 @@ export interface KeyPaths {
   publicPath: string;
 }
 
-export function keyPaths(home: string): KeyPaths {
+export function keyPaths(home: string, trust: KeyTrust = 'trusted'): KeyPaths {
   const dir = join(home, 'keys');
+  const name = trust === 'trusted' ? 'contractor' : 'untrusted';
   return {
     dir,
-    privatePath: join(dir, 'contractor.key'),
-    publicPath: join(dir, 'contractor.pub'),
+    privatePath: join(dir, `${name}.key`),
+    publicPath: join(dir, `${name}.pub`),
   };
 }

@@ -1,6 +1,7 @@
-// SLSA Provenance v1 for one job: what was built, from which commit, under which policy, by which manager.
+// SLSA Provenance v1 for one job: what was built, from which source, under which policy, by which builder.
 import type { EffectivePolicy } from '../spec/policy.js';
 import type { DriverName } from '../spec/types.js';
+import { builderIdFor, type BuildEvent, type SourceOrigin } from './source-origin.js';
 import { STATEMENT_TYPE, type Statement } from './statement.js';
 
 export const PROVENANCE_TYPE = 'https://slsa.dev/provenance/v1';
@@ -10,15 +11,15 @@ export const BUILD_TYPE = 'https://contractor.invalid/buildtypes/job/v1';
 export interface ProvenanceInput {
   /** The collected artifacts, named by their path under artifacts/. */
   artifacts: { name: string; sha256: string }[];
-  /** The repository URI, as resolvedDependencies names it (e.g. git+https://github.com/o/r). */
-  repository: string;
-  /** The full commit id that was built; none for a snapshot of a directory. */
+  /** The repository, ref, event and trust of the source, as the trusted side knows them. */
+  origin: SourceOrigin;
+  /** The full commit id that was asked for; none for a snapshot. */
   commit?: string;
   /**
-   * What was built, as the first resolved dependency: by default the commit. A snapshot names
-   * its own digest (a git tree for --worktree, the source tar's sha256 for contractor build).
+   * The digest of what the builder itself had in hand: gitCommit for a local commit, gitTree for
+   * a --worktree snapshot, sha256 of the source archive a manager received or a directory's tar.
    */
-  source?: ResourceDescriptor;
+  sourceDigest: Record<string, string>;
   /** sha256 of the .contractor.yaml that was built, hex. */
   specDigest: string;
   /** The effective policy the job ran under: what a pull request could not widen. */
@@ -26,8 +27,8 @@ export interface ProvenanceInput {
   driver: DriverName;
   /** sha256 of the worker image, hex. */
   imageDigest: string;
-  /** Who built it: the manager's id URI. */
-  managerId: string;
+  /** Which machine built it: local://HOST or ssh://HOST. The builder id says under which trust. */
+  host: string;
   /** The job id. */
   invocationId: string;
   startedOn: Date | string;
@@ -39,11 +40,14 @@ export interface ProvenancePredicate {
     buildType: string;
     externalParameters: {
       repository: string;
+      ref?: string;
+      event: BuildEvent;
+      trusted: boolean;
       commit?: string;
       specDigest: string;
       policy: EffectivePolicy;
     };
-    internalParameters: { driver: DriverName };
+    internalParameters: { driver: DriverName; host: string };
     resolvedDependencies: ResourceDescriptor[];
   };
   runDetails: {
@@ -59,6 +63,7 @@ export interface ResourceDescriptor {
 }
 
 export function buildStatement(input: ProvenanceInput): Statement<ProvenancePredicate> {
+  const { origin } = input;
   return {
     _type: STATEMENT_TYPE,
     subject: input.artifacts.map((a) => ({ name: a.name, digest: { sha256: a.sha256 } })),
@@ -67,19 +72,23 @@ export function buildStatement(input: ProvenanceInput): Statement<ProvenancePred
       buildDefinition: {
         buildType: BUILD_TYPE,
         externalParameters: {
-          repository: input.repository,
+          repository: origin.repository,
+          ...(origin.ref ? { ref: origin.ref } : {}),
+          event: origin.event,
+          trusted: origin.trusted,
           ...(input.commit ? { commit: input.commit } : {}),
           specDigest: input.specDigest,
           policy: input.policy,
         },
-        internalParameters: { driver: input.driver },
+        internalParameters: { driver: input.driver, host: input.host },
         resolvedDependencies: [
-          input.source ?? { uri: input.repository, digest: { gitCommit: input.commit ?? '' } },
+          { uri: sourceUri(origin), digest: input.sourceDigest },
           { name: 'worker-image', digest: { sha256: input.imageDigest } },
         ],
       },
       runDetails: {
-        builder: { id: input.managerId },
+        // Trusted and untrusted sources are signed as different builders, so a verifier can require one.
+        builder: { id: builderIdFor(origin) },
         metadata: {
           invocationId: input.invocationId,
           startedOn: timestamp(input.startedOn),
@@ -88,6 +97,12 @@ export function buildStatement(input: ProvenanceInput): Statement<ProvenancePred
       },
     },
   };
+}
+
+// SPDX-style source locator, as SLSA's examples write it: git+URL@REF.
+function sourceUri(origin: SourceOrigin): string {
+  const url = origin.repository.startsWith('git+') ? origin.repository : `git+${origin.repository}`;
+  return origin.ref ? `${url}@${origin.ref}` : url;
 }
 
 function timestamp(value: Date | string): string {

@@ -2,10 +2,10 @@
 import { createPublicKey, type KeyObject } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { ContractorError } from '../errors.js';
-import { keyPaths } from './key-paths.js';
+import { keyPaths, type KeyTrust } from './key-paths.js';
 
-export async function readPublicKeyPem(home: string): Promise<string> {
-  const { publicPath } = keyPaths(home);
+export async function readPublicKeyPem(home: string, trust: KeyTrust = 'trusted'): Promise<string> {
+  const { publicPath } = keyPaths(home, trust);
   try {
     return await readFile(publicPath, 'utf8');
   } catch (cause) {

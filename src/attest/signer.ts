@@ -3,7 +3,7 @@ import { createPrivateKey, createPublicKey, sign, type KeyObject } from 'node:cr
 import { readFile, stat } from 'node:fs/promises';
 import { ContractorError } from '../errors.js';
 import { keyIdOf } from './key-id.js';
-import { keyPaths } from './key-paths.js';
+import { keyPaths, type KeyTrust } from './key-paths.js';
 
 export interface Signer {
   /** sha256 of the public key's SPKI DER, hex. */
@@ -13,8 +13,8 @@ export interface Signer {
   sign(data: Buffer): Buffer;
 }
 
-export async function loadSigner(home: string): Promise<Signer> {
-  const { privatePath } = keyPaths(home);
+export async function loadSigner(home: string, trust: KeyTrust = 'trusted'): Promise<Signer> {
+  const { privatePath } = keyPaths(home, trust);
   const info = await stat(privatePath).catch((cause: unknown) => {
     throw new ContractorError(
       'USAGE',

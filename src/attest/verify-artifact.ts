@@ -5,12 +5,15 @@ import { sha256File } from './file-digest.js';
 import type { Statement, Subject } from './statement.js';
 import { verifyEnvelope } from './verify-envelope.js';
 import { verifyFailure } from './verify-failure.js';
+import { checkProvenance, type ExpectedProvenance } from './verify-provenance.js';
 
 export interface VerifyArtifactInput {
   artifactPath: string;
   /** attestation.intoto.jsonl or attestation.sigstore.json. */
   attestationPath: string;
   publicKeyPem: string;
+  /** What the statement must also name (--repo, --ref, --commit, --builder). */
+  expected?: ExpectedProvenance;
 }
 
 export interface VerifiedArtifact {
@@ -36,7 +39,9 @@ async function verifiedStatement(input: VerifyArtifactInput): Promise<Statement>
   try {
     const path = input.attestationPath;
     const envelope = await readable(path, 'attestation', readAttestation(path));
-    return verifyEnvelope(envelope, input.publicKeyPem);
+    const statement = verifyEnvelope(envelope, input.publicKeyPem);
+    checkProvenance(statement, input.expected ?? {});
+    return statement;
   } catch (cause) {
     if (cause instanceof ContractorError && cause.code === 'VERIFY')
       throw new ContractorError('VERIFY', `${input.attestationPath}: ${cause.message}`, { cause });

@@ -5,7 +5,11 @@ export type VerifyCheck =
   | 'envelope malformed'
   | 'wrong payload type'
   | 'signature invalid'
-  | 'artifact digest not among subjects';
+  | 'artifact digest not among subjects'
+  | 'builder mismatch'
+  | 'repository mismatch'
+  | 'ref mismatch'
+  | 'commit mismatch';
 
 export function verifyFailure(
   check: VerifyCheck,

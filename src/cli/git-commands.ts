@@ -58,7 +58,7 @@ function addPrePush(program: Command): void {
     )
     .argument('[remote]', 'the remote name git passes')
     .argument('[url]', 'the remote URL git passes')
-    .action(async () => {
+    .action(async (_remote: string | undefined, url: string | undefined) => {
       const input = await readStdin();
       const mode = await prePushMode(process.cwd());
       if (mode === 'off') return;
@@ -69,9 +69,13 @@ function addPrePush(program: Command): void {
         style,
         showLog: Boolean(process.stderr.isTTY),
       });
-      const verdicts = await checkPush(process.cwd(), updates, (_u, e) => progress(e)).finally(() =>
-        progress.finish(),
-      );
+      const verdicts = await checkPush(
+        process.cwd(),
+        updates,
+        (_u, e) => progress(e),
+        undefined,
+        url,
+      ).finally(() => progress.finish());
       let refused = false;
       for (const v of verdicts) {
         const r = v.result;

@@ -3,6 +3,7 @@ import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { keyIdOf } from '../attest/key-id.js';
 import { parsePublicKey } from '../attest/public-key.js';
+import { TRUSTED_BUILDER_ID } from '../attest/source-origin.js';
 import { verifyArtifact } from '../attest/verify-artifact.js';
 import { ContractorError } from '../errors.js';
 
@@ -10,6 +11,10 @@ interface VerifyFlags {
   attestation: string;
   key: string;
   json?: boolean;
+  repo?: string;
+  ref?: string;
+  commit?: string;
+  builder?: string;
 }
 
 async function readPublicKeyFile(path: string): Promise<string> {
@@ -34,7 +39,7 @@ export function addVerifyCommand(program: Command): void {
   program
     .command('verify')
     .description(
-      'check offline that ARTIFACT is named, by sha256, in an attestation signed by the holder of the public key; exits 1 naming the check that failed',
+      'check offline that ARTIFACT is named, by sha256, in an attestation signed by the holder of the public key (and, if asked, that it names the repository, ref, commit and builder); exits 1 naming the check that failed',
     )
     .argument('<artifact>', 'the file to check')
     .requiredOption(
@@ -42,6 +47,13 @@ export function addVerifyCommand(program: Command): void {
       'attestation.intoto.jsonl (DSSE envelope) or attestation.sigstore.json (Sigstore bundle)',
     )
     .requiredOption('--key <pem>', "the signer's public key, as `contractor keys public` prints it")
+    .option('--repo <url>', 'require the repository the provenance names (git+ and .git aside)')
+    .option('--ref <ref>', 'require the ref built: refs/heads/main, or main for a branch or tag')
+    .option('--commit <sha>', 'require the full commit id built')
+    .option(
+      '--builder <id>',
+      `require the builder id, e.g. ${TRUSTED_BUILDER_ID} to refuse builds of untrusted sources`,
+    )
     .option('--json', 'print what was verified as JSON')
     .action(async (artifact: string, o: VerifyFlags) => {
       const publicKeyPem = await readPublicKeyFile(o.key);
@@ -49,6 +61,12 @@ export function addVerifyCommand(program: Command): void {
         artifactPath: artifact,
         attestationPath: o.attestation,
         publicKeyPem,
+        expected: {
+          ...(o.repo !== undefined ? { repository: o.repo } : {}),
+          ...(o.ref !== undefined ? { ref: o.ref } : {}),
+          ...(o.commit !== undefined ? { commit: o.commit } : {}),
+          ...(o.builder !== undefined ? { builder: o.builder } : {}),
+        },
       }).catch((cause: unknown) => {
         if (cause instanceof ContractorError && cause.code === 'VERIFY')
           throw new ContractorError('VERIFY', `not verified: ${cause.message}`, { cause });

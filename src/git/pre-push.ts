@@ -29,6 +29,8 @@ export async function checkPush(
   updates: PrePushUpdate[],
   onEvent?: (u: PrePushUpdate, e: JobEvent) => void,
   signal?: AbortSignal,
+  /** The remote URL git passed the hook: the repository the provenance names. */
+  url?: string,
 ): Promise<PrePushVerdict[]> {
   const verdicts: PrePushVerdict[] = [];
   const seen = new Map<string, PrePushVerdict>();
@@ -43,6 +45,7 @@ export async function checkPush(
       cwd,
       rev: update.localSha,
       audit: false,
+      push: { ...(url ? { url } : {}), remoteRef: update.remoteRef },
       onEvent: onEvent && ((e) => onEvent(update, e)),
       signal,
     });

@@ -21,6 +21,7 @@ import { gitOutput } from './git-output.js';
 import { noteFor, readNote, writeNote } from './notes.js';
 import { chooseExecutor, type ChosenExecutor } from './job-executor.js';
 import { cacheKey, ResultCache } from './result-cache.js';
+import { localOrigin, type PushTarget } from './local-origin.js';
 import { gitDir, readCommittedFile, type CommittedFile } from './repository.js';
 import { archiveCommit } from './snapshot.js';
 import { SPEC_REQUEST, startRevision, type RevisionStart } from './revision-start.js';
@@ -38,6 +39,8 @@ export interface RunRevisionOptions {
   noCache?: boolean;
   /** A manager name, `A,B`, `*` or `local` (default: git config contractor.manager, else local). */
   manager?: string;
+  /** Set by the pre-push hook: the push being checked, which the provenance names. */
+  push?: PushTarget;
   onEvent?: (e: JobEvent) => void;
   signal?: AbortSignal;
 }
@@ -160,6 +163,7 @@ async function runSpec(
     commit,
     tree,
     audit: o.audit,
+    origin: await localOrigin(root, o.worktree ? 'HEAD' : o.rev, o.push),
     onEvent: o.onEvent,
     signal: o.signal,
   });

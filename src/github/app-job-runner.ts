@@ -7,6 +7,7 @@ import type { JobResult } from '../manager/job.js';
 import { parseSpec } from '../spec/parse.js';
 import { effectivePolicy } from '../spec/policy.js';
 import type { AppJob } from './app-job.js';
+import { appOrigin } from './app-origin.js';
 import { SPEC_FILE } from '../spec/spec-file.js';
 import { readCommittedSpec } from './committed-spec.js';
 import type { RepositoryPolicies } from './repository-policies.js';
@@ -88,6 +89,7 @@ export function sourceRunner(o: SourceRunnerOptions): AppJobRunner {
       commit: job.sha,
       tree,
       audit: false,
+      origin: appOrigin(job, o.gitUrl),
       signal: ctx.signal,
     });
     return { result, problems: [] };

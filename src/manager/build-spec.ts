@@ -63,7 +63,13 @@ export async function buildSpec(o: BuildSpecOptions): Promise<JobResult> {
   const digest = createHash('sha256');
   const digested = (archive: () => Readable) => (): Readable =>
     archive().on('data', (c: Buffer) => digest.update(c));
-  const job = { spec, policy, driver };
+  const job = { spec, policy, driver, audit: o.audit };
+  // A directory on this machine, built by its own user: trusted by definition, as any local run.
+  const origin = {
+    repository: pathToFileURL(sourceDir).href,
+    event: 'local',
+    trusted: true,
+  } as const;
   return runJob(
     {
       ...job,
@@ -72,14 +78,12 @@ export async function buildSpec(o: BuildSpecOptions): Promise<JobResult> {
       sourceUnderSrc: digested(archiveDirectory(sourceDir, exclude, 'src')),
       workspaceDir,
       outDir: o.outDir ?? join(base, '.contractor', 'runs', id),
-      audit: o.audit,
+      origin,
       onEvent: o.onEvent,
       signal: o.signal,
       // Signed before result.json is written; the snapshot's digest is complete by then.
       seal: (result) =>
-        signLocally(result, job, {
-          source: { uri: pathToFileURL(sourceDir).href, digest: { sha256: digest.digest('hex') } },
-        }),
+        signLocally(result, job, { origin, sourceDigest: { sha256: digest.digest('hex') } }),
     },
     await driverByName(driver),
   );

@@ -1,5 +1,6 @@
 // A job as the manager runs it, and the result document it produces (schemas/result.schema.json).
 import type { Readable } from 'node:stream';
+import type { SourceOrigin } from '../attest/source-origin.js';
 import type { PhaseName, Violation } from '../net/violation.js';
 import type { EffectivePolicy } from '../spec/policy.js';
 import type { DriverName, LimitName, Spec } from '../spec/types.js';
@@ -35,8 +36,13 @@ export interface JobRequest {
   outDir: string;
   commit?: string;
   tree?: string;
-  /** Report violations without failing the build. */
+  /** Report violations without failing the build; such a run is never signed. */
   audit: boolean;
+  /**
+   * The repository, ref, event and trust of the source, from the trusted side (the user's git
+   * config, the App's webhook): what a signature names. A job without one is not signed.
+   */
+  origin?: SourceOrigin;
   onEvent?: (e: JobEvent) => void;
   signal?: AbortSignal;
   /**

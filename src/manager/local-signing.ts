@@ -1,12 +1,13 @@
 // A local run signs what it built with the user's own key, as a remote manager signs with its own.
 import { hostname } from 'node:os';
 import { contractorHome } from '../attest/key-paths.js';
-import type { ResourceDescriptor } from '../attest/provenance.js';
+import type { SourceOrigin } from '../attest/source-origin.js';
 import type { JobExecutor } from './executor.js';
 import type { JobResult } from './job.js';
 import { loadOnce } from './load-once.js';
 import { writeResultFile } from './result-file.js';
 import type { SignedJob } from './sign-result.js';
+import { signable } from './signable.js';
 
 /** The signing code (DSSE, the Sigstore bundle, the key), loaded only when there is something to sign. */
 function loadSigning(): Promise<{
@@ -18,20 +19,22 @@ function loadSigning(): Promise<{
   );
 }
 
-/** The builder id in a local run's provenance: this machine. */
-export function localBuilderId(): string {
+/** The machine in a local run's provenance (its builder id says under which trust). */
+export function localHost(): string {
   return `local://${hostname()}`;
 }
 
 /** Where a locally built result came from, as its provenance names it. */
 export interface LocalSource {
+  origin: SourceOrigin;
   commit?: string;
-  source?: ResourceDescriptor;
+  sourceDigest: Record<string, string>;
 }
 
 /**
- * Signs a result that has artifacts with the user's key ($CONTRACTOR_HOME/keys, made on first
- * use) and returns it naming the attestation; its result.json is for the caller to write.
+ * Signs a passed, non-audit result that has artifacts with the user's key ($CONTRACTOR_HOME/keys,
+ * made on first use), the untrusted pair for an untrusted origin, and returns it naming the
+ * attestation; its result.json is for the caller to write.
  */
 export async function signLocally(
   result: JobResult,
@@ -40,29 +43,32 @@ export async function signLocally(
   home?: string,
   signing: typeof loadSigning = loadSigning,
 ): Promise<JobResult> {
-  if (result.artifacts.length === 0) return result;
+  if (!signable(result, job.audit)) return result;
   const { signResult, loadSignerCreatingKey } = await signing();
+  const trust = from.origin.trusted ? 'trusted' : 'untrusted';
   const paths = await signResult({
     result,
     ...from,
     job,
     outDir: result.outDir,
-    builderId: localBuilderId(),
-    signer: await loadSignerCreatingKey(home ?? contractorHome()),
+    host: localHost(),
+    signer: await loadSignerCreatingKey(home ?? contractorHome(), trust),
   });
-  return { ...result, attestation: paths.envelopePath };
+  return paths ? { ...result, attestation: paths.envelopePath } : result;
 }
 
 /** A commit's result is named by its id, a --worktree snapshot's by its git tree id. */
-function localSource(result: JobResult): LocalSource | undefined {
-  if (result.commit) return { commit: result.commit };
-  if (result.tree) return { source: { name: 'worktree', digest: { gitTree: result.tree } } };
+function localSource(result: JobResult, origin: SourceOrigin | undefined): LocalSource | undefined {
+  if (!origin) return undefined;
+  if (result.commit)
+    return { origin, commit: result.commit, sourceDigest: { gitCommit: result.commit } };
+  if (result.tree) return { origin, sourceDigest: { gitTree: result.tree } };
   return undefined;
 }
 
 /**
- * Signs every result that has artifacts, as the job's seal: runJob writes result.json once,
- * signed. An executor that does not apply the seal has its result signed and rewritten here.
+ * Signs every passed result that has artifacts, as the job's seal: runJob writes result.json
+ * once, signed. An executor that does not apply the seal has its result signed and rewritten here.
  */
 export function withLocalSigning(run: JobExecutor, home?: string): JobExecutor {
   return async (req) => {
@@ -71,13 +77,13 @@ export function withLocalSigning(run: JobExecutor, home?: string): JobExecutor {
     let sealed = false;
     const sign = (result: JobResult): Promise<JobResult> => {
       sealed = true;
-      const from = localSource(result);
+      const from = localSource(result, req.origin);
       return from ? signLocally(result, req, from, home, load) : Promise.resolve(result);
     };
     const result = await run({
       ...req,
       onEvent: (e) => {
-        if (e.type === 'phase' && req.spec.artifacts.length > 0) load();
+        if (e.type === 'phase' && req.spec.artifacts.length > 0 && !req.audit) load();
         req.onEvent?.(e);
       },
       seal: sign,

@@ -11,7 +11,7 @@ import { strongerDriver } from '../spec/driver-floor.js';
 import { effectivePolicy, type Policy } from '../spec/policy.js';
 import type { JobExecutor } from './executor.js';
 import type { JobEvent, JobRequest, JobResult } from './job.js';
-import { signNothing, type AttestationHook } from './remote/attestation-hook.js';
+import { signNothing, type AttestationHook, type SignedOutput } from './remote/attestation-hook.js';
 import { DEFAULT_CAPS, readFrames, type Frame, type FrameCaps } from './remote/frame.js';
 import { FrameWriter } from './remote/frame-writer.js';
 import { receiveWorkspace, type CarriedWorkspace } from './remote/carried-workspace.js';
@@ -126,6 +126,7 @@ function jobParams(job: JobFrame, ceiling: ServeOptions['ceiling']): JobParams {
     commit: job.commit,
     tree: job.tree,
     audit: job.audit,
+    ...(job.origin ? { origin: job.origin } : {}),
   };
 }
 
@@ -156,7 +157,8 @@ async function runAccepted(
   const source = new PassThrough({ highWaterMark: 4 * 1024 ** 2 });
   let inboundError: unknown;
   // The channel closing, before or after the source, is the client cancelling the job.
-  receiveUpload(frames, source, params.policy.limits.diskBytes, 'source-end')
+  const received = receiveUpload(frames, source, params.policy.limits.diskBytes, 'source-end');
+  received
     .then(() => frames.next())
     .then(({ done }) => {
       if (!done) throw new ContractorError('PROTOCOL', 'the client sent a frame after the source');
@@ -184,7 +186,14 @@ async function runAccepted(
     if (inboundError instanceof ContractorError && inboundError.code === 'PROTOCOL')
       throw inboundError;
     if (controller.signal.aborted) return undefined;
-    await sendOutputs(writer, result, outDir, o.sign ?? signNothing, params, workspace);
+    // The digest this manager computed of what it received, never the client's: a passed build
+    // read the source to its end, so the upload is complete.
+    const upload = await received.catch(() => undefined);
+    const sign = o.sign ?? signNothing;
+    const attestation = upload
+      ? await sign(result, outDir, params, { sha256: upload.sha256 })
+      : null;
+    await sendOutputs(writer, result, outDir, attestation, workspace);
     return result;
   } finally {
     o.signal?.removeEventListener('abort', cancel);
@@ -198,11 +207,9 @@ async function sendOutputs(
   writer: FrameWriter,
   result: JobResult,
   outDir: string,
-  sign: AttestationHook,
-  params: JobParams,
+  attestation: SignedOutput | null,
   workspace: CarriedWorkspace | undefined,
 ): Promise<void> {
-  const attestation = await sign(result, outDir, params);
   const savedWorkspace = await workspace?.packIfSaved();
   if (savedWorkspace) await sendFile(writer, savedWorkspace, WORKSPACE_TAR);
   await sendFile(writer, join(outDir, 'log.txt'), 'log.txt');

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { createPrivateKey, createPublicKey } from 'node:crypto';
-import { chmodSync, mkdirSync, readFileSync, statSync } from 'node:fs';
+import { chmodSync, mkdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import { initKeys } from '../../src/attest/init-keys.js';
@@ -96,6 +96,32 @@ test('says to run keys init when there is no key', async () => {
 test('the home is $CONTRACTOR_HOME when set, else ~/.config/contractor', () => {
   assert.equal(contractorHome({ CONTRACTOR_HOME: '/srv/contractor' }), '/srv/contractor');
   assert.equal(contractorHome({ HOME: '/home/u' }).endsWith('/.config/contractor'), true);
+});
+
+test('makes a second, untrusted pair beside the first, a different key, as private', async () => {
+  const t = tempDir();
+  const made = await initKeys(t.path);
+  assert.deepEqual(made.made, ['trusted', 'untrusted']);
+  assert.equal(made.untrusted.privatePath, join(t.path, 'keys', 'untrusted.key'));
+  assert.equal(statSync(made.untrusted.privatePath).mode & 0o777, 0o600);
+  const trusted = await loadSigner(t.path);
+  const untrusted = await loadSigner(t.path, 'untrusted');
+  assert.notEqual(untrusted.keyid, trusted.keyid);
+  assert.equal(await readPublicKeyPem(t.path, 'untrusted'), untrusted.publicKeyPem);
+  t.remove();
+});
+
+test('keys init on a home with only the trusted pair adds the untrusted one and keeps the first', async () => {
+  const t = tempDir();
+  const { privatePath } = await initKeys(t.path);
+  const before = readFileSync(privatePath, 'utf8');
+  rmSync(join(t.path, 'keys', 'untrusted.key'));
+  rmSync(join(t.path, 'keys', 'untrusted.pub'));
+  const again = await initKeys(t.path);
+  assert.deepEqual(again.made, ['untrusted']);
+  assert.equal(readFileSync(privatePath, 'utf8'), before);
+  assert.ok((await loadSigner(t.path, 'untrusted')).keyid);
+  t.remove();
 });
 
 test.run();

@@ -17,30 +17,52 @@ test('names every artifact as a subject by sha256', () => {
   t.remove();
 });
 
-test('records the commit, spec, policy, driver, image and manager as SLSA v1 fields', () => {
+test('records the source, spec, policy, driver, image and builder as SLSA v1 fields', () => {
   const t = tempDir();
   const { input } = jobWithArtifact(t.path);
   const { buildDefinition, runDetails } = buildStatement(input).predicate;
   assert.equal(buildDefinition.buildType, 'https://contractor.invalid/buildtypes/job/v1');
   assert.deepEqual(buildDefinition.externalParameters, {
-    repository: input.repository,
+    repository: 'https://github.com/example/hello',
+    ref: 'refs/heads/main',
+    event: 'push',
+    trusted: true,
     commit: input.commit,
     specDigest: input.specDigest,
     policy: input.policy,
   });
-  assert.deepEqual(buildDefinition.internalParameters, { driver: 'namespace' });
+  assert.deepEqual(buildDefinition.internalParameters, {
+    driver: 'namespace',
+    host: 'ssh://manager.example',
+  });
   assert.deepEqual(buildDefinition.resolvedDependencies, [
-    { uri: input.repository, digest: { gitCommit: input.commit } },
+    {
+      uri: 'git+https://github.com/example/hello@refs/heads/main',
+      digest: { gitCommit: input.commit },
+    },
     { name: 'worker-image', digest: { sha256: input.imageDigest } },
   ]);
   assert.deepEqual(runDetails, {
-    builder: { id: input.managerId },
+    builder: { id: 'https://contractor.invalid/builders/trusted/v1' },
     metadata: {
       invocationId: 'job-1234',
       startedOn: '2025-01-02T03:04:05.000Z',
       finishedOn: '2025-01-02T03:05:06.000Z',
     },
   });
+  t.remove();
+});
+
+test("an untrusted source (a fork's pull request) is built by the untrusted builder id", () => {
+  const t = tempDir();
+  const { input } = jobWithArtifact(t.path);
+  const fork = buildStatement({
+    ...input,
+    origin: { ...input.origin, ref: 'refs/pull/7/head', event: 'pull_request', trusted: false },
+  }).predicate;
+  assert.equal(fork.runDetails.builder.id, 'https://contractor.invalid/builders/untrusted/v1');
+  assert.equal(fork.buildDefinition.externalParameters.trusted, false);
+  assert.equal(fork.buildDefinition.externalParameters.event, 'pull_request');
   t.remove();
 });
 

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'uvu';
+import { TRUSTED_BUILDER_ID, UNTRUSTED_BUILDER_ID } from '../../src/attest/source-origin.js';
 import { verifyArtifact } from '../../src/attest/verify-artifact.js';
 import { writeAttestation } from '../../src/attest/write-attestation.js';
 import { ContractorError } from '../../src/errors.js';
@@ -247,6 +248,77 @@ test('rejects a truncated Sigstore bundle as malformed', async () => {
     /attestation\.sigstore\.json: envelope malformed/,
   );
   a.home.remove();
+});
+
+test('--builder, --repo, --ref and --commit pass when the statement names them', async () => {
+  const a = await attested();
+  const verified = await verifyArtifact({
+    artifactPath: a.artifactPath,
+    attestationPath: a.bundlePath,
+    publicKeyPem: a.publicKeyPem,
+    expected: {
+      builder: TRUSTED_BUILDER_ID,
+      // The forms users type: git+ and .git aside, a branch by its short name.
+      repository: 'git+https://github.com/example/hello.git',
+      ref: 'main',
+      commit: 'A'.repeat(40),
+    },
+  });
+  assert.equal(verified.subject.name, 'hello');
+  a.home.remove();
+});
+
+for (const [field, expected, check] of [
+  [
+    'builder',
+    { builder: UNTRUSTED_BUILDER_ID },
+    /builder mismatch: the attestation names builder "https:\/\/contractor\.invalid\/builders\/trusted\/v1", and "https:\/\/contractor\.invalid\/builders\/untrusted\/v1" was required/,
+  ],
+  [
+    'repository',
+    { repository: 'https://github.com/example/hello-fork' },
+    /repository mismatch: the attestation names repository "https:\/\/github\.com\/example\/hello", and "https:\/\/github\.com\/example\/hello-fork" was required/,
+  ],
+  [
+    'ref',
+    { ref: 'refs/heads/release' },
+    /ref mismatch: the attestation names ref "refs\/heads\/main", and "refs\/heads\/release" was required/,
+  ],
+  [
+    'commit',
+    { commit: 'a'.repeat(39) },
+    /commit mismatch: the attestation names commit "a{40}", and "a{39}" was required/,
+  ],
+] as const)
+  test(`a statement naming another ${field} than required fails naming the field and both values`, async () => {
+    const a = await attested();
+    await rejects(
+      verifyArtifact({
+        artifactPath: a.artifactPath,
+        attestationPath: a.envelopePath,
+        publicKeyPem: a.publicKeyPem,
+        expected,
+      }),
+      check,
+    );
+    a.home.remove();
+  });
+
+test('a required ref the statement does not name (a snapshot) fails saying it names none', async () => {
+  const home = await signingHome();
+  const { artifactPath, input } = jobWithArtifact(home.path);
+  const { ref: _ref, ...origin } = input.origin;
+  const paths = await writeAttestation(join(home.path, 'att'), { ...input, origin }, home.signer);
+  await rejects(
+    verifyArtifact({
+      artifactPath,
+      attestationPath: paths.envelopePath,
+      publicKeyPem: home.signer.publicKeyPem,
+      expected: { ref: 'main' },
+    }),
+    /ref mismatch: the attestation names no ref, and "main" was required/,
+  );
+  home.remove();
 });
 
 test.run();

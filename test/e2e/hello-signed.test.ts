@@ -4,12 +4,13 @@
 // both refuse a tampered copy.
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { cpSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { keyIdOf } from '../../src/attest/key-id.js';
 import { test } from 'uvu';
 import { contractor } from '../helpers/cli.js';
+import { makeRepo } from '../helpers/git-repo.js';
 import { sigstoreVerify } from '../helpers/sigstore-verify.js';
 import { tempDir } from '../helpers/tmp.js';
 
@@ -87,6 +88,70 @@ test('examples/hello is built, signed, verified twice over, and a tampered copy 
   } finally {
     home.remove();
     work.remove();
+  }
+});
+
+test('a run of a commit names its remote (without the token), ref and commit; a failed commit has no attestation', async () => {
+  const home = tempDir('contractor-hello-home-');
+  const repo = makeRepo({
+    'hello.c': readFileSync(join(HELLO, 'hello.c'), 'utf8'),
+    '.contractor.yaml': 'build: |\n  gcc hello.c -o hello\n  ./hello\nartifacts:\n  - hello\n',
+  });
+  try {
+    const commit = repo.commitAll('hello');
+    repo.git('remote', 'add', 'origin', 'https://someone:tok_secret@git.example/team/hello.git');
+    const env = { CONTRACTOR_HOME: home.path };
+    const built = await contractor(repo.path, ['run', '--json', '--no-cache'], env);
+    assert.equal(built.exitCode, 0, built.stderr);
+    const r = JSON.parse(built.stdout) as { attestation: string | null; outDir: string };
+    assert.ok(r.attestation, 'the result names no attestation');
+    assert.doesNotMatch(readFileSync(r.attestation, 'utf8'), /tok_secret/);
+    const statement = JSON.parse(
+      Buffer.from(JSON.parse(readFileSync(r.attestation, 'utf8')).payload, 'base64').toString(),
+    );
+    assert.doesNotMatch(JSON.stringify(statement), /tok_secret|someone/);
+    writeFileSync(
+      join(home.path, 'pub.pem'),
+      (await contractor(repo.path, ['keys', 'public'], env)).stdout,
+    );
+    const verify = (...flags: string[]) =>
+      contractor(repo.path, [
+        'verify',
+        join(r.outDir, 'artifacts', 'hello'),
+        '--attestation',
+        r.attestation as string,
+        '--key',
+        join(home.path, 'pub.pem'),
+        ...flags,
+      ]);
+    const ok = await verify(
+      '--repo',
+      'https://git.example/team/hello',
+      '--ref',
+      'main',
+      '--commit',
+      commit,
+      '--builder',
+      'https://contractor.invalid/builders/trusted/v1',
+    );
+    assert.equal(ok.exitCode, 0, ok.stderr);
+
+    repo.write('.contractor.yaml', 'build: exit 3\nartifacts:\n  - hello\n');
+    repo.commitAll('broken');
+    const failed = await contractor(repo.path, ['run', '--json', '--no-cache'], env);
+    assert.notEqual(failed.exitCode, 0);
+    const f = JSON.parse(failed.stdout) as {
+      status: string;
+      attestation: string | null;
+      outDir: string;
+    };
+    assert.equal(f.status, 'failed');
+    assert.equal(f.attestation, null);
+    assert.equal(existsSync(join(f.outDir, 'attestation.intoto.jsonl')), false);
+    assert.equal(existsSync(join(f.outDir, 'attestation.sigstore.json')), false);
+  } finally {
+    home.remove();
+    repo.remove();
   }
 });
 

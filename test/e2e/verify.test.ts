@@ -8,7 +8,8 @@ import { writeAttestation } from '../../src/attest/write-attestation.js';
 import { withLocalSigning } from '../../src/manager/local-signing.js';
 import { jobWithArtifact, sha256 } from '../attest/fixture.js';
 import { contractor, type CliResult } from '../helpers/cli.js';
-import { jobRequest } from '../helpers/in-process-manager.js';
+import { TRUSTED_BUILDER_ID } from '../../src/attest/source-origin.js';
+import { jobRequest, TEST_ORIGIN } from '../helpers/in-process-manager.js';
 import { stubExecutor } from '../helpers/stub-executor.js';
 import { tempDir } from '../helpers/tmp.js';
 
@@ -235,6 +236,104 @@ test('a local run signed with a key made on first use verifies with `contractor 
   assert.equal(r.exitCode, 0, r.stderr);
   assert.match(r.stdout, /is subject "digest\.txt"/);
   t.remove();
+});
+
+/** A run through the local signer, its artifact, and a verify of it with the given public key. */
+async function signedStub(exec: ReturnType<typeof stubExecutor>, origin = TEST_ORIGIN) {
+  const t = tempDir();
+  const home = join(t.path, 'home');
+  const out = join(t.path, 'out');
+  const result = await withLocalSigning(
+    exec,
+    home,
+  )({ ...jobRequest(out, { origin }), commit: 'd'.repeat(40) });
+  const keyFile = async (untrusted: boolean): Promise<string> => {
+    const path = join(t.path, untrusted ? 'untrusted.pub' : 'trusted.pub');
+    const args = ['keys', 'public', ...(untrusted ? ['--untrusted'] : [])];
+    const printed = await contractor(t.path, args, { CONTRACTOR_HOME: home });
+    assert.equal(printed.exitCode, 0, printed.stderr);
+    writeFileSync(path, printed.stdout);
+    return path;
+  };
+  const verify = (key: string, ...flags: string[]) =>
+    contractor(t.path, [
+      'verify',
+      join(out, 'artifacts', 'digest.txt'),
+      '--attestation',
+      join(out, 'attestation.intoto.jsonl'),
+      '--key',
+      key,
+      ...flags,
+    ]);
+  return { t, result, keyFile, verify };
+}
+
+test("verify on a failed run's output finds no attestation", async () => {
+  // A passed run first, so a key exists to verify with: the failed run must still not sign.
+  const passed = await signedStub(stubExecutor());
+  const key = await passed.keyFile(false);
+  const failed = await signedStub(stubExecutor({ status: 'failed' }));
+  assert.equal(failed.result.attestation, null);
+  fails(
+    await failed.verify(key),
+    USAGE,
+    /cannot read the attestation .*attestation\.intoto\.jsonl \(ENOENT\)/,
+  );
+  passed.t.remove();
+  failed.t.remove();
+});
+
+test("a fork build's artifact verified with --builder of the trusted builder fails naming the builder", async () => {
+  const fork = {
+    ...TEST_ORIGIN,
+    ref: 'refs/pull/7/head',
+    event: 'pull_request',
+    trusted: false,
+  } as const;
+  const s = await signedStub(stubExecutor(), fork);
+  const untrusted = await s.keyFile(true);
+  assert.equal((await s.verify(untrusted)).exitCode, 0);
+  fails(
+    await s.verify(untrusted, '--builder', TRUSTED_BUILDER_ID),
+    VERIFY_FAILED,
+    /^not verified: .*builder mismatch: the attestation names builder "https:\/\/contractor\.invalid\/builders\/untrusted\/v1", and "https:\/\/contractor\.invalid\/builders\/trusted\/v1" was required/,
+  );
+  // Nor does the trusted key verify it at all.
+  fails(await s.verify(await s.keyFile(false)), VERIFY_FAILED, /signature invalid/);
+  s.t.remove();
+});
+
+test('verify --repo, --ref, --commit and --builder accept what was built and name the field that differs', async () => {
+  const s = await signedStub(stubExecutor());
+  const key = await s.keyFile(false);
+  const ok = await s.verify(
+    key,
+    '--repo',
+    TEST_ORIGIN.repository,
+    '--ref',
+    'main',
+    '--commit',
+    'd'.repeat(40),
+    '--builder',
+    TRUSTED_BUILDER_ID,
+  );
+  assert.equal(ok.exitCode, 0, ok.stderr);
+  fails(
+    await s.verify(key, '--repo', 'https://git.example/evil/hello'),
+    VERIFY_FAILED,
+    /repository mismatch: .*"https:\/\/git\.example\/team\/hello".*"https:\/\/git\.example\/evil\/hello"/,
+  );
+  fails(
+    await s.verify(key, '--ref', 'release'),
+    VERIFY_FAILED,
+    /ref mismatch: .*"refs\/heads\/main".*"release"/,
+  );
+  fails(
+    await s.verify(key, '--commit', 'e'.repeat(40)),
+    VERIFY_FAILED,
+    /commit mismatch: .*"d{40}".*"e{40}"/,
+  );
+  s.t.remove();
 });
 
 test.run();

@@ -1,5 +1,6 @@
 // A manager served in this process over a pair of pipes: the real protocol on both sides, with
 // a stub executor in place of the worker.
+import type { SourceOrigin } from '../../src/attest/source-origin.js';
 import { Readable, PassThrough } from 'node:stream';
 import { join } from 'node:path';
 import type { JobExecutor } from '../../src/manager/executor.js';
@@ -76,9 +77,23 @@ export function serveInProcess(
   };
 }
 
+/** A trusted origin, as a user's own git config would name it. */
+export const TEST_ORIGIN: SourceOrigin = {
+  repository: 'https://git.example/team/hello',
+  ref: 'refs/heads/main',
+  event: 'local',
+  trusted: true,
+};
+
 export function jobRequest(
   outDir: string,
-  o: { spec?: string; source?: Buffer; policy?: Partial<Policy>; signal?: AbortSignal } = {},
+  o: {
+    spec?: string;
+    source?: Buffer;
+    policy?: Partial<Policy>;
+    signal?: AbortSignal;
+    origin?: SourceOrigin;
+  } = {},
 ): JobRequest & { events: unknown[] } {
   const spec = parseSpec(o.spec ?? 'build: make\nartifacts: [digest.txt]\n', '.contractor.yaml');
   const events: unknown[] = [];
@@ -91,6 +106,7 @@ export function jobRequest(
     source: () => Readable.from([source]),
     outDir,
     audit: false,
+    origin: o.origin ?? TEST_ORIGIN,
     signal: o.signal,
     events,
     onEvent: (e) => events.push(e),

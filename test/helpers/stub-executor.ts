@@ -5,7 +5,12 @@ import { createHash } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { JobExecutor } from '../../src/manager/executor.js';
-import { sourceOf, type JobRequest, type JobResult } from '../../src/manager/job.js';
+import {
+  sourceOf,
+  type JobRequest,
+  type JobResult,
+  type RunStatus,
+} from '../../src/manager/job.js';
 
 export interface StubBehaviour {
   /** Wait for cancellation after the build phase starts. */
@@ -13,6 +18,8 @@ export interface StubBehaviour {
   /** Extra output events to emit. */
   lines?: number;
   onStart?: (req: JobRequest) => void;
+  /** How the build ends when not cancelled (default passed). */
+  status?: RunStatus;
 }
 
 export function stubExecutor(b: StubBehaviour = {}): JobExecutor {
@@ -45,9 +52,9 @@ export function stubExecutor(b: StubBehaviour = {}): JobExecutor {
     const finished = new Date();
     const result: JobResult = {
       id: req.id,
-      status: cancelled ? 'error' : 'passed',
-      exitCode: cancelled ? 5 : 0,
-      summary: cancelled ? 'the job was cancelled' : 'build passed',
+      status: cancelled ? 'error' : (b.status ?? 'passed'),
+      exitCode: cancelled ? 5 : b.status && b.status !== 'passed' ? 1 : 0,
+      summary: cancelled ? 'the job was cancelled' : `build ${b.status ?? 'passed'}`,
       commit: req.commit ?? null,
       tree: req.tree ?? null,
       driver: req.driver,

@@ -7,9 +7,10 @@ import { test } from 'uvu';
 import { readPublicKeyPem } from '../../src/attest/public-key.js';
 import { verifyArtifact } from '../../src/attest/verify-artifact.js';
 import type { JobExecutor } from '../../src/manager/executor.js';
-import type { JobResult } from '../../src/manager/job.js';
+import type { JobRequest, JobResult, RunStatus } from '../../src/manager/job.js';
+import { TRUSTED_BUILDER_ID, UNTRUSTED_BUILDER_ID } from '../../src/attest/source-origin.js';
 import { withLocalSigning } from '../../src/manager/local-signing.js';
-import { jobRequest } from '../helpers/in-process-manager.js';
+import { jobRequest, TEST_ORIGIN } from '../helpers/in-process-manager.js';
 import { stubExecutor } from '../helpers/stub-executor.js';
 import { tempDir } from '../helpers/tmp.js';
 
@@ -19,10 +20,11 @@ async function signedRun(
   home: string,
   run: JobExecutor = stubExecutor(),
   commit: string | null = COMMIT,
+  extra: Partial<JobRequest> = {},
 ) {
   const out = tempDir();
   // null: a snapshot of a working tree or directory, which has no commit.
-  const req = { ...jobRequest(out.path), ...(commit ? { commit } : {}) };
+  const req = { ...jobRequest(out.path), ...(commit ? { commit } : {}), ...extra };
   const result = await withLocalSigning(run, home)(req);
   return { out, result, artifact: join(out.path, 'artifacts', 'digest.txt') };
 }
@@ -45,11 +47,18 @@ test('signs a run with artifacts using a key made on first use, verifiable with 
   const verified = await verifies(result, artifact, home.path);
   assert.equal(verified.subject.name, 'digest.txt');
   const predicate = verified.statement.predicate as {
-    buildDefinition: { externalParameters: { commit: string } };
+    buildDefinition: {
+      externalParameters: Record<string, unknown>;
+      internalParameters: { host: string };
+    };
     runDetails: { builder: { id: string } };
   };
-  assert.equal(predicate.runDetails.builder.id, `local://${hostname()}`);
+  assert.equal(predicate.runDetails.builder.id, TRUSTED_BUILDER_ID);
+  assert.equal(predicate.buildDefinition.internalParameters.host, `local://${hostname()}`);
   assert.equal(predicate.buildDefinition.externalParameters.commit, COMMIT);
+  assert.equal(predicate.buildDefinition.externalParameters.repository, TEST_ORIGIN.repository);
+  assert.equal(predicate.buildDefinition.externalParameters.ref, TEST_ORIGIN.ref);
+  assert.equal(predicate.buildDefinition.externalParameters.event, 'local');
   const bundle = join(out.path, 'attestation.sigstore.json');
   await verifyArtifact({
     artifactPath: artifact,
@@ -124,6 +133,63 @@ test('leaves a run with neither commit nor tree, or without artifacts, unsigned 
     out.remove();
   }
   assert.equal(existsSync(join(home.path, 'keys')), false);
+  home.remove();
+});
+
+function assertUnsigned(out: { path: string }, result: JobResult): void {
+  assert.equal(result.attestation, null);
+  assert.equal(existsSync(join(out.path, 'attestation.intoto.jsonl')), false);
+  assert.equal(existsSync(join(out.path, 'attestation.sigstore.json')), false);
+}
+
+test('a run that failed, violated, hit a limit or errored is not signed, and makes no key', async () => {
+  const home = tempDir();
+  for (const status of ['failed', 'violation', 'limit', 'error'] as RunStatus[]) {
+    const { out, result } = await signedRun(home.path, stubExecutor({ status }));
+    assert.equal(result.status, status);
+    assertUnsigned(out, result);
+    out.remove();
+  }
+  assert.equal(existsSync(join(home.path, 'keys')), false);
+  home.remove();
+});
+
+test('an --audit run is not signed even though it passed', async () => {
+  const home = tempDir();
+  const { out, result } = await signedRun(home.path, stubExecutor(), COMMIT, { audit: true });
+  assert.equal(result.status, 'passed');
+  assertUnsigned(out, result);
+  out.remove();
+  home.remove();
+});
+
+test('an untrusted origin is signed with the untrusted key as the untrusted builder, never the trusted key', async () => {
+  const home = tempDir();
+  const origin = {
+    ...TEST_ORIGIN,
+    ref: 'refs/pull/7/head',
+    event: 'pull_request',
+    trusted: false,
+  } as const;
+  const { out, result, artifact } = await signedRun(home.path, stubExecutor(), COMMIT, { origin });
+  assert.ok(result.attestation);
+  const verified = await verifyArtifact({
+    artifactPath: artifact,
+    attestationPath: result.attestation,
+    publicKeyPem: await readPublicKeyPem(home.path, 'untrusted'),
+  });
+  const predicate = verified.statement.predicate as { runDetails: { builder: { id: string } } };
+  assert.equal(predicate.runDetails.builder.id, UNTRUSTED_BUILDER_ID);
+  await assert.rejects(verifies(result, artifact, home.path), /signature invalid/);
+  out.remove();
+  home.remove();
+});
+
+test('a job that names no origin is not signed: there is no repository to name', async () => {
+  const home = tempDir();
+  const { out, result } = await signedRun(home.path, stubExecutor(), COMMIT, { origin: undefined });
+  assertUnsigned(out, result);
+  out.remove();
   home.remove();
 });
 

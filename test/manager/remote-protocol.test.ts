@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { test } from 'uvu';
@@ -15,7 +15,13 @@ import { readPublicKeyPem } from '../../src/attest/public-key.js';
 import { verifyArtifact } from '../../src/attest/verify-artifact.js';
 import { signWithManagerKey } from '../../src/manager/remote/manager-signing.js';
 import { DEFAULT_POLICY } from '../../src/spec/policy.js';
-import { hostileManager, jobRequest, serveInProcess } from '../helpers/in-process-manager.js';
+import { TRUSTED_BUILDER_ID, UNTRUSTED_BUILDER_ID } from '../../src/attest/source-origin.js';
+import {
+  hostileManager,
+  jobRequest,
+  serveInProcess,
+  TEST_ORIGIN,
+} from '../helpers/in-process-manager.js';
 import { stubExecutor } from '../helpers/stub-executor.js';
 import { tempDir } from '../helpers/tmp.js';
 
@@ -89,6 +95,99 @@ test('a manager without a signing key sends the result unsigned', async () => {
   assert.equal(result.attestation, null);
   assert.equal(existsSync(join(out.path, 'attestation.intoto.jsonl')), false);
   out.remove();
+  home.remove();
+});
+
+interface SignedPredicate {
+  buildDefinition: {
+    externalParameters: Record<string, unknown>;
+    resolvedDependencies: { uri?: string; digest: Record<string, string> }[];
+  };
+  runDetails: { builder: { id: string } };
+}
+
+async function managerSigned(home: string, req: JobRequest, exec = stubExecutor()) {
+  const m = serveInProcess(exec, { sign: signWithManagerKey(home) });
+  return runRemoteAttempt(await m.session(), req);
+}
+
+test("the manager signs the sha256 of the source it received, not the client's commit, and the client's origin", async () => {
+  const out = tempDir();
+  const home = tempDir();
+  await initKeys(home.path);
+  const source = Buffer.from('the archive as it crossed the channel');
+  const req = { ...jobRequest(out.path, { source }), commit: 'a'.repeat(40) };
+  const result = await managerSigned(home.path, req);
+  const verified = await verifyArtifact({
+    artifactPath: join(out.path, 'artifacts', 'digest.txt'),
+    attestationPath: result.attestation as string,
+    publicKeyPem: await readPublicKeyPem(home.path),
+    expected: { builder: TRUSTED_BUILDER_ID, repository: TEST_ORIGIN.repository, ref: 'main' },
+  });
+  const p = verified.statement.predicate as SignedPredicate;
+  assert.deepEqual(p.buildDefinition.resolvedDependencies[0]?.digest, { sha256: sha(source) });
+  // The commit is the client's request, signed as an external parameter, not as what was built.
+  assert.equal(p.buildDefinition.externalParameters.commit, 'a'.repeat(40));
+  assert.equal(p.buildDefinition.externalParameters.event, 'local');
+  out.remove();
+  home.remove();
+});
+
+test("a fork's job is signed with the manager's untrusted key as the untrusted builder", async () => {
+  const out = tempDir();
+  const home = tempDir();
+  await initKeys(home.path);
+  const origin = { ...TEST_ORIGIN, event: 'pull_request', trusted: false } as const;
+  const req = { ...jobRequest(out.path, { origin }), commit: 'a'.repeat(40) };
+  const result = await managerSigned(home.path, req);
+  const check = (key: string) =>
+    verifyArtifact({
+      artifactPath: join(out.path, 'artifacts', 'digest.txt'),
+      attestationPath: result.attestation as string,
+      publicKeyPem: key,
+    });
+  await assert.rejects(check(await readPublicKeyPem(home.path)), /signature invalid/);
+  const verified = await check(await readPublicKeyPem(home.path, 'untrusted'));
+  assert.equal(
+    (verified.statement.predicate as SignedPredicate).runDetails.builder.id,
+    UNTRUSTED_BUILDER_ID,
+  );
+  out.remove();
+  home.remove();
+});
+
+test('a manager with only the trusted key leaves a fork job unsigned rather than sign it as trusted', async () => {
+  const out = tempDir();
+  const home = tempDir();
+  await initKeys(home.path);
+  rmSync(join(home.path, 'keys', 'untrusted.key'));
+  const origin = { ...TEST_ORIGIN, event: 'pull_request', trusted: false } as const;
+  const result = await managerSigned(home.path, {
+    ...jobRequest(out.path, { origin }),
+    commit: 'a'.repeat(40),
+  });
+  assert.equal(result.status, 'passed');
+  assert.equal(result.attestation, null);
+  out.remove();
+  home.remove();
+});
+
+test('a manager signs no failed job and no --audit job', async () => {
+  const home = tempDir();
+  await initKeys(home.path);
+  const runs: [ReturnType<typeof stubExecutor>, boolean][] = [
+    [stubExecutor({ status: 'failed' }), false],
+    [stubExecutor({ status: 'violation' }), false],
+    [stubExecutor(), true],
+  ];
+  for (const [exec, audit] of runs) {
+    const out = tempDir();
+    const req = { ...jobRequest(out.path), commit: 'a'.repeat(40), audit };
+    const result = await managerSigned(home.path, req, exec);
+    assert.equal(result.attestation, null);
+    assert.equal(existsSync(join(out.path, 'attestation.intoto.jsonl')), false);
+    out.remove();
+  }
   home.remove();
 });
 

@@ -12,7 +12,9 @@ export interface SignedOutput {
 export type AttestationHook = (
   result: JobResult,
   outDir: string,
-  job: Pick<JobRequest, 'spec' | 'policy' | 'driver'>,
+  job: Pick<JobRequest, 'spec' | 'policy' | 'driver' | 'audit' | 'origin'>,
+  /** The source archive as this manager received it: sha256 of its bytes. */
+  received: { sha256: string },
 ) => Promise<SignedOutput | null>;
 
 export const signNothing: AttestationHook = async () => null;

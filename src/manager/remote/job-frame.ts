@@ -2,6 +2,7 @@
 // against schemas/manager-protocol.schema.json before anything else looks at it.
 import { Ajv, type ValidateFunction } from 'ajv';
 import { ContractorError, type ErrorCode } from '../../errors.js';
+import type { SourceOrigin } from '../../attest/source-origin.js';
 import type { Violation } from '../../net/violation.js';
 import type { EffectivePolicy } from '../../spec/policy.js';
 import { loadSchema } from '../../spec/schema.js';
@@ -32,6 +33,8 @@ export interface JobFrame {
   workspace?: boolean;
   /** The source tar has every entry under src/, as the worker takes it. */
   sourceUnderSrc?: boolean;
+  /** Where the source came from, as the client's trusted side knows it; without it nothing is signed. */
+  origin?: SourceOrigin;
 }
 
 /** Closes an upload of data frames: the source, or the saved workspace before it. */

@@ -7,6 +7,12 @@ import type { Frame } from './frame.js';
 import { parseClientFrame, type StreamEndFrame } from './job-frame.js';
 import { writeDrained } from './write-drained.js';
 
+/** What arrived: counted and hashed here, as the bytes passed, whatever the client claims of them. */
+export interface ReceivedUpload {
+  bytes: number;
+  sha256: string;
+}
+
 /** A job that stops reading its source early (it failed, or needed no more) only stops the
  * writing: the frames are still read, counted and checked to the end. */
 export async function receiveUpload(
@@ -14,7 +20,7 @@ export async function receiveUpload(
   sink: Writable,
   capBytes: number,
   end: StreamEndFrame['type'],
-): Promise<number> {
+): Promise<ReceivedUpload> {
   const what = end === 'source-end' ? 'the source' : 'the workspace';
   const hash = createHash('sha256');
   let bytes = 0;
@@ -49,6 +55,6 @@ export async function receiveUpload(
         `${what} arrived damaged: ${bytes} bytes with sha256 ${sha256}, the client sent ${closing.bytes} bytes with ${closing.sha256}`,
       );
     if (!sink.destroyed) sink.end(held);
-    return bytes;
+    return { bytes, sha256 };
   }
 }

@@ -40,6 +40,7 @@ export function jobFrameFor(req: JobRequest): JobFrame {
     audit: req.audit,
     ...(req.workspaceDir ? { workspace: true } : {}),
     ...(req.sourceUnderSrc ? { sourceUnderSrc: true } : {}),
+    ...(req.origin ? { origin: req.origin } : {}),
   };
 }
 
