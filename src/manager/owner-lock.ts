@@ -5,7 +5,8 @@
 // of bash's); bash reads our requests on a pipe, so when we die, even by SIGKILL, the pipe
 // closes, bash ends and the kernel releases every lock.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { constants, existsSync } from 'node:fs';
+import { open, type FileHandle } from 'node:fs/promises';
 import { createInterface, type Interface } from 'node:readline';
 
 /** The lock file's name inside a locked scratch directory. */
@@ -84,12 +85,26 @@ export function lockHolder(): LockHolder {
 
 /**
  * Whether nobody holds the lock on file: a non-blocking try (flock -n), released at once. False
- * when it is held, or when it cannot be tried at all.
+ * when it is held, or when it cannot be tried at all. The file is opened here, without O_CREAT,
+ * and handed to flock as a descriptor: flock(1) given a path creates it, and would put a file
+ * back into a directory its owner is removing (whose rmdir then fails with ENOTEMPTY).
  */
-export function lockFree(file: string): Promise<boolean> {
-  return new Promise((resolve) => {
-    const child = spawn('flock', ['-x', '-n', '-E', '75', file, 'true'], { stdio: 'ignore' });
-    child.on('error', () => resolve(false));
-    child.on('exit', (code) => resolve(code === 0));
-  });
+export async function lockFree(file: string): Promise<boolean> {
+  let handle: FileHandle;
+  try {
+    handle = await open(file, constants.O_RDONLY | constants.O_NOFOLLOW);
+  } catch {
+    return false;
+  }
+  try {
+    return await new Promise<boolean>((resolve) => {
+      const child = spawn('flock', ['-x', '-n', '-E', '75', '3'], {
+        stdio: ['ignore', 'ignore', 'ignore', handle.fd],
+      });
+      child.on('error', () => resolve(false));
+      child.on('exit', (code) => resolve(code === 0));
+    });
+  } finally {
+    await handle.close();
+  }
 }
