@@ -47,6 +47,7 @@ export function gitUrlFor(apiUrl: string): string {
 }
 
 export async function startApp(o: AppOptions): Promise<RunningApp> {
+  const policies = o.policies ?? NO_REPOSITORY_POLICIES;
   const queue = new JobQueue(join(o.dataDir, 'queue.sqlite'));
   const runsDir = join(o.dataDir, 'runs');
   const runner =
@@ -54,10 +55,15 @@ export async function startApp(o: AppOptions): Promise<RunningApp> {
     sourceRunner({
       cacheDir: join(o.dataDir, 'git'),
       gitUrl: o.gitUrl,
-      policies: o.policies ?? NO_REPOSITORY_POLICIES,
+      policies,
       execute: o.execute ?? (await import('../manager/executor.js')).localExecutor,
     });
-  const github = new GitHubApp({ appId: o.appId, privateKey: o.privateKey, apiUrl: o.apiUrl, log: o.log });
+  const github = new GitHubApp({
+    appId: o.appId,
+    privateKey: o.privateKey,
+    apiUrl: o.apiUrl,
+    log: o.log,
+  });
   let dispatcher: JobDispatcher | undefined;
   const server = createAppServer({
     log: o.log,
@@ -65,6 +71,7 @@ export async function startApp(o: AppOptions): Promise<RunningApp> {
       secret: o.webhookSecret,
       queue,
       maxBodyBytes: o.maxBodyBytes,
+      owners: policies.owners,
       onQueued: () => setImmediate(() => dispatcher?.notify()),
       log: o.log,
     },

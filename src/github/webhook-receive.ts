@@ -2,6 +2,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ContractorError } from '../errors.js';
 import { intentFor } from './handlers/route-event.js';
+import { admitOwner } from './owner-allowlist.js';
 import type { JobQueue } from './job-queue.js';
 import { readCappedBody } from './webhook-body.js';
 import { verifyWebhookSignature } from './webhook-verify.js';
@@ -10,6 +11,8 @@ export interface WebhookOptions {
   secret: string;
   queue: JobQueue;
   maxBodyBytes: number;
+  /** Lower-case logins whose installations are built; empty: every installation. */
+  owners: readonly string[];
   /** Called after a job was queued, once the answer is on its way. */
   onQueued: () => void;
   log: (line: string) => void;
@@ -21,7 +24,10 @@ const EVENT = /^[a-z_]{1,64}$/;
 
 function answer(res: ServerResponse, status: number, body: Record<string, unknown>): void {
   const text = JSON.stringify(body) + '\n';
-  res.writeHead(status, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text) });
+  res.writeHead(status, {
+    'Content-Type': 'application/json',
+    'Content-Length': Buffer.byteLength(text),
+  });
   res.end(text);
 }
 
@@ -30,7 +36,11 @@ function header(req: IncomingMessage, name: string): string | undefined {
   return Array.isArray(v) ? v[0] : v;
 }
 
-export async function receiveWebhook(req: IncomingMessage, res: ServerResponse, o: WebhookOptions): Promise<void> {
+export async function receiveWebhook(
+  req: IncomingMessage,
+  res: ServerResponse,
+  o: WebhookOptions,
+): Promise<void> {
   if (req.method !== 'POST') return answer(res, 405, { error: 'POST only' });
   const read = await readCappedBody(req, o.maxBodyBytes);
   if (!read.ok) {
@@ -40,7 +50,9 @@ export async function receiveWebhook(req: IncomingMessage, res: ServerResponse, 
     return answer(res, 413, { error: `body over ${o.maxBodyBytes} bytes` });
   }
   if (!verifyWebhookSignature(o.secret, read.body, header(req, 'x-hub-signature-256'))) {
-    o.log(`webhook refused: bad or missing X-Hub-Signature-256 (check that the webhook secret matches)`);
+    o.log(
+      `webhook refused: bad or missing X-Hub-Signature-256 (check that the webhook secret matches)`,
+    );
     return answer(res, 401, { error: 'signature does not match' });
   }
   const delivery = header(req, 'x-github-delivery') ?? '';
@@ -59,12 +71,14 @@ export async function receiveWebhook(req: IncomingMessage, res: ServerResponse, 
   if (event === 'ping') return answer(res, 200, { delivery, status: 'pong' });
   let intent;
   try {
-    intent = intentFor(event, payload);
+    intent = admitOwner(intentFor(event, payload), o.owners);
   } catch (err) {
     if (!(err instanceof ContractorError)) throw err;
     return answer(res, 400, { error: err.message });
   }
   const status = o.queue.accept(delivery, event, intent);
+  if (intent.kind === 'ignore' && intent.logged)
+    o.log(`delivery ${delivery} (${event}): ${intent.reason}`);
   answer(res, status === 'duplicate' ? 200 : 202, {
     delivery,
     status,

@@ -6,12 +6,17 @@ export const SHA = { type: 'string', pattern: '^[0-9a-f]{40}$' } as const;
 const OWNER = { type: 'string', pattern: '^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})$' } as const;
 const REPO_NAME = { type: 'string', pattern: '^(?!\\.\\.?$)[A-Za-z0-9._-]{1,100}$' } as const;
 const REF = { type: 'string', minLength: 1, maxLength: 1024 } as const;
-export const REPO_ID = { type: 'object', required: ['id'], properties: { id: { type: 'integer' } } } as const;
+export const REPO_ID = {
+  type: 'object',
+  required: ['id'],
+  properties: { id: { type: 'integer' } },
+} as const;
 
 export const REPOSITORY = {
   type: 'object',
-  required: ['name', 'owner', 'default_branch'],
+  required: ['id', 'name', 'owner', 'default_branch'],
   properties: {
+    id: { type: 'integer', minimum: 1 },
     name: REPO_NAME,
     owner: { type: 'object', required: ['login'], properties: { login: OWNER } },
     default_branch: REF,
@@ -56,6 +61,7 @@ export function assertPayload<T>(validate: ValidateFunction, payload: unknown, e
 }
 
 export interface RepositoryPayload {
+  id: number;
   name: string;
   owner: { login: string };
   default_branch: string;
@@ -67,8 +73,13 @@ export interface ListedPull {
   base: { ref: string; sha: string; repo: { id: number } };
 }
 
-export function repositoryFields(r: RepositoryPayload): { owner: string; repo: string; defaultBranch: string } {
-  return { owner: r.owner.login, repo: r.name, defaultBranch: r.default_branch };
+export function repositoryFields(r: RepositoryPayload): {
+  owner: string;
+  repo: string;
+  repoId: number;
+  defaultBranch: string;
+} {
+  return { owner: r.owner.login, repo: r.name, repoId: r.id, defaultBranch: r.default_branch };
 }
 
 export function listedPull(prs: ListedPull[] | undefined, sha: string) {
