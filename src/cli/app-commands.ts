@@ -76,6 +76,11 @@ async function serve(flags: ServeFlags): Promise<void> {
       cause: err,
     });
   });
+  const policies = await policiesFrom(flags);
+  if (policies.owners.length === 0)
+    process.stderr.write(
+      'contractor app: building for every installation; pass --allow-owner LOGIN to limit it\n',
+    );
   const app = await startApp({
     appId,
     privateKey,
@@ -86,7 +91,7 @@ async function serve(flags: ServeFlags): Promise<void> {
     host: flags.host,
     port: positiveInt(flags.port, '--port'),
     dataDir: flags.dataDir ?? join(contractorHome(), 'app'),
-    policies: await policiesFrom(flags),
+    policies,
     concurrency: Math.max(1, positiveInt(flags.jobs, '--jobs')),
     maxBodyBytes: parseSize(flags.maxBody),
     log: (line) => process.stderr.write(`${new Date().toISOString()} ${line}\n`),
