@@ -5,11 +5,7 @@ import { receiveWebhook, type WebhookOptions } from './webhook-receive.js';
 
 export const WEBHOOK_PATH = '/webhooks';
 
-export function createAppServer(o: {
-  webhook: WebhookOptions;
-  report: ReportRouteOptions;
-  log: (l: string) => void;
-}): Server {
+export function createAppServer(o: { webhook: WebhookOptions; report: ReportRouteOptions; log: (l: string) => void }): Server {
   const server = createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0] ?? '/';
     const handle =

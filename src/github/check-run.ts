@@ -10,11 +10,7 @@ export const ANNOTATION_BATCH = 50;
 
 type Target = Pick<AppJob, 'owner' | 'repo' | 'sha' | 'key'>;
 
-export async function createCheckRun(
-  octokit: Octokit,
-  job: Target,
-  detailsUrl: string,
-): Promise<number> {
+export async function createCheckRun(octokit: Octokit, job: Target, detailsUrl: string): Promise<number> {
   const { data } = await octokit.request('POST /repos/{owner}/{repo}/check-runs', {
     owner: job.owner,
     repo: job.repo,

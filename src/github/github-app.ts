@@ -32,20 +32,14 @@ export class GitHubApp {
     return new Octokit({
       baseUrl: this.o.apiUrl.replace(/\/+$/, ''),
       authStrategy: createAppAuth,
-      auth: {
-        appId: this.o.appId,
-        privateKey: this.o.privateKey,
-        ...(installationId ? { installationId } : {}),
-      },
+      auth: { appId: this.o.appId, privateKey: this.o.privateKey, ...(installationId ? { installationId } : {}) },
       userAgent: 'contractor-app',
       log: { debug: () => {}, info: () => {}, warn, error: warn },
     });
   }
 
   /** The installation a job belongs to; a payload without one is looked up by repository. */
-  async installation(
-    job: Pick<AppJob, 'installationId' | 'owner' | 'repo'>,
-  ): Promise<Installation> {
+  async installation(job: Pick<AppJob, 'installationId' | 'owner' | 'repo'>): Promise<Installation> {
     const id = job.installationId ?? (await this.lookupInstallation(job.owner, job.repo));
     let inst = this.installations.get(id);
     if (!inst) {
@@ -63,10 +57,7 @@ export class GitHubApp {
     const known = this.installationIds.get(key);
     if (known) return known;
     try {
-      const { data } = await this.app.request('GET /repos/{owner}/{repo}/installation', {
-        owner,
-        repo,
-      });
+      const { data } = await this.app.request('GET /repos/{owner}/{repo}/installation', { owner, repo });
       this.installationIds.set(key, data.id);
       return data.id;
     } catch (err) {

@@ -3,13 +3,7 @@ import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { checkRunAnnotations, checkRunOutput } from '../report/check-run-markdown.js';
 import type { AppJobRunner, AppRunOutcome } from './app-job-runner.js';
-import {
-  checkRunState,
-  completeCheckRun,
-  createCheckRun,
-  findCheckRun,
-  startCheckRun,
-} from './check-run.js';
+import { checkRunState, completeCheckRun, createCheckRun, findCheckRun, startCheckRun } from './check-run.js';
 import { conclusionFor } from './conclusion.js';
 import type { GitHubApp } from './github-app.js';
 import type { JobQueue, QueuedJob } from './job-queue.js';
@@ -51,9 +45,7 @@ export class JobDispatcher {
   start(): void {
     const { requeued, abandoned } = this.o.queue.recover(this.o.maxAttempts ?? 2);
     if (requeued || abandoned)
-      this.o.log(
-        `resuming: ${requeued} job(s) re-queued, ${abandoned} given up after a second interruption`,
-      );
+      this.o.log(`resuming: ${requeued} job(s) re-queued, ${abandoned} given up after a second interruption`);
     this.timer = setInterval(() => this.notify(), this.o.tickMs ?? 1000);
     this.notify();
   }
@@ -61,8 +53,7 @@ export class JobDispatcher {
   /** Something changed in the queue: announce new jobs, start what fits, report what is due. */
   notify(): void {
     if (this.stopped) return;
-    for (const q of this.o.queue.unannounced())
-      if (this.due(q.seq)) void this.checkRunFor(q).catch(() => {});
+    for (const q of this.o.queue.unannounced()) if (this.due(q.seq)) void this.checkRunFor(q).catch(() => {});
     for (const q of this.o.queue.reporting()) if (this.due(q.seq)) void this.report(q);
     while (this.running.size < this.o.concurrency) {
       const q = this.o.queue.claim();
@@ -97,9 +88,7 @@ export class JobDispatcher {
     const failures = (this.retries.get(seq)?.failures ?? 0) + 1;
     const delay = backoff(failures);
     this.retries.set(seq, { failures, at: Date.now() + delay });
-    this.o.log(
-      `job ${seq}: ${what} failed (retrying in ${Math.round(delay / 1000)}s): ${(err as Error).message}`,
-    );
+    this.o.log(`job ${seq}: ${what} failed (retrying in ${Math.round(delay / 1000)}s): ${(err as Error).message}`);
     return delay;
   }
 
@@ -153,9 +142,7 @@ export class JobDispatcher {
       outcome = await this.o.runner(job, { runId, outDir, token, signal });
     } catch (err) {
       if (signal.aborted && this.stopped) return this.o.queue.retryLater(q.seq, 0);
-      this.o.log(
-        `job ${q.seq} (${job.owner}/${job.repo}@${job.sha.slice(0, 12)}): ${(err as Error).message}`,
-      );
+      this.o.log(`job ${q.seq} (${job.owner}/${job.repo}@${job.sha.slice(0, 12)}): ${(err as Error).message}`);
       outcome = {
         result: await unbuiltResult({
           id: runId,
@@ -216,9 +203,7 @@ export class JobDispatcher {
       });
       this.o.queue.done(q.seq);
       this.retries.delete(q.seq);
-      this.o.log(
-        `${q.job.owner}/${q.job.repo}@${q.job.sha.slice(0, 12)}: ${result.status} (${conclusion})`,
-      );
+      this.o.log(`${q.job.owner}/${q.job.repo}@${q.job.sha.slice(0, 12)}: ${result.status} (${conclusion})`);
     } catch (err) {
       this.failed(q.seq, 'reporting the check run', err);
     } finally {

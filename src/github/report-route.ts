@@ -33,10 +33,7 @@ function notFound(res: ServerResponse): void {
 /** A file under root, by its real path: `..`, absolute paths and symlinks out of root are refused. */
 async function fileUnder(root: string, relative: string): Promise<string | undefined> {
   const parts = relative.split('/');
-  if (
-    isAbsolute(relative) ||
-    parts.some((p) => p === '' || p === '.' || p === '..' || p.includes('\0'))
-  )
+  if (isAbsolute(relative) || parts.some((p) => p === '' || p === '.' || p === '..' || p.includes('\0')))
     return undefined;
   try {
     const realRoot = await realpath(root);
@@ -82,13 +79,8 @@ function download(res: ServerResponse, file: string, name: string, type: string)
   createReadStream(file).pipe(res);
 }
 
-export async function serveReport(
-  req: IncomingMessage,
-  res: ServerResponse,
-  o: ReportRouteOptions,
-): Promise<void> {
-  if (req.method !== 'GET' && req.method !== 'HEAD')
-    return send(res, 405, 'text/plain', 'GET only\n');
+export async function serveReport(req: IncomingMessage, res: ServerResponse, o: ReportRouteOptions): Promise<void> {
+  if (req.method !== 'GET' && req.method !== 'HEAD') return send(res, 405, 'text/plain', 'GET only\n');
   const path = new URL(req.url ?? '/', 'http://x').pathname;
   const m = /^\/runs\/([^/]+)(?:\/(.*))?$/.exec(path);
   const runId = m?.[1] ?? '';
@@ -135,9 +127,7 @@ export async function serveReport(
     // Only what the result lists: the out dir may hold more than the build was allowed to publish.
     if (!result.artifacts.some((a) => a.path === rel)) return notFound(res);
     const file = await fileUnder(join(outDir, 'artifacts'), rel);
-    return file
-      ? download(res, file, rel.split('/').pop() ?? 'artifact', 'application/octet-stream')
-      : notFound(res);
+    return file ? download(res, file, rel.split('/').pop() ?? 'artifact', 'application/octet-stream') : notFound(res);
   }
   return notFound(res);
 }

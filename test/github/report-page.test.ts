@@ -16,9 +16,7 @@ let profile: string;
 let page = '';
 let sha = '';
 
-function fetchRaw(
-  url: string,
-): Promise<{ status: number; headers: Record<string, unknown>; body: string }> {
+function fetchRaw(url: string): Promise<{ status: number; headers: Record<string, unknown>; body: string }> {
   return new Promise((resolve, reject) => {
     get(url, (res) => {
       let body = '';
@@ -31,12 +29,9 @@ function fetchRaw(
 test.before(async () => {
   h = await startHarness();
   sha = h.repo.commit({ build: 'violate 2', ref: 'refs/heads/report' });
-  const push = retarget(
-    example('push', null, (x) => Boolean(x.installation) && x.deleted === false),
-    {
-      '6113728f27ae82c7b1a177c8d03f9e96e0adf246': sha,
-    },
-  );
+  const push = retarget(example('push', null, (x) => Boolean(x.installation) && x.deleted === false), {
+    '6113728f27ae82c7b1a177c8d03f9e96e0adf246': sha,
+  });
   await deliver(h.app.url, 'push', push);
   const [run] = await h.waitForRuns(sha, completed());
   page = run?.details_url ?? '';
@@ -72,7 +67,7 @@ test('shows status, violations and the escaped log; runs nothing the build wrote
   const res = await tab.goto(page);
   assert.is(res?.status(), 200);
   assert.match(res?.headers()['content-security-policy'] ?? '', /default-src 'none'/);
-  assert.match((await tab.textContent('#status')) ?? '', /^violation: 2 violation\(s\)/);
+  assert.match(await tab.textContent('#status') ?? '', /^violation: 2 violation\(s\)/);
   const log = (await tab.textContent('#log')) ?? '';
   assert.match(log, /<script>alert\(1\)<\/script><img src=x onerror=/);
   assert.not.match(log, /\x1b/);
@@ -80,9 +75,7 @@ test('shows status, violations and the escaped log; runs nothing the build wrote
   assert.not.equal(await tab.title(), 'pwned');
   assert.match((await tab.textContent('table:nth-of-type(2)')) ?? '', /evil-1\.example\.com:443/);
   // The stylesheet's hash is in the CSP: it applies, and nothing is reported as blocked.
-  const colour = await tab.evaluate(
-    () => getComputedStyle(document.querySelector('#status') as Element).color,
-  );
+  const colour = await tab.evaluate(() => getComputedStyle(document.querySelector('#status') as Element).color);
   assert.is(colour, 'rgb(207, 34, 46)');
   assert.equal(errors, []);
   await tab.close();
