@@ -4,7 +4,11 @@ import { join } from 'node:path';
 import type { Command } from 'commander';
 import { ContractorError } from '../errors.js';
 import { gitUrlFor, startApp } from '../github/app.js';
-import { readRepositoryPolicies } from '../github/repository-policies.js';
+import {
+  NO_REPOSITORY_POLICIES,
+  readRepositoryPolicies,
+  type RepositoryPolicies,
+} from '../github/repository-policies.js';
 import { contractorHome } from '../spec/config-home.js';
 import { parseSize } from '../spec/units.js';
 
@@ -19,6 +23,7 @@ interface ServeFlags {
   port: string;
   dataDir?: string;
   repositories?: string;
+  allowOwner: string[];
   jobs: string;
   maxBody: string;
 }
@@ -42,6 +47,19 @@ function positiveInt(value: string | undefined, what: string): number {
   return n;
 }
 
+/** The repositories file, with the --allow-owner logins added to the owners it lists. */
+async function policiesFrom(flags: ServeFlags): Promise<RepositoryPolicies> {
+  const file = flags.repositories
+    ? await readRepositoryPolicies(flags.repositories)
+    : NO_REPOSITORY_POLICIES;
+  const owners = [...new Set([...file.owners, ...flags.allowOwner.map((o) => o.toLowerCase())])];
+  return { ...file, owners };
+}
+
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
 async function serve(flags: ServeFlags): Promise<void> {
   const appId = positiveInt(
     flags.appId ?? process.env.CONTRACTOR_APP_ID,
@@ -58,6 +76,11 @@ async function serve(flags: ServeFlags): Promise<void> {
       cause: err,
     });
   });
+  const policies = await policiesFrom(flags);
+  if (policies.owners.length === 0)
+    process.stderr.write(
+      'contractor app: building for every installation; pass --allow-owner LOGIN to limit it\n',
+    );
   const app = await startApp({
     appId,
     privateKey,
@@ -68,7 +91,7 @@ async function serve(flags: ServeFlags): Promise<void> {
     host: flags.host,
     port: positiveInt(flags.port, '--port'),
     dataDir: flags.dataDir ?? join(contractorHome(), 'app'),
-    policies: flags.repositories ? await readRepositoryPolicies(flags.repositories) : undefined,
+    policies,
     concurrency: Math.max(1, positiveInt(flags.jobs, '--jobs')),
     maxBodyBytes: parseSize(flags.maxBody),
     log: (line) => process.stderr.write(`${new Date().toISOString()} ${line}\n`),
@@ -108,7 +131,13 @@ export function addAppCommands(program: Command): void {
     .option('--data-dir <dir>', 'queue, git cache and runs (default: $CONTRACTOR_HOME/app)')
     .option(
       '--repositories <file>',
-      'trusted policy per owner/repo (YAML); wins over base branch specs',
+      "the operator's policy per owner/repo and id (YAML); branch specs only narrow it",
+    )
+    .option(
+      '--allow-owner <login>',
+      'build only for installations on this account (repeatable; adds to owners: in --repositories)',
+      collect,
+      [],
     )
     .option('--jobs <n>', 'builds at once', '2')
     .option('--max-body <size>', 'largest webhook body accepted', '25MiB')

@@ -5,12 +5,12 @@ import { archiveCommit } from '../git/snapshot.js';
 import type { JobExecutor } from '../manager/executor.js';
 import type { JobResult } from '../manager/job.js';
 import { parseSpec } from '../spec/parse.js';
-import { effectivePolicy } from '../spec/policy.js';
 import type { AppJob } from './app-job.js';
 import { appOrigin } from './app-origin.js';
 import { SPEC_FILE } from '../spec/spec-file.js';
 import { readCommittedSpec } from './committed-spec.js';
 import type { RepositoryPolicies } from './repository-policies.js';
+import { headPolicy } from './head-policy.js';
 import { fetchSource, runGit } from './source-fetch.js';
 import { trustedCeiling } from './trusted-policy.js';
 import { unbuiltResult } from './unbuilt-result.js';
@@ -69,7 +69,7 @@ export function sourceRunner(o: SourceRunnerOptions): AppJobRunner {
       // A head without a spec must not pass: deleting the file would otherwise switch the gate off.
       if (text === undefined) return refused(`${SPEC_FILE} is missing at ${job.sha.slice(0, 12)}`);
       spec = parseSpec(text, SPEC_FILE);
-      policy = effectivePolicy(spec, ceiling.policy, ceiling.source);
+      policy = headPolicy(spec, ceiling);
     } catch (err) {
       if (err instanceof SpecError) return refused(`${SPEC_FILE} is invalid`, err.problems);
       if (err instanceof ContractorError && err.code === 'POLICY') return refused(err.message);

@@ -20,6 +20,8 @@ export interface AppJob {
   installationId: number | null;
   owner: string;
   repo: string;
+  /** GitHub's numeric repository id: the operator's entries match on it as well as on the name. */
+  repoId: number;
   sha: string;
   /** The branch a push or check suite was for, when GitHub says. */
   ref: string | null;
@@ -31,7 +33,12 @@ export interface AppJob {
 
 /** What an event handler makes of a delivery: a build to queue, or a reason to do nothing. */
 export type JobIntent =
-  { kind: 'build'; job: Omit<AppJob, 'key' | 'delivery'> } | { kind: 'ignore'; reason: string };
+  | { kind: 'build'; job: Omit<AppJob, 'key' | 'delivery'> }
+  | {
+      kind: 'ignore';
+      reason: string;
+      /** The operator should see it in the log, not only GitHub in the answer. */ logged?: boolean;
+    };
 
 export function jobKey(delivery: string, sha: string): string {
   return `${delivery}:${sha}`;

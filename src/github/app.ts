@@ -47,6 +47,7 @@ export function gitUrlFor(apiUrl: string): string {
 }
 
 export async function startApp(o: AppOptions): Promise<RunningApp> {
+  const policies = o.policies ?? NO_REPOSITORY_POLICIES;
   const queue = new JobQueue(join(o.dataDir, 'queue.sqlite'));
   const runsDir = join(o.dataDir, 'runs');
   const runner =
@@ -54,7 +55,7 @@ export async function startApp(o: AppOptions): Promise<RunningApp> {
     sourceRunner({
       cacheDir: join(o.dataDir, 'git'),
       gitUrl: o.gitUrl,
-      policies: o.policies ?? NO_REPOSITORY_POLICIES,
+      policies,
       execute: o.execute ?? (await import('../manager/executor.js')).localExecutor,
     });
   const github = new GitHubApp({
@@ -70,6 +71,7 @@ export async function startApp(o: AppOptions): Promise<RunningApp> {
       secret: o.webhookSecret,
       queue,
       maxBodyBytes: o.maxBodyBytes,
+      owners: policies.owners,
       onQueued: () => setImmediate(() => dispatcher?.notify()),
       log: o.log,
     },

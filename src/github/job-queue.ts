@@ -4,6 +4,7 @@ import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { newJobId } from '../manager/job-id.js';
 import { jobKey, type AppJob, type JobIntent } from './app-job.js';
+import { policyInputs } from './policy-inputs.js';
 
 export type JobState = 'queued' | 'running' | 'reporting' | 'done';
 
@@ -48,6 +49,7 @@ CREATE TABLE IF NOT EXISTS jobs (
   run_id TEXT NOT NULL UNIQUE,
   repo TEXT NOT NULL,
   sha TEXT NOT NULL,
+  trust TEXT NOT NULL DEFAULT '',
   job TEXT NOT NULL,
   state TEXT NOT NULL CHECK (state IN ('queued', 'running', 'reporting', 'done')),
   attempts INTEGER NOT NULL DEFAULT 0,
@@ -88,6 +90,10 @@ export class JobQueue {
     this.db.pragma('synchronous = NORMAL');
     this.db.pragma('busy_timeout = 5000');
     this.db.exec(SCHEMA);
+    // A queue made before jobs were told apart by their trusted branches: older rows match nothing.
+    const columns = this.db.prepare('PRAGMA table_info(jobs)').all() as { name: string }[];
+    if (!columns.some((c) => c.name === 'trust'))
+      this.db.exec(`ALTER TABLE jobs ADD COLUMN trust TEXT NOT NULL DEFAULT ''`);
   }
 
   /** Records the delivery and queues its job in one transaction: the idempotency key is the delivery id. */
@@ -111,20 +117,19 @@ export class JobQueue {
     if (intent.kind === 'ignore') return 'ignored';
     const j = intent.job;
     const repo = `${j.owner}/${j.repo}`;
-    // One check run per head sha: a push and its check suite are the same build, unless re-requested.
-    if (
-      !j.rerun &&
-      this.db.prepare('SELECT 1 FROM jobs WHERE repo = ? AND sha = ?').get(repo, j.sha)
-    )
-      return 'covered';
+    const trust = policyInputs(j);
+    // One check run per head sha and policy: a push and its check suite are the same build, unless
+    // re-requested; a pull request onto a stricter base is not covered by a pass under a looser one.
+    const covered = 'SELECT 1 FROM jobs WHERE repo = ? AND sha = ? AND trust = ?';
+    if (!j.rerun && this.db.prepare(covered).get(repo, j.sha, trust)) return 'covered';
     const job: AppJob = { ...j, key: jobKey(delivery, j.sha), delivery };
     const now = new Date().toISOString();
     this.db
       .prepare(
-        `INSERT INTO jobs (key, run_id, repo, sha, job, state, created_at, updated_at)
-         VALUES (?, ?, ?, ?, ?, 'queued', ?, ?)`,
+        `INSERT INTO jobs (key, run_id, repo, sha, trust, job, state, created_at, updated_at)
+         VALUES (?, ?, ?, ?, ?, ?, 'queued', ?, ?)`,
       )
-      .run(job.key, newJobId(), repo, j.sha, JSON.stringify(job), now, now);
+      .run(job.key, newJobId(), repo, j.sha, trust, JSON.stringify(job), now, now);
     return 'queued';
   }
 

@@ -1,4 +1,4 @@
-// The operator's word on each repository's ceilings: a YAML file mapping owner/repo to a policy, validated.
+// The operator's word on each repository's ceilings: a YAML file mapping owner/repo (and its id) to a policy, validated.
 import { readFile } from 'node:fs/promises';
 import { Ajv } from 'ajv';
 import { LineCounter, parseDocument } from 'yaml';
@@ -7,18 +7,38 @@ import { policyFromData, type Policy } from '../spec/policy.js';
 import { schemaProblems } from '../spec/problems.js';
 import { loadSchema } from '../spec/schema.js';
 
+export interface RepositoryPolicy {
+  /** GitHub's numeric id: a name freed and registered again by someone else has another id. */
+  id: number;
+  policy: Policy;
+}
+
 export interface RepositoryPolicies {
   file: string | null;
   default: Policy | null;
   /** Keyed by lower-case owner/repo: GitHub names are case-insensitive. */
-  repositories: Map<string, Policy>;
+  repositories: Map<string, RepositoryPolicy>;
+  /** Lower-case logins whose installations are built; empty: every installation. */
+  owners: string[];
 }
 
 export const NO_REPOSITORY_POLICIES: RepositoryPolicies = {
   file: null,
   default: null,
   repositories: new Map(),
+  owners: [],
 };
+
+/** Entries without an id would match whoever registers the name next: refuse to start, naming them. */
+function requireIds(file: string, repos: Record<string, Record<string, unknown>>): void {
+  const missing = Object.keys(repos).filter((name) => typeof repos[name]?.id !== 'number');
+  if (missing.length)
+    throw new ContractorError(
+      'USAGE',
+      `${file}: repositories ${missing.join(', ')} have no id; add \`id: N\` to each (the number GitHub's ` +
+        `GET /repos/OWNER/REPO answers as "id"), so that a renamed or re-registered name inherits nothing`,
+    );
+}
 
 export function parseRepositoryPolicies(text: string, file: string): RepositoryPolicies {
   const lines = new LineCounter();
@@ -40,12 +60,17 @@ export function parseRepositoryPolicies(text: string, file: string): RepositoryP
   if (!validate(data))
     throw new SpecError('SPEC_INVALID', schemaProblems(file, doc, lines, validate.errors ?? []));
   const repos = (data.repositories ?? {}) as Record<string, Record<string, unknown>>;
+  requireIds(file, repos);
   return {
     file,
     default: data.default ? policyFromData(data.default as Record<string, unknown>) : null,
     repositories: new Map(
-      Object.entries(repos).map(([name, p]) => [name.toLowerCase(), policyFromData(p)]),
+      Object.entries(repos).map(([name, { id, ...p }]) => [
+        name.toLowerCase(),
+        { id: id as number, policy: policyFromData(p) },
+      ]),
     ),
+    owners: ((data.owners ?? []) as string[]).map((o) => o.toLowerCase()),
   };
 }
 

@@ -6,12 +6,17 @@ import { join } from 'node:path';
 import { ContractorError } from '../errors.js';
 import type { AppJob } from './app-job.js';
 
+/** A branch whose spec narrows the operator's ceiling, as fetched into the cache. */
+export interface TrustedBranch {
+  rev: string;
+  name: string;
+}
+
 export interface FetchedSource {
-  /** A bare repository holding the head commit and the trusted branch. */
+  /** A bare repository holding the head commit and the trusted branches. */
   gitDir: string;
-  /** The revision whose spec sets the ceilings: the base branch of a pull request, else the default branch. */
-  trustedRev: string;
-  trustedName: string;
+  /** The branches whose specs narrow the ceiling: the default branch, and a pull request's base. */
+  trusted: TrustedBranch[];
 }
 
 // A branch name from a payload goes into a refspec: no ':' or '+', no option look-alikes, nothing git would refuse.
@@ -23,28 +28,21 @@ function branch(name: string): string {
   return name;
 }
 
-function refspecs(job: AppJob): { specs: string[]; trustedRev: string; trustedName: string } {
-  if (job.pull) {
-    const base = branch(job.pull.baseRef);
-    // Fork heads live in the base repository as refs/pull/N/head; GitHub keeps them there.
-    return {
-      specs: [
-        `+refs/pull/${job.pull.number}/head:refs/contractor/pull/${job.pull.number}`,
-        `+refs/heads/${base}:refs/contractor/base/${base}`,
-      ],
-      trustedRev: `refs/contractor/base/${base}`,
-      trustedName: base,
-    };
-  }
+/** The head, the default branch always (its owner sets a floor for every build), and a pull request's base. */
+function refspecs(job: AppJob): { specs: string[]; trusted: TrustedBranch[] } {
   const def = branch(job.defaultBranch);
-  return {
-    specs: [
-      `+${job.sha}:refs/contractor/commit/${job.sha}`,
-      `+refs/heads/${def}:refs/contractor/default`,
-    ],
-    trustedRev: 'refs/contractor/default',
-    trustedName: def,
-  };
+  const specs = [`+refs/heads/${def}:refs/contractor/default`];
+  const trusted = [{ rev: 'refs/contractor/default', name: def }];
+  if (!job.pull)
+    return { specs: [`+${job.sha}:refs/contractor/commit/${job.sha}`, ...specs], trusted };
+  const base = branch(job.pull.baseRef);
+  // Fork heads live in the base repository as refs/pull/N/head; GitHub keeps them there.
+  specs.unshift(`+refs/pull/${job.pull.number}/head:refs/contractor/pull/${job.pull.number}`);
+  if (base !== def) {
+    specs.push(`+refs/heads/${base}:refs/contractor/base/${base}`);
+    trusted.push({ rev: `refs/contractor/base/${base}`, name: base });
+  }
+  return { specs, trusted };
 }
 
 /** Git's own configuration comes from these variables only: no user or system file, no credential helper. */
@@ -111,9 +109,10 @@ export async function fetchSource(o: {
 }): Promise<FetchedSource> {
   const { job } = o;
   const gitDir = join(o.cacheDir, job.owner.toLowerCase(), `${job.repo.toLowerCase()}.git`);
-  const { specs, trustedRev, trustedName } = refspecs(job);
+  const { specs, trusted } = refspecs(job);
   const url = `${o.gitUrl.replace(/\/+$/, '')}/${job.owner}/${job.repo}.git`;
-  await serialised(gitDir, async () => {
+  // The trusted refs are read as commits inside the lock: another job's fetch may move them afterwards.
+  const pinned = await serialised(gitDir, async () => {
     const exists = await stat(join(gitDir, 'HEAD')).then(
       () => true,
       () => false,
@@ -138,6 +137,16 @@ export async function fetchSource(o: {
         gitEnv(o.token),
       );
       await runGit(['--git-dir', gitDir, 'cat-file', '-e', `${job.sha}^{commit}`]);
+      const revs = await runGit([
+        '--git-dir',
+        gitDir,
+        'rev-parse',
+        ...trusted.map((t) => `${t.rev}^{commit}`),
+      ]);
+      return revs
+        .trim()
+        .split('\n')
+        .map((rev, i) => ({ rev, name: trusted[i]?.name ?? '' }));
     } catch (err) {
       throw new ContractorError(
         'GIT',
@@ -146,5 +155,5 @@ export async function fetchSource(o: {
       );
     }
   });
-  return { gitDir, trustedRev, trustedName };
+  return { gitDir, trusted: pinned };
 }

@@ -2,6 +2,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ContractorError } from '../errors.js';
 import { intentFor } from './handlers/route-event.js';
+import { admitOwner } from './owner-allowlist.js';
 import type { JobQueue } from './job-queue.js';
 import { readCappedBody } from './webhook-body.js';
 import { verifyWebhookSignature } from './webhook-verify.js';
@@ -10,6 +11,8 @@ export interface WebhookOptions {
   secret: string;
   queue: JobQueue;
   maxBodyBytes: number;
+  /** Lower-case logins whose installations are built; empty: every installation. */
+  owners: readonly string[];
   /** Called after a job was queued, once the answer is on its way. */
   onQueued: () => void;
   log: (line: string) => void;
@@ -68,12 +71,14 @@ export async function receiveWebhook(
   if (event === 'ping') return answer(res, 200, { delivery, status: 'pong' });
   let intent;
   try {
-    intent = intentFor(event, payload);
+    intent = admitOwner(intentFor(event, payload), o.owners);
   } catch (err) {
     if (!(err instanceof ContractorError)) throw err;
     return answer(res, 400, { error: err.message });
   }
   const status = o.queue.accept(delivery, event, intent);
+  if (intent.kind === 'ignore' && intent.logged)
+    o.log(`delivery ${delivery} (${event}): ${intent.reason}`);
   answer(res, status === 'duplicate' ? 200 : 202, {
     delivery,
     status,

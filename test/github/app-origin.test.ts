@@ -15,6 +15,7 @@ function job(o: Partial<AppJob>): AppJob {
     installationId: 1,
     owner: 'team',
     repo: 'hello',
+    repoId: 42,
     sha: 'a'.repeat(40),
     ref: 'main',
     defaultBranch: 'main',

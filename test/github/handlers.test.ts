@@ -69,16 +69,20 @@ test('signatures: only the exact HMAC of the exact body with the secret passes',
 
 test('the per-repository config: validated, names case-insensitive, problems located', () => {
   const p = parseRepositoryPolicies(
-    'default:\n  limits: {wall: 5m}\nrepositories:\n  Codertocat/Hello-World:\n    network: {allow: [registry.npmjs.org]}\n',
+    'owners: [Codertocat]\ndefault:\n  limits: {wall: 5m}\nrepositories:\n  Codertocat/Hello-World:\n    id: 1296269\n    network: {allow: [registry.npmjs.org]}\n',
     'repos.yaml',
   );
   assert.is(p.default?.limits.wallMs, 5 * 60_000);
-  assert.equal(p.repositories.get('codertocat/hello-world')?.allow, ['registry.npmjs.org']);
+  assert.equal(p.repositories.get('codertocat/hello-world')?.policy.allow, ['registry.npmjs.org']);
+  assert.is(p.repositories.get('codertocat/hello-world')?.id, 1296269);
+  assert.equal(p.owners, ['codertocat']);
   for (const [text, where] of [
     ['repositories:\n  not a repo: {}\n', /repos\.yaml:2/],
     ['repositories:\n  a/b:\n    network: {allow: ["http://x"]}\n', /repos\.yaml:3/],
     ['default:\n  secrets: yes\n', /repos\.yaml:2/],
     ['repositories: [\n', /repos\.yaml/],
+    ['repositories:\n  a/b:\n    id: one\n', /repos\.yaml:3/],
+    ['owners: ["not a login"]\n', /repos\.yaml:1/],
   ] as const) {
     try {
       parseRepositoryPolicies(text, 'repos.yaml');
@@ -86,6 +90,23 @@ test('the per-repository config: validated, names case-insensitive, problems loc
     } catch (err) {
       assert.match((err as Error).message, where);
     }
+  }
+});
+
+test('an operator entry without an id refuses to start, naming the entry and what to add', () => {
+  try {
+    parseRepositoryPolicies(
+      'repositories:\n  octo/kept:\n    id: 7\n  octo/hello:\n    network: {allow: [registry.npmjs.org]}\n',
+      'repos.yaml',
+    );
+    assert.unreachable('an entry without an id was accepted');
+  } catch (err) {
+    assert.instance(err, ContractorError);
+    assert.match(
+      (err as Error).message,
+      /repos\.yaml: repositories octo\/hello have no id; add `id: N`/,
+    );
+    assert.not.match((err as Error).message, /octo\/kept/);
   }
 });
 

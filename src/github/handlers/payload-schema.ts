@@ -14,8 +14,9 @@ export const REPO_ID = {
 
 export const REPOSITORY = {
   type: 'object',
-  required: ['name', 'owner', 'default_branch'],
+  required: ['id', 'name', 'owner', 'default_branch'],
   properties: {
+    id: { type: 'integer', minimum: 1 },
     name: REPO_NAME,
     owner: { type: 'object', required: ['login'], properties: { login: OWNER } },
     default_branch: REF,
@@ -60,6 +61,7 @@ export function assertPayload<T>(validate: ValidateFunction, payload: unknown, e
 }
 
 export interface RepositoryPayload {
+  id: number;
   name: string;
   owner: { login: string };
   default_branch: string;
@@ -74,9 +76,10 @@ export interface ListedPull {
 export function repositoryFields(r: RepositoryPayload): {
   owner: string;
   repo: string;
+  repoId: number;
   defaultBranch: string;
 } {
-  return { owner: r.owner.login, repo: r.name, defaultBranch: r.default_branch };
+  return { owner: r.owner.login, repo: r.name, repoId: r.id, defaultBranch: r.default_branch };
 }
 
 export function listedPull(prs: ListedPull[] | undefined, sha: string) {
