@@ -5,7 +5,8 @@ import type { Command } from 'commander';
 import { ContractorError } from '../errors.js';
 import { repositoryRoot } from '../git/repository.js';
 import { policyPath } from '../spec/config-home.js';
-import { entryCovers, readPolicyFile } from '../spec/policy.js';
+import { readPolicyFile } from '../spec/policy.js';
+import { allowCovers } from '../spec/policy-intersection.js';
 import { readProjectFiles } from '../spec/project-files.js';
 import { projectKind, starterSpec } from '../spec/starter-spec.js';
 import { toolRegistry } from '../spec/tool-registry.js';
@@ -36,7 +37,7 @@ async function policyAdvice(host: string | undefined): Promise<string> {
   if (!host) return '';
   const file = policyPath();
   const policy = await readPolicyFile(file);
-  if (policy.allow.some((entry) => entryCovers(entry, host)))
+  if (policy.allow.some((entry) => allowCovers(entry, host)))
     return `your policy ${file} already allows ${host}\n`;
   return (
     `add this line to ${file} (or ${JSON.stringify(host)} to its network.allow), then run git contractor run:\n` +

@@ -2,7 +2,7 @@
 import { ContractorError } from '../errors.js';
 import { trustedOnlyKey } from '../net/trusted-only-entry.js';
 import { effectivePolicy, type EffectivePolicy } from '../spec/policy.js';
-import { granted, strongerDriver } from '../spec/policy-intersection.js';
+import { granted } from '../spec/policy-intersection.js';
 import type { Spec } from '../spec/types.js';
 import type { Ceiling } from './trusted-policy.js';
 
@@ -19,7 +19,6 @@ export function headPolicy(spec: Spec, ceiling: Ceiling): EffectivePolicy {
         "Branch specs can only narrow the operator's policy; IP addresses and loopback, private, link-local or metadata names " +
         "are granted only by an entry naming exactly that address in the App operator's repositories file",
     );
-  const policy = effectivePolicy(spec, ceiling.policy, ceiling.source);
-  // The ceiling's driver is a floor: the head may ask for a stronger one, never a weaker.
-  return { ...policy, driver: strongerDriver(ceiling.policy.driver, policy.driver) };
+  // DriverFloor: the ceiling's driver is a floor; a head asking for less is refused there.
+  return effectivePolicy(spec, ceiling.policy, ceiling.source);
 }

@@ -1,11 +1,11 @@
 // Policies combined so that none of them widens another: the effective ceiling is what every one allows.
+import { strongerDriver } from './driver-floor.js';
 import type { Policy } from './policy.js';
-import type { DriverName, Limits } from './types.js';
+import type { Limits } from './types.js';
 
 /** An entry only an exact match from the trusted side may grant (see net/trusted-only-entry.ts), else undefined. */
 export type TrustedOnlyKey = (entry: string) => string | undefined;
 
-const DRIVER_STRENGTH: Record<DriverName, number> = { namespace: 0, gvisor: 1, vm: 2 };
 // An entry without a port opens the two web ports, as the proxy reads it.
 const DEFAULT_PORTS = ['443', '80'];
 
@@ -58,11 +58,6 @@ function minLimits(a: Limits, b: Limits): Limits {
   const limits = { ...a };
   for (const k of Object.keys(limits) as (keyof Limits)[]) limits[k] = Math.min(a[k], b[k]);
   return limits;
-}
-
-/** The stronger of two drivers: a ceiling's driver is a floor the build may not go below. */
-export function strongerDriver(a: DriverName, b: DriverName): DriverName {
-  return DRIVER_STRENGTH[b] > DRIVER_STRENGTH[a] ? b : a;
 }
 
 /** What both policies allow: allowlists intersected, the lower of each limit, build network only if both, the stronger driver. */

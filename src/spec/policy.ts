@@ -6,6 +6,7 @@ import { schemaProblems } from './problems.js';
 import { validator } from './validators.js';
 import { parseDuration, parseRate, parseSize } from './units.js';
 import { DRIVER_ORDER, isBelow } from './driver-floor.js';
+import { allowCovers } from './policy-intersection.js';
 import { DEFAULT_IMAGE, imageName } from './image-name.js';
 import { workspaceParts } from './parse.js';
 import type { DriverName, LimitName, Limits, Spec } from './types.js';
@@ -125,32 +126,12 @@ export function workspaceKey(workspace: string): string {
   return workspaceParts(workspace).join('/');
 }
 
-/** Does a policy entry cover a spec entry? Same host (or a wildcard over it) and the same ports. */
-export function entryCovers(ceiling: string, wanted: string): boolean {
-  const c = splitEntry(ceiling);
-  const w = splitEntry(wanted);
-  if (c.port !== undefined && c.port !== w.port) return false;
-  if (c.host === w.host) return true;
-  if (!c.host.startsWith('*.')) return false;
-  const suffix = c.host.slice(1);
-  const host = w.host.startsWith('*.') ? w.host.slice(1) : w.host;
-  return host.endsWith(suffix) && host.length > suffix.length;
-}
-
-function splitEntry(entry: string): { host: string; port?: string } {
-  const e = entry.toLowerCase().replace(/\.$/, '');
-  const v6 = /^(\[[^\]]+\])(?::(\d+))?$/.exec(e);
-  if (v6) return { host: v6[1] as string, port: v6[2] };
-  const i = e.lastIndexOf(':');
-  return i < 0 ? { host: e } : { host: e.slice(0, i), port: e.slice(i + 1) };
-}
-
 /**
  * ConstrainNetworkAccess: a spec can only narrow the trusted policy. An entry the ceiling does
  * not cover is refused outright, so nobody is surprised by a build that silently lost network.
  */
 export function effectivePolicy(spec: Spec, policy: Policy, source: string): EffectivePolicy {
-  const refused = spec.allow.filter((want) => !policy.allow.some((c) => entryCovers(c, want)));
+  const refused = spec.allow.filter((want) => !policy.allow.some((c) => allowCovers(c, want)));
   if (refused.length)
     throw new ContractorError(
       'POLICY',

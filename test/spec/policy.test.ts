@@ -1,12 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'uvu';
+import { allowCovers as entryCovers } from '../../src/spec/policy-intersection.js';
 import { ContractorError } from '../../src/errors.js';
-import {
-  DEFAULT_POLICY,
-  effectivePolicy,
-  entryCovers,
-  parsePolicy,
-} from '../../src/spec/policy.js';
+import { DEFAULT_POLICY, effectivePolicy, parsePolicy } from '../../src/spec/policy.js';
 import { parseSpec } from '../../src/spec/parse.js';
 
 test('a spec narrows the policy’s limits but cannot raise them', () => {
@@ -50,6 +46,15 @@ test('wildcards cover subdomains and narrower wildcards, not the bare domain or 
   assert.equal(entryCovers('pkg.example:443', 'pkg.example'), false);
   assert.equal(entryCovers('pkg.example', 'pkg.example:443'), true);
   assert.equal(entryCovers('[::1]:8080', '[::1]:8080'), true);
+});
+
+test('an entry without a port covers 443 and 80 only, as the proxy reads it', () => {
+  assert.equal(entryCovers('pkg.example', 'pkg.example:80'), true);
+  assert.equal(entryCovers('pkg.example', 'pkg.example:8080'), false);
+  assert.equal(entryCovers('*.example', 'a.example:22'), false);
+  const spec = parseSpec('build: make\nnetwork: {allow: ["pkg.example:8080"]}\n', 'spec.yaml');
+  const policy = { ...DEFAULT_POLICY, allow: ['pkg.example'] };
+  assert.throws(() => effectivePolicy(spec, policy, 'policy.yaml'), /pkg\.example:8080/);
 });
 
 test('a policy file with a typo is refused with its position', () => {

@@ -4,7 +4,8 @@
 // images are the ones this host lists.
 import { ContractorError } from '../../errors.js';
 import { strongerDriver } from '../../spec/driver-floor.js';
-import { entryCovers, type EffectivePolicy, type Policy } from '../../spec/policy.js';
+import { type EffectivePolicy, type Policy } from '../../spec/policy.js';
+import { allowCovers } from '../../spec/policy-intersection.js';
 import type { Limits } from '../../spec/types.js';
 
 /** The client's policy under this manager's: a Policy the job's spec is then held to. */
@@ -13,7 +14,7 @@ export function narrowToManager(
   ceiling: Policy,
   ceilingSource: string,
 ): Policy & { source: string } {
-  const refused = asked.allow.filter((want) => !ceiling.allow.some((c) => entryCovers(c, want)));
+  const refused = asked.allow.filter((want) => !ceiling.allow.some((c) => allowCovers(c, want)));
   if (refused.length)
     throw new ContractorError(
       'POLICY',
