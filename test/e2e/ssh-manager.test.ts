@@ -3,7 +3,14 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { chmodSync, existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  existsSync,
+  lstatSync,
+  readdirSync,
+  readFileSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { test } from 'uvu';
@@ -123,7 +130,7 @@ test('a chain of links whose texts stay inside never carries a manager host file
     JSON.stringify(doc.violations),
     /"kind":"output"[^}]*"detail":"src: symlink to a1\//,
   );
-  assert.equal(existsSync(join(repo.path, 'ws', 'cache')), false);
+  assert.equal(lstatSync(join(repo.path, 'ws', 'cache'), { throwIfNoEntry: false }), undefined);
 });
 
 test('git config contractor.manager sends runs to the manager without a flag', async () => {
