@@ -1,7 +1,9 @@
 // Collects the spec's artifacts from the sanitised workspace: regular files only, never through a link.
-import { sha256File } from '../attest/file-digest.js';
-import { copyFile, lstat, mkdir, readdir } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { constants, createWriteStream } from 'node:fs';
+import { lstat, mkdir, open, readdir } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
+import { pipeline } from 'node:stream/promises';
 import { artifactOverflow, MAX_ARTIFACTS, type ArtifactPattern } from './artifact-patterns.js';
 import type { Artifact } from './job.js';
 
@@ -13,6 +15,8 @@ export interface ArtifactCollection {
   refused: string[];
   /** Set when the patterns matched more than `max` entries: then none is collected. */
   overflow?: string;
+  /** Set when the source directory itself is a link or no directory: nothing is collected. */
+  srcNotADirectory?: boolean;
 }
 
 /** Every entry under root, depth first, from the directory listings alone (no stat per entry). */
@@ -36,6 +40,9 @@ export async function collectArtifacts(
 ): Promise<ArtifactCollection> {
   const hits = new Set<string>();
   const result: ArtifactCollection = { artifacts: [], unmatched: [], refused: [] };
+  // FilesystemIsolation: a src/ the build made a link is never listed through, wherever it leads.
+  if (!(await lstat(srcDir).catch(() => undefined))?.isDirectory())
+    return { ...result, unmatched: patterns.map((p) => p.pattern), srcNotADirectory: true };
   const files: string[] = [];
   let matches = 0;
   for await (const entry of walk(srcDir)) {
@@ -48,13 +55,42 @@ export async function collectArtifacts(
     else result.refused.push(entry.rel);
   }
   for (const rel of files) {
-    const to = join(outDir, rel);
-    await mkdir(dirname(to), { recursive: true });
-    await copyFile(join(srcDir, rel), to);
-    const size = (await lstat(to)).size;
-    result.artifacts.push({ path: rel, size, sha256: await sha256File(to) });
+    const artifact = await copyRegularFile(srcDir, rel, outDir);
+    if (artifact) result.artifacts.push(artifact);
+    else result.refused.push(rel);
   }
   result.unmatched = patterns.map((p) => p.pattern).filter((p) => !hits.has(p));
   result.artifacts.sort((a, b) => a.path.localeCompare(b.path));
   return result;
+}
+
+/**
+ * Copies and hashes in one read. Opened with O_NOFOLLOW and checked with fstat, never copied by
+ * name: the walk reached `rel` through real directories only, and nothing writes to the
+ * sanitised tree (host-owned, the build ended), so the name still leads where the walk saw.
+ */
+async function copyRegularFile(
+  srcDir: string,
+  rel: string,
+  outDir: string,
+): Promise<Artifact | undefined> {
+  const from = await open(join(srcDir, rel), constants.O_RDONLY | constants.O_NOFOLLOW).catch(
+    () => undefined,
+  );
+  if (!from) return undefined;
+  try {
+    const st = await from.stat();
+    if (!st.isFile()) return undefined;
+    const to = join(outDir, rel);
+    await mkdir(dirname(to), { recursive: true });
+    const hash = createHash('sha256');
+    let size = 0;
+    // Large reads: each one is a trip through libuv's thread pool.
+    const source = from.createReadStream({ autoClose: false, highWaterMark: 1024 * 1024 });
+    source.on('data', (c) => ((size += c.length), hash.update(c)));
+    await pipeline(source, createWriteStream(to, { flags: 'wx', mode: st.mode & 0o777 }));
+    return { path: rel, size, sha256: hash.digest('hex') };
+  } finally {
+    await from.close();
+  }
 }

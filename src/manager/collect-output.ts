@@ -1,5 +1,5 @@
 // The worker's output, back on the host: sanitised, saved as the workspace, its artifacts taken.
-import { mkdir, rm } from 'node:fs/promises';
+import { lstat, mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Violation } from '../net/violation.js';
 import type { LimitName } from '../spec/types.js';
@@ -87,7 +87,8 @@ async function collect(
   );
   unpacked.dropped.forEach(onViolation);
   // The build may have removed src/, or packed nothing under it: then there is nothing to collect.
-  await mkdir(join(out, 'src'), { recursive: true });
+  // lstat, not stat: a src/ the build made a link is not followed, not even to make it.
+  if (!(await lstat(join(out, 'src')).catch(() => undefined))) await mkdir(join(out, 'src'));
   if (unpacked.overLimit) onLimit('disk');
   if (unpacked.keptOver)
     return { artifacts: [], unmatched: [], refused: [], overflow: artifactOverflow(artifacts) };
@@ -96,6 +97,12 @@ async function collect(
     artifacts,
     join(req.outDir, 'artifacts'),
   );
+  if (collected.srcNotADirectory)
+    onViolation({
+      kind: 'output',
+      phase: 'build',
+      detail: 'src: the build made it a link or a file; no artifact is collected through it',
+    });
   for (const path of collected.refused)
     onViolation({
       kind: 'filesystem',

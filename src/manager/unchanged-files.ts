@@ -3,8 +3,10 @@
 // host's ext4, against 0.02 ms for a link), and a cache mostly comes back as it went in.
 import { createHash } from 'node:crypto';
 import {
-  createReadStream,
+  closeSync,
+  constants,
   linkSync,
+  openSync,
   lstatSync,
   mkdirSync,
   readdirSync,
@@ -12,6 +14,7 @@ import {
   unlinkSync,
   type Dirent,
 } from 'node:fs';
+import { open } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { t as listTar } from 'tar';
 import { turnEvery } from './event-loop-turns.js';
@@ -73,18 +76,26 @@ async function previousFiles(root: string): Promise<Map<string, PreviousFile>> {
 /** Files up to this size are read whole, synchronously: 4 trips to the thread pool cost more. */
 const SYNC_READ_MAX = 64 * 1024;
 
+/** A saved file is read as the file the walk saw, never through a link put in its place. */
+const NO_FOLLOW = constants.O_RDONLY | constants.O_NOFOLLOW;
+
 function smallFileDigest(path: string): string | undefined {
+  let fd: number | undefined;
   try {
-    return createHash('sha256').update(readFileSync(path)).digest('hex');
+    fd = openSync(path, NO_FOLLOW);
+    return createHash('sha256').update(readFileSync(fd)).digest('hex');
   } catch {
     return undefined;
+  } finally {
+    if (fd !== undefined) closeSync(fd);
   }
 }
 
 async function largeFileDigest(path: string): Promise<string | undefined> {
   const hash = createHash('sha256');
   try {
-    for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
+    const file = await open(path, NO_FOLLOW);
+    for await (const chunk of file.createReadStream()) hash.update(chunk as Buffer);
   } catch {
     return undefined;
   }

@@ -1,11 +1,11 @@
 // Unpacks a tar the build produced, in user space, keeping nothing that could hurt the host.
-import { chmodSync, lstatSync, readdirSync, statSync } from 'node:fs';
-import { isAbsolute, join, posix } from 'node:path';
+import { statSync } from 'node:fs';
+import { posix } from 'node:path';
 import { x as extractTar } from 'tar';
 import type { Violation } from '../net/violation.js';
-import { turnEvery } from './event-loop-turns.js';
 import { entryPath, FILE_TYPES } from './tar-entry.js';
 import { linkUnchanged, unchangedFiles } from './unchanged-files.js';
+import { sweepUnpackedTree } from './unpacked-tree-sweep.js';
 
 export interface UnpackOutcome {
   bytes: number;
@@ -15,15 +15,25 @@ export interface UnpackOutcome {
   keptOver: boolean;
 }
 
-/** A link target is safe when, resolved from the link's own directory, it stays inside the root. */
-export function linkStaysInside(entryPath: string, target: string): boolean {
-  if (isAbsolute(target) || target.includes('\0')) return false;
-  const resolved = posix.normalize(posix.join(posix.dirname(entryPath), target));
-  return resolved !== '..' && !resolved.startsWith('../') && !posix.isAbsolute(resolved);
+/**
+ * A hard link names another entry of the archive, not a path to resolve: it must be a relative
+ * name that never climbs (the extractor also refuses one reached through a symlink).
+ */
+export function hardLinkNameInside(linkpath: string): boolean {
+  if (linkpath === '' || linkpath.includes('\0') || posix.isAbsolute(linkpath)) return false;
+  return !linkpath.split('/').includes('..');
 }
 
-function dropped(path: string, detail: string): Violation {
-  return { kind: 'filesystem', phase: 'build', detail: `${path}: ${detail}` };
+/** A link the build left is its output's doing; a device or fifo, an attempt on the file system. */
+/** The extractor's own test: a target that climbs as text is never written (it may still not). */
+function climbsAsText(entry: string, target: string): boolean {
+  const resolved = posix.normalize(posix.join(posix.dirname(entry), target));
+  return resolved === '..' || resolved.startsWith('../');
+}
+
+function dropped(path: string, e: TarEntry, detail: string): Violation {
+  const kind = e.type === 'Link' || e.type === 'SymbolicLink' ? 'output' : 'filesystem';
+  return { kind, phase: 'build', detail: `${path}: ${detail}` };
 }
 
 const KEPT_TYPES = [...FILE_TYPES, 'Directory', 'SymbolicLink', 'Link'];
@@ -37,9 +47,13 @@ interface TarEntry {
 
 /** Why an entry may not land on the host, or undefined when it may. */
 function refusal(p: string, e: TarEntry): string | undefined {
-  if (e.type === 'SymbolicLink' && !linkStaysInside(p, e.linkpath ?? ''))
-    return `symlink to ${e.linkpath} leaves the workspace`;
-  if (e.type === 'Link' && !linkStaysInside('x', e.linkpath ?? ''))
+  // Symlinks are admitted only once the tree is whole, by where they lead (sweepUnpackedTree).
+  // These two the extractor would rewrite (strip the /) or skip unsaid, so they are refused here.
+  if (e.type === 'SymbolicLink' && posix.isAbsolute(e.linkpath ?? ''))
+    return `symlink to ${e.linkpath} leaves the workspace (it reaches the absolute ${e.linkpath})`;
+  if (e.type === 'SymbolicLink' && climbsAsText(p, e.linkpath ?? ''))
+    return `symlink to ${e.linkpath} leaves the workspace (its text climbs above it)`;
+  if (e.type === 'Link' && !hardLinkNameInside(e.linkpath ?? ''))
     return `hard link to ${e.linkpath} leaves the workspace`;
   if (!KEPT_TYPES.includes(e.type)) return `${e.type} entries are not kept`;
   return undefined;
@@ -123,7 +137,7 @@ export async function unpackSanitised(
     if (outcome.keptOver) return false;
     const refused = refusal(p, e);
     if (refused) {
-      outcome.dropped.push(dropped(p, refused));
+      outcome.dropped.push(dropped(p, e, refused));
       return false;
     }
     outcome.bytes += e.size ?? 0;
@@ -155,18 +169,6 @@ export async function unpackSanitised(
     // Written from the archive after all; each name is in it once (unchangedFiles saw to that).
     if (unlinked.size > 0) await extractOnly(tarFile, dest, unlinked);
   }
-  await clearSpecialBits(dest);
+  outcome.dropped.push(...(await sweepUnpackedTree(dest)));
   return outcome;
-}
-
-// Belt and braces: whatever the extractor did, no setuid, setgid or sticky bit survives.
-async function clearSpecialBits(dir: string, turn = turnEvery()): Promise<void> {
-  for (const name of readdirSync(dir)) {
-    await turn();
-    const path = join(dir, name);
-    const st = lstatSync(path);
-    if (st.isSymbolicLink()) continue;
-    if (st.mode & 0o7000) chmodSync(path, st.mode & 0o777);
-    if (st.isDirectory()) await clearSpecialBits(path, turn);
-  }
 }

@@ -18,6 +18,7 @@ import { test } from 'uvu';
 import { loadSchema } from '../../src/spec/schema.js';
 import { contractor } from '../helpers/cli.js';
 import { makeRepo, specRepos, type TestRepo } from '../helpers/git-repo.js';
+import { chainBuild } from '../helpers/link-chain.js';
 import { tempDir } from '../helpers/tmp.js';
 
 const HELLO_C = '#include <stdio.h>\nint main(void) { printf("hello, world\\n"); return 0; }\n';
@@ -406,7 +407,26 @@ test('a symlink the build leaves in the workspace pointing at a host file never 
   assert.equal(existsSync(join(repo.path, 'ws/evil')), false);
   assert.equal(existsSync(join(repo.path, 'ws/src/escape')), false);
   assert.equal(r.doc.status, 'violation');
-  assert.ok(r.doc.violations.some((v: { kind: string }) => v.kind === 'filesystem'));
+  assert.ok(r.doc.violations.some((v: { kind: string }) => v.kind === 'output'));
+});
+
+test('a chain of links whose texts stay inside never carries a host file into the artifacts or the workspace', async () => {
+  const host = tempDir('contractor-host-secret-');
+  writeFileSync(join(host.path, 'token'), 'host secret\n');
+  const repo = repoWith(`workspace: ws\nartifacts: [token]\nbuild: |\n${chainBuild(host.path)}`);
+  const r = await runJson(repo);
+  host.remove();
+  assert.ok(validateResult(r.doc), JSON.stringify(validateResult.errors));
+  assert.deepEqual(r.doc.artifacts, []);
+  assert.equal(existsSync(join(r.doc.outDir, 'artifacts', 'token')), false);
+  assert.equal(r.doc.status, 'violation');
+  const output = r.doc.violations.filter((v: { kind: string }) => v.kind === 'output');
+  assert.match(JSON.stringify(output), /"src: symlink to a1\/.*leaves the workspace/);
+  assert.match(JSON.stringify(output), /"cache: symlink to a1\/.*leaves the workspace/);
+  // src/ is made afresh, as for a build that removed it: a real, empty directory.
+  assert.ok(lstatSync(join(repo.path, 'ws/src')).isDirectory());
+  assert.deepEqual(readdirSync(join(repo.path, 'ws/src')), []);
+  assert.equal(lstatSync(join(repo.path, 'ws/cache'), { throwIfNoEntry: false }), undefined);
 });
 
 test('a log flood ends the job with the log limit named', async () => {

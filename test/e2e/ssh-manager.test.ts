@@ -3,7 +3,14 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  existsSync,
+  lstatSync,
+  readdirSync,
+  readFileSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { test } from 'uvu';
@@ -17,6 +24,7 @@ import { jobRequest } from '../helpers/in-process-manager.js';
 import { processesMatching } from '../helpers/processes.js';
 import { CONTRACTOR_BIN, managerCommand, startSshd, type TestSshd } from '../helpers/sshd.js';
 import { tempDir } from '../helpers/tmp.js';
+import { chainBuild } from '../helpers/link-chain.js';
 
 const GIT_CONTRACTOR = CONTRACTOR_BIN.replace(/contractor\.js$/, 'git-contractor.js');
 const HELLO_C = '#include <stdio.h>\nint main(void) { printf("hello, world\\n"); return 0; }\n';
@@ -104,6 +112,25 @@ test('git contractor run --manager builds on the manager; result, log and artifa
   const bytes = readFileSync(join(doc.outDir, 'artifacts', 'hello'));
   assert.equal(doc.artifacts[0].sha256, createHash('sha256').update(bytes).digest('hex'));
   assert.match(repo.git('notes', '--ref=contractor', 'show', 'HEAD'), /"status":"passed"/);
+});
+
+test('a chain of links whose texts stay inside never carries a manager host file to the client', async () => {
+  const host = tempDir('contractor-manager-secret-');
+  chmodSync(host.path, 0o755);
+  writeFileSync(join(host.path, 'token'), 'manager secret\n', { mode: 0o644 });
+  const repo = repoWith(`workspace: ws\nartifacts: [token]\nbuild: |\n${chainBuild(host.path)}`);
+  writeFileSync(join(repo.path, '.gitignore'), 'ws/\n');
+  const r = await run(repo, ['--manager', 'm1']);
+  host.remove();
+  const doc = resultOf(r);
+  assert.deepEqual(doc.artifacts, [], `${r.stderr}\n${m1.log()}`);
+  assert.equal(existsSync(join(doc.outDir, 'artifacts', 'token')), false);
+  assert.equal(doc.status, 'violation');
+  assert.match(
+    JSON.stringify(doc.violations),
+    /"kind":"output"[^}]*"detail":"src: symlink to a1\//,
+  );
+  assert.equal(lstatSync(join(repo.path, 'ws', 'cache'), { throwIfNoEntry: false }), undefined);
 });
 
 test('git config contractor.manager sends runs to the manager without a flag', async () => {

@@ -1,6 +1,13 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  readFileSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import { artifactPatterns } from '../../src/manager/artifact-patterns.js';
@@ -37,6 +44,33 @@ test('never follows a symlink to collect an artifact', async () => {
   const r = await collectArtifacts(src, artifactPatterns(['hello']), join(t.path, 'artifacts'));
   assert.equal(r.artifacts.length, 0);
   assert.deepEqual(r.refused, ['hello']);
+  t.remove();
+});
+
+test('collects nothing through a src/ that is itself a link, wherever it leads', async () => {
+  const t = tempDir();
+  mkdirSync(join(t.path, 'inside'));
+  writeFileSync(join(t.path, 'inside/hello'), 'not through a link');
+  symlinkSync('inside', join(t.path, 'src'));
+  const r = await collectArtifacts(
+    join(t.path, 'src'),
+    artifactPatterns(['hello']),
+    join(t.path, 'artifacts'),
+  );
+  assert.equal(r.srcNotADirectory, true);
+  assert.deepEqual(r.artifacts, []);
+  assert.deepEqual(r.unmatched, ['hello']);
+  assert.equal(existsSync(join(t.path, 'artifacts/hello')), false);
+  t.remove();
+});
+
+test('an artifact keeps its permission bits', async () => {
+  const t = tempDir();
+  const src = join(t.path, 'src');
+  mkdirSync(src);
+  writeFileSync(join(src, 'app'), '#!/bin/sh\n', { mode: 0o755 });
+  await collectArtifacts(src, artifactPatterns(['app']), join(t.path, 'artifacts'));
+  assert.equal(lstatSync(join(t.path, 'artifacts/app')).mode & 0o777, 0o755);
   t.remove();
 });
 

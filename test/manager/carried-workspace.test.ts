@@ -211,6 +211,27 @@ test("the client drops a returned workspace's links out and devices, and says so
   );
 });
 
+test("the client drops a returned workspace's chain of links whose texts stay inside", async () => {
+  const ws = join(dir(), 'ws');
+  mkdirSync(ws);
+  const deep = Array.from({ length: 19 }, (_, i) => `a${i + 1}`);
+  const tarPath = join(dir(), 'evil.tar');
+  craftTar(tarPath, [
+    ...deep.map((_, i) => ({
+      name: deep.slice(0, i + 1).join('/'),
+      type: 'dir' as const,
+      mode: 0o755,
+    })),
+    { name: `${deep.join('/')}/l2`, type: 'symlink', linkname: '../'.repeat(19) },
+    { name: 'home', type: 'symlink', linkname: `${deep.join('/')}/l2/${'../'.repeat(20)}root` },
+  ]);
+  const { run, job } = await evilManager((w) => sendTar(w, readFileSync(tarPath)), ws);
+  assert.equal((await run).status, 'passed');
+  assert.equal(existsSync(join(ws, 'home')), false);
+  const said = job.events.filter((e) => (e as { type: string }).type === 'status');
+  assert.match(JSON.stringify(said), /returned 1 workspace entries that may not land here/);
+});
+
 test('a returned workspace over the disk limit is refused, and the one here kept', async () => {
   const ws = join(dir(), 'ws');
   mkdirSync(ws);

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { existsSync, lstatSync, readFileSync, readlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'uvu';
-import { linkStaysInside, unpackSanitised } from '../../src/manager/workspace-unpack.js';
+import { hardLinkNameInside, unpackSanitised } from '../../src/manager/workspace-unpack.js';
 import { craftTar } from '../helpers/craft-tar.js';
 import { tempDir } from '../helpers/tmp.js';
 
@@ -49,7 +49,7 @@ test('drops a symlink that climbs out with ..', async () => {
     { name: 'src/a/b', type: 'symlink', linkname: '../../../../etc/passwd' },
   ]);
   assert.equal(existsSync(join(dest, 'src/a/b')), false);
-  assert.equal(outcome.dropped[0]?.kind, 'filesystem');
+  assert.equal(outcome.dropped[0]?.kind, 'output');
   remove();
 });
 
@@ -117,10 +117,71 @@ test('refuses absolute and climbing entry names', async () => {
   remove();
 });
 
-test('judges link targets from the link’s own directory', () => {
-  assert.equal(linkStaysInside('a/b/c', '../x'), true);
-  assert.equal(linkStaysInside('a/c', '../../x'), false);
-  assert.equal(linkStaysInside('c', '/x'), false);
+test('a hard link must name another entry: relative, never climbing', () => {
+  assert.equal(hardLinkNameInside('src/x'), true);
+  assert.equal(hardLinkNameInside('src/../x'), false);
+  assert.equal(hardLinkNameInside('/etc/passwd'), false);
+});
+
+const deep = Array.from({ length: 19 }, (_, i) => `a${i + 1}`).join('/');
+const up = (n: number): string => '../'.repeat(n);
+/** l2 leads back to the root: a link through l2/.. whose text stays inside climbs out for real. */
+const ladder = [
+  ...deep
+    .split('/')
+    .map((_, i, a) => ({ name: a.slice(0, i + 1).join('/'), type: 'dir' as const, mode: 0o755 })),
+  { name: `${deep}/l2`, type: 'symlink' as const, linkname: up(19) },
+];
+
+test('drops a chain of symlinks whose texts stay inside but whose resolution leaves', async () => {
+  const { outcome, dest, remove } = await unpackInto([
+    ...ladder,
+    { name: 'src', type: 'symlink', linkname: `${deep}/l2/${up(20)}etc` },
+    { name: 'cache', type: 'dir', mode: 0o755 },
+    { name: 'cache/key', type: 'symlink', linkname: `../${deep}/l2/${up(20)}etc/passwd` },
+  ]);
+  assert.equal(existsSync(join(dest, 'src')), false);
+  assert.equal(existsSync(join(dest, 'cache/key')), false);
+  assert.equal(lstatSync(join(dest, deep, 'l2')).isSymbolicLink(), true, 'l2 itself stays inside');
+  const paths = outcome.dropped.map((v) => [v.kind, v.detail.split(':')[0]]);
+  assert.deepEqual(paths.sort(), [
+    ['output', 'cache/key'],
+    ['output', 'src'],
+  ]);
+  remove();
+});
+
+test('drops links to /proc/self/root and loops; keeps dangling ones that cannot climb', async () => {
+  // In this order the extractor, which refuses a target through a link that exists already, writes all.
+  const { outcome, dest, remove } = await unpackInto([
+    { name: 'src', type: 'dir', mode: 0o755 },
+    { name: 'src/root', type: 'symlink', linkname: '/proc/self/root' },
+    { name: 'src/l1', type: 'symlink', linkname: 'l2' },
+    { name: 'src/l2', type: 'symlink', linkname: 'd/l1' },
+    { name: 'src/d', type: 'symlink', linkname: '.' },
+    { name: 'src/later', type: 'symlink', linkname: 'not/yet' },
+  ]);
+  for (const gone of ['root', 'l1', 'l2'])
+    assert.equal(lstatSync(join(dest, 'src', gone), { throwIfNoEntry: false }), undefined, gone);
+  assert.equal(readlinkSync(join(dest, 'src/d')), '.');
+  assert.equal(readlinkSync(join(dest, 'src/later')), 'not/yet');
+  assert.deepEqual(outcome.dropped.map((v) => v.detail.split(':')[0]).sort(), [
+    'src/l1',
+    'src/l2',
+    'src/root',
+  ]);
+  remove();
+});
+
+test('a hard link through a chain of symlinks never links a host file in', async () => {
+  const { dest, remove } = await unpackInto([
+    ...ladder,
+    { name: 'd', type: 'symlink', linkname: `${deep}/l2/${up(20)}etc` },
+    { name: 'h', type: 'hardlink', linkname: 'd/passwd' },
+  ]);
+  assert.equal(existsSync(join(dest, 'h')), false);
+  assert.equal(existsSync(join(dest, 'd')), false);
+  remove();
 });
 
 test('with keep, writes only what it accepts, yet checks and counts everything', async () => {

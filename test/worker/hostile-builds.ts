@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { suite } from 'uvu';
 import { processesMatching } from '../helpers/processes.js';
 import { hostSentinel, marker, type DriverFactory } from './conformance.js';
+import { chainBuild } from '../helpers/link-chain.js';
 import { runBuild, type BuildRequest } from './run-build.js';
 
 function shadowDigest(): string | undefined {
@@ -154,6 +155,20 @@ export function hostileBuildSuite(
     assert.doesNotMatch(r.stdout, /READ-SHADOW|WROTE-SHADOW|root:/);
     assert.match(r.outputListing, /^l.*src\/shadow-link -> \/etc\/shadow$/m);
     assert.equal(shadowDigest(), before);
+  });
+
+  // The build's links cross as text in the output tar; only the host's unpacking resolves them.
+  test('a chain of links whose texts stay inside, and a hard link out, reach no host file', async () => {
+    const host = mkdtempSync(`${tmpdir()}/contractor-host-secret-`);
+    writeFileSync(`${host}/token`, 'host secret');
+    const r = await build({
+      unpackOutput: true,
+      build: `ln /etc/hostname /workspace/hard 2>/dev/null || true\n${chainBuild(host)}`,
+    }).finally(() => rmSync(host, { recursive: true, force: true }));
+    assert.ok(r.unpacked, r.stdout + r.stderr);
+    assert.deepEqual(r.unpacked.linksOut, []);
+    const dropped = r.unpacked.dropped.map((v) => `${v.kind} ${v.detail.split(':')[0]}`);
+    assert.deepEqual(dropped.sort(), ['output cache', 'output src']);
   });
 
   return test;

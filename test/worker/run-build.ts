@@ -1,13 +1,24 @@
 // Runs one build through a driver the way the manager would, and keeps everything it reports.
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  mkdirSync,
+  mkdtempSync,
+  lstatSync,
+  readdirSync,
+  realpathSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 import { Readable } from 'node:stream';
 import type { Socket } from 'node:net';
 import type { Driver, WorkerEvent, WorkerOutcome } from '../../src/worker/driver.js';
 import type { EgressPort } from '../../src/net/egress-port.js';
 import type { Limits } from '../../src/spec/types.js';
+import type { Violation } from '../../src/net/violation.js';
+import { unpackSanitised } from '../../src/manager/workspace-unpack.js';
 
 export const ROOMY_LIMITS: Limits = {
   wallMs: 60_000,
@@ -41,6 +52,8 @@ export interface BuildRequest {
   env?: Record<string, string>;
   limits?: Partial<Limits>;
   signal?: AbortSignal;
+  /** Also unpack the output as the manager would (sanitised), into BuildResult.unpacked. */
+  unpackOutput?: boolean;
   /** WorkerJob.outputOnly: the paths of src/ the caller will keep. */
   outputOnly?: RegExp[];
   /** The spec's worker-image, for tiers that boot one (vm). */
@@ -60,6 +73,8 @@ export interface BuildResult {
   elapsedMs: number;
   /** `tar -tv` of the workspace the driver wrote, when it wrote one. */
   outputListing: string;
+  /** With unpackOutput: what the host's unpacking dropped, and the kept links the kernel resolves out. */
+  unpacked?: { dropped: Violation[]; linksOut: string[] };
 }
 
 function inputTar(dir: string, files: Record<string, string>): Buffer {
@@ -71,6 +86,24 @@ function inputTar(dir: string, files: Record<string, string>): Buffer {
     else writeFileSync(at, content);
   }
   return execFileSync('tar', ['-c', '-f', '-', '-C', dir, 'src']);
+}
+
+/** The output as the manager unpacks it, each kept link then resolved by the kernel itself. */
+async function unpackOnHost(tar: string, dest: string): Promise<BuildResult['unpacked']> {
+  mkdirSync(dest);
+  const { dropped } = await unpackSanitised(tar, dest, ROOMY_LIMITS.diskBytes);
+  const linksOut = (readdirSync(dest, { recursive: true }) as string[]).filter((rel) => {
+    if (!lstatSync(join(dest, rel)).isSymbolicLink()) return false;
+    const real = (() => {
+      try {
+        return realpathSync(join(dest, rel));
+      } catch {
+        return undefined; // dangling: leads nowhere
+      }
+    })();
+    return real !== undefined && relative(realpathSync(dest), real).startsWith('..');
+  });
+  return { dropped, linksOut };
 }
 
 export async function runBuild(driver: Driver, req: BuildRequest): Promise<BuildResult> {
@@ -110,6 +143,10 @@ export async function runBuild(driver: Driver, req: BuildRequest): Promise<Build
     const outputListing = outcome.outputComplete
       ? execFileSync('tar', ['-tvf', join(dir, 'out.tar')]).toString()
       : '';
+    const unpacked =
+      req.unpackOutput && outcome.outputComplete
+        ? await unpackOnHost(join(dir, 'out.tar'), join(dir, 'unpacked'))
+        : undefined;
     return {
       outcome,
       stdout: text('stdout'),
@@ -118,6 +155,7 @@ export async function runBuild(driver: Driver, req: BuildRequest): Promise<Build
       egress,
       elapsedMs,
       outputListing,
+      ...(unpacked ? { unpacked } : {}),
     };
   } finally {
     rmSync(dir, { recursive: true, force: true });
