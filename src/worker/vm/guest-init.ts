@@ -60,6 +60,19 @@ err = struct.unpack_from('=i', s.recv(4096), 16)[0]
 if err: raise OSError(-err, 'cannot add the IPv6 gateway as a neighbour')
 `;
 
+/**
+ * VmSnapshot: siblings restored from one saved guest share its random pool and its clock. The host's
+ * random bytes are credited to the pool and the kernel's generator is rekeyed from it at once
+ * (RNDADDENTROPY, then RNDRESEEDCRNG), and the clock is set to the host's.
+ */
+export const GUEST_RESEED = `import fcntl, os, struct, sys, time
+seed = bytes.fromhex(sys.argv[1])
+fd = os.open('/dev/urandom', os.O_WRONLY)
+fcntl.ioctl(fd, 0x40085203, struct.pack('ii', len(seed) * 8, len(seed)) + seed)
+fcntl.ioctl(fd, 0x5207)
+time.clock_settime(time.CLOCK_REALTIME, int(sys.argv[2]) / 1000)
+`;
+
 export const GUEST_INIT = String.raw`#!/bin/busybox sh
 /bin/busybox mkdir -p /proc /sys /dev /usr/bin /sbin /usr/sbin
 /bin/busybox --install -s
@@ -76,12 +89,11 @@ exec 2>/dev/ttyS0
 grep -q contractor.debug /proc/cmdline && set -x
 CTL=$(port ${CONTROL_PORT})
 [ -n "$CTL" ] || fail "no control port"
-exec 3>"$CTL"
+exec 3<>"$CTL"
 echo up >&3
 R=/newroot J=/newroot${JOB_MOUNT}
 mkdir -p $R
 mount -t ext4 -o ro,noload $(disk root) $R || fail "cannot mount the root image"
-mount -t ext4 -o nosuid,nodev $(disk scratch) $R/workspace || fail "cannot mount the workspace disk"
 # HostProtection: the build's /dev holds the harmless nodes only, never the guest's disks or ports.
 mount -t tmpfs -o nosuid,mode=755,size=1m tmpfs $R/dev
 mknod -m 666 $R/dev/null c 1 3; mknod -m 666 $R/dev/zero c 1 5; mknod -m 666 $R/dev/full c 1 7
@@ -91,13 +103,7 @@ mkdir -p $R/dev/pts $R/dev/shm && mount -t devpts -o newinstance,ptmxmode=0666 d
 mount -t tmpfs -o nosuid,nodev,mode=1777 tmpfs $R/dev/shm
 mount -o remount,ro $R/dev
 mount -t tmpfs -o nosuid,nodev,mode=1777 tmpfs $R/var/tmp
-mount -t tmpfs -o nosuid,nodev,mode=755 tmpfs $J && tar -x -f $(disk job) -C $J && mount -o remount,ro $J || fail "cannot read the job"
-DISK=$(cat $J/disk)
-# HardDiskLimit: /tmp is as big as the workspace disk, no bigger.
-mount -t tmpfs -o nosuid,nodev,mode=1777,size=$DISK tmpfs $R/tmp
 mount -t proc proc $R/proc
-chown 1000:1000 $R/workspace
-cat $(disk input) | chroot $R /usr/bin/setpriv --reuid=1000 --regid=1000 --clear-groups tar -x -f - --ignore-zeros -C /workspace --no-same-owner || fail "cannot unpack the workspace"
 ip link set lo up
 ip link set eth0 up && ip addr add 10.0.2.15/24 dev eth0 && ip route add default via 10.0.2.2
 # IPv6 is off on the host's side, but the guest keeps a route and a gateway whose address needs no
@@ -105,13 +111,32 @@ ip link set eth0 up && ip addr add 10.0.2.15/24 dev eth0 && ip route add default
 # Busybox's ip has no nodad: turn duplicate address detection off so the address works at once.
 echo 0 > /proc/sys/net/ipv6/conf/eth0/accept_dad
 ip -6 addr add fec0::15/64 dev eth0 && ip -6 route add default via fec0::2 || fail "cannot set up IPv6"
-chroot $R /usr/bin/python3 -I -S -c "$(cat $J/neighbour.py)" 3>&- </dev/null || fail "cannot set up IPv6"
+chroot $R /usr/bin/python3 -I -S -c "$(cat /neighbour.py)" 3>&- </dev/null || fail "cannot set up IPv6"
 # Nothing answers an attempt that is not the proxy's: a SYN sent once more fails in 3 s, not 127.
 echo 1 > /proc/sys/net/ipv4/tcp_syn_retries
-chroot $R /usr/bin/python3 -I -S -c "$(cat $J/relay.py)" 3>&- </dev/null >/dev/null 2>&1 &
-# HardRAMLimit, HardCPULimit, processes: each phase runs in its own cgroup, watched by this agent.
+chroot $R /usr/bin/python3 -I -S -c "$(cat /relay.py)" 3>&- </dev/null >/dev/null 2>&1 &
 C=/sys/fs/cgroup
 mount -t cgroup2 none $C && echo "+cpu +memory +pids" > $C/cgroup.subtree_control || fail "no cgroup v2"
+# VmSnapshot: the host may save the guest here, before anything that belongs to one job, and start
+# many jobs from it; all that makes a guest one of a kind comes after, from the host's start line.
+echo ready >&3
+read -r word SEED NOW NAME MID <&3
+[ "$word" = go ] || fail "no start line from the host"
+chroot $R /usr/bin/python3 -I -S -c "$(cat /reseed.py)" "$SEED" "$NOW" 3>&- </dev/null || fail "cannot reseed the guest"
+hostname "$NAME"
+echo "$NAME" > /hostname && mount --bind /hostname $R/etc/hostname
+[ -e $R/etc/machine-id ] && echo "$MID" > /machine-id && mount --bind /machine-id $R/etc/machine-id
+# A restored guest read these disks' first blocks when it was saved: forget them, they are another job's.
+for d in job input scratch output; do blockdev --flushbufs $(disk $d); done
+echo started >&3
+mount -t ext4 -o nosuid,nodev $(disk scratch) $R/workspace || fail "cannot mount the workspace disk"
+mount -t tmpfs -o nosuid,nodev,mode=755 tmpfs $J && tar -x -f $(disk job) -C $J && mount -o remount,ro $J || fail "cannot read the job"
+DISK=$(cat $J/disk)
+# HardDiskLimit: /tmp is as big as the workspace disk, no bigger.
+mount -t tmpfs -o nosuid,nodev,mode=1777,size=$DISK tmpfs $R/tmp
+chown 1000:1000 $R/workspace
+cat $(disk input) | chroot $R /usr/bin/setpriv --reuid=1000 --regid=1000 --clear-groups tar -x -f - --ignore-zeros -C /workspace --no-same-owner || fail "cannot unpack the workspace"
+# HardRAMLimit, HardCPULimit, processes: each phase runs in its own cgroup, watched by this agent.
 usage() { sed -n 's/^usage_usec //p' $C/job/cpu.stat; }
 hit() {
   if [ "$(usage)" -gt $(( $(cat $J/cpu_ms) * 1000 )) ]; then echo cpu; return; fi

@@ -5,7 +5,14 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { dir, file, newcArchive } from '../image/newc.js';
 import type { GuestKernel } from '../image/kernel.js';
-import { GUEST_INIT } from './guest-init.js';
+import { GUEST_INIT, GUEST_NEIGHBOUR, GUEST_RELAY, GUEST_RESEED } from './guest-init.js';
+
+/** The agent's helpers, run before a snapshot is saved or right after: they cannot come from a job's disk. */
+const HELPERS: Record<string, string> = {
+  'relay.py': GUEST_RELAY,
+  'neighbour.py': GUEST_NEIGHBOUR,
+  'reseed.py': GUEST_RESEED,
+};
 
 export const BUSYBOX = '/bin/busybox';
 
@@ -20,7 +27,9 @@ export async function initramfs(kernel: GuestKernel): Promise<string> {
     kernel.modules.map((m) => readFile(join(kernel.modulesDir, `${m}.ko`))),
   );
   const order = kernel.modules.join('\n') + '\n';
-  const key = createHash('sha256').update(GUEST_INIT).update(busybox).update(order).digest('hex');
+  const hash = createHash('sha256').update(GUEST_INIT).update(busybox).update(order);
+  for (const [name, text] of Object.entries(HELPERS)) hash.update(name).update(text);
+  const key = hash.digest('hex');
   const path = join(kernel.modulesDir, '..', `initrd-${key.slice(0, 16)}.gz`);
   if (await stat(path).catch(() => undefined)) return path;
   const entries = [
@@ -29,6 +38,7 @@ export async function initramfs(kernel: GuestKernel): Promise<string> {
     file('bin/busybox', busybox, 0o755),
     file('init', Buffer.from(GUEST_INIT), 0o755),
     file('modules.order', Buffer.from(order)),
+    ...Object.entries(HELPERS).map(([name, text]) => file(name, Buffer.from(text))),
     ...kernel.modules.map((m, i) => file(`mod/${m}.ko`, mods[i] as Buffer)),
   ];
   await writeFile(path + '.tmp', gzipSync(newcArchive(entries), { level: 1 }));

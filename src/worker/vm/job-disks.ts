@@ -9,7 +9,7 @@ import { promisify } from 'node:util';
 import type { Limits } from '../../spec/types.js';
 import type { PhaseRequest } from '../driver.js';
 import { SECCOMP_LOADER, seccompProgram } from '../seccomp-loader.js';
-import { GUEST_NEIGHBOUR, GUEST_RELAY, JOB_MOUNT } from './guest-init.js';
+import { JOB_MOUNT } from './guest-init.js';
 
 const run = promisify(execFile);
 const SECTOR = 512;
@@ -36,8 +36,6 @@ export async function buildJobDisk(
     memory: `${limits.memoryBytes}\n`,
     cpu_ms: `${limits.cpuMs}\n`,
     disk: `${limits.diskBytes}\n`,
-    'relay.py': GUEST_RELAY,
-    'neighbour.py': GUEST_NEIGHBOUR,
     'seccomp-loader.py': SECCOMP_LOADER,
     'seccomp.bpf': seccompProgram(),
   };

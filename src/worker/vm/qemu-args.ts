@@ -17,11 +17,13 @@ export interface VmFiles {
   proxySocket: string;
 }
 
+/** VmSnapshot: every boot has a port for every phase, so one saved guest's devices fit any job. */
+export const ALL_PHASES: readonly PhaseName[] = ['setup', 'build'];
+
 export interface VmShape {
   kvm: boolean;
   memoryMiB: number;
   cpus: number;
-  phases: PhaseName[];
   /** The host's TSC rate: TCG's guest TSC runs at it, and a busy host makes the PIT calibration fail. */
   tscKhz?: number;
 }
@@ -29,13 +31,20 @@ export interface VmShape {
 function disk(id: string, path: string, readonly: boolean): string[] {
   const ro = readonly ? ',readonly=on' : '';
   return [
-    '-drive', `file=${path},format=raw,if=none,id=${id},cache=unsafe,discard=ignore${ro}`,
-    '-device', `virtio-blk-device,drive=${id},serial=${id}`,
+    '-drive',
+    `file=${path},format=raw,if=none,id=${id},cache=unsafe,discard=ignore${ro}`,
+    '-device',
+    `virtio-blk-device,drive=${id},serial=${id}`,
   ];
 }
 
 function port(id: string, name: string, path: string): string[] {
-  return ['-chardev', `socket,id=${id},path=${path}`, '-device', `virtserialport,chardev=${id},name=${name}`];
+  return [
+    '-chardev',
+    `socket,id=${id},path=${path}`,
+    '-device',
+    `virtserialport,chardev=${id},name=${name}`,
+  ];
 }
 
 function kernelCmdline(shape: VmShape): string {
@@ -44,38 +53,65 @@ function kernelCmdline(shape: VmShape): string {
   return ['console=ttyS0', ...quiet, ...tsc, 'panic=-1', 'oops=panic'].join(' ');
 }
 
-export function qemuArgs(f: VmFiles, shape: VmShape): string[] {
+/** How QEMU starts the guest: booted, or loaded from a saved state; a monitor socket to save it by. */
+export interface VmStart {
+  incoming?: string;
+  qmp?: string;
+}
+
+export function qemuArgs(f: VmFiles, shape: VmShape, start: VmStart = {}): string[] {
   const [proxyHost, proxyPort] = GUEST_PROXY.split(':');
   // Multi-threaded TCG hangs a vCPU in the kernel's int3 text patching (seen as RCU stalls here).
   const accel = shape.kvm ? ['-accel', 'kvm', '-cpu', 'host'] : ['-accel', 'tcg,thread=single'];
-  const outputs = shape.phases.flatMap((p) =>
+  const outputs = ALL_PHASES.flatMap((p) =>
     (['stdout', 'stderr'] as const).flatMap((s) => {
       const name = outputPort(p, s);
       return port(name.replace(/\./g, '-'), name, f.sockets[name] as string);
     }),
   );
   return [
-    '-M', 'microvm,pit=on', ...accel,
-    '-m', String(shape.memoryMiB), '-smp', String(shape.cpus),
-    '-nodefaults', '-no-user-config', '-nographic', '-no-reboot',
-    '-kernel', f.vmlinuz, '-initrd', f.initrd,
-    '-append', kernelCmdline(shape),
-    '-chardev', `socket,id=console,path=${f.sockets.console}`, '-serial', 'chardev:console',
+    '-M',
+    'microvm,pit=on',
+    ...accel,
+    '-m',
+    String(shape.memoryMiB),
+    '-smp',
+    String(shape.cpus),
+    '-nodefaults',
+    '-no-user-config',
+    '-nographic',
+    '-no-reboot',
+    '-kernel',
+    f.vmlinuz,
+    '-initrd',
+    f.initrd,
+    '-append',
+    kernelCmdline(shape),
+    '-chardev',
+    `socket,id=console,path=${f.sockets.console}`,
+    '-serial',
+    'chardev:console',
     // HostProtection: the root image is read-only; only throwaway disks are writable.
     ...disk('root', f.rootfs, true),
     ...disk('job', f.job, true),
     ...disk('input', f.input, true),
     ...disk('scratch', f.scratch, false),
     ...disk('output', f.output, false),
-    '-device', 'virtio-serial-device,max_ports=8',
+    '-device',
+    'virtio-serial-device,max_ports=8',
     ...port('ctl', CONTROL_PORT, f.sockets[CONTROL_PORT] as string),
     ...outputs,
     // ConstrainNetworkAccess: restrict=on sends nothing out; the one forward leads to the job's proxy.
     // ipv6=off: libslirp 4.7 checks an IPv6 packet against restrict=on by reading bytes 4-7 of its
     // source as the IPv4 destination, so a build that picks its source address reaches any host.
-    '-netdev', `user,id=net0,restrict=on,ipv6=off,guestfwd=tcp:${proxyHost}:${proxyPort}-cmd:socat STDIO UNIX-CONNECT:${f.proxySocket}`,
-    '-device', 'virtio-net-device,netdev=net0',
+    '-netdev',
+    `user,id=net0,restrict=on,ipv6=off,guestfwd=tcp:${proxyHost}:${proxyPort}-cmd:socat STDIO UNIX-CONNECT:${f.proxySocket}`,
+    '-device',
+    'virtio-net-device,netdev=net0',
     // Headers only: enough to name each attempt's destination, and a tenth of a full frame's bytes.
-    '-object', `filter-dump,id=dump0,netdev=net0,queue=rx,file=${f.pcap},maxlen=${CAPTURE_SNAPLEN}`,
+    '-object',
+    `filter-dump,id=dump0,netdev=net0,queue=rx,file=${f.pcap},maxlen=${CAPTURE_SNAPLEN}`,
+    ...(start.qmp ? ['-qmp', `unix:${start.qmp},server=on,wait=off`] : []),
+    ...(start.incoming ? ['-incoming', `exec:cat '${start.incoming.replace(/'/g, `'\\''`)}'`] : []),
   ];
 }

@@ -1,5 +1,6 @@
 // The vm driver: each job boots a fresh QEMU microvm from a read-only worker image.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { mkdir, mkdtemp, readFile, rm, truncate, writeFile } from 'node:fs/promises';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -18,11 +19,18 @@ import { initramfs } from './initramfs.js';
 import { probeKvm } from './kvm-probe.js';
 import { attemptOf, violationsFromAttempts, type Attempt } from './pcap-violations.js';
 import { PcapStream } from './pcap-stream.js';
-import { qemuArgs, type VmFiles } from './qemu-args.js';
+import { ALL_PHASES, qemuArgs, type VmFiles, type VmShape } from './qemu-args.js';
 import { listenOnce, type PortListener } from './port-listener.js';
 import { tarLength } from './tar-end.js';
 import { probeVm } from './vm-probe.js';
 import { buildJobDisk, writeInputDisk, makeScratchDisk } from './job-disks.js';
+import {
+  forgetSavedGuest,
+  RestoreFailed,
+  savedGuest,
+  snapshotsEnabled,
+  type GuestBoot,
+} from './vm-snapshot.js';
 
 /** Guest kernel, agent and page cache on top of what the build may use. */
 const GUEST_OVERHEAD_MIB = 192;
@@ -31,6 +39,8 @@ const TCG_CPU_FACTOR = 20;
 const SHUTDOWN_GRACE_MS = 15_000;
 /** Distinct direct attempts kept (by protocol, address, port and phase); a spray keeps the first. */
 const MAX_ATTEMPTS = 1000;
+/** A restored guest that has not taken its start line by then is stuck: the job boots cold. */
+const RESTORE_TIMEOUT_MS = 60_000;
 
 export class VmDriver implements Driver {
   readonly name = 'vm' as const;
@@ -47,13 +57,13 @@ export class VmDriver implements Driver {
     const work = await mkdtemp(join(tmpdir(), `contractor-vm-${job.id}-`));
     // QEMU itself dies with us (pdeathsig); its disks and sockets are removed by the watchdog.
     const watchdog = armWatchdog('rm -rf "$WORK"', [], { WORK: work });
+    const boot = { image: image.name, vmlinuz: image.kernel.vmlinuz, initrd, rootfs: image.rootfs };
+    const shape = await vmShape(job, verdict.kvm);
     try {
-      return await new VmRun(job, work, {
-        vmlinuz: image.kernel.vmlinuz,
-        initrd,
-        rootfs: image.rootfs,
-        kvm: verdict.kvm,
-      }).run();
+      const saved = snapshotsEnabled()
+        ? await savedGuest(boot, shape, (l) => warn(job, l))
+        : undefined;
+      return await new VmRun(job, work, boot, shape, saved).run();
     } finally {
       await rm(work, { recursive: true, force: true });
       watchdog.disarm();
@@ -61,10 +71,30 @@ export class VmDriver implements Driver {
   }
 }
 
+function vmShape(job: WorkerJob, kvm: boolean): Promise<VmShape> {
+  return hostTscKhz().then((tscKhz) => ({
+    kvm,
+    // HardRAMLimit: the guest has no more memory than this, whatever it does.
+    memoryMiB: Math.ceil(job.limits.memoryBytes / 1024 ** 2) + GUEST_OVERHEAD_MIB,
+    // Single-threaded TCG runs every vCPU on one host thread: more would only add switching.
+    cpus: kvm ? Math.max(1, Math.min(cpus().length, 4)) : 1,
+    tscKhz,
+  }));
+}
+
 async function hostTscKhz(): Promise<number | undefined> {
   const info = await readFile('/proc/cpuinfo', 'utf8').catch(() => '');
   const mhz = Number(/^cpu MHz\s*:\s*([\d.]+)/m.exec(info)?.[1]);
   return Number.isFinite(mhz) && mhz > 0 ? Math.round(mhz * 1000) : undefined;
+}
+
+/**
+ * VmSnapshot: what makes this guest its own, fresh from the host for every job: random bytes for its
+ * pool, the time, a hostname and a machine id.
+ */
+function startLine(): string {
+  const id = randomBytes(16).toString('hex');
+  return `go ${randomBytes(64).toString('hex')} ${Date.now()} contractor-${id.slice(0, 12)} ${id}\n`;
 }
 
 function warn(job: WorkerJob, line: string): void {
@@ -90,10 +120,14 @@ class VmRun {
   private capture: PcapStream | undefined;
   private captureError: Error | undefined;
 
+  private started = false;
+
   constructor(
     private readonly job: WorkerJob,
     private readonly work: string,
-    private readonly boot: { vmlinuz: string; initrd: string; rootfs: string; kvm: boolean },
+    private readonly boot: GuestBoot,
+    private readonly shape: VmShape,
+    private readonly saved: string | undefined,
   ) {
     this.budget = new LogBudget(job.limits.logBytes);
   }
@@ -105,37 +139,44 @@ class VmRun {
 
   async run(): Promise<WorkerOutcome> {
     const { job } = this;
-    const names = job.phases.map((p) => p.name);
+    const files = await this.prepareDisks();
+    if (this.saved)
+      try {
+        await this.start(files, this.saved);
+      } catch (err) {
+        if (!(err instanceof RestoreFailed)) throw err;
+        // VmSnapshot: where restore fails, boot as before, and say so in the log.
+        warn(job, `vm: ${err.message}`);
+        await forgetSavedGuest(this.saved);
+        this.qemu = undefined;
+        await this.start(files, undefined);
+      }
+    else await this.start(files, undefined);
+    return this.outcome();
+  }
+
+  /** One QEMU process, booted or restored from `saved`, until it exits. */
+  private async start(files: VmFiles, saved: string | undefined): Promise<void> {
+    const { job } = this;
     const trace = (m: string): void =>
       void (process.env.CONTRACTOR_VM_CONSOLE && process.stderr.write(`vm: ${m}\n`));
-    const files = await this.prepareDisks();
+    await writeFile(files.pcap, '');
     this.capture = new PcapStream(files.pcap, ({ frame, at }) => this.onFrame(frame, at));
-    trace('disks ready');
     const listeners = await this.listen(files);
-    trace('listening');
+    trace(saved ? 'restoring' : 'booting');
     const proxy = await listenProxySocket(files.proxySocket, job.egress);
     const onAbort = (): void => this.end();
     job.signal?.addEventListener('abort', onAbort);
     const stopWatch = this.watchLimits();
+    const stuck = saved
+      ? setTimeout(() => this.started || this.qemu?.kill('SIGKILL'), RESTORE_TIMEOUT_MS)
+      : undefined;
     try {
-      const shape = {
-        kvm: this.boot.kvm,
-        // HardRAMLimit: the guest has no more memory than this, whatever it does.
-        memoryMiB: Math.ceil(job.limits.memoryBytes / 1024 ** 2) + GUEST_OVERHEAD_MIB,
-        // Single-threaded TCG runs every vCPU on one host thread: more would only add switching.
-        cpus: this.boot.kvm ? Math.max(1, Math.min(cpus().length, 4)) : 1,
-        phases: names,
-        tscKhz: await hostTscKhz(),
-      };
+      const args = qemuArgs(files, this.shape, saved ? { incoming: saved } : {});
       // setpriv --pdeathsig: a guest nobody supervises (the manager was killed) must not run on.
-      this.qemu = spawn(
-        'setpriv',
-        ['--pdeathsig', 'KILL', '--', 'qemu-system-x86_64', ...qemuArgs(files, shape)],
-        {
-          stdio: ['ignore', 'ignore', 'pipe'],
-        },
-      );
-      trace('qemu started');
+      this.qemu = spawn('setpriv', ['--pdeathsig', 'KILL', '--', 'qemu-system-x86_64', ...args], {
+        stdio: ['ignore', 'ignore', 'pipe'],
+      });
       let qemuErr = '';
       this.qemu.stderr?.on(
         'data',
@@ -145,23 +186,31 @@ class VmRun {
         this.qemu?.on('error', () => resolve(null));
         this.qemu?.on('close', resolve);
       });
-      this.readControl(listeners.get(CONTROL_PORT));
+      this.readControl(listeners.get(CONTROL_PORT), Boolean(saved));
       this.readConsole(listeners.get('console'));
-      for (const p of names)
+      for (const p of ALL_PHASES)
         for (const s of ['stdout', 'stderr'] as const)
           this.readOutput(listeners.get(outputPort(p, s)), p, s);
       const code = await exited;
-      if (!this.limit && !job.signal?.aborted && !this.outputOk && this.phases.size === 0)
+      const interrupted = Boolean(this.limit || job.signal?.aborted);
+      if (saved && !this.started && !interrupted)
+        throw new RestoreFailed(`qemu exit ${code}: ${qemuErr.trim().slice(-300)}`);
+      if (!interrupted && !this.outputOk && this.phases.size === 0)
         throw new Error(
           `the VM did not run the job (qemu exit ${code}): ${[this.guestError, qemuErr.trim(), this.console.slice(-600)].filter(Boolean).join(' | ')}`,
         );
     } finally {
+      clearTimeout(stuck);
       stopWatch();
       job.signal?.removeEventListener('abort', onAbort);
       this.qemu?.kill('SIGKILL');
       await proxy.close();
       listeners.forEach((l) => l.close());
     }
+  }
+
+  private async outcome(): Promise<WorkerOutcome> {
+    const { job } = this;
     const attempts = await this.finishCapture();
     const outputComplete = this.outputOk && !this.limit && (await this.trimOutput());
     // A phase a limit or a cancel kept from running is reported as not run (exit code null).
@@ -188,9 +237,9 @@ class VmRun {
       console: f('sock/console'),
       [CONTROL_PORT]: f('sock/ctl'),
     };
-    for (const p of job.phases)
+    for (const p of ALL_PHASES)
       for (const s of ['stdout', 'stderr'] as const)
-        sockets[outputPort(p.name, s)] = f(`sock/${p.name}-${s}`);
+        sockets[outputPort(p, s)] = f(`sock/${p}-${s}`);
     const env = envPairs(scrubbedEnv(job.env, BUILD_PROXY_URL));
     await buildJobDisk(f('job.tar'), f('job'), job.phases, env, job.limits);
     await writeInputDisk(job.input(), f('input.tar'));
@@ -219,18 +268,22 @@ class VmRun {
   }
 
   /** Control lines are short and few; anything else from the guest is ignored. */
-  private readControl(l: PortListener | undefined): void {
+  private readControl(l: PortListener | undefined, restoring: boolean): void {
     let buf = '';
-    void l?.socket.then((s) =>
+    void l?.socket.then((s) => {
+      // A restored guest is waiting for its start line already; a booted one asks with "ready".
+      if (restoring) s.write(startLine());
       s.on('data', (c: Buffer) => {
         buf = (buf + c.toString('latin1')).slice(-8192);
         let nl: number;
         while ((nl = buf.indexOf('\n')) >= 0) {
-          this.onControl(buf.slice(0, nl).slice(0, 512));
+          const line = buf.slice(0, nl).slice(0, 512);
           buf = buf.slice(nl + 1);
+          if (line === 'ready' && !restoring) s.write(startLine());
+          this.onControl(line);
         }
-      }),
-    );
+      });
+    });
   }
 
   private onControl(line: string): void {
@@ -244,6 +297,7 @@ class VmRun {
     } else if (word === 'exit' && phase) this.onExit(phase, rest.map(Number), now);
     else if (word === 'limit' && phase) this.onLimit(rest[0]);
     else if (word === 'output') this.outputOk = name === 'ok';
+    else if (word === 'started') this.started = true;
     else if (word === 'error') this.guestError = line.slice(6, 300);
   }
 
@@ -290,7 +344,7 @@ class VmRun {
   private watchLimits(): () => void {
     const { limits } = this.job;
     const wall = setTimeout(() => this.end('wall'), limits.wallMs);
-    const factor = this.boot.kvm ? 1.2 : TCG_CPU_FACTOR;
+    const factor = this.shape.kvm ? 1.2 : TCG_CPU_FACTOR;
     const timer = setInterval(() => {
       const pid = this.qemu?.pid;
       if (pid)

@@ -1,0 +1,169 @@
+// VmSnapshot: a worker image's guest booted once up to its agent's start line, saved to a file,
+// and restored for each job with that job's disks behind the same devices.
+import { execFile, spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { mkdir, mkdtemp, rename, rm, stat, truncate, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { ContractorError } from '../../errors.js';
+import { imagePaths } from '../image/image-paths.js';
+import { CONTROL_PORT, outputPort } from './guest-init.js';
+import { listenOnce, type PortListener } from './port-listener.js';
+import { saveOverQmp } from './qmp.js';
+import { ALL_PHASES, qemuArgs, type VmFiles, type VmShape } from './qemu-args.js';
+
+const run = promisify(execFile);
+/**
+ * The saved guest sizes its job disks once, at probe: each is as big as any job's may be. A job's
+ * smaller file is safe behind it, since QEMU fails any request past the end of the file.
+ */
+const SAVED_DISK_BYTES = 2 ** 40;
+const SAVE_TIMEOUT_MS = 180_000;
+
+export interface GuestBoot {
+  image: string;
+  vmlinuz: string;
+  initrd: string;
+  rootfs: string;
+}
+
+/** A restore that never reached the guest's start line: the job boots cold instead. */
+export class RestoreFailed extends ContractorError {
+  constructor(why: string) {
+    super('INFRASTRUCTURE', `the saved guest could not be restored (${why}); booting cold`);
+    this.name = 'RestoreFailed';
+  }
+}
+
+/** Off with CONTRACTOR_VM_SNAPSHOT=off; on by default only once the vm suite passes with it. */
+export function snapshotsEnabled(env: NodeJS.ProcessEnv = process.env): boolean {
+  return env.CONTRACTOR_VM_SNAPSHOT === 'on';
+}
+
+/** Keys that failed in this process: a broken QEMU is not retried for every job. */
+const failed = new Set<string>();
+
+/**
+ * The saved guest for this image and shape, saved now if there is none; undefined (after saying
+ * why through `log`) when it cannot be, and the job then boots cold.
+ */
+export async function savedGuest(
+  boot: GuestBoot,
+  shape: VmShape,
+  log: (line: string) => void,
+): Promise<string | undefined> {
+  const key = await snapshotKey(boot, shape);
+  if (failed.has(key)) return undefined;
+  const path = join(imagePaths(boot.image).dir, 'snapshots', `${key}.vmstate`);
+  if (await stat(path).catch(() => undefined)) return path;
+  try {
+    await saveGuest(boot, shape, path);
+    return path;
+  } catch (err) {
+    failed.add(key);
+    log(`vm: cannot save a guest to start jobs from (${(err as Error).message}); booting cold`);
+    return undefined;
+  }
+}
+
+/** A restore failed: its state is removed, so the next job saves a fresh one. */
+export async function forgetSavedGuest(path: string): Promise<void> {
+  await rm(path, { force: true });
+}
+
+/** Everything the saved state depends on: QEMU, the kernel, the agent, the image and the devices. */
+async function snapshotKey(boot: GuestBoot, shape: VmShape): Promise<string> {
+  const { stdout } = await run('qemu-system-x86_64', ['--version']);
+  const id = async (p: string): Promise<string> => {
+    const s = await stat(p);
+    return `${p} ${s.size} ${s.mtimeMs} ${s.ino}`;
+  };
+  const args = qemuArgs(templateFiles(boot, '/w'), shape);
+  return createHash('sha256')
+    .update(stdout)
+    .update(await id(boot.vmlinuz))
+    .update(await id(boot.rootfs))
+    .update(boot.initrd)
+    .update(JSON.stringify(args))
+    .digest('hex')
+    .slice(0, 32);
+}
+
+function templateFiles(boot: GuestBoot, work: string): VmFiles {
+  const f = (n: string): string => join(work, n);
+  const sockets: Record<string, string> = {
+    console: f('sock/console'),
+    [CONTROL_PORT]: f('sock/ctl'),
+  };
+  for (const p of ALL_PHASES)
+    for (const s of ['stdout', 'stderr'] as const) sockets[outputPort(p, s)] = f(`sock/${p}-${s}`);
+  return {
+    vmlinuz: boot.vmlinuz,
+    initrd: boot.initrd,
+    rootfs: boot.rootfs,
+    job: f('job.tar'),
+    input: f('input.tar'),
+    scratch: f('scratch.ext4'),
+    output: f('output.tar'),
+    pcap: f('net.pcap'),
+    sockets,
+    proxySocket: f('sock/egress'),
+  };
+}
+
+/** Boots the guest with empty disks until the agent says it is ready, and saves it there. */
+async function saveGuest(boot: GuestBoot, shape: VmShape, path: string): Promise<void> {
+  const work = await mkdtemp(join(tmpdir(), 'contractor-vm-save-'));
+  const listeners: PortListener[] = [];
+  let qemu: ReturnType<typeof spawn> | undefined;
+  try {
+    const files = templateFiles(boot, work);
+    await mkdir(join(work, 'sock'), { mode: 0o700 });
+    for (const disk of [files.job, files.input, files.scratch, files.output]) {
+      await writeFile(disk, '');
+      await truncate(disk, SAVED_DISK_BYTES);
+    }
+    const ctl = await listenOnce(files.sockets[CONTROL_PORT] as string);
+    listeners.push(ctl);
+    for (const [name, p] of Object.entries(files.sockets))
+      if (name !== CONTROL_PORT) listeners.push(await listenOnce(p));
+    const qmp = join(work, 'sock/qmp');
+    qemu = spawn(
+      'setpriv',
+      ['--pdeathsig', 'KILL', '--', 'qemu-system-x86_64', ...qemuArgs(files, shape, { qmp })],
+      { stdio: ['ignore', 'ignore', 'pipe'] },
+    );
+    let err = '';
+    qemu.stderr?.on('data', (c: Buffer) => (err = (err + c.toString()).slice(-2048)));
+    const exited = new Promise<never>((_, reject) =>
+      qemu?.on('close', (code) => reject(new Error(`qemu exit ${code}: ${err.trim()}`))),
+    );
+    await Promise.race([untilReady(ctl), exited]);
+    await mkdir(join(path, '..'), { recursive: true });
+    const tmp = `${path}.${process.pid}.tmp`;
+    await Promise.race([saveOverQmp(qmp, tmp), exited]);
+    await rename(tmp, path);
+  } finally {
+    qemu?.kill('SIGKILL');
+    listeners.forEach((l) => l.close());
+    await rm(work, { recursive: true, force: true });
+  }
+}
+
+/** The agent's "ready" line: everything before it is the same for every job. */
+function untilReady(ctl: PortListener): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('the guest never got ready')), SAVE_TIMEOUT_MS);
+    void ctl.socket.then((s) => {
+      let buf = '';
+      s.on('data', (c: Buffer) => {
+        buf = (buf + c.toString('latin1')).slice(-4096);
+        if (/^error /m.test(buf)) reject(new Error(`the guest failed: ${buf.trim()}`));
+        if (!/^ready$/m.test(buf)) return;
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+  });
+}
