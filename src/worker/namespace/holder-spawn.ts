@@ -38,6 +38,9 @@ export function spawnHolder(
     // The build shares the holder's IPC namespace (bwrap makes none), so the holder can size it.
     '--ipc',
     '--mount',
+    // Processes: the holder is init of a pid namespace of its own, so its end is the end of
+    // everything under it, whatever a build did to its sandbox's ties to us.
+    '--pid',
     '--fork',
     '--kill-child',
     process.execPath,
@@ -82,7 +85,7 @@ export function holderRunning(h: Holder): boolean {
   return h.child.exitCode === null && h.child.signalCode === null;
 }
 
-/** The holder's process group: the holder, then bwrap's --die-with-parent and pid namespace take the rest. */
+/** The holder's process group: unshare and the holder, whose pid namespace takes everything under it. */
 export function killHolder(h: Holder): void {
   if (holderRunning(h)) killGroup(h.child);
 }
