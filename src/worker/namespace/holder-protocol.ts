@@ -39,8 +39,7 @@ export interface HolderJob {
 export const OUTPUT_TAR_FD = 1;
 
 export type HolderMessage =
-  /** pid: the holder's pid in the manager's pid namespace (in its own it is 1). */
-  | { type: 'hello'; pid: number }
+  | { type: 'hello' }
   /** Sent with the proxy's net.Server as the handle. */
   | { type: 'proxy' }
   | { type: 'phase'; phase: PhaseName; at: number }

@@ -1,17 +1,9 @@
 // The netns holder: trusted, outside the build's sandbox, inside the job's own user, net, IPC and mount namespaces.
-// Started by the manager as `unshare --user --map-root-user --net --ipc --mount --pid --fork --kill-child node netns-holder.js`,
-// so it is init of its own pid namespace.
+// Started by the manager as `unshare --user --map-root-user --net --ipc --mount --pid --fork --mount-proc --kill-child
+// node netns-holder.js`, so it is init of its own pid namespace, with a /proc of that namespace.
 // Kept to node: built-ins so its start stays a few milliseconds.
 import { spawn } from 'node:child_process';
-import {
-  closeSync,
-  lstatSync,
-  mkdirSync,
-  openSync,
-  readdirSync,
-  readlinkSync,
-  writeFileSync,
-} from 'node:fs';
+import { closeSync, lstatSync, mkdirSync, openSync, readdirSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import type { Writable } from 'node:stream';
@@ -344,5 +336,4 @@ process.once('message', (msg: HolderJob) => {
 process.on('disconnect', () => {
   if (!finished) process.exit(137);
 });
-// Our pid as the manager sees it (in our own pid namespace it is 1): /proc is still the host's.
-void send({ type: 'hello', pid: Number(readlinkSync('/proc/self')) });
+void send({ type: 'hello' });
