@@ -27,9 +27,10 @@ import { INSTALL_ROOT } from '../../src/install-root.js';
 import { othersMay } from '../../src/worker/namespace/holder-program.js';
 import { NamespaceDriver } from '../../src/worker/namespace/namespace-driver.js';
 import { cgroupsNamed } from '../helpers/cgroups.js';
-import { conformanceSuite } from './conformance.js';
+import { processesMatching } from '../helpers/processes.js';
+import { conformanceSuite, marker } from './conformance.js';
 import { hostileBuildSuite } from './hostile-builds.js';
-import { runBuild } from './run-build.js';
+import { runBuild, type BuildResult } from './run-build.js';
 
 const UNPRIVILEGED_USER = 'contractor-test';
 const unprivileged = process.env.CONTRACTOR_UNPRIVILEGED_RUN === '1';
@@ -330,6 +331,118 @@ own('where System V IPC cannot be sized, a build without cgroups gets none of it
   const sized = await sysvGets(new NamespaceDriver({ cgroups: false }));
   assert.deepEqual(sized.seen, { shmget: '0', semget: '0', msgget: '0' }, sized.worker);
 });
+
+/**
+ * A build's attack on the sandbox's pid 1 (bwrap's init, which runs as the build's uid and is
+ * dumpable): x86-64 code written over the instruction pid 1 returns to from its wait. It clears
+ * pid 1's parent-death signal, tells bwrap's monitor through pid 1's eventfd (if it has one) that
+ * the build exited 0, and execs argv[1] with sh. An orphan's exit wakes pid 1 onto it.
+ */
+const PID1_HIJACK = `
+import os, sys, time
+CODE = ('bf0100000031f6b89d0000000f05bf44332211488d3534000000ba08000000b8010000000f05488d3d29'
+        '000000488d0d2a000000488d15260000006a005251574889e631d2b83b0000000f05ebfe01000000'
+        '000000002f62696e2f7368002d6300')
+def eventfd_of(pid):
+    for fd in os.listdir(f'/proc/{pid}/fd'):
+        try:
+            if 'eventfd' in os.readlink(f'/proc/{pid}/fd/{fd}'):
+                return int(fd)
+        except OSError:
+            pass
+    return -1
+try:
+    efd = eventfd_of(1)
+    pc = int(open('/proc/1/syscall').read().split()[-1], 16)
+    code = bytearray.fromhex(CODE)
+    code[0x0f:0x13] = (efd & 0xffffffff).to_bytes(4, 'little')
+    code += sys.argv[1].encode() + b'\\0'
+    n = os.pwrite(os.open('/proc/1/mem', os.O_RDWR), bytes(code), pc)
+    print(f'wrote pid 1 ({open("/proc/1/comm").read().strip()}, eventfd {efd}): {n} bytes', flush=True)
+except OSError as e:
+    print(f'pid 1 refused: {e}', flush=True)
+    sys.exit(0)
+if os.fork() == 0:
+    if os.fork() == 0:
+        time.sleep(0.2)
+        os._exit(0)
+    os._exit(0)
+os.wait()
+time.sleep(5)
+`;
+
+/** Live (not zombie) processes whose command line holds m, once given a generous while to go. */
+async function survivors(m: string): Promise<string[]> {
+  const live = (): string[] =>
+    processesMatching(m)
+      .filter((p) => !/^\S+ \(.*\) Z /.test(readFileSync(`/proc/${p.pid}/stat`, 'utf8')))
+      .map((p) => `${p.pid} ${p.cmdline}`);
+  for (const end = Date.now() + 10_000; live().length && Date.now() < end;)
+    await new Promise((r) => setTimeout(r, 100));
+  return live();
+}
+
+function killMatching(m: string): void {
+  for (const p of processesMatching(m)) {
+    try {
+      process.kill(p.pid, 'SIGKILL');
+    } catch {
+      // Already gone.
+    }
+  }
+}
+
+/**
+ * Runs the hijack with payload as pid 1's new program; the script itself would fail (exit 3).
+ * Undefined when the job was still running long after its wall limit.
+ */
+async function hijackPid1(payload: string): Promise<BuildResult | undefined> {
+  const job = runBuild(new NamespaceDriver(), {
+    files: { 'hijack.py': PID1_HIJACK },
+    build: `python3 hijack.py '${payload}'\nexit 3\n`,
+    limits: { wallMs: 20_000 },
+  });
+  const late = new Promise<undefined>((r) => setTimeout(() => r(undefined), 120_000));
+  return Promise.race([job, late]);
+}
+
+/** Passed: no limit, and every phase exited 0. */
+const passed = (r: BuildResult): boolean =>
+  !r.outcome.limit && r.outcome.phases.every((p) => p.exitCode === 0);
+
+// The sandbox's pid 1 was the build's to rewrite: a forged exit 0 passed a failing build, and
+// without cgroups its payload ran on after the job (and after Contractor) ended.
+own('a build that rewrites pid 1 neither forges a pass nor outlives its job', async () => {
+  const m = marker();
+  try {
+    const r = await hijackPid1(`exec sleep ${m} </dev/null >/dev/null 2>&1`);
+    assert.ok(r, 'the job was still running 100 s past its wall limit');
+    assert.match(r.stdout, /wrote pid 1|pid 1 refused/, r.stdout + r.stderr);
+    assert.ok(!passed(r), `a forged exit passed the job: ${r.stdout}`);
+    if (/pid 1 refused/.test(r.stdout)) assert.equal(r.outcome.phases[0]?.exitCode, 3);
+    assert.deepEqual(await survivors(m), [], 'the payload outlived the job');
+  } finally {
+    killMatching(m);
+  }
+});
+
+// With the job's pipes held open by the rewritten pid 1, the manager waited for them to close:
+// the job never ended, past its wall limit, and its cgroup was never removed.
+own(
+  "a rewritten pid 1 holding the job's pipes still ends at the wall limit, leaving nothing",
+  async () => {
+    const m = marker();
+    try {
+      const r = await hijackPid1(`exec sleep ${m}`);
+      assert.ok(r, 'the job was still running 100 s past its wall limit');
+      assert.match(r.stdout, /wrote pid 1|pid 1 refused/, r.stdout + r.stderr);
+      assert.ok(!passed(r), `a forged exit passed the job: ${r.stdout}`);
+      assert.deepEqual(await survivors(m), [], 'the payload outlived the job');
+    } finally {
+      killMatching(m);
+    }
+  },
+);
 
 own('leaves no work directory or cgroup behind', () => {
   // Only this run's jobs: other runs on the machine may have jobs in flight.

@@ -71,6 +71,9 @@ export function sandboxArgs(
   return [
     '--unshare-user',
     '--unshare-pid',
+    // Processes: no bwrap init. It runs as the build's uid and bwrap makes it dumpable, so the
+    // build could rewrite it through /proc/1/mem and forge its exit. The build is its own pid 1.
+    '--as-pid-1',
     '--unshare-uts',
     '--unshare-cgroup-try',
     // No --unshare-net or --unshare-ipc: the holder's namespaces, the network with its trap and

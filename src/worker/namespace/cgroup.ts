@@ -1,6 +1,9 @@
 // HardRAMLimit, HardCPULimit, processes, when the manager may use cgroups: the job's own cgroup per controller.
 import {
   chownSync,
+  closeSync,
+  openSync,
+  writeSync,
   mkdirSync,
   readdirSync,
   readFileSync,
@@ -24,6 +27,8 @@ export interface JobCgroup {
   cpuMs(): number;
   peakMemoryBytes(): number;
   resetPeak(): void;
+  /** Kills whatever is inside now, without waiting for it to go. */
+  kill(): void;
   /** Kills whatever is still inside and removes the cgroups. */
   remove(): Promise<void>;
 }
@@ -85,6 +90,21 @@ function killInside(dir: string): void {
   }
 }
 
+/** cgroup v2's cgroup.kill where the kernel has it (5.14 on), which no fork can outrun; else each pid. */
+function killAll(dir: string): void {
+  let fd: number;
+  try {
+    fd = openSync(join(dir, 'cgroup.kill'), constants.O_WRONLY); // never created where it is not
+  } catch {
+    return killInside(dir);
+  }
+  try {
+    writeSync(fd, '1');
+  } finally {
+    closeSync(fd);
+  }
+}
+
 function tryRemove(dir: string): void {
   try {
     rmdirSync(dir);
@@ -98,7 +118,7 @@ async function killAndRemove(dirs: string[]): Promise<void> {
   for (let attempt = 0; attempt < 400; attempt++) {
     const left = dirs.filter(existsSync);
     if (!left.length) return;
-    left.forEach(killInside);
+    left.forEach(killAll);
     left.forEach(tryRemove);
     if (left.some(existsSync)) await new Promise((resolve) => setTimeout(resolve, 5));
   }
@@ -184,6 +204,7 @@ function v1Cgroup(id: string, limits: Limits): JobCgroup | undefined {
     cpuMs: () => Number(read(join(dir.cpuacct, 'cpuacct.usage'))) / 1e6,
     peakMemoryBytes: () => Number(read(join(dir.memory, 'memory.max_usage_in_bytes'))),
     resetPeak: () => writeFileSync(join(dir.memory, 'memory.max_usage_in_bytes'), '0'),
+    kill: () => dirs.filter(existsSync).forEach(killInside),
     remove: () => killAndRemove(dirs),
   };
 }
@@ -221,6 +242,7 @@ function v2Cgroup(id: string, limits: Limits): JobCgroup | undefined {
     cpuMs: () => counter(read(join(dir, 'cpu.stat')), 'usage_usec') / 1000,
     peakMemoryBytes: () => Number(read(join(dir, 'memory.peak')).trim()) || 0,
     resetPeak: () => undefined,
+    kill: () => killAll(dir),
     remove: () => killAndRemove([dir]),
   };
 }

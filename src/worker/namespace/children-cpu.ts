@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 
 const TICKS_PER_SECOND = 100;
 
-/** cutime + cstime: every phase's processes end up here once bwrap's pid 1 and the holder have reaped them. */
+/** cutime + cstime: every phase's processes end up here once bwrap and the holder have reaped them. */
 export function childrenCpuMs(): number {
   const stat = readFileSync('/proc/self/stat', 'utf8');
   // Fields after the command name, which may itself hold spaces and parentheses.

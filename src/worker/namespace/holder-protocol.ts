@@ -39,7 +39,7 @@ export interface HolderJob {
 export const OUTPUT_TAR_FD = 1;
 
 export type HolderMessage =
-  | { type: 'hello'; pid: number }
+  | { type: 'hello' }
   /** Sent with the proxy's net.Server as the handle. */
   | { type: 'proxy' }
   | { type: 'phase'; phase: PhaseName; at: number }

@@ -5,6 +5,7 @@ import { closeSync } from 'node:fs';
 import { FIRST_PHASE_FD, MAX_PHASES, type HolderMessage } from './holder-protocol.js';
 import { holderProgramFor, PROGRAM_FD, type HolderProgram } from './holder-program.js';
 import { jobUid } from './job-uid.js';
+import { childOf } from './process-tree.js';
 
 export const TOOL_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 
@@ -13,7 +14,7 @@ export interface Holder {
   /** The uid its namespaces run as (a root manager's fresh job uid), or undefined for our own. */
   uid: number | undefined;
   toolPath: string;
-  /** The holder's pid once it has said hello; undefined if it ended first. */
+  /** The holder's pid (in our pid namespace) once it has said hello; undefined if it ended first. */
   hello: Promise<number | undefined>;
 }
 
@@ -38,7 +39,13 @@ export function spawnHolder(
     // The build shares the holder's IPC namespace (bwrap makes none), so the holder can size it.
     '--ipc',
     '--mount',
+    // Processes: the holder is init of a pid namespace of its own, so its end is the end of
+    // everything under it, whatever a build did to its sandbox's ties to us.
+    '--pid',
     '--fork',
+    // bwrap finds its sandbox's processes in /proc by the pids it sees: a /proc of the host's
+    // namespace would show it others'.
+    '--mount-proc',
     '--kill-child',
     process.execPath,
     ...program.args,
@@ -69,7 +76,10 @@ export function spawnHolder(
     const onMessage = (m: HolderMessage): void => {
       if (m.type !== 'hello') return;
       child.off('message', onMessage);
-      resolve(m.pid);
+      // Pid 1 in its own namespace, the holder is unshare's one child in ours.
+      const pid = child.pid !== undefined ? childOf(child.pid) : undefined;
+      if (pid === undefined) killGroup(child); // FailClosed: no pid, no limits watched
+      resolve(pid);
     };
     child.on('message', onMessage);
     child.once('exit', () => resolve(undefined));
@@ -82,7 +92,7 @@ export function holderRunning(h: Holder): boolean {
   return h.child.exitCode === null && h.child.signalCode === null;
 }
 
-/** The holder's process group: the holder, then bwrap's --die-with-parent and pid namespace take the rest. */
+/** The holder's process group: unshare and the holder, whose pid namespace takes everything under it. */
 export function killHolder(h: Holder): void {
   if (holderRunning(h)) killGroup(h.child);
 }

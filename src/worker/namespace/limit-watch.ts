@@ -4,8 +4,8 @@ import type { JobCgroup } from './cgroup.js';
 import { treeUsage } from './process-tree.js';
 
 const WATCH_MS = 100;
-/** bwrap's outer process and the sandbox's pid 1 sit between the holder and the build. */
-const BWRAP_TASKS = 2;
+/** bwrap's outer process sits between the holder and the build (the build is its sandbox's pid 1). */
+const BWRAP_TASKS = 1;
 
 export interface LimitWatch {
   /** Peak memory seen since the last reset, in bytes. */
@@ -13,7 +13,7 @@ export interface LimitWatch {
   resetPeak(): void;
   /**
    * The job's CPU time so far: the cgroup's counter, or else the most the polled process tree has
-   * shown (bwrap's pid 1 is never reaped where its time would be counted, so the poll is all there is).
+   * shown (what a phase's end kills is never reaped where its time would be counted, so the poll is all there is).
    */
   cpuMs(): number;
   stop(): void;

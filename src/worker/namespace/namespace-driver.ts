@@ -31,6 +31,8 @@ import { HOLDER_STATE_DIR } from './workspace-disk.js';
 import { probeNamespace } from './namespace-probe.js';
 
 const DIAGNOSTIC_BYTES = 8192;
+/** How long the holder's pipes may stay open after it exits: time to read what is in them. */
+const DRAIN_MS = 10_000;
 
 export interface NamespaceDriverOptions {
   /** false confines with rlimits even where cgroups are available (the unprivileged path, for tests). */
@@ -70,6 +72,7 @@ class HolderSession {
   private readonly watch: LimitWatch;
   private cpuAtPhaseStart = 0;
   private readonly wall: NodeJS.Timeout;
+  private readonly closed: Promise<void>;
 
   private get child(): ChildProcess {
     return this.holder.child;
@@ -79,9 +82,10 @@ class HolderSession {
     private readonly job: WorkerJob,
     private readonly holder: Holder,
     private readonly holderJob: HolderJob,
-    cgroup: JobCgroup | undefined,
+    private readonly cgroup: JobCgroup | undefined,
   ) {
     const child = holder.child;
+    this.closed = new Promise((resolve) => child.once('close', () => resolve()));
     this.budget = new LogBudget(job.limits.logBytes);
     // HardWallLimit: the manager's own clock, not the build's.
     this.wall = setTimeout(() => this.end('wall'), job.limits.wallMs);
@@ -111,20 +115,27 @@ class HolderSession {
     });
   }
 
-  /** Ends the job at once: the holder's process group, then bwrap's --die-with-parent and pid namespace take the rest. */
+  /** Ends the job at once: the holder's process group, whose pid namespace takes the rest. */
   end(limit?: LimitName): void {
     this.limit ??= limit;
+    // Hard*Limit: a crossed limit also ends the build's processes at once, by the kernel's count.
+    if (limit) safelyKill(this.cgroup);
     killHolder(this.holder);
   }
 
+  /**
+   * Resolves once the holder has exited and its pipes are read, or after DRAIN_MS: never waits for
+   * pipes a process outside our reach might hold open for ever.
+   */
   async finished(): Promise<void> {
     await new Promise<void>((resolve) => {
       if (this.child.exitCode !== null || this.child.signalCode !== null) resolve();
-      this.child.once('close', () => resolve());
+      this.child.once('exit', () => resolve());
       this.child.once('error', (e) => ((this.error ??= e.message), resolve()));
     });
     clearTimeout(this.wall);
     this.watch.stop();
+    await drained(this.child, this.closed);
     this.proxy?.close();
     if (this.current) this.closePhase(null);
   }
@@ -197,6 +208,23 @@ class HolderSession {
       ...(peak ? { maxMemoryBytes: peak } : {}),
     });
   }
+}
+
+function safelyKill(cgroup: JobCgroup | undefined): void {
+  try {
+    cgroup?.kill();
+  } catch {
+    // A cgroup already gone has nothing left to kill; its removal reports the rest.
+  }
+}
+
+/** An exited child's stdio closed, or after DRAIN_MS, closed by us: what was still unread is lost. */
+async function drained(child: ChildProcess, closed: Promise<void>): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([closed, new Promise((resolve) => (timer = setTimeout(resolve, DRAIN_MS)))]);
+  clearTimeout(timer);
+  for (const s of child.stdio) s?.destroy();
+  if (child.connected) child.disconnect();
 }
 
 function holderJobFor(job: WorkerJob, confinement: Confinement, ipcSysctls: string): HolderJob {

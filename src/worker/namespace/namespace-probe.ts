@@ -1,4 +1,4 @@
-// Whether this host can run the namespace driver: the tools, and a tiny user+net namespace with veth, nft and bwrap.
+// Whether this host can run the namespace driver: the tools, and a tiny user+net+pid namespace with veth, nft and bwrap.
 import { spawn } from 'node:child_process';
 import type { DriverProbe } from '../driver.js';
 
@@ -15,7 +15,7 @@ const TOOLS: Record<string, string> = {
 const TRIAL = [
   'ip link add ct0 type veth peer name ct1',
   'nft add table inet contractor_probe',
-  'bwrap --unshare-user --unshare-pid --disable-userns --die-with-parent --ro-bind / / --proc /proc --dev /dev true',
+  'bwrap --unshare-user --unshare-pid --as-pid-1 --disable-userns --die-with-parent --ro-bind / / --proc /proc --dev /dev true',
 ].join(' && ');
 
 function run(cmd: string, args: string[]): Promise<{ ok: boolean; out: string }> {
@@ -46,6 +46,7 @@ export async function probeNamespace(): Promise<DriverProbe> {
     '--net',
     '--ipc',
     '--mount',
+    '--pid',
     '--fork',
     'sh',
     '-c',

@@ -1,5 +1,6 @@
 // The netns holder: trusted, outside the build's sandbox, inside the job's own user, net, IPC and mount namespaces.
-// Started by the manager as `unshare --user --map-root-user --net --ipc --mount --fork --kill-child node netns-holder.js`.
+// Started by the manager as `unshare --user --map-root-user --net --ipc --mount --pid --fork --mount-proc --kill-child
+// node netns-holder.js`, so it is init of its own pid namespace, with a /proc of that namespace.
 // Kept to node: built-ins so its start stays a few milliseconds.
 import { spawn } from 'node:child_process';
 import { closeSync, lstatSync, mkdirSync, openSync, readdirSync, writeFileSync } from 'node:fs';
@@ -27,10 +28,26 @@ import { diskFull, HOLDER_STATE_DIR, mountJobDisk, mountStateDisk } from './work
 
 const IPC_FD = 3;
 
-/** The holder's threads, unshare, and bwrap's two processes share the build's RLIMIT_NPROC count. */
+/** The holder's threads, unshare, and bwrap's outer process share the build's RLIMIT_NPROC count. */
 function holderTasks(): number {
-  return readdirSync('/proc/self/task').length + 3;
+  return readdirSync('/proc/self/task').length + 2;
 }
+
+/**
+ * Processes: nothing of a phase outlives it, not even a build that cut its sandbox's ties to us.
+ * kill(-1) from a pid namespace's init reaches every other process in it, and only there.
+ */
+function endPhaseProcesses(): void {
+  // Anywhere else kill(-1) would reach every process of our uid on the host.
+  if (process.pid !== 1)
+    throw new Error('the holder is not init of its own pid namespace, so it cannot end a phase');
+  try {
+    process.kill(-1, 'SIGKILL');
+  } catch {
+    // ESRCH: nothing was left.
+  }
+}
+
 const DISK_WATCH_MS = 200;
 
 function send(msg: HolderMessage, handle?: import('node:net').Server): Promise<void> {
@@ -175,6 +192,7 @@ async function runPhases(layout: JobLayout, job: HolderJob, first: Sandbox): Pro
     sandbox.go();
     const r = await sandbox.done;
     clearInterval(watch);
+    endPhaseProcesses();
     closeSync(p.stdoutFd);
     closeSync(p.stderrFd);
     full ||= diskFull(layout);
@@ -312,14 +330,13 @@ process.once('message', (msg: HolderJob) => {
       finished = true;
       process.disconnect?.();
       // The job is over, told to the manager: whatever is still running (an unpacking cut short
-      // by a failed trap, say) goes with us. bwrap's --die-with-parent takes each sandbox, and the
-      // manager kills our process group as we exit, for a bwrap that had not yet armed it.
+      // by a failed trap, say) goes with us, the init of its pid namespace.
       process.exit(0);
     });
 });
 // The manager died (its end of the channel closed): nobody supervises the build any more. Our
-// exit takes every sandbox with it (bwrap --die-with-parent, then the PID namespace).
+// exit takes every sandbox with it: we are init of the pid namespace they all live in.
 process.on('disconnect', () => {
   if (!finished) process.exit(137);
 });
-void send({ type: 'hello', pid: process.pid });
+void send({ type: 'hello' });

@@ -30,6 +30,13 @@ function readStat(pid: string): Stat | undefined {
   }
 }
 
+/** A child of pid's, if it has any (the first /proc lists). */
+export function childOf(pid: number): number | undefined {
+  for (const n of readdirSync('/proc'))
+    if (/^\d+$/.test(n) && readStat(n)?.ppid === pid) return Number(n);
+  return undefined;
+}
+
 export interface TreeUsage {
   cpuMs: number;
   rssBytes: number;
