@@ -13,7 +13,7 @@ export class OutputLostError extends ContractorError {
     ].join(' and ');
     super(
       'INFRASTRUCTURE',
-      `the worker's workspace archive is incomplete (${why}), so ${what} did not come back; re-run the job, and report it if it happens again`,
+      `the worker's workspace archive is incomplete (${why}), so ${what} did not come back; if the build did not cause it, re-run the job and report it`,
     );
     this.name = 'OutputLostError';
     this.lost = lost;

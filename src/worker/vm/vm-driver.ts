@@ -28,6 +28,8 @@ const GUEST_OVERHEAD_MIB = 192;
 /** TCG runs guest code through a translator: CPU time on the host is many times the guest's. */
 const TCG_CPU_FACTOR = 20;
 const SHUTDOWN_GRACE_MS = 15_000;
+/** How long the control lines already sent may take to be read once QEMU is gone. */
+const CONTROL_DRAIN_MS = 5_000;
 
 export class VmDriver implements Driver {
   readonly name = 'vm' as const;
@@ -64,6 +66,15 @@ async function hostTscKhz(): Promise<number | undefined> {
   return Number.isFinite(mhz) && mhz > 0 ? Math.round(mhz * 1000) : undefined;
 }
 
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms).unref());
+}
+
+/** Untrusted text for a one-line summary: control characters and escapes become spaces. */
+function printable(s: string): string {
+  return s.replace(/[^\x20-\x7e]/g, ' ').slice(0, 300);
+}
+
 function warn(job: WorkerJob, line: string): void {
   job.onEvent({
     type: 'output',
@@ -80,6 +91,10 @@ class VmRun {
   private readonly phases = new Map<PhaseName, PhaseOutcome>();
   private readonly phaseStarts: { phase: PhaseName; at: number }[] = [];
   private outputOk = false;
+  /** Why there is no whole workspace archive, as the guest or the disk tells it. */
+  private outputProblem: string | undefined;
+  /** Settles when QEMU's end of the control port is closed and every line it sent was read. */
+  private controlRead: Promise<void> = Promise.resolve();
   private guestError = '';
   private console = '';
   private readonly budget: LogBudget;
@@ -144,6 +159,8 @@ class VmRun {
         for (const s of ['stdout', 'stderr'] as const)
           this.readOutput(listeners.get(outputPort(p, s)), p, s);
       const code = await exited;
+      // The guest's last lines (output ok) may still be unread when QEMU's exit is seen.
+      await Promise.race([this.controlRead, delay(CONTROL_DRAIN_MS)]);
       if (!this.limit && !job.signal?.aborted && !this.outputOk && this.phases.size === 0)
         throw new Error(
           `the VM did not run the job (qemu exit ${code}): ${[this.guestError, qemuErr.trim(), this.console.slice(-600)].filter(Boolean).join(' | ')}`,
@@ -156,6 +173,8 @@ class VmRun {
       listeners.forEach((l) => l.close());
     }
     const outputComplete = this.outputOk && !this.limit && (await this.trimOutput());
+    if (!this.outputOk)
+      this.outputProblem ??= 'the guest never reported writing the workspace archive';
     // A phase a limit or a cancel kept from running is reported as not run (exit code null).
     const ended = Boolean(this.limit || job.signal?.aborted);
     const now = Date.now();
@@ -168,6 +187,7 @@ class VmRun {
       ...(this.limit ? { limit: this.limit } : {}),
       violations: await this.violations(files.pcap),
       outputComplete,
+      ...(!outputComplete && this.outputProblem ? { outputProblem: this.outputProblem } : {}),
       ...(job.signal?.aborted ? { cancelled: true } : {}),
     };
   }
@@ -213,15 +233,20 @@ class VmRun {
   /** Control lines are short and few; anything else from the guest is ignored. */
   private readControl(l: PortListener | undefined): void {
     let buf = '';
-    void l?.socket.then((s) =>
-      s.on('data', (c: Buffer) => {
-        buf = (buf + c.toString('latin1')).slice(-8192);
-        let nl: number;
-        while ((nl = buf.indexOf('\n')) >= 0) {
-          this.onControl(buf.slice(0, nl).slice(0, 512));
-          buf = buf.slice(nl + 1);
-        }
-      }),
+    if (!l) return;
+    this.controlRead = l.socket.then(
+      (s) =>
+        new Promise<void>((resolve) => {
+          s.on('data', (c: Buffer) => {
+            buf = (buf + c.toString('latin1')).slice(-8192);
+            let nl: number;
+            while ((nl = buf.indexOf('\n')) >= 0) {
+              this.onControl(buf.slice(0, nl).slice(0, 512));
+              buf = buf.slice(nl + 1);
+            }
+          });
+          s.once('close', () => resolve());
+        }),
     );
   }
 
@@ -235,8 +260,16 @@ class VmRun {
       this.job.onEvent({ type: 'phase', phase, at: now });
     } else if (word === 'exit' && phase) this.onExit(phase, rest.map(Number), now);
     else if (word === 'limit' && phase) this.onLimit(rest[0]);
-    else if (word === 'output') this.outputOk = name === 'ok';
+    else if (word === 'output') this.onOutput(name === 'ok', rest.join(' '));
     else if (word === 'error') this.guestError = line.slice(6, 300);
+  }
+
+  /** The guest's word on the archive; its reason quotes tar, which quotes the build's file names. */
+  private onOutput(ok: boolean, why: string): void {
+    this.outputOk = ok;
+    if (ok) return;
+    const said = printable(why).trim();
+    this.outputProblem = `the guest could not write the workspace archive${said ? `: ${said}` : ''}`;
   }
 
   private onExit(phase: PhaseName, [code, cpuMs, peak]: number[], now: number): void {
@@ -300,7 +333,10 @@ class VmRun {
   private async trimOutput(): Promise<boolean> {
     const limit = this.job.limits.diskBytes + 64 * 1024 ** 2;
     const length = await tarLength(this.job.outputTar, limit).catch(() => undefined);
-    if (length === undefined) return false;
+    if (length === undefined) {
+      this.outputProblem = 'the output disk holds no complete tar archive';
+      return false;
+    }
     await truncate(this.job.outputTar, length);
     return true;
   }
