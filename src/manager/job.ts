@@ -97,6 +97,8 @@ export interface JobResult {
   limit?: LimitName;
   violations: Violation[];
   artifacts: Artifact[];
+  /** Artifact patterns whose files the worker did not return (its output was lost): status is error. */
+  lostArtifacts?: string[];
   outDir: string;
   log: string;
   network: AuditRecord[];

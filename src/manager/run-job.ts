@@ -12,6 +12,7 @@ import { loadOnce } from './load-once.js';
 import type { AuditRecord, JobRequest, JobResult, PhaseResult } from './job.js';
 import { KeptRecords, MAX_AUDIT_KEPT, MAX_VIOLATIONS_KEPT } from './kept-records.js';
 import { writeResultFile } from './result-file.js';
+import { outputLost, type OutputExpectation } from './output-lost.js';
 import { makeScratchDir, sweepScratchDirs } from './scratch-dir.js';
 import { decideStatus } from './status.js';
 import { exitCodeForStatus } from './exit-status.js';
@@ -32,6 +33,14 @@ function toPhaseResults(outcome: WorkerOutcome | undefined): PhaseResult[] {
   }));
 }
 
+function expectedOutput(req: JobRequest): OutputExpectation {
+  return {
+    phases: phasesOf(req).length,
+    patterns: req.spec.artifacts,
+    workspace: Boolean(req.workspaceDir),
+  };
+}
+
 export async function runJob(req: JobRequest, driver: Driver): Promise<JobResult> {
   const started = new Date();
   await mkdir(req.outDir, { recursive: true });
@@ -47,6 +56,7 @@ export async function runJob(req: JobRequest, driver: Driver): Promise<JobResult
   let error: string | undefined;
   let outcome: WorkerOutcome | undefined;
   let collected: CollectedOutput = { artifacts: [], unmatched: [], refused: [] };
+  let lostArtifacts: string[] = [];
   const emitViolation = (v: Violation): void => {
     if (violations.add(v)) req.onEvent?.({ type: 'violation', violation: v });
     else if (violations.omitted === 1)
@@ -96,6 +106,9 @@ export async function runJob(req: JobRequest, driver: Driver): Promise<JobResult
       const { collectOutput } = await loadCollector();
       collected = await collectOutput(req, artifacts, work, emitViolation, (l) => (limit ??= l));
     }
+    // Never a pass with its artifacts silently missing: an output lost for no reported cause is named.
+    const lost = limit ? undefined : outputLost(outcome, expectedOutput(req));
+    if (lost) ((error ??= lost.message), (lostArtifacts = lost.lost));
   } catch (err) {
     error = (err as Error).message;
   } finally {
@@ -141,6 +154,7 @@ export async function runJob(req: JobRequest, driver: Driver): Promise<JobResult
     ...(limit ? { limit } : {}),
     violations: violations.kept,
     artifacts: collected.artifacts,
+    ...(lostArtifacts.length ? { lostArtifacts } : {}),
     outDir: req.outDir,
     log: logPath,
     network: network.kept,

@@ -56,6 +56,8 @@ export interface WorkerOutcome {
   violations: Violation[];
   /** True when the workspace tar was written completely. */
   outputComplete: boolean;
+  /** Why the workspace tar is incomplete, when the driver knows: the caller names it, never drops it. */
+  outputProblem?: string;
   cancelled?: boolean;
 }
 

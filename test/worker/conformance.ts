@@ -7,6 +7,7 @@ import { suite } from 'uvu';
 import type { Driver } from '../../src/worker/driver.js';
 import { GUEST_PROXY } from '../../src/worker/vm/guest-init.js';
 import { processesMatching } from '../helpers/processes.js';
+import { buildProject } from './real-project.js';
 import { runBuild, type BuildRequest, type BuildResult } from './run-build.js';
 
 export type DriverFactory = () => Driver | Promise<Driver>;
@@ -559,6 +560,19 @@ except OSError as e: print('dns failed', e)`;
     // The sleep never ends by itself: the job returning at all is the cancel taking effect.
     assert.equal(r.outcome.cancelled, true);
     assert.deepEqual(processesMatching(m), []);
+  });
+
+  test('builds and tests a real project (zlib) offline, and returns its artifact', async () => {
+    const { result, log, artifacts } = await buildProject(await makeDriver());
+    assert.equal(result.status, 'passed', `${result.summary}\n${log.slice(-2000)}`);
+    assert.match(log, /\*\*\* zlib test OK \*\*\*/, "zlib's own tests ran and passed");
+    assert.deepEqual(
+      result.artifacts.map((a) => a.path),
+      ['libz.a'],
+    );
+    const lib = artifacts.get('libz.a');
+    assert.equal(lib?.subarray(0, 8).toString('latin1'), '!<arch>\n', 'a static library came back');
+    assert.equal(result.artifacts[0]?.size, lib?.length);
   });
 
   return test;

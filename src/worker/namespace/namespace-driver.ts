@@ -304,9 +304,10 @@ async function runHolder(
   const child = holder.child;
   const holderJob = holderJobFor(job, confinementFor(job, cgroup), ipcSysctls);
   // The holder may not write the caller's files: the workspace tar comes back on its stdout.
+  let writeError: Error | undefined;
   const output = pipeline(child.stdout!, createWriteStream(job.outputTar)).then(
     () => true,
-    () => false,
+    (err: Error) => ((writeError = err), false),
   );
   const session = new HolderSession(job, holder, holderJob, cgroup);
   const onAbort = (): void => ((session.cancelled = true), session.end());
@@ -340,5 +341,9 @@ async function runHolder(
     );
   }
   session.outputComplete &&= outputWritten;
-  return outcomeOf(session);
+  const outcome = outcomeOf(session);
+  // Said, not dropped: the caller names the artifacts this cost.
+  if (writeError && !outcome.outputComplete)
+    outcome.outputProblem = `the workspace could not be written to ${job.outputTar}: ${writeError.message}`;
+  return outcome;
 }

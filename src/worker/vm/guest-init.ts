@@ -171,7 +171,15 @@ for phase in $(cat $J/phases); do
   [ $rc = 0 ] && [ -z "$hit" ] || break
 done
 kill -9 -1 2>/dev/null
-chroot $R /usr/bin/tar -c -f - -C /workspace . > $(disk output) && sync && echo "output ok" >&3 || echo "output failed" >&3
+# The host is told why an archive is missing, never left to find it absent: tar's last words go with it.
+OUT=$(disk output)
+if [ -z "$OUT" ]; then
+  echo "output failed no output disk" >&3
+elif chroot $R /usr/bin/tar -c -f - -C /workspace . 2>/tar.err > $OUT && sync; then
+  echo "output ok" >&3
+else
+  echo "output failed $(tail -c 300 /tar.err | tr '\n' ' ')" >&3
+fi
 echo done >&3
 sync
 poweroff -f

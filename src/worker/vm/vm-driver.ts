@@ -41,6 +41,8 @@ const SHUTDOWN_GRACE_MS = 15_000;
 const MAX_ATTEMPTS = 1000;
 /** A restored guest that has not taken its start line by then is stuck: the job boots cold. */
 const RESTORE_TIMEOUT_MS = 60_000;
+/** How long the control lines already sent may take to be read once QEMU is gone. */
+const CONTROL_DRAIN_MS = 5_000;
 
 export class VmDriver implements Driver {
   readonly name = 'vm' as const;
@@ -97,6 +99,15 @@ function startLine(): string {
   return `go ${randomBytes(64).toString('hex')} ${Date.now()} contractor-${id.slice(0, 12)} ${id}\n`;
 }
 
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms).unref());
+}
+
+/** Untrusted text for a one-line summary: control characters and escapes become spaces. */
+function printable(s: string): string {
+  return s.replace(/[^\x20-\x7e]/g, ' ').slice(0, 300);
+}
+
 function warn(job: WorkerJob, line: string): void {
   job.onEvent({
     type: 'output',
@@ -113,6 +124,10 @@ class VmRun {
   private readonly phases = new Map<PhaseName, PhaseOutcome>();
   private readonly phaseStarts: { phase: PhaseName; at: number }[] = [];
   private outputOk = false;
+  /** Why there is no whole workspace archive, as the guest or the disk tells it. */
+  private outputProblem: string | undefined;
+  /** Settles when QEMU's end of the control port is closed and every line it sent was read. */
+  private controlRead: Promise<void> = Promise.resolve();
   private guestError = '';
   private console = '';
   private readonly budget: LogBudget;
@@ -192,6 +207,8 @@ class VmRun {
         for (const s of ['stdout', 'stderr'] as const)
           this.readOutput(listeners.get(outputPort(p, s)), p, s);
       const code = await exited;
+      // The guest's last lines (output ok) may still be unread when QEMU's exit is seen.
+      await Promise.race([this.controlRead, delay(CONTROL_DRAIN_MS)]);
       const interrupted = Boolean(this.limit || job.signal?.aborted);
       if (saved && !this.started && !interrupted)
         throw new RestoreFailed(`qemu exit ${code}: ${qemuErr.trim().slice(-300)}`);
@@ -213,6 +230,8 @@ class VmRun {
     const { job } = this;
     const attempts = await this.finishCapture();
     const outputComplete = this.outputOk && !this.limit && (await this.trimOutput());
+    if (!this.outputOk)
+      this.outputProblem ??= 'the guest never reported writing the workspace archive';
     // A phase a limit or a cancel kept from running is reported as not run (exit code null).
     const ended = Boolean(this.limit || job.signal?.aborted);
     const now = Date.now();
@@ -225,6 +244,7 @@ class VmRun {
       ...(this.limit ? { limit: this.limit } : {}),
       violations: this.violations(attempts),
       outputComplete,
+      ...(!outputComplete && this.outputProblem ? { outputProblem: this.outputProblem } : {}),
       ...(job.signal?.aborted ? { cancelled: true } : {}),
     };
   }
@@ -270,20 +290,25 @@ class VmRun {
   /** Control lines are short and few; anything else from the guest is ignored. */
   private readControl(l: PortListener | undefined, restoring: boolean): void {
     let buf = '';
-    void l?.socket.then((s) => {
-      // A restored guest is waiting for its start line already; a booted one asks with "ready".
-      if (restoring) s.write(startLine());
-      s.on('data', (c: Buffer) => {
-        buf = (buf + c.toString('latin1')).slice(-8192);
-        let nl: number;
-        while ((nl = buf.indexOf('\n')) >= 0) {
-          const line = buf.slice(0, nl).slice(0, 512);
-          buf = buf.slice(nl + 1);
-          if (line === 'ready' && !restoring) s.write(startLine());
-          this.onControl(line);
-        }
-      });
-    });
+    if (!l) return;
+    this.controlRead = l.socket.then(
+      (s) =>
+        new Promise<void>((resolve) => {
+          // A restored guest is waiting for its start line already; a booted one asks with "ready".
+          if (restoring) s.write(startLine());
+          s.on('data', (c: Buffer) => {
+            buf = (buf + c.toString('latin1')).slice(-8192);
+            let nl: number;
+            while ((nl = buf.indexOf('\n')) >= 0) {
+              const line = buf.slice(0, nl).slice(0, 512);
+              buf = buf.slice(nl + 1);
+              if (line === 'ready' && !restoring) s.write(startLine());
+              this.onControl(line);
+            }
+          });
+          s.once('close', () => resolve());
+        }),
+    );
   }
 
   private onControl(line: string): void {
@@ -296,9 +321,17 @@ class VmRun {
       this.job.onEvent({ type: 'phase', phase, at: now });
     } else if (word === 'exit' && phase) this.onExit(phase, rest.map(Number), now);
     else if (word === 'limit' && phase) this.onLimit(rest[0]);
-    else if (word === 'output') this.outputOk = name === 'ok';
+    else if (word === 'output') this.onOutput(name === 'ok', rest.join(' '));
     else if (word === 'started') this.started = true;
     else if (word === 'error') this.guestError = line.slice(6, 300);
+  }
+
+  /** The guest's word on the archive; its reason quotes tar, which quotes the build's file names. */
+  private onOutput(ok: boolean, why: string): void {
+    this.outputOk = ok;
+    if (ok) return;
+    const said = printable(why).trim();
+    this.outputProblem = `the guest could not write the workspace archive${said ? `: ${said}` : ''}`;
   }
 
   private onExit(phase: PhaseName, [code, cpuMs, peak]: number[], now: number): void {
@@ -363,7 +396,10 @@ class VmRun {
   private async trimOutput(): Promise<boolean> {
     const limit = this.job.limits.diskBytes + 64 * 1024 ** 2;
     const length = await tarLength(this.job.outputTar, limit).catch(() => undefined);
-    if (length === undefined) return false;
+    if (length === undefined) {
+      this.outputProblem = 'the output disk holds no complete tar archive';
+      return false;
+    }
     await truncate(this.job.outputTar, length);
     return true;
   }
