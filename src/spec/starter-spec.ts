@@ -48,10 +48,6 @@ interface Phases {
   registry?: RegistryKind;
 }
 
-// npm and pip ask their registry for a newer version of themselves on their own: in the offline
-// build phase that call is a violation, so the starter spec turns it off.
-const NPM_ENV = { npm_config_update_notifier: 'false', npm_config_fund: 'false' };
-
 function npmPhases(files: ProjectFiles, kind: 'npm' | 'yarn' | 'pnpm'): Phases {
   const test = files.npmScripts && 'test' in files.npmScripts;
   const build = test ? `${kind} test` : `${kind} run build --if-present`;
@@ -59,7 +55,7 @@ function npmPhases(files: ProjectFiles, kind: 'npm' | 'yarn' | 'pnpm'): Phases {
   if (kind === 'pnpm') return { setup: 'pnpm install --frozen-lockfile', build, registry: 'npm' };
   const locked = files.names.has('package-lock.json') || files.names.has('npm-shrinkwrap.json');
   const setup = locked ? 'npm ci --no-audit' : 'npm install --no-audit';
-  return { setup, build, env: NPM_ENV, registry: 'npm' };
+  return { setup, build, registry: 'npm' };
 }
 
 function makeTarget(makefile: string | undefined): string {
@@ -83,10 +79,8 @@ function phasesFor(kind: ProjectKind, files: ProjectFiles): Phases {
     }
     case 'python':
       return {
-        setup:
-          'python3 -m venv /workspace/venv && /workspace/venv/bin/pip install --disable-pip-version-check . pytest',
+        setup: 'python3 -m venv /workspace/venv && /workspace/venv/bin/pip install . pytest',
         build: '/workspace/venv/bin/python -m pytest',
-        env: { PIP_DISABLE_PIP_VERSION_CHECK: '1' },
         registry: 'pip',
       };
     case 'go':

@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { suite } from 'uvu';
 import type { Driver } from '../../src/worker/driver.js';
+import { QUIET_TOOLS } from '../../src/worker/scrubbed-env.js';
 import { GUEST_PROXY } from '../../src/worker/vm/guest-init.js';
 import { processesMatching } from '../helpers/processes.js';
 import { buildProject } from './real-project.js';
@@ -241,7 +242,7 @@ export function conformanceSuite(name: string, makeDriver: DriverFactory) {
     }
   });
 
-  test("the environment is the spec's env plus PATH, HOME, LANG and the proxy", async () => {
+  test("the environment is the spec's env plus PATH, HOME, LANG, the proxy and the quiet-tool switches", async () => {
     process.env.CONTRACTOR_CONFORMANCE_SECRET = 'manager-secret-value';
     const r = await build({ env: { SPEC_VAR: 'from-spec' }, build: 'env' });
     delete process.env.CONTRACTOR_CONFORMANCE_SECRET;
@@ -265,12 +266,15 @@ export function conformanceSuite(name: string, makeDriver: DriverFactory) {
       'http_proxy',
       'https_proxy',
       'no_proxy',
+      ...Object.keys(QUIET_TOOLS),
     ];
     assert.deepEqual(
       names.filter((n) => !allowed.includes(n as string)),
       [],
     );
     assert.match(r.stdout, /SPEC_VAR=from-spec/);
+    // npm's update notifier would otherwise call the registry from the offline build phase.
+    assert.match(r.stdout, /^npm_config_update_notifier=false$/m);
     assert.match(r.stdout, /HTTP_PROXY=http:\/\/127\.0\.0\.1:3128/);
   });
 

@@ -105,6 +105,27 @@ async function gone(pid: number, ms: number): Promise<boolean> {
   return false;
 }
 
+// npm asks its registry for a newer npm on its own (once a week per HOME, and every build's HOME
+// is new): from the offline build phase that was a violation of a build that did nothing wrong.
+own(
+  'npm test in the build phase makes no request of its own, its update check switched off',
+  async () => {
+    const r = await runBuild(new NamespaceDriver(), {
+      files: {
+        'package.json': JSON.stringify({
+          name: 'quiet',
+          version: '1.0.0',
+          scripts: { test: 'node t.js' },
+        }),
+        't.js': "console.log('tests ran');\n",
+      },
+      build: 'npm test',
+    });
+    assert.match(r.stdout, /tests ran/, r.stdout + r.stderr);
+    assert.equal(r.egress.connections, 0, 'npm reached for the network');
+  },
+);
+
 own('the next job takes a warm holder, which has said hello before its job exists', async () => {
   warmHolder();
   const r = await runBuild(new NamespaceDriver(), { build: 'echo warm-job' });
