@@ -28,6 +28,7 @@ interface ServeFlags {
   jobs: string;
   maxBody: string;
   manager?: string;
+  perRepository: string;
 }
 
 async function secretFrom(flags: ServeFlags): Promise<string> {
@@ -97,6 +98,7 @@ async function serve(flags: ServeFlags): Promise<void> {
     policies,
     execute: executor.execute,
     concurrency: Math.max(1, positiveInt(flags.jobs, '--jobs')),
+    perRepository: Math.max(1, positiveInt(flags.perRepository, '--per-repository')),
     maxBodyBytes: parseSize(flags.maxBody),
     log: (line) => process.stderr.write(`${new Date().toISOString()} ${line}\n`),
   });
@@ -146,6 +148,7 @@ export function addAppCommands(program: Command): void {
       [],
     )
     .option('--jobs <n>', 'builds at once', '2')
+    .option('--per-repository <n>', 'builds of one repository at once', '2')
     .option(
       '--manager <name>',
       'build on remote managers from $CONTRACTOR_HOME/config.yaml (NAME, A,B or * for the pool; default: this machine)',

@@ -23,6 +23,8 @@ export interface DispatcherOptions {
   /** Where the report pages are, as GitHub users reach them. */
   publicUrl: string;
   concurrency: number;
+  /** Builds of one repository at once, so one busy repository cannot hold every slot. */
+  perRepository?: number;
   log: (line: string) => void;
   /** Builds started per job: a job running when the App died is re-run once, then reported as an error. */
   maxAttempts?: number;
@@ -68,7 +70,7 @@ export class JobDispatcher {
     for (const q of this.o.queue.reporting())
       if (this.due(q.seq) && !this.running.has(q.seq)) void this.report(q);
     while (this.running.size < this.o.concurrency) {
-      const q = this.o.queue.claim();
+      const q = this.o.queue.claim(this.o.perRepository);
       if (!q) break;
       const abort = new AbortController();
       const done = this.process(q, abort.signal).finally(() => {

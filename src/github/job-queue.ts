@@ -95,6 +95,9 @@ function toQueued(r: Row): QueuedJob {
 
 export class JobQueue {
   private readonly db: Database.Database;
+  /** When each repository last had a build claimed, counted in claims: the fairness order. */
+  private readonly lastTurn = new Map<string, number>();
+  private turns = 0;
 
   constructor(file: string) {
     if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
@@ -197,16 +200,34 @@ export class JobQueue {
     })();
   }
 
-  /** The oldest queued job that is due, now marked running with one more attempt. */
-  claim(now = Date.now()): QueuedJob | undefined {
-    const row = this.db
-      .prepare(
-        `UPDATE jobs SET state = 'running', attempts = attempts + 1, updated_at = ?
-         WHERE seq = (SELECT seq FROM jobs WHERE state = 'queued' AND not_before <= ? ORDER BY seq LIMIT 1)
-         RETURNING *`,
-      )
-      .get(new Date(now).toISOString(), now) as Row | undefined;
-    return row && toQueued(row);
+  /**
+   * The next job that is due, now marked running with one more attempt: repositories take turns
+   * (the one served longest ago first), and one with `perRepository` builds running waits.
+   */
+  claim(perRepository = Infinity, now = Date.now()): QueuedJob | undefined {
+    return this.db.transaction(() => {
+      const heads = this.db
+        .prepare(
+          `SELECT repo, MIN(seq) AS seq FROM jobs WHERE state = 'queued' AND not_before <= ?
+           AND repo NOT IN (SELECT repo FROM jobs WHERE state = 'running' GROUP BY repo HAVING COUNT(*) >= ?)
+           GROUP BY repo`,
+        )
+        .all(now, Number.isFinite(perRepository) ? perRepository : 2 ** 31) as {
+        repo: string;
+        seq: number;
+      }[];
+      const turn = (repo: string) => this.lastTurn.get(repo) ?? 0;
+      heads.sort((a, b) => turn(a.repo) - turn(b.repo) || a.seq - b.seq);
+      const next = heads[0];
+      if (!next) return undefined;
+      this.lastTurn.set(next.repo, ++this.turns);
+      const row = this.db
+        .prepare(
+          `UPDATE jobs SET state = 'running', attempts = attempts + 1, updated_at = ? WHERE seq = ? RETURNING *`,
+        )
+        .get(new Date(now).toISOString(), next.seq) as Row;
+      return toQueued(row);
+    })();
   }
 
   /** Puts a job back without counting the attempt: GitHub or the App failed, not the build. */
