@@ -3,6 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { ContractorError } from '../errors.js';
+import { appExecutor } from '../github/app-executor.js';
 import { gitUrlFor, startApp } from '../github/app.js';
 import {
   NO_REPOSITORY_POLICIES,
@@ -26,6 +27,8 @@ interface ServeFlags {
   allowOwner: string[];
   jobs: string;
   maxBody: string;
+  manager?: string;
+  perRepository: string;
 }
 
 async function secretFrom(flags: ServeFlags): Promise<string> {
@@ -81,6 +84,7 @@ async function serve(flags: ServeFlags): Promise<void> {
     process.stderr.write(
       'contractor app: building for every installation; pass --allow-owner LOGIN to limit it\n',
     );
+  const executor = await appExecutor(flags.manager);
   const app = await startApp({
     appId,
     privateKey,
@@ -92,11 +96,15 @@ async function serve(flags: ServeFlags): Promise<void> {
     port: positiveInt(flags.port, '--port'),
     dataDir: flags.dataDir ?? join(contractorHome(), 'app'),
     policies,
+    execute: executor.execute,
     concurrency: Math.max(1, positiveInt(flags.jobs, '--jobs')),
+    perRepository: Math.max(1, positiveInt(flags.perRepository, '--per-repository')),
     maxBodyBytes: parseSize(flags.maxBody),
     log: (line) => process.stderr.write(`${new Date().toISOString()} ${line}\n`),
   });
-  process.stderr.write(`contractor app: listening on ${app.url} (webhooks at /webhooks)\n`);
+  process.stderr.write(
+    `contractor app: listening on ${app.url} (webhooks at /webhooks), building on ${executor.where}\n`,
+  );
   await new Promise<void>((resolve) => {
     for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => resolve());
   });
@@ -140,6 +148,11 @@ export function addAppCommands(program: Command): void {
       [],
     )
     .option('--jobs <n>', 'builds at once', '2')
+    .option('--per-repository <n>', 'builds of one repository at once', '2')
+    .option(
+      '--manager <name>',
+      'build on remote managers from $CONTRACTOR_HOME/config.yaml (NAME, A,B or * for the pool; default: this machine)',
+    )
     .option('--max-body <size>', 'largest webhook body accepted', '25MiB')
     .action(serve);
 }

@@ -78,6 +78,8 @@ export function sourceRunner(o: SourceRunnerOptions): AppJobRunner {
     const tree = (
       await runGit(['--git-dir', source.gitDir, 'rev-parse', `${job.sha}^{tree}`])
     ).trim();
+    // Superseded while fetching: no worker is started for a head nobody waits for any more.
+    ctx.signal.throwIfAborted();
     const result = await o.execute({
       id: ctx.runId,
       spec,

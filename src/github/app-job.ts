@@ -43,3 +43,9 @@ export type JobIntent =
 export function jobKey(delivery: string, sha: string): string {
   return `${delivery}:${sha}`;
 }
+
+/** The branch or pull request a head belongs to: a newer head in the same lane replaces it. */
+export function laneOf(job: Pick<AppJob, 'pull' | 'ref'>): string | null {
+  if (job.pull) return `pull/${job.pull.number}`;
+  return job.ref ? `ref/${job.ref.replace(/^refs\/heads\//, '')}` : null;
+}

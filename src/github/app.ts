@@ -28,6 +28,8 @@ export interface AppOptions {
   /** Replaces the whole build step (tests and benchmarks); `execute` is then unused. */
   runner?: AppJobRunner;
   concurrency: number;
+  /** Builds of one repository at once (default: no limit beyond `concurrency`). */
+  perRepository?: number;
   maxBodyBytes: number;
   log: (line: string) => void;
 }
@@ -90,6 +92,7 @@ export async function startApp(o: AppOptions): Promise<RunningApp> {
     runsDir,
     publicUrl: o.publicUrl ?? url,
     concurrency: o.concurrency,
+    perRepository: o.perRepository,
     log: o.log,
   });
   dispatcher.start();

@@ -1,7 +1,7 @@
 // A check run conclusion that blocks a merge whenever the build did not pass.
 import type { JobResult } from '../manager/job.js';
 
-export type Conclusion = 'success' | 'failure' | 'timed_out';
+export type Conclusion = 'success' | 'failure' | 'timed_out' | 'cancelled';
 
 /** Never neutral or skipped: branch protection counts those as passing. */
 export function conclusionFor(r: JobResult): Conclusion {

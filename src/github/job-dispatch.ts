@@ -23,6 +23,8 @@ export interface DispatcherOptions {
   /** Where the report pages are, as GitHub users reach them. */
   publicUrl: string;
   concurrency: number;
+  /** Builds of one repository at once, so one busy repository cannot hold every slot. */
+  perRepository?: number;
   log: (line: string) => void;
   /** Builds started per job: a job running when the App died is re-run once, then reported as an error. */
   maxAttempts?: number;
@@ -63,9 +65,12 @@ export class JobDispatcher {
     if (this.stopped) return;
     for (const q of this.o.queue.unannounced())
       if (this.due(q.seq)) void this.checkRunFor(q).catch(() => {});
-    for (const q of this.o.queue.reporting()) if (this.due(q.seq)) void this.report(q);
+    this.stopSuperseded();
+    // A superseded build is reported once its worker has stopped writing to its directory.
+    for (const q of this.o.queue.reporting())
+      if (this.due(q.seq) && !this.running.has(q.seq)) void this.report(q);
     while (this.running.size < this.o.concurrency) {
-      const q = this.o.queue.claim();
+      const q = this.o.queue.claim(this.o.perRepository);
       if (!q) break;
       const abort = new AbortController();
       const done = this.process(q, abort.signal).finally(() => {
@@ -74,6 +79,12 @@ export class JobDispatcher {
       });
       this.running.set(q.seq, { abort, done });
     }
+  }
+
+  /** A newer head replaced these: their workers are stopped (the executors kill them on abort). */
+  private stopSuperseded(): void {
+    for (const [seq, r] of this.running)
+      if (!r.abort.signal.aborted && this.o.queue.get(seq)?.state === 'superseded') r.abort.abort();
   }
 
   /** Graceful stop: running builds are cancelled and go back to the queue for the next start. */
@@ -153,6 +164,7 @@ export class JobDispatcher {
       outcome = await this.o.runner(job, { runId, outDir, token, signal });
     } catch (err) {
       if (signal.aborted && this.stopped) return this.o.queue.retryLater(q.seq, 0);
+      if (signal.aborted) return; // superseded: reported as cancelled, not as this error
       this.o.log(
         `job ${q.seq} (${job.owner}/${job.repo}@${job.sha.slice(0, 12)}): ${(err as Error).message}`,
       );
@@ -169,9 +181,22 @@ export class JobDispatcher {
     }
     if (signal.aborted && this.stopped) return this.o.queue.retryLater(q.seq, 0);
     this.o.queue.finished(q.seq, JSON.stringify(outcome));
-    this.unsent.add(q.seq);
     const now = this.o.queue.get(q.seq);
-    if (now) await this.report(now);
+    // Superseded meanwhile: notify reports it as cancelled once this build is out of `running`.
+    if (now?.state !== 'reporting') return;
+    this.unsent.add(q.seq);
+    await this.report(now);
+  }
+
+  private async superseded(q: QueuedJob): Promise<AppRunOutcome> {
+    const result = await unbuiltResult({
+      id: q.runId,
+      outDir: join(this.o.runsDir, q.runId),
+      commit: q.job.sha,
+      status: 'error',
+      summary: `superseded by ${q.supersededBy?.slice(0, 12) ?? 'a newer head'}: a newer commit of this ${q.job.pull ? 'pull request' : 'branch'} is built instead`,
+    });
+    return { result, problems: [] };
   }
 
   private async abandoned(q: QueuedJob): Promise<AppRunOutcome> {
@@ -189,11 +214,12 @@ export class JobDispatcher {
     if (this.reportingNow.has(q.seq)) return;
     this.reportingNow.add(q.seq);
     try {
+      const cancelled = q.state === 'superseded';
       let outcome: AppRunOutcome;
       if (q.outcome) outcome = JSON.parse(q.outcome) as AppRunOutcome;
       else {
-        outcome = await this.abandoned(q);
-        this.o.queue.finished(q.seq, JSON.stringify(outcome));
+        outcome = cancelled ? await this.superseded(q) : await this.abandoned(q);
+        this.o.queue.recordOutcome(q.seq, JSON.stringify(outcome));
       }
       const { octokit } = await this.o.github.installation(q.job);
       const id = await this.checkRunFor(q);
@@ -206,7 +232,7 @@ export class JobDispatcher {
       }
       this.unsent.delete(q.seq);
       const { result, problems } = outcome;
-      const conclusion = conclusionFor(result);
+      const conclusion = cancelled ? 'cancelled' : conclusionFor(result);
       await completeCheckRun(octokit, q.job, id, {
         conclusion,
         output: checkRunOutput(result, this.reportUrl(q.runId), problems),

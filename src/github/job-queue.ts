@@ -3,10 +3,16 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { newJobId } from '../manager/job-id.js';
-import { jobKey, type AppJob, type JobIntent } from './app-job.js';
+import { jobKey, laneOf, type AppJob, type JobIntent } from './app-job.js';
 import { policyInputs } from './policy-inputs.js';
 
-export type JobState = 'queued' | 'running' | 'reporting' | 'done';
+/**
+ * A job's life: queued → running → reporting → done, or queued|running → superseded → done when a
+ * newer head of its branch or pull request arrives (its check run then concludes cancelled).
+ */
+export type JobState = 'queued' | 'running' | 'reporting' | 'superseded' | 'done';
+
+const STATES: JobState[] = ['queued', 'running', 'reporting', 'superseded', 'done'];
 
 export interface QueuedJob {
   seq: number;
@@ -20,6 +26,8 @@ export interface QueuedJob {
   checkRunRequested: boolean;
   annotationsSent: number;
   outcome: string | null;
+  /** The head that replaced this one, when it was superseded. */
+  supersededBy: string | null;
 }
 
 export type Acceptance = 'queued' | 'duplicate' | 'ignored' | 'covered';
@@ -34,7 +42,28 @@ interface Row {
   check_run_requested: number;
   annotations_sent: number;
   outcome: string | null;
+  superseded_by: string | null;
 }
+
+const JOB_COLUMNS = `
+  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  key TEXT NOT NULL UNIQUE,
+  run_id TEXT NOT NULL UNIQUE,
+  repo TEXT NOT NULL,
+  sha TEXT NOT NULL,
+  trust TEXT NOT NULL DEFAULT '',
+  lane TEXT,
+  job TEXT NOT NULL,
+  state TEXT NOT NULL CHECK (state IN (${STATES.map((st) => `'${st}'`).join(', ')})),
+  attempts INTEGER NOT NULL DEFAULT 0,
+  not_before INTEGER NOT NULL DEFAULT 0,
+  check_run_id INTEGER,
+  check_run_requested INTEGER NOT NULL DEFAULT 0,
+  annotations_sent INTEGER NOT NULL DEFAULT 0,
+  outcome TEXT,
+  superseded_by TEXT,
+  created_at TEXT NOT NULL,
+  updated_at TEXT NOT NULL`;
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS deliveries (
@@ -43,23 +72,7 @@ CREATE TABLE IF NOT EXISTS deliveries (
   received_at TEXT NOT NULL,
   acceptance TEXT NOT NULL
 );
-CREATE TABLE IF NOT EXISTS jobs (
-  seq INTEGER PRIMARY KEY AUTOINCREMENT,
-  key TEXT NOT NULL UNIQUE,
-  run_id TEXT NOT NULL UNIQUE,
-  repo TEXT NOT NULL,
-  sha TEXT NOT NULL,
-  trust TEXT NOT NULL DEFAULT '',
-  job TEXT NOT NULL,
-  state TEXT NOT NULL CHECK (state IN ('queued', 'running', 'reporting', 'done')),
-  attempts INTEGER NOT NULL DEFAULT 0,
-  not_before INTEGER NOT NULL DEFAULT 0,
-  check_run_id INTEGER,
-  check_run_requested INTEGER NOT NULL DEFAULT 0,
-  annotations_sent INTEGER NOT NULL DEFAULT 0,
-  outcome TEXT,
-  created_at TEXT NOT NULL,
-  updated_at TEXT NOT NULL
+CREATE TABLE IF NOT EXISTS jobs (${JOB_COLUMNS}
 );
 CREATE INDEX IF NOT EXISTS jobs_by_state ON jobs (state, seq);
 CREATE INDEX IF NOT EXISTS jobs_by_commit ON jobs (repo, sha);
@@ -76,11 +89,15 @@ function toQueued(r: Row): QueuedJob {
     checkRunRequested: r.check_run_requested === 1,
     annotationsSent: r.annotations_sent,
     outcome: r.outcome,
+    supersededBy: r.superseded_by,
   };
 }
 
 export class JobQueue {
   private readonly db: Database.Database;
+  /** When each repository last had a build claimed, counted in claims: the fairness order. */
+  private readonly lastTurn = new Map<string, number>();
+  private turns = 0;
 
   constructor(file: string) {
     if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
@@ -90,10 +107,29 @@ export class JobQueue {
     this.db.pragma('synchronous = NORMAL');
     this.db.pragma('busy_timeout = 5000');
     this.db.exec(SCHEMA);
-    // A queue made before jobs were told apart by their trusted branches: older rows match nothing.
-    const columns = this.db.prepare('PRAGMA table_info(jobs)').all() as { name: string }[];
-    if (!columns.some((c) => c.name === 'trust'))
-      this.db.exec(`ALTER TABLE jobs ADD COLUMN trust TEXT NOT NULL DEFAULT ''`);
+    this.upgrade();
+    this.db.exec('CREATE INDEX IF NOT EXISTS jobs_by_lane ON jobs (repo, lane, state)');
+  }
+
+  /** A queue an older App made: rebuilt with today's columns and states, its rows kept. */
+  private upgrade(): void {
+    const { sql } = this.db
+      .prepare(`SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'jobs'`)
+      .get() as { sql: string };
+    if (sql.includes(`'superseded'`)) return;
+    const old = (this.db.prepare('PRAGMA table_info(jobs)').all() as { name: string }[]).map(
+      (c) => c.name,
+    );
+    this.db.transaction(() => {
+      this.db.exec(`ALTER TABLE jobs RENAME TO jobs_before_upgrade`);
+      this.db.exec(`CREATE TABLE jobs (${JOB_COLUMNS}\n)`);
+      // Rows made before jobs were told apart by their trusted branches keep '': they match nothing.
+      this.db.exec(
+        `INSERT INTO jobs (${old.join(', ')}) SELECT ${old.join(', ')} FROM jobs_before_upgrade`,
+      );
+      this.db.exec(`DROP TABLE jobs_before_upgrade`);
+      this.db.exec(SCHEMA);
+    })();
   }
 
   /** Records the delivery and queues its job in one transaction: the idempotency key is the delivery id. */
@@ -124,13 +160,26 @@ export class JobQueue {
     if (!j.rerun && this.db.prepare(covered).get(repo, j.sha, trust)) return 'covered';
     const job: AppJob = { ...j, key: jobKey(delivery, j.sha), delivery };
     const now = new Date().toISOString();
+    const lane = laneOf(j);
     this.db
       .prepare(
-        `INSERT INTO jobs (key, run_id, repo, sha, trust, job, state, created_at, updated_at)
-         VALUES (?, ?, ?, ?, ?, ?, 'queued', ?, ?)`,
+        `INSERT INTO jobs (key, run_id, repo, sha, trust, lane, job, state, created_at, updated_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, 'queued', ?, ?)`,
       )
-      .run(job.key, newJobId(), repo, j.sha, trust, JSON.stringify(job), now, now);
+      .run(job.key, newJobId(), repo, j.sha, trust, lane, JSON.stringify(job), now, now);
+    // A re-request of an older head builds beside the newest one; a new head replaces the old.
+    if (lane !== null && !j.rerun) this.supersede(repo, lane, j.sha, now);
     return 'queued';
+  }
+
+  /** The builds of other heads in the lane that have not finished: their check runs end cancelled. */
+  private supersede(repo: string, lane: string, sha: string, now: string): void {
+    this.db
+      .prepare(
+        `UPDATE jobs SET state = 'superseded', superseded_by = ?, updated_at = ?
+         WHERE repo = ? AND lane = ? AND sha != ? AND state IN ('queued', 'running')`,
+      )
+      .run(sha, now, repo, lane, sha);
   }
 
   /** After a crash: running jobs go back to the queue once; a second crash gives up on the build. */
@@ -151,23 +200,42 @@ export class JobQueue {
     })();
   }
 
-  /** The oldest queued job that is due, now marked running with one more attempt. */
-  claim(now = Date.now()): QueuedJob | undefined {
-    const row = this.db
-      .prepare(
-        `UPDATE jobs SET state = 'running', attempts = attempts + 1, updated_at = ?
-         WHERE seq = (SELECT seq FROM jobs WHERE state = 'queued' AND not_before <= ? ORDER BY seq LIMIT 1)
-         RETURNING *`,
-      )
-      .get(new Date(now).toISOString(), now) as Row | undefined;
-    return row && toQueued(row);
+  /**
+   * The next job that is due, now marked running with one more attempt: repositories take turns
+   * (the one served longest ago first), and one with `perRepository` builds running waits.
+   */
+  claim(perRepository = Infinity, now = Date.now()): QueuedJob | undefined {
+    return this.db.transaction(() => {
+      const heads = this.db
+        .prepare(
+          `SELECT repo, MIN(seq) AS seq FROM jobs WHERE state = 'queued' AND not_before <= ?
+           AND repo NOT IN (SELECT repo FROM jobs WHERE state = 'running' GROUP BY repo HAVING COUNT(*) >= ?)
+           GROUP BY repo`,
+        )
+        .all(now, Number.isFinite(perRepository) ? perRepository : 2 ** 31) as {
+        repo: string;
+        seq: number;
+      }[];
+      const turn = (repo: string) => this.lastTurn.get(repo) ?? 0;
+      heads.sort((a, b) => turn(a.repo) - turn(b.repo) || a.seq - b.seq);
+      const next = heads[0];
+      if (!next) return undefined;
+      this.lastTurn.set(next.repo, ++this.turns);
+      const row = this.db
+        .prepare(
+          `UPDATE jobs SET state = 'running', attempts = attempts + 1, updated_at = ? WHERE seq = ? RETURNING *`,
+        )
+        .get(new Date(now).toISOString(), next.seq) as Row;
+      return toQueued(row);
+    })();
   }
 
   /** Puts a job back without counting the attempt: GitHub or the App failed, not the build. */
   retryLater(seq: number, delayMs: number): void {
     this.db
       .prepare(
-        `UPDATE jobs SET state = 'queued', attempts = MAX(attempts - 1, 0), not_before = ?, updated_at = ? WHERE seq = ?`,
+        `UPDATE jobs SET state = 'queued', attempts = MAX(attempts - 1, 0), not_before = ?, updated_at = ?
+         WHERE seq = ? AND state = 'running'`,
       )
       .run(Date.now() + delayMs, new Date().toISOString(), seq);
   }
@@ -185,8 +253,15 @@ export class JobQueue {
   /** The build is over: what to report is stored before anything is sent, so a crash resends it. */
   finished(seq: number, outcome: string): void {
     this.db
-      .prepare(`UPDATE jobs SET state = 'reporting', outcome = ?, updated_at = ? WHERE seq = ?`)
+      .prepare(
+        `UPDATE jobs SET state = 'reporting', outcome = ?, updated_at = ? WHERE seq = ? AND state = 'running'`,
+      )
       .run(outcome, new Date().toISOString(), seq);
+  }
+
+  /** What to report for a job that never finished a build (abandoned, superseded), in its state. */
+  recordOutcome(seq: number, outcome: string): void {
+    this.db.prepare('UPDATE jobs SET outcome = ? WHERE seq = ?').run(outcome, seq);
   }
 
   annotationsSent(seq: number, count: number): void {
@@ -209,7 +284,7 @@ export class JobQueue {
 
   reporting(): QueuedJob[] {
     const rows = this.db
-      .prepare(`SELECT * FROM jobs WHERE state = 'reporting' ORDER BY seq`)
+      .prepare(`SELECT * FROM jobs WHERE state IN ('reporting', 'superseded') ORDER BY seq`)
       .all() as Row[];
     return rows.map(toQueued);
   }
@@ -226,7 +301,7 @@ export class JobQueue {
   }
 
   counts(): Record<JobState, number> {
-    const counts: Record<JobState, number> = { queued: 0, running: 0, reporting: 0, done: 0 };
+    const counts = Object.fromEntries(STATES.map((st) => [st, 0])) as Record<JobState, number>;
     const rows = this.db.prepare('SELECT state, COUNT(*) AS n FROM jobs GROUP BY state').all() as {
       state: JobState;
       n: number;

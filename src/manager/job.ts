@@ -111,4 +111,11 @@ export interface JobResult {
     limits: Record<string, number>;
   };
   attestation: string | null;
+  /** The remote manager that built it (the client's name for it), and any lost mid-run before it. */
+  manager?: BuiltBy;
+}
+
+export interface BuiltBy {
+  name: string;
+  lost: string[];
 }

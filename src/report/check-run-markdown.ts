@@ -1,6 +1,6 @@
 // A result as a GitHub check run's output: title, markdown summary, and annotations for the files involved.
 import type { SourceProblem } from '../errors.js';
-import type { JobResult, RunStatus } from '../manager/job.js';
+import type { BuiltBy, JobResult, RunStatus } from '../manager/job.js';
 import { formatBytes, formatDuration } from '../spec/units.js';
 import { SPEC_FILE } from '../spec/spec-file.js';
 import { violationCount } from './violation-count.js';
@@ -51,10 +51,17 @@ export function checkRunTitle(r: JobResult): string {
   return r.status === 'passed' ? head : `${head}: ${r.summary}`.slice(0, 250);
 }
 
+/** Names come from the operator's config.yaml, but stay plain text all the same. */
+function builtOn(m: BuiltBy): string {
+  const lost = m.lost.map((n) => markdownCell(n)).join(', ');
+  return markdownCell(m.name) + (lost ? ` (after ${lost} was lost mid-run)` : '');
+}
+
 function facts(r: JobResult): string[] {
   const rows = [
     ['commit', r.commit ? `\`${r.commit}\`` : '-'],
     ['driver', r.driver],
+    ...(r.manager ? [['manager', builtOn(r.manager)]] : []),
     ['started', r.startedAt],
     ['finished', r.finishedAt],
     ['duration', formatDuration(r.durationMs)],

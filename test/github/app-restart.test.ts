@@ -35,8 +35,13 @@ test('SIGKILL with jobs queued and running: after a restart every sha has one ch
     const first = await spawnApp(config, tmp.path);
     const push = example('push', null, (x) => Boolean(x.installation) && x.deleted === false);
     const shas = Array.from({ length: 20 }, () => randomBytes(20).toString('hex'));
+    // One branch each: a newer push to one branch would replace the build of the one before.
+    const pushOf = (sha: string) => ({
+      ...retarget(push, { [PUSH_SHA]: sha }),
+      ref: `refs/heads/b-${sha}`,
+    });
     for (const sha of shas) {
-      const r = await deliver(first.url, 'push', retarget(push, { [PUSH_SHA]: sha }));
+      const r = await deliver(first.url, 'push', pushOf(sha));
       assert.is(r.status, 202);
     }
     const done = () => double.checkRuns.filter((r) => r.status === 'completed').length;
@@ -48,11 +53,7 @@ test('SIGKILL with jobs queued and running: after a restart every sha has one ch
     assert.ok(before < shas.length, 'jobs were still queued when the App died');
     const second = await spawnApp({ ...config, port: first.port }, tmp.path);
     // A redelivery of something already accepted before the crash is still a duplicate.
-    const again = await deliver(
-      second.url,
-      'push',
-      retarget(push, { [PUSH_SHA]: shas[0] as string }),
-    );
+    const again = await deliver(second.url, 'push', pushOf(shas[0] as string));
     assert.ok(again.status === 200 || again.status === 202);
     await waitUntil(() => done() === shas.length, 120_000, 'all builds after the restart');
     await new Promise((r) => setTimeout(r, 500));

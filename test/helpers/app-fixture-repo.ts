@@ -31,11 +31,11 @@ export interface FixtureRepo {
   }) => string;
 }
 
-export function fixtureRepo(gitRoot: string): FixtureRepo {
+export function fixtureRepo(gitRoot: string, name = REPO): FixtureRepo {
   const work = makeRepo({ '.contractor.yaml': BASE_SPEC, 'README.md': '# Hello\n' });
   work.git('branch', '-m', 'master');
   const baseSha = work.commitAll('base');
-  const bare = join(gitRoot, OWNER, `${REPO}.git`);
+  const bare = join(gitRoot, OWNER, `${name}.git`);
   mkdirSync(join(gitRoot, OWNER), { recursive: true });
   execFileSync('git', ['init', '-q', '--bare', '-b', 'master', bare]);
   work.git('push', '-q', bare, 'master:refs/heads/master');

@@ -21,6 +21,8 @@ export interface Harness {
   repo: FixtureRepo;
   seen: SeenJob[];
   dataDir: string;
+  /** Where the double serves repositories from: owner/name.git beneath it. */
+  gitRoot: string;
   logs: string[];
   /** Resolves once the check runs for sha satisfy the predicate. */
   waitForRuns: (
@@ -52,6 +54,7 @@ export async function startHarness(
     runner?: AppJobRunner;
     execute?: JobExecutor;
     concurrency?: number;
+    perRepository?: number;
   } = {},
 ): Promise<Harness> {
   const tmp = tempDir('contractor-app-');
@@ -75,6 +78,7 @@ export async function startHarness(
     execute: o.execute ?? scriptedExecutor(seen),
     runner: o.runner,
     concurrency: o.concurrency ?? 2,
+    perRepository: o.perRepository,
     maxBodyBytes: 1024 * 1024,
     log: (l) => logs.push(l),
   });
@@ -85,6 +89,7 @@ export async function startHarness(
     repo,
     seen,
     dataDir,
+    gitRoot,
     logs,
     waitForRuns: (sha, ok, timeoutMs) =>
       waitUntil(

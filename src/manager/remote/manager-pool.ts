@@ -70,7 +70,10 @@ export class ManagerPool {
       if (!pick) break;
       let accepted = false;
       try {
-        return await runRemoteAttempt(pick.session, req, { onAccepted: () => (accepted = true) });
+        return await runRemoteAttempt(pick.session, req, {
+          onAccepted: () => (accepted = true),
+          lostBefore: [...lost],
+        });
       } catch (err) {
         if (req.signal?.aborted) return unfinishedResult(req, started, 'the job was cancelled');
         if (err instanceof ContractorError && JOB_PROBLEMS.has(err.code)) throw err;

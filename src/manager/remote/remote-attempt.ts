@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { BUNDLE_FILE, ENVELOPE_FILE } from '../../attest/write-attestation.js';
 import { ContractorError } from '../../errors.js';
 import type { EffectivePolicy } from '../../spec/policy.js';
-import { sourceOf, type JobRequest, type JobResult } from '../job.js';
+import { sourceOf, type BuiltBy, type JobRequest, type JobResult } from '../job.js';
 import type { JobFrame } from './job-frame.js';
 import { parseManagerFrame } from './job-frame.js';
 import { withStderr, type ManagerSession } from './manager-session.js';
@@ -21,6 +21,8 @@ import { packDirectory } from '../workspace-pack.js';
 export interface AttemptHooks {
   /** Called once the manager has taken the job: from here on, losing it means a retry. */
   onAccepted?: () => void;
+  /** Managers that lost this job before this attempt: the result names them beside this one. */
+  lostBefore?: string[];
 }
 
 /** Room for the attestation and other small files beyond the workspace and log limits. */
@@ -88,7 +90,8 @@ export async function runRemoteAttempt(
     sendFailed.catch(() => undefined);
     await Promise.race([awaitAccepted(session, req.id), sendFailed]);
     hooks.onAccepted?.();
-    return await Promise.race([receiveOutputs(session, req), sendFailed]);
+    const builtBy = { name: session.manager, lost: hooks.lostBefore ?? [] };
+    return await Promise.race([receiveOutputs(session, req, builtBy), sendFailed]);
   } catch (err) {
     if (req.signal?.aborted)
       throw new ContractorError('INFRASTRUCTURE', 'the job was cancelled', { cause: err });
@@ -137,7 +140,11 @@ async function clearOutputs(outDir: string): Promise<void> {
     await rm(join(outDir, name), { recursive: true, force: true });
 }
 
-async function receiveOutputs(session: ManagerSession, req: JobRequest): Promise<JobResult> {
+async function receiveOutputs(
+  session: ManagerSession,
+  req: JobRequest,
+  builtBy: BuiltBy,
+): Promise<JobResult> {
   const { diskBytes, logBytes } = req.policy.limits;
   // The returned workspace may hold as much again as the artifacts.
   const budget: ByteBudget = {
@@ -176,7 +183,7 @@ async function receiveOutputs(session: ManagerSession, req: JobRequest): Promise
         received.set(frame.path, frame.sha256);
         continue;
       case 'result': {
-        const result = await acceptResult(frame.result, req.id, req.outDir, received);
+        const result = await acceptResult(frame.result, req.id, req.outDir, received, builtBy);
         // Saved only after a run that passed and was not --audit, whatever the manager sent.
         const keep = result.status === 'passed' && !req.audit;
         if (req.workspaceDir && received.has(WORKSPACE_TAR) && keep)

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { Ajv, type ValidateFunction } from 'ajv';
 import { ContractorError } from '../../errors.js';
 import { loadSchema } from '../../spec/schema.js';
-import type { JobResult } from '../job.js';
+import type { BuiltBy, JobResult } from '../job.js';
 import { checkOutputPath } from './output-path.js';
 import { writeResultFile } from '../result-file.js';
 
@@ -23,6 +23,7 @@ export async function acceptResult(
   jobId: string,
   outDir: string,
   received: Map<string, string>,
+  builtBy: BuiltBy,
 ): Promise<JobResult> {
   const check = resultValidator();
   if (!check(doc))
@@ -50,6 +51,8 @@ export async function acceptResult(
     outDir,
     log: join(outDir, 'log.txt'),
     attestation: attestation === null ? null : join(outDir, ...checkOutputPath(attestation)),
+    // The client's name for the manager, whatever the manager said about itself.
+    manager: builtBy,
   };
   await writeResultFile(local);
   return local;
