@@ -1,4 +1,5 @@
-// What one host process (runsc's sentry, QEMU) has used so far, read from /proc by the host.
+// What one host process (runsc's sentry, QEMU) and the children it reaped have used so far, read
+// from /proc by the host.
 import { readFile } from 'node:fs/promises';
 
 export interface ProcessUsage {
@@ -16,7 +17,9 @@ export async function processUsage(pid: number): Promise<ProcessUsage | undefine
   if (!stat || !status) return undefined;
   // Fields after the command name, which may itself hold spaces and parentheses.
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  const ticks = Number(fields[11]) + Number(fields[12]);
+  // HardCPULimit: utime and stime, and cutime and cstime, the time of the children it has reaped:
+  // gVisor's ptrace stubs and QEMU's relays come and go, and their CPU is the job's too.
+  const ticks = [11, 12, 13, 14].reduce((sum, i) => sum + Number(fields[i]), 0);
   const rssKb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
   return { cpuMs: (ticks * 1000) / TICKS_PER_SECOND, rssBytes: rssKb * 1024 };
 }
