@@ -46,9 +46,14 @@ export interface BenchFigure {
 export function printFigures(title: string, figures: BenchFigure[]): void {
   console.log(`\n${title}`);
   for (const f of figures) {
+    // NaN: a contender not measured on this host; the name says why.
+    if (Number.isNaN(f.value)) {
+      console.log(`  ${f.name}`);
+      continue;
+    }
     const goal = f.goal ? `  (goal ${f.goal}: ${f.met ? 'met' : 'NOT met'})` : '';
     console.log(
-      `  ${f.name.padEnd(44)} ${f.value.toFixed(f.unit === 'x' ? 3 : 1).padStart(10)} ${f.unit}${goal}`,
+      `  ${f.name.padEnd(56)} ${f.value.toFixed(f.unit === 'x' ? 3 : 1).padStart(10)} ${f.unit}${goal}`,
     );
   }
 }

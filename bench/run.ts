@@ -60,7 +60,7 @@ const BENCHES: Bench[] = [
   },
   {
     key: 'gvisor',
-    title: 'Real build, direct vs gvisor driver (issue 4)',
+    title: 'Real build: direct, bare runsc do, gvisor driver options (issues 4, 23)',
     module: './gvisor-build.js',
     fn: 'runGvisorBuildBench',
   },

@@ -14,6 +14,7 @@ import { listenProxySocket } from '../proxy-socket.js';
 import { armWatchdog } from '../orphan-watchdog.js';
 import { envPairs, scrubbedEnv } from '../scrubbed-env.js';
 import { BUILD_UID, JOB_DIR, PROXY_DIR, writeBundle } from './bundle.js';
+import { gvisorPlatform, type GvisorPlatform, type PlatformVerdict } from './platform-probe.js';
 import { runsc, runscDone, runscFlags, type RunscSetup } from './runsc.js';
 import { sandboxCpuMs, sandboxMemoryBytes } from './sandbox-usage.js';
 import { SECCOMP_LOADER } from '../seccomp-loader.js';
@@ -23,7 +24,9 @@ const PROXY_PORT = 3128;
 const PROXY_URL = `http://127.0.0.1:${PROXY_PORT}`;
 const WATCH_MS = 200;
 
-export async function probeGvisor(): Promise<DriverProbe> {
+export async function probeGvisor(
+  platform: () => Promise<PlatformVerdict> = gvisorPlatform,
+): Promise<DriverProbe> {
   const r = await new Promise<{ ok: boolean; out: string }>((resolve) => {
     const child = spawn('runsc', ['--rootless', '--network=none', 'do', '/bin/true'], {
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -35,12 +38,14 @@ export async function probeGvisor(): Promise<DriverProbe> {
     child.on('error', (e) => resolve({ ok: false, out: e.message }));
     child.on('close', (code) => resolve({ ok: code === 0, out }));
   });
-  if (r.ok)
+  if (r.ok) {
+    const p = await platform();
     return {
       driver: 'gvisor',
       ok: true,
-      detail: 'runsc works (platform ptrace, network none + proxy relay)',
+      detail: `runsc works (platform ${p.platform}: ${p.why}; network none + proxy relay)`,
     };
+  }
   const missing = /ENOENT/.test(r.out);
   return {
     driver: 'gvisor',
@@ -88,16 +93,34 @@ class Sandbox {
   }
 }
 
+export interface GvisorOptions {
+  /** Forces a platform (benchmarks compare them); by default the host's probed verdict. */
+  platform?: GvisorPlatform;
+  /** Extra runsc file system flags, e.g. --overlay2=root:memory; none by default. */
+  fsFlags?: string[];
+}
+
 export class GvisorDriver implements Driver {
   readonly name = 'gvisor' as const;
 
+  constructor(private readonly options: GvisorOptions = {}) {}
+
   probe(): Promise<DriverProbe> {
-    return probeGvisor();
+    const forced = this.options.platform;
+    return probeGvisor(
+      forced ? () => Promise.resolve({ platform: forced, why: 'chosen' }) : gvisorPlatform,
+    );
   }
 
   async run(job: WorkerJob): Promise<WorkerOutcome> {
+    const platform = this.options.platform ?? (await gvisorPlatform()).platform;
     const work = await mkdtemp(join(tmpdir(), `contractor-gvisor-${job.id}-`));
-    const setup = { stateDir: join(work, 'state'), debugDir: join(work, 'debug') };
+    const setup: RunscSetup = {
+      stateDir: join(work, 'state'),
+      debugDir: join(work, 'debug'),
+      platform,
+      ...(this.options.fsFlags ? { fsFlags: this.options.fsFlags } : {}),
+    };
     // Detached, the sandbox would run on if we died: the watchdog deletes it then.
     const watchdog = armWatchdog(
       'runsc "$@"; rm -rf "$WORK"',

@@ -1,15 +1,19 @@
 // Invoking runsc: the global flags every call of one job shares, and one call as a child process.
 import { spawn, type ChildProcess } from 'node:child_process';
+import type { GvisorPlatform } from './platform-probe.js';
 
 export interface RunscSetup {
   stateDir: string;
   debugDir: string;
+  /** kvm only where platform-probe.ts saw a sandbox run on it; ptrace otherwise. */
+  platform: GvisorPlatform;
+  /** Operator- or benchmark-chosen file system flags (e.g. --overlay2=root:memory); none by default. */
+  fsFlags?: string[];
 }
 
 /**
- * The platform is ptrace: runsc's portable default, and the only one that works here (the kvm platform
- * needs a /dev/kvm that really runs guests, which this host's does not). --network=none leaves the
- * sandbox only its own loopback, so the proxy relay over a host Unix socket is the one way out.
+ * --network=none leaves the sandbox only its own loopback, so the proxy relay over a host Unix
+ * socket is the one way out.
  */
 export function runscFlags(s: RunscSetup): string[] {
   const rootless = process.getuid?.() !== 0 ? ['--rootless'] : [];
@@ -17,7 +21,8 @@ export function runscFlags(s: RunscSetup): string[] {
     ...rootless,
     '--root',
     s.stateDir,
-    '--platform=ptrace',
+    `--platform=${s.platform}`,
+    ...(s.fsFlags ?? []),
     '--network=none',
     '--host-uds=open',
     '--ignore-cgroups',
