@@ -5,8 +5,8 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { isAbsolute, join, sep } from 'node:path';
 import type { JobResult } from '../manager/job.js';
 import { REPORT_CSP, renderPendingPage, renderReportPage } from '../report/report-page.js';
+import { RUN_ID } from './run-id.js';
 
-const RUN_ID = /^[0-9]{8}T[0-9]{6}Z-[0-9a-f]{8}$/;
 const LOG_TAIL_BYTES = 1024 * 1024;
 
 export interface ReportRouteOptions {
