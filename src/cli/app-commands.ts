@@ -11,7 +11,7 @@ import {
   type RepositoryPolicies,
 } from '../github/repository-policies.js';
 import { contractorHome } from '../spec/config-home.js';
-import { parseSize } from '../spec/units.js';
+import { parseDuration, parseSize } from '../spec/units.js';
 
 interface ServeFlags {
   appId?: string;
@@ -29,6 +29,9 @@ interface ServeFlags {
   maxBody: string;
   manager?: string;
   perRepository: string;
+  clientId?: string;
+  clientSecretFile?: string;
+  accessRecheck: string;
 }
 
 async function secretFrom(flags: ServeFlags): Promise<string> {
@@ -41,6 +44,31 @@ async function secretFrom(flags: ServeFlags): Promise<string> {
       'no webhook secret: pass --webhook-secret-file or set CONTRACTOR_WEBHOOK_SECRET to the secret in the App settings',
     );
   return text;
+}
+
+/** The App's OAuth client for sign-in, when given; an id without a secret is a mistake, not a choice. */
+async function signInFrom(
+  flags: ServeFlags,
+): Promise<{ clientId: string; clientSecret: string; recheckMs: number } | undefined> {
+  const clientId = flags.clientId ?? process.env.CONTRACTOR_CLIENT_ID;
+  const secret = flags.clientSecretFile
+    ? (await readFile(flags.clientSecretFile, 'utf8')).trim()
+    : process.env.CONTRACTOR_CLIENT_SECRET;
+  if (!clientId && !secret) return undefined;
+  if (!clientId || !secret)
+    throw new ContractorError(
+      'USAGE',
+      'sign-in needs both --client-id and --client-secret-file: the Client ID and a client secret from the App settings',
+    );
+  let recheckMs: number;
+  try {
+    recheckMs = parseDuration(flags.accessRecheck);
+  } catch (err) {
+    throw new ContractorError('USAGE', `--access-recheck: ${(err as Error).message}`, {
+      cause: err,
+    });
+  }
+  return { clientId, clientSecret: secret, recheckMs };
 }
 
 function positiveInt(value: string | undefined, what: string): number {
@@ -84,6 +112,11 @@ async function serve(flags: ServeFlags): Promise<void> {
     process.stderr.write(
       'contractor app: building for every installation; pass --allow-owner LOGIN to limit it\n',
     );
+  const signIn = await signInFrom(flags);
+  if (!signIn)
+    process.stderr.write(
+      'contractor app: no --client-id: report pages of private repositories are shown to nobody\n',
+    );
   const executor = await appExecutor(flags.manager);
   const app = await startApp({
     appId,
@@ -96,6 +129,7 @@ async function serve(flags: ServeFlags): Promise<void> {
     port: positiveInt(flags.port, '--port'),
     dataDir: flags.dataDir ?? join(contractorHome(), 'app'),
     policies,
+    signIn,
     execute: executor.execute,
     concurrency: Math.max(1, positiveInt(flags.jobs, '--jobs')),
     perRepository: Math.max(1, positiveInt(flags.perRepository, '--per-repository')),
@@ -154,5 +188,18 @@ export function addAppCommands(program: Command): void {
       'build on remote managers from $CONTRACTOR_HOME/config.yaml (NAME, A,B or * for the pool; default: this machine)',
     )
     .option('--max-body <size>', 'largest webhook body accepted', '25MiB')
+    .option(
+      '--client-id <id>',
+      "the App's Client ID, for GitHub sign-in to private repositories' reports (default: $CONTRACTOR_CLIENT_ID)",
+    )
+    .option(
+      '--client-secret-file <file>',
+      "a client secret of the App's (default: $CONTRACTOR_CLIENT_SECRET)",
+    )
+    .option(
+      '--access-recheck <duration>',
+      "how long a signed-in user's read access holds before GitHub is asked again",
+      '10m',
+    )
     .action(serve);
 }

@@ -26,6 +26,8 @@ export interface AppJob {
   /** The branch a push or check suite was for, when GitHub says. */
   ref: string | null;
   defaultBranch: string;
+  /** The repository was private when the event came: its report pages need a signed-in reader. */
+  private?: boolean;
   pull: PullRequestRef | null;
   /** A re-request: build again even though this sha already has a check run. */
   rerun: boolean;

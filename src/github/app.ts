@@ -8,6 +8,9 @@ import { GitHubApp } from './github-app.js';
 import { JobDispatcher } from './job-dispatch.js';
 import { JobQueue } from './job-queue.js';
 import { NO_REPOSITORY_POLICIES, type RepositoryPolicies } from './repository-policies.js';
+import type { RunRepository } from './repository-reader.js';
+import { runAdmission } from './run-admission.js';
+import { SignIn } from './sign-in.js';
 
 export interface AppOptions {
   appId: number;
@@ -18,6 +21,18 @@ export interface AppOptions {
   gitUrl: string;
   /** The base URL of this server as users reach it, for details links. Default: the listening address. */
   publicUrl?: string;
+  /** Where GitHub's sign-in pages are: https://github.com or the GHES host. Default: from apiUrl. */
+  webUrl?: string;
+  /** The App's OAuth client: without it, private repositories' pages are shown to nobody. */
+  signIn?: {
+    clientId: string;
+    clientSecret: string;
+    /** How long GitHub's "can read" holds before it is asked again (default 10 minutes). */
+    recheckMs?: number;
+    sessionTtlMs?: number;
+    /** The clock sessions and checks are timed by (tests move it). */
+    now?: () => number;
+  };
   host: string;
   port: number;
   /** The SQLite queue, the git cache and the runs' out dirs. */
@@ -48,6 +63,13 @@ export function gitUrlFor(apiUrl: string): string {
   return `${u.protocol}//${u.host}${u.pathname.replace(/\/api\/v3\/?$/, '')}`.replace(/\/+$/, '');
 }
 
+/** The repository a run is of, as the webhook described it; jobs queued before privacy was stored count as private. */
+function runRepository(queue: JobQueue, runId: string): RunRepository | undefined {
+  const job = queue.byRunId(runId)?.job;
+  if (!job) return undefined;
+  return { owner: job.owner, repo: job.repo, repoId: job.repoId, private: job.private !== false };
+}
+
 export async function startApp(o: AppOptions): Promise<RunningApp> {
   const policies = o.policies ?? NO_REPOSITORY_POLICIES;
   const queue = new JobQueue(join(o.dataDir, 'queue.sqlite'));
@@ -67,6 +89,16 @@ export async function startApp(o: AppOptions): Promise<RunningApp> {
     log: o.log,
   });
   let dispatcher: JobDispatcher | undefined;
+  let url = '';
+  const signIn =
+    o.signIn &&
+    new SignIn({
+      ...o.signIn,
+      webUrl: o.webUrl ?? gitUrlFor(o.apiUrl),
+      apiUrl: o.apiUrl,
+      publicUrl: () => o.publicUrl ?? url,
+      log: o.log,
+    });
   const server = createAppServer({
     log: o.log,
     webhook: {
@@ -77,14 +109,19 @@ export async function startApp(o: AppOptions): Promise<RunningApp> {
       onQueued: () => setImmediate(() => dispatcher?.notify()),
       log: o.log,
     },
-    report: { runsDir, stateOf: (id) => queue.byRunId(id)?.state },
+    report: {
+      runsDir,
+      stateOf: (id) => queue.byRunId(id)?.state,
+      admit: runAdmission({ repositoryOf: (id) => runRepository(queue, id), signIn }),
+    },
+    signIn,
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(o.port, o.host, () => resolve());
   });
   const { port } = server.address() as AddressInfo;
-  const url = `http://${o.host.includes(':') ? `[${o.host}]` : o.host}:${port}`;
+  url = `http://${o.host.includes(':') ? `[${o.host}]` : o.host}:${port}`;
   dispatcher = new JobDispatcher({
     queue,
     github,

@@ -2,9 +2,9 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
-import { newJobId } from '../manager/job-id.js';
 import { jobKey, laneOf, type AppJob, type JobIntent } from './app-job.js';
 import { policyInputs } from './policy-inputs.js';
+import { newRunId } from './run-id.js';
 
 /**
  * A job's life: queued → running → reporting → done, or queued|running → superseded → done when a
@@ -166,7 +166,7 @@ export class JobQueue {
         `INSERT INTO jobs (key, run_id, repo, sha, trust, lane, job, state, created_at, updated_at)
          VALUES (?, ?, ?, ?, ?, ?, ?, 'queued', ?, ?)`,
       )
-      .run(job.key, newJobId(), repo, j.sha, trust, lane, JSON.stringify(job), now, now);
+      .run(job.key, newRunId(), repo, j.sha, trust, lane, JSON.stringify(job), now, now);
     // A re-request of an older head builds beside the newest one; a new head replaces the old.
     if (lane !== null && !j.rerun) this.supersede(repo, lane, j.sha, now);
     return 'queued';

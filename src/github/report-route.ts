@@ -4,30 +4,19 @@ import { open, readFile, realpath, stat } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { isAbsolute, join, sep } from 'node:path';
 import type { JobResult } from '../manager/job.js';
-import { REPORT_CSP, renderPendingPage, renderReportPage } from '../report/report-page.js';
+import { renderPendingPage, renderReportPage } from '../report/report-page.js';
+import { NO_INDEX, notFound, sendPage as send } from './page-response.js';
+import type { Admit } from './run-admission.js';
+import { RUN_ID } from './run-id.js';
 
-const RUN_ID = /^[0-9]{8}T[0-9]{6}Z-[0-9a-f]{8}$/;
 const LOG_TAIL_BYTES = 1024 * 1024;
 
 export interface ReportRouteOptions {
   runsDir: string;
   /** queued, running, ... for a run without a result yet; undefined for an unknown run. */
   stateOf: (runId: string) => string | undefined;
-}
-
-function send(res: ServerResponse, status: number, type: string, body: string | Buffer): void {
-  res.writeHead(status, {
-    'Content-Type': type,
-    'Content-Security-Policy': REPORT_CSP,
-    'X-Content-Type-Options': 'nosniff',
-    'Referrer-Policy': 'no-referrer',
-    'Cache-Control': 'no-store',
-  });
-  res.end(body);
-}
-
-function notFound(res: ServerResponse): void {
-  send(res, 404, 'text/plain; charset=utf-8', 'not found\n');
+  /** Checked before anything of the run is read: a private repository's run needs a signed-in reader. */
+  admit: Admit;
 }
 
 /** A file under root, by its real path: `..`, absolute paths and symlinks out of root are refused. */
@@ -78,6 +67,7 @@ function download(res: ServerResponse, file: string, name: string, type: string)
     'Content-Security-Policy': "default-src 'none'; sandbox",
     'X-Content-Type-Options': 'nosniff',
     'Cache-Control': 'no-store',
+    ...NO_INDEX,
   });
   createReadStream(file).pipe(res);
 }
@@ -93,6 +83,7 @@ export async function serveReport(
   const m = /^\/runs\/([^/]+)(?:\/(.*))?$/.exec(path);
   const runId = m?.[1] ?? '';
   if (!RUN_ID.test(runId)) return notFound(res);
+  if (!(await o.admit(req, res, runId))) return;
   const outDir = join(o.runsDir, runId);
   const text = await readFile(join(outDir, 'result.json'), 'utf8').catch(() => undefined);
   if (text === undefined) {

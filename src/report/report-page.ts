@@ -36,7 +36,7 @@ export interface ReportLinks {
 function page(title: string, body: string): string {
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width">
-<meta name="referrer" content="no-referrer">
+<meta name="referrer" content="no-referrer"><meta name="robots" content="noindex, nofollow">
 <title>${escapeHtml(title)}</title><style>${STYLE}</style></head>
 <body>
 ${body}

@@ -51,7 +51,10 @@ test('a fork pull request gets one check run: queued, in progress, completed suc
     run.updates.map((u) => u.status ?? '-'),
     ['queued', 'in_progress', 'completed'],
   );
-  assert.match(run.details_url ?? '', new RegExp(`^${h.app.url}/runs/\\d{8}T\\d{6}Z-[0-9a-f]{8}$`));
+  assert.match(
+    run.details_url ?? '',
+    new RegExp(`^${h.app.url}/runs/\\d{8}T\\d{6}Z-[0-9a-f]{32}$`),
+  );
   assert.match(run.output?.summary ?? '', /dist\/hello\.txt/);
   assert.match(run.output?.summary ?? '', /[0-9a-f]{64}/);
   assert.match(run.output?.summary ?? '', /\| network \| registry\.npmjs\.org \|/);

@@ -1,7 +1,7 @@
 // One App under test: the API double (GHES-style /api/v3 and git), a fixture repository, and the App
 // started in this process with a scripted executor in place of a worker.
 import { join } from 'node:path';
-import { startApp, type RunningApp } from '../../src/github/app.js';
+import { startApp, type AppOptions, type RunningApp } from '../../src/github/app.js';
 import type { AppJobRunner } from '../../src/github/app-job-runner.js';
 import type { JobExecutor } from '../../src/manager/executor.js';
 import type { RepositoryPolicies } from '../../src/github/repository-policies.js';
@@ -55,6 +55,8 @@ export async function startHarness(
     execute?: JobExecutor;
     concurrency?: number;
     perRepository?: number;
+    signIn?: AppOptions['signIn'];
+    publicUrl?: string;
   } = {},
 ): Promise<Harness> {
   const tmp = tempDir('contractor-app-');
@@ -79,9 +81,17 @@ export async function startHarness(
     runner: o.runner,
     concurrency: o.concurrency ?? 2,
     perRepository: o.perRepository,
+    signIn: o.signIn,
+    publicUrl: o.publicUrl,
     maxBodyBytes: 1024 * 1024,
     log: (l) => logs.push(l),
   });
+  if (o.signIn)
+    double.oauthApp = {
+      clientId: o.signIn.clientId,
+      clientSecret: o.signIn.clientSecret,
+      callbackUrl: `${o.publicUrl ?? app.url}/auth/callback`,
+    };
   return {
     double,
     app,

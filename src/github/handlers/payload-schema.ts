@@ -20,6 +20,7 @@ export const REPOSITORY = {
     name: REPO_NAME,
     owner: { type: 'object', required: ['login'], properties: { login: OWNER } },
     default_branch: REF,
+    private: { type: 'boolean' },
   },
 } as const;
 
@@ -65,6 +66,7 @@ export interface RepositoryPayload {
   name: string;
   owner: { login: string };
   default_branch: string;
+  private?: boolean;
 }
 
 export interface ListedPull {
@@ -78,8 +80,16 @@ export function repositoryFields(r: RepositoryPayload): {
   repo: string;
   repoId: number;
   defaultBranch: string;
+  private: boolean;
 } {
-  return { owner: r.owner.login, repo: r.name, repoId: r.id, defaultBranch: r.default_branch };
+  return {
+    owner: r.owner.login,
+    repo: r.name,
+    repoId: r.id,
+    defaultBranch: r.default_branch,
+    // PrivateReports: a payload that does not say is taken as private, so its pages need sign-in.
+    private: r.private !== false,
+  };
 }
 
 export function listedPull(prs: ListedPull[] | undefined, sha: string) {
