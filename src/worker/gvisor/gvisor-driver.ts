@@ -147,7 +147,7 @@ export class GvisorDriver implements Driver {
     const stopWatch = watchLimits(box, job);
     const onAbort = (): void => box.end();
     job.signal?.addEventListener('abort', onAbort);
-    let outputComplete = false;
+    let exported: WorkspaceExport = { complete: false };
     try {
       await writeBundle(join(work, 'bundle'), job.limits, proxyDir, job.phases);
       await startSandbox(box, join(work, 'bundle'), join(work, 'run.err'));
@@ -172,7 +172,7 @@ export class GvisorDriver implements Driver {
         if (outcome.exitCode !== 0) break;
       }
       if (box.watcherLost) throw new Error(box.watcherLost);
-      if (!box.limit && !job.signal?.aborted) outputComplete = await exportWorkspace(box, job);
+      if (!box.limit && !job.signal?.aborted) exported = await exportWorkspace(box, job);
     } finally {
       stopWatch();
       job.signal?.removeEventListener('abort', onAbort);
@@ -186,7 +186,8 @@ export class GvisorDriver implements Driver {
       phases,
       ...(box.limit ? { limit: box.limit } : {}),
       violations,
-      outputComplete,
+      outputComplete: exported.complete,
+      ...(exported.problem ? { outputProblem: exported.problem } : {}),
       ...(job.signal?.aborted ? { cancelled: true } : {}),
     };
   }
@@ -312,8 +313,14 @@ async function runPhase(
   };
 }
 
+interface WorkspaceExport {
+  complete: boolean;
+  /** Why it is not, in runsc's and tar's words, when they said. */
+  problem?: string;
+}
+
 /** The workspace leaves as a tar on the exec's stdout; more than the disk limit is not taken. */
-async function exportWorkspace(box: Sandbox, job: WorkerJob): Promise<boolean> {
+async function exportWorkspace(box: Sandbox, job: WorkerJob): Promise<WorkspaceExport> {
   const child = box.track(
     runsc(box.setup, [
       'exec',
@@ -336,6 +343,9 @@ async function exportWorkspace(box: Sandbox, job: WorkerJob): Promise<boolean> {
     written += c.length;
     if (written > cap) box.end('disk');
   });
+  // Read, or a tar that warns about many files fills the pipe and stalls; its tail says why.
+  let stderr = '';
+  child.stderr?.on('data', (c: Buffer) => (stderr = (stderr + c.toString()).slice(-2000)));
   const exit = new Promise<number | null>((resolve) => child.on('close', resolve));
   // Whether tar exits 0 after the file could not be written depends on whether its output fitted
   // the pipe: the write's own error decides, and is reported, never taken for a complete output.
@@ -345,14 +355,15 @@ async function exportWorkspace(box: Sandbox, job: WorkerJob): Promise<boolean> {
   );
   const code = await exit;
   // Ended midway (a limit, a cancel): the output is incomplete, for a reason reported elsewhere.
-  if (box.ended) return false;
+  if (box.ended) return { complete: false };
   if (writeError)
     throw new ContractorError(
       'INFRASTRUCTURE',
       `the gvisor worker could not write the workspace to ${job.outputTar}: ${writeError.message}`,
       { cause: writeError },
     );
-  return code === 0;
+  if (code === 0) return { complete: true };
+  return { complete: false, problem: `runsc exec tar exited with ${code}: ${stderr.trim()}` };
 }
 
 /** HardRAMLimit, HardCPULimit, wall time: watched from the host on the sentry, which holds the build. */
