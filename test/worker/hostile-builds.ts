@@ -111,7 +111,7 @@ export function hostileBuildSuite(
         memoryBytes: 256 * 1024 ** 2,
         diskBytes: 32 * 1024 ** 2,
         cpuMs: 4000,
-        wallMs: 120_000,
+        wallMs: 600_000,
       },
       files: { 'hog.py': 'a = []\nwhile True: a.append(b"x" * (8 << 20))\n' },
       build: [

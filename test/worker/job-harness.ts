@@ -9,7 +9,8 @@ import type { Driver, WorkerEvent, WorkerOutcome } from '../../src/worker/driver
 import { tempDir } from '../helpers/tmp.js';
 
 export const TEST_LIMITS: Limits = {
-  wallMs: 120_000,
+  // Roomy: a TCG guest's boot counts against it, and a busy machine stretches that.
+  wallMs: 15 * 60_000,
   cpuMs: 600_000,
   memoryBytes: 1024 ** 3,
   processes: 256,
