@@ -125,7 +125,7 @@ test('an archive git could not have written leaves the tree uncomputed', () => {
     [Buffer.from('not a tar at all'), /partial block/],
     [gzipSync(tar), /not ustar|partial block/],
     [Buffer.concat([tar, tar]), /f\.txt appears twice/],
-    [tar.subarray(0, 1536), /ends inside src\/f\.txt|partial/],
+    [tar.subarray(0, 2049), /ends inside src\/f\.txt/],
     [archive(repo, 'elsewhere/'), /outside src\//],
   ];
   for (const [bytes, why] of cases) {
