@@ -20,6 +20,8 @@ export interface ProvenanceInput {
    * a --worktree snapshot, sha256 of the source archive a manager received or a directory's tar.
    */
   sourceDigest: Record<string, string>;
+  /** Notes on the source's digest: why a manager names no gitTree. */
+  sourceAnnotations?: Record<string, string>;
   /** sha256 of the .contractor.yaml that was built, hex. */
   specDigest: string;
   /** The effective policy the job ran under: what a pull request could not widen. */
@@ -60,6 +62,7 @@ export interface ResourceDescriptor {
   uri?: string;
   name?: string;
   digest: Record<string, string>;
+  annotations?: Record<string, string>;
 }
 
 export function buildStatement(input: ProvenanceInput): Statement<ProvenancePredicate> {
@@ -82,7 +85,11 @@ export function buildStatement(input: ProvenanceInput): Statement<ProvenancePred
         },
         internalParameters: { driver: input.driver, host: input.host },
         resolvedDependencies: [
-          { uri: sourceUri(origin), digest: input.sourceDigest },
+          {
+            uri: sourceUri(origin),
+            digest: input.sourceDigest,
+            ...(input.sourceAnnotations ? { annotations: input.sourceAnnotations } : {}),
+          },
           { name: 'worker-image', digest: { sha256: input.imageDigest } },
         ],
       },

@@ -9,7 +9,8 @@ export type VerifyCheck =
   | 'builder mismatch'
   | 'repository mismatch'
   | 'ref mismatch'
-  | 'commit mismatch';
+  | 'commit mismatch'
+  | 'tree mismatch';
 
 export function verifyFailure(
   check: VerifyCheck,

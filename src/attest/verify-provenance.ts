@@ -1,5 +1,6 @@
 // What a verifier may require of a signed statement beyond the artifact's digest, as slsa-verifier's
-// flags do: the repository, the ref, the commit and the builder it names.
+// flags do: the repository, the ref, the commit and the builder it names, and the git tree the
+// builder itself had (a manager's from the archive it received, never the client's claim).
 import type { Statement } from './statement.js';
 import { verifyFailure, type VerifyCheck } from './verify-failure.js';
 
@@ -7,6 +8,7 @@ export interface ExpectedProvenance {
   repository?: string;
   ref?: string;
   commit?: string;
+  tree?: string;
   builder?: string;
 }
 
@@ -14,6 +16,7 @@ interface Claims {
   repository?: unknown;
   ref?: unknown;
   commit?: unknown;
+  tree?: unknown;
   builder?: unknown;
 }
 
@@ -24,6 +27,7 @@ export function checkProvenance(statement: Statement, expected: ExpectedProvenan
   check('repository mismatch', 'repository', claims.repository, expected.repository, sameRepo);
   check('ref mismatch', 'ref', claims.ref, expected.ref, sameRef);
   check('commit mismatch', 'commit', claims.commit, expected.commit, sameCommit);
+  check('tree mismatch', 'gitTree', claims.tree, expected.tree, sameCommit);
 }
 
 function check(
@@ -46,7 +50,10 @@ function check(
 // The statement is signed but may be of another shape: every field is read as unknown.
 function claimsOf(predicate: unknown): Claims {
   const p = predicate as {
-    buildDefinition?: { externalParameters?: Record<string, unknown> };
+    buildDefinition?: {
+      externalParameters?: Record<string, unknown>;
+      resolvedDependencies?: { digest?: Record<string, unknown> }[];
+    };
     runDetails?: { builder?: { id?: unknown } };
   } | null;
   const external = p?.buildDefinition?.externalParameters ?? {};
@@ -54,6 +61,8 @@ function claimsOf(predicate: unknown): Claims {
     repository: external.repository,
     ref: external.ref,
     commit: external.commit,
+    // The source is the first dependency; its gitTree is what the builder computed or read.
+    tree: p?.buildDefinition?.resolvedDependencies?.[0]?.digest?.gitTree,
     builder: p?.runDetails?.builder?.id,
   };
 }
@@ -75,7 +84,7 @@ function sameRef(signed: string, expected: string): boolean {
   );
 }
 
-// The full id: a prefix would let a colliding short id pass.
+// The full id (of a commit or tree): a prefix would let a colliding short id pass.
 function sameCommit(signed: string, expected: string): boolean {
   return signed.toLowerCase() === expected.toLowerCase();
 }

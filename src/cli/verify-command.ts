@@ -14,6 +14,7 @@ interface VerifyFlags {
   repo?: string;
   ref?: string;
   commit?: string;
+  tree?: string;
   builder?: string;
 }
 
@@ -39,7 +40,7 @@ export function addVerifyCommand(program: Command): void {
   program
     .command('verify')
     .description(
-      'check offline that ARTIFACT is named, by sha256, in an attestation signed by the holder of the public key (and, if asked, that it names the repository, ref, commit and builder); exits 1 naming the check that failed',
+      'check offline that ARTIFACT is named, by sha256, in an attestation signed by the holder of the public key (and, if asked, that it names the repository, ref, commit, tree and builder); exits 1 naming the check that failed',
     )
     .argument('<artifact>', 'the file to check')
     .requiredOption(
@@ -49,7 +50,11 @@ export function addVerifyCommand(program: Command): void {
     .requiredOption('--key <pem>', "the signer's public key, as `contractor keys public` prints it")
     .option('--repo <url>', 'require the repository the provenance names (git+ and .git aside)')
     .option('--ref <ref>', 'require the ref built: refs/heads/main, or main for a branch or tag')
-    .option('--commit <sha>', 'require the full commit id built')
+    .option('--commit <sha>', 'require the full commit id asked for')
+    .option(
+      '--tree <id>',
+      "require the git tree the builder had, e.g. git rev-parse SHA^{tree}: a manager's is computed from the source it received",
+    )
     .option(
       '--builder <id>',
       `require the builder id, e.g. ${TRUSTED_BUILDER_ID} to refuse builds of untrusted sources`,
@@ -65,6 +70,7 @@ export function addVerifyCommand(program: Command): void {
           ...(o.repo !== undefined ? { repository: o.repo } : {}),
           ...(o.ref !== undefined ? { ref: o.ref } : {}),
           ...(o.commit !== undefined ? { commit: o.commit } : {}),
+          ...(o.tree !== undefined ? { tree: o.tree } : {}),
           ...(o.builder !== undefined ? { builder: o.builder } : {}),
         },
       }).catch((cause: unknown) => {

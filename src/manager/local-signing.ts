@@ -57,11 +57,14 @@ export async function signLocally(
   return paths ? { ...result, attestation: paths.envelopePath } : result;
 }
 
-/** A commit's result is named by its id, a --worktree snapshot's by its git tree id. */
+/** A commit's result is named by its id and tree, a --worktree snapshot's by its git tree id. */
 function localSource(result: JobResult, origin: SourceOrigin | undefined): LocalSource | undefined {
   if (!origin) return undefined;
-  if (result.commit)
-    return { origin, commit: result.commit, sourceDigest: { gitCommit: result.commit } };
+  if (result.commit) {
+    const sourceDigest: Record<string, string> = { gitCommit: result.commit };
+    if (result.tree) sourceDigest.gitTree = result.tree;
+    return { origin, commit: result.commit, sourceDigest };
+  }
   if (result.tree) return { origin, sourceDigest: { gitTree: result.tree } };
   return undefined;
 }

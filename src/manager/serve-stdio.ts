@@ -20,6 +20,8 @@ import { parseClientFrame, type ClientFrame, type JobFrame } from './remote/job-
 import { narrowToManager } from './remote/manager-ceiling.js';
 import { WORKSPACE_TAR } from './remote/output-path.js';
 import { receiveUpload } from './remote/receive-upload.js';
+import { ArchiveTree } from './remote/archive-tree.js';
+import { objectFormatOf, treeMismatch } from './remote/source-claim.js';
 import type { RunningJobs } from './remote/running-jobs.js';
 import { makeScratchDir, sweepScratchDirs } from './scratch-dir.js';
 import { sendFile } from './remote/send-file.js';
@@ -157,7 +159,17 @@ async function runAccepted(
   const source = new PassThrough({ highWaterMark: 4 * 1024 ** 2 });
   let inboundError: unknown;
   // The channel closing, before or after the source, is the client cancelling the job.
-  const received = receiveUpload(frames, source, params.policy.limits.diskBytes, 'source-end');
+  const tree = new ArchiveTree(
+    objectFormatOf(params.tree),
+    carries.sourceUnderSrc ? 'src' : undefined,
+  );
+  const received = receiveUpload(
+    frames,
+    source,
+    params.policy.limits.diskBytes,
+    'source-end',
+    (bytes) => tree.write(bytes),
+  );
   received
     .then(() => frames.next())
     .then(({ done }) => {
@@ -189,9 +201,16 @@ async function runAccepted(
     // The digest this manager computed of what it received, never the client's: a passed build
     // read the source to its end, so the upload is complete.
     const upload = await received.catch(() => undefined);
-    const sign = o.sign ?? signNothing;
     const attestation = upload
-      ? await sign(result, outDir, params, { sha256: upload.sha256 })
+      ? await signReceived(
+          o.sign ?? signNothing,
+          result,
+          outDir,
+          params,
+          upload.sha256,
+          tree,
+          onEvent,
+        )
       : null;
     await sendOutputs(writer, result, outDir, attestation, workspace);
     return result;
@@ -201,6 +220,26 @@ async function runAccepted(
     await unregister();
     await Promise.all([rm(outDir, { recursive: true, force: true }), workspace?.remove()]);
   }
+}
+
+/** Signs the sha256 and git tree this manager computed; a tree other than the client's claim goes unsigned, saying so. */
+async function signReceived(
+  sign: AttestationHook,
+  result: JobResult,
+  outDir: string,
+  params: JobParams,
+  sha256: string,
+  archive: ArchiveTree,
+  onEvent: (e: JobEvent) => void,
+): Promise<SignedOutput | null> {
+  const tree = archive.end();
+  // SignedSource: never sign a commit as built from a tree it does not have.
+  const mismatch = treeMismatch(params, tree);
+  if (mismatch) {
+    onEvent({ type: 'status', message: mismatch });
+    return null;
+  }
+  return sign(result, outDir, params, { sha256, tree });
 }
 
 async function sendOutputs(

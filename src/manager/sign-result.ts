@@ -18,6 +18,8 @@ export interface SignResultInput {
   commit?: string;
   /** The digest of the source as this builder had it (gitCommit, gitTree or the archive's sha256). */
   sourceDigest: Record<string, string>;
+  /** Notes on the source's digest, e.g. why it has no gitTree. */
+  sourceAnnotations?: Record<string, string>;
   /** Where attestation.intoto.jsonl and attestation.sigstore.json go. */
   outDir: string;
   /** Which machine built it: local://HOST or ssh://HOST. */
@@ -37,6 +39,7 @@ export async function signResult(input: SignResultInput): Promise<AttestationPat
       origin: input.origin,
       ...(input.commit ? { commit: input.commit } : {}),
       sourceDigest: input.sourceDigest,
+      ...(input.sourceAnnotations ? { sourceAnnotations: input.sourceAnnotations } : {}),
       // Of the spec document as it was built.
       specDigest: createHash('sha256').update(JSON.stringify(job.spec.raw)).digest('hex'),
       policy: job.policy,

@@ -304,6 +304,38 @@ for (const [field, expected, check] of [
     a.home.remove();
   });
 
+test('--tree is checked against the gitTree of the source the builder had, not the client’s claim', async () => {
+  const home = await signingHome();
+  const { artifactPath, input } = jobWithArtifact(home.path);
+  const tree = 'c'.repeat(40);
+  const signedWith = async (sourceDigest: Record<string, string>) =>
+    writeAttestation(join(home.path, 'att'), { ...input, sourceDigest }, home.signer);
+  const check = async (tree: string) =>
+    verifyArtifact({
+      artifactPath,
+      attestationPath: (await signedWith({ sha256: 'e'.repeat(64), gitTree: 'c'.repeat(40) }))
+        .envelopePath,
+      publicKeyPem: home.signer.publicKeyPem,
+      expected: { tree, commit: 'a'.repeat(40) },
+    });
+  await check(tree.toUpperCase());
+  await rejects(
+    check('d'.repeat(40)),
+    /tree mismatch: the attestation names gitTree "c{40}", and "d{40}" was required/,
+  );
+  const withoutTree = await signedWith({ sha256: 'e'.repeat(64) });
+  await rejects(
+    verifyArtifact({
+      artifactPath,
+      attestationPath: withoutTree.envelopePath,
+      publicKeyPem: home.signer.publicKeyPem,
+      expected: { tree },
+    }),
+    /tree mismatch: the attestation names no gitTree, and "c{40}" was required/,
+  );
+  home.remove();
+});
+
 test('a required ref the statement does not name (a snapshot) fails saying it names none', async () => {
   const home = await signingHome();
   const { artifactPath, input } = jobWithArtifact(home.path);

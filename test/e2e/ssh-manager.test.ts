@@ -1,7 +1,7 @@
 // Remote managers end to end: the real CLI on both sides of a real OpenSSH server on 127.0.0.1,
 // the real namespace driver building on the manager.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import {
   chmodSync,
@@ -9,14 +9,17 @@ import {
   lstatSync,
   readdirSync,
   readFileSync,
+  rmSync,
   writeFileSync,
 } from 'node:fs';
 import { join } from 'node:path';
+import { Readable } from 'node:stream';
 import { execa } from 'execa';
 import { test } from 'uvu';
 import { encodeControl } from '../../src/manager/remote/frame.js';
 import { helloFrame } from '../../src/manager/remote/hello.js';
-import { jobFrameFor } from '../../src/manager/remote/remote-attempt.js';
+import { jobFrameFor, runRemoteAttempt } from '../../src/manager/remote/remote-attempt.js';
+import { initKeys } from '../../src/attest/init-keys.js';
 import { RunningJobs } from '../../src/manager/remote/running-jobs.js';
 import { openSshSession } from '../../src/manager/remote/ssh-session.js';
 import { specRepos, type TestRepo } from '../helpers/git-repo.js';
@@ -112,6 +115,57 @@ test('git contractor run --manager builds on the manager; result, log and artifa
   const bytes = readFileSync(join(doc.outDir, 'artifacts', 'hello'));
   assert.equal(doc.artifacts[0].sha256, createHash('sha256').update(bytes).digest('hex'));
   assert.match(repo.git('notes', '--ref=contractor', 'show', 'HEAD'), /"status":"passed"/);
+});
+
+/** The signed statement's source descriptor, read from an attestation the client received. */
+function signedSource(attestation: string): { digest: Record<string, string> } {
+  const envelope = JSON.parse(readFileSync(attestation, 'utf8')) as { payload: string };
+  const statement = JSON.parse(Buffer.from(envelope.payload, 'base64').toString()) as {
+    predicate: { buildDefinition: { resolvedDependencies: { digest: Record<string, string> }[] } };
+  };
+  return statement.predicate.buildDefinition.resolvedDependencies[0] as {
+    digest: Record<string, string>;
+  };
+}
+
+test('the manager signs the git tree it computed from the archive, the commit’s own tree', async () => {
+  await initKeys(m1.dir);
+  try {
+    const repo = repoWith('build: |\n  cp run.sh out\nartifacts: [out]\n', {
+      'run.sh': '#!/bin/sh\n',
+      'a.b': '',
+      'a/b': 'x',
+    });
+    const r = await run(repo, ['--manager', 'm1']);
+    const doc = resultOf(r);
+    assert.equal(doc.status, 'passed', `${r.stderr}\n${m1.log()}`);
+    assert.ok(doc.attestation, `unsigned:\n${r.stderr}`);
+    const source = signedSource(doc.attestation);
+    assert.equal(source.digest.gitTree, repo.git('rev-parse', 'HEAD^{tree}'));
+
+    // A client that names another commit's tree than the archive it sends gets no signature.
+    const other = repoWith('build: |\n  cp run.sh out\nartifacts: [out]\n', {
+      'run.sh': 'reviewed\n',
+    });
+    const out = tempDir();
+    const archive = execFileSync('git', ['-C', repo.path, 'archive', '--prefix=src/', 'HEAD']);
+    const req = {
+      ...jobRequest(out.path, { spec: 'build: |\n  cp run.sh out\nartifacts: [out]\n' }),
+      sourceUnderSrc: () => Readable.from([archive]),
+      commit: other.git('rev-parse', 'HEAD'),
+      tree: other.git('rev-parse', 'HEAD^{tree}'),
+    };
+    const lied = await runRemoteAttempt(await openSshSession(m1.manager()), req);
+    assert.equal(lied.status, 'passed', m1.log());
+    assert.equal(lied.attestation, null);
+    assert.match(
+      JSON.stringify(req.events),
+      /not signed: the source this manager received is git tree/,
+    );
+    out.remove();
+  } finally {
+    rmSync(join(m1.dir, 'keys'), { recursive: true, force: true });
+  }
 });
 
 test('a chain of links whose texts stay inside never carries a manager host file to the client', async () => {

@@ -121,6 +121,24 @@ test('signs a --worktree snapshot by its git tree id', async () => {
   home.remove();
 });
 
+test('signs a commit by its id and its tree, so --tree checks a local run as a remote one', async () => {
+  const home = tempDir();
+  const stub = stubExecutor();
+  const TREE = 'e'.repeat(40);
+  const commitRun: JobExecutor = async (req) => ({ ...(await stub(req)), tree: TREE });
+  const run = await signedRun(home.path, commitRun);
+  const verified = await verifies(run.result, run.artifact, home.path);
+  const p = verified.statement.predicate as {
+    buildDefinition: { resolvedDependencies: { digest: Record<string, string> }[] };
+  };
+  assert.deepEqual(p.buildDefinition.resolvedDependencies[0]?.digest, {
+    gitCommit: COMMIT,
+    gitTree: TREE,
+  });
+  run.out.remove();
+  home.remove();
+});
+
 test('leaves a run with neither commit nor tree, or without artifacts, unsigned and makes no key', async () => {
   const home = tempDir();
   const stub = stubExecutor();

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
@@ -24,6 +25,7 @@ import {
 } from '../helpers/in-process-manager.js';
 import { stubExecutor } from '../helpers/stub-executor.js';
 import { tempDir } from '../helpers/tmp.js';
+import { makeRepo } from '../helpers/git-repo.js';
 
 const sha = (b: Buffer | string): string => createHash('sha256').update(b).digest('hex');
 
@@ -86,6 +88,85 @@ test('the manager signs with its own key; the attestation arrives and verifies t
   home.remove();
 });
 
+/** A commit's archive under src/, as git contractor run sends it, with its commit and tree. */
+function committedSource(files: Record<string, string>) {
+  const repo = makeRepo(files);
+  const commit = repo.commitAll('source');
+  const archive = execFileSync('git', ['-C', repo.path, 'archive', '--prefix=src/', 'HEAD']);
+  const tree = repo.git('rev-parse', 'HEAD^{tree}');
+  repo.remove();
+  return { commit, tree, archive };
+}
+
+async function signedSource(req: JobRequest, home: string) {
+  const result = await managerSigned(home, req);
+  if (!result.attestation) return { result, predicate: undefined };
+  const verified = await verifyArtifact({
+    artifactPath: join(req.outDir, 'artifacts', 'digest.txt'),
+    attestationPath: result.attestation,
+    publicKeyPem: await readPublicKeyPem(home),
+  });
+  return { result, predicate: verified.statement.predicate as SignedPredicate };
+}
+
+test('the manager signs the git tree it computed from the archive it received, beside its sha256', async () => {
+  const out = tempDir();
+  const home = tempDir();
+  await initKeys(home.path);
+  const { commit, tree, archive } = committedSource({ 'main.c': 'int main(void){return 0;}\n' });
+  const req = {
+    ...jobRequest(out.path),
+    sourceUnderSrc: () => Readable.from([archive]),
+    commit,
+    tree,
+  };
+  const { predicate } = await signedSource(req, home.path);
+  const source = predicate?.buildDefinition.resolvedDependencies[0];
+  assert.deepEqual(source?.digest, { sha256: sha(archive), gitTree: tree });
+  assert.equal(predicate?.buildDefinition.externalParameters.commit, commit);
+  out.remove();
+  home.remove();
+});
+
+test('a client that names another tree than the archive it sent gets no signature naming its claim', async () => {
+  const out = tempDir();
+  const home = tempDir();
+  await initKeys(home.path);
+  const sent = committedSource({ 'main.c': 'backdoored\n' });
+  const claimed = committedSource({ 'main.c': 'reviewed\n' });
+  const req = {
+    ...jobRequest(out.path),
+    sourceUnderSrc: () => Readable.from([sent.archive]),
+    commit: claimed.commit,
+    tree: claimed.tree,
+  };
+  const { result } = await signedSource(req, home.path);
+  assert.equal(result.status, 'passed');
+  assert.equal(result.attestation, null);
+  assert.equal(existsSync(join(out.path, 'attestation.intoto.jsonl')), false);
+  const said = JSON.stringify(req.events);
+  assert.match(
+    said,
+    new RegExp(`not signed: the source this manager received is git tree ${sent.tree}`),
+  );
+  assert.match(said, new RegExp(`commit ${claimed.commit}, tree ${claimed.tree}`));
+  out.remove();
+  home.remove();
+});
+
+test('a source that is not git archive output is signed by its sha256 alone, saying why it has no tree', async () => {
+  const out = tempDir();
+  const home = tempDir();
+  await initKeys(home.path);
+  const req = { ...jobRequest(out.path), commit: 'a'.repeat(40), tree: 'b'.repeat(40) };
+  const { predicate } = await signedSource(req, home.path);
+  const source = predicate?.buildDefinition.resolvedDependencies[0];
+  assert.deepEqual(Object.keys(source?.digest ?? {}), ['sha256']);
+  assert.match(String(source?.annotations?.gitTree), /^not computed: /);
+  out.remove();
+  home.remove();
+});
+
 test('a manager without a signing key sends the result unsigned', async () => {
   const out = tempDir();
   const home = tempDir();
@@ -101,7 +182,11 @@ test('a manager without a signing key sends the result unsigned', async () => {
 interface SignedPredicate {
   buildDefinition: {
     externalParameters: Record<string, unknown>;
-    resolvedDependencies: { uri?: string; digest: Record<string, string> }[];
+    resolvedDependencies: {
+      uri?: string;
+      digest: Record<string, string>;
+      annotations?: Record<string, string>;
+    }[];
   };
   runDetails: { builder: { id: string } };
 }

@@ -33,9 +33,16 @@ export function signWithManagerKey(home: string): AttestationHook {
       result,
       job,
       origin,
-      // The client's request, signed as such; the digest is what this manager received.
+      // The client's request, signed as such; the digests are of what this manager received.
       ...(result.commit ? { commit: result.commit } : {}),
-      sourceDigest: { sha256: received.sha256 },
+      sourceDigest: {
+        sha256: received.sha256,
+        ...('gitTree' in received.tree ? { gitTree: received.tree.gitTree } : {}),
+      },
+      // The provenance says why it names no tree, for a verifier that asks for one.
+      ...('notComputed' in received.tree
+        ? { sourceAnnotations: { gitTree: `not computed: ${received.tree.notComputed}` } }
+        : {}),
       // Beside result.json, as a local run writes them, so one path works for both.
       outDir,
       host: managerHost(),

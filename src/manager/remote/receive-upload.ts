@@ -20,6 +20,8 @@ export async function receiveUpload(
   sink: Writable,
   capBytes: number,
   end: StreamEndFrame['type'],
+  /** Sees each chunk as it passes (the source's git tree is computed so), never a copy on disk. */
+  observe?: (bytes: Buffer) => void,
 ): Promise<ReceivedUpload> {
   const what = end === 'source-end' ? 'the source' : 'the workspace';
   const hash = createHash('sha256');
@@ -41,6 +43,7 @@ export async function receiveUpload(
           `${what} is larger than this manager's disk limit of ${capBytes} bytes`,
         );
       hash.update(frame.bytes);
+      observe?.(frame.bytes);
       if (held && !sink.destroyed) await writeDrained(sink, held).catch(() => undefined);
       held = frame.bytes;
       continue;
