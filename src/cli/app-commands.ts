@@ -29,6 +29,9 @@ interface ServeFlags {
   maxBody: string;
   manager?: string;
   perRepository: string;
+  keepDays: string;
+  keepSize: string;
+  maxConnections: string;
 }
 
 async function secretFrom(flags: ServeFlags): Promise<string> {
@@ -100,6 +103,11 @@ async function serve(flags: ServeFlags): Promise<void> {
     concurrency: Math.max(1, positiveInt(flags.jobs, '--jobs')),
     perRepository: Math.max(1, positiveInt(flags.perRepository, '--per-repository')),
     maxBodyBytes: parseSize(flags.maxBody),
+    maxConnections: Math.max(1, positiveInt(flags.maxConnections, '--max-connections')),
+    retention: {
+      keepDays: positiveInt(flags.keepDays, '--keep-days'),
+      keepBytes: parseSize(flags.keepSize),
+    },
     log: (line) => process.stderr.write(`${new Date().toISOString()} ${line}\n`),
   });
   process.stderr.write(
@@ -154,5 +162,8 @@ export function addAppCommands(program: Command): void {
       'build on remote managers from $CONTRACTOR_HOME/config.yaml (NAME, A,B or * for the pool; default: this machine)',
     )
     .option('--max-body <size>', 'largest webhook body accepted', '25MiB')
+    .option('--max-connections <n>', 'HTTP connections at once; more are closed unread', '256')
+    .option('--keep-days <n>', 'days a finished run (log, artifacts) is kept', '30')
+    .option('--keep-size <size>', 'the most finished runs may take; the oldest go first', '20GiB')
     .action(serve);
 }

@@ -55,6 +55,7 @@ export async function startHarness(
     execute?: JobExecutor;
     concurrency?: number;
     perRepository?: number;
+    maxConnections?: number;
   } = {},
 ): Promise<Harness> {
   const tmp = tempDir('contractor-app-');
@@ -80,6 +81,7 @@ export async function startHarness(
     concurrency: o.concurrency ?? 2,
     perRepository: o.perRepository,
     maxBodyBytes: 1024 * 1024,
+    maxConnections: o.maxConnections,
     log: (l) => logs.push(l),
   });
   return {
