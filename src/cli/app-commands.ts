@@ -32,6 +32,9 @@ interface ServeFlags {
   clientId?: string;
   clientSecretFile?: string;
   accessRecheck: string;
+  keepDays: string;
+  keepSize: string;
+  maxConnections: string;
 }
 
 async function secretFrom(flags: ServeFlags): Promise<string> {
@@ -134,6 +137,11 @@ async function serve(flags: ServeFlags): Promise<void> {
     concurrency: Math.max(1, positiveInt(flags.jobs, '--jobs')),
     perRepository: Math.max(1, positiveInt(flags.perRepository, '--per-repository')),
     maxBodyBytes: parseSize(flags.maxBody),
+    maxConnections: Math.max(1, positiveInt(flags.maxConnections, '--max-connections')),
+    retention: {
+      keepDays: positiveInt(flags.keepDays, '--keep-days'),
+      keepBytes: parseSize(flags.keepSize),
+    },
     log: (line) => process.stderr.write(`${new Date().toISOString()} ${line}\n`),
   });
   process.stderr.write(
@@ -201,5 +209,8 @@ export function addAppCommands(program: Command): void {
       "how long a signed-in user's read access holds before GitHub is asked again",
       '10m',
     )
+    .option('--max-connections <n>', 'HTTP connections at once; more are closed unread', '256')
+    .option('--keep-days <n>', 'days a finished run (log, artifacts) is kept', '30')
+    .option('--keep-size <size>', 'the most finished runs may take; the oldest go first', '20GiB')
     .action(serve);
 }

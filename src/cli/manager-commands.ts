@@ -56,6 +56,9 @@ export function addManagerCommands(program: Command): void {
     .command('serve')
     .description("serve one job on stdin/stdout: a manager host's SSH forced command")
     .option('--stdio', 'speak the framed job protocol on stdin and stdout')
+    .option('--capacity <n>', 'jobs this host runs at once, across all sessions (default: CPUs)')
+    .option('--client <name>', "this key's name, for --client-jobs (set it in authorized_keys)")
+    .option('--client-jobs <n>', 'jobs this client key runs at once (default: --capacity)')
     .action(serveManager);
   manager
     .command('status')

@@ -1,9 +1,11 @@
 // `contractor manager serve --stdio`, reachable without loading the rest of the CLI: it is a
 // manager host's SSH forced command and starts once for every remote job.
 import { Console } from 'node:console';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { ContractorError } from '../errors.js';
 import { unsignedLocalExecutor } from '../manager/executor.js';
+import { CLIENT_NAME, takeJobSlot, type SlotLimits } from '../manager/remote/job-slots.js';
 import { signWithManagerKey } from '../manager/remote/manager-signing.js';
 import { RunningJobs } from '../manager/remote/running-jobs.js';
 import { serveStdio } from '../manager/serve-stdio.js';
@@ -18,7 +20,61 @@ function abortOnSignals(): AbortSignal {
   return controller.signal;
 }
 
-export async function serveManager(flags: { stdio?: boolean }): Promise<void> {
+export interface ServeFlags {
+  stdio?: boolean;
+  capacity?: string;
+  client?: string;
+  clientJobs?: string;
+}
+
+function count(value: string, flag: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1)
+    throw new ContractorError(
+      'USAGE',
+      `${flag} must be a whole number of jobs, 1 or more, not "${value}"`,
+    );
+  return n;
+}
+
+/** The forced command's limits; the operator wrote them, so a bad one is a usage error. */
+export function slotLimits(flags: ServeFlags): SlotLimits {
+  if (flags.client !== undefined && !CLIENT_NAME.test(flags.client))
+    throw new ContractorError(
+      'USAGE',
+      `--client "${flags.client}": use letters, digits, . _ and -`,
+    );
+  if (flags.clientJobs !== undefined && flags.client === undefined)
+    throw new ContractorError('USAGE', '--client-jobs needs --client NAME to count the jobs by');
+  return {
+    capacity:
+      flags.capacity === undefined ? availableParallelism() : count(flags.capacity, '--capacity'),
+    ...(flags.client !== undefined ? { client: flags.client } : {}),
+    ...(flags.clientJobs !== undefined
+      ? { perClient: count(flags.clientJobs, '--client-jobs') }
+      : {}),
+  };
+}
+
+/** `manager serve --stdio [--capacity N] [--client NAME] [--client-jobs N]`, or undefined. */
+export function parseServeArgs(argv: string[]): ServeFlags | undefined {
+  if (argv[0] !== 'manager' || argv[1] !== 'serve' || argv[2] !== '--stdio') return undefined;
+  const flags: ServeFlags = { stdio: true };
+  const names = {
+    '--capacity': 'capacity',
+    '--client': 'client',
+    '--client-jobs': 'clientJobs',
+  } as const;
+  for (let i = 3; i < argv.length; i += 2) {
+    const name = names[argv[i] as keyof typeof names];
+    const value = argv[i + 1];
+    if (!name || value === undefined) return undefined;
+    flags[name] = value;
+  }
+  return flags;
+}
+
+export async function serveManager(flags: ServeFlags): Promise<void> {
   if (!flags.stdio)
     throw new ContractorError(
       'USAGE',
@@ -26,6 +82,7 @@ export async function serveManager(flags: { stdio?: boolean }): Promise<void> {
     );
   // stdout carries the protocol: anything else printing there would corrupt a frame.
   globalThis.console = new Console({ stdout: process.stderr, stderr: process.stderr });
+  const limits = slotLimits(flags);
   const source = policyPath();
   try {
     await serveStdio({
@@ -35,6 +92,7 @@ export async function serveManager(flags: { stdio?: boolean }): Promise<void> {
       execute: unsignedLocalExecutor,
       ceiling: { policy: await readPolicyFile(source), source },
       running: new RunningJobs(join(contractorHome(), 'manager', 'running')),
+      takeSlot: () => takeJobSlot(join(contractorHome(), 'manager', 'slots'), limits),
       sign: signWithManagerKey(contractorHome()),
       signal: abortOnSignals(),
     });
@@ -46,10 +104,10 @@ export async function serveManager(flags: { stdio?: boolean }): Promise<void> {
 
 /** bin/contractor.js comes here for `manager serve --stdio`; anything else goes to the full CLI. */
 export async function main(name: string, argv: string[]): Promise<number> {
-  if (argv.length !== 3 || argv[0] !== 'manager' || argv[1] !== 'serve' || argv[2] !== '--stdio')
-    return (await import('./main.js')).main(name, argv);
+  const flags = parseServeArgs(argv);
+  if (!flags) return (await import('./main.js')).main(name, argv);
   try {
-    await serveManager({ stdio: true });
+    await serveManager(flags);
     return 0;
   } catch (err) {
     process.stderr.write(`${(err as Error).message}\n`);

@@ -6,11 +6,15 @@ import { receiveWebhook, type WebhookOptions } from './webhook-receive.js';
 
 export const WEBHOOK_PATH = '/webhooks';
 
+/** Far above what GitHub sends at once (it waits for each answer), far below the fds a process has. */
+export const DEFAULT_MAX_CONNECTIONS = 256;
+
 export function createAppServer(o: {
   webhook: WebhookOptions;
   report: ReportRouteOptions;
   signIn?: SignIn;
   log: (l: string) => void;
+  maxConnections: number;
 }): Server {
   const server = createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0] ?? '/';
@@ -35,5 +39,7 @@ export function createAppServer(o: {
   // Slow clients do not hold sockets forever; GitHub sends a whole delivery in one go.
   server.requestTimeout = 30_000;
   server.headersTimeout = 10_000;
+  // Connections past the cap are closed as they are accepted, before a byte of them is read.
+  server.maxConnections = o.maxConnections;
   return server;
 }

@@ -2,15 +2,22 @@
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import type { JobExecutor } from '../manager/executor.js';
-import { createAppServer } from './app-server.js';
+import { createAppServer, DEFAULT_MAX_CONNECTIONS } from './app-server.js';
 import { sourceRunner, type AppJobRunner } from './app-job-runner.js';
 import { GitHubApp } from './github-app.js';
+import { prepareDataDir } from './data-dir.js';
 import { JobDispatcher } from './job-dispatch.js';
 import { JobQueue } from './job-queue.js';
 import { NO_REPOSITORY_POLICIES, type RepositoryPolicies } from './repository-policies.js';
 import type { RunRepository } from './repository-reader.js';
 import { runAdmission } from './run-admission.js';
 import { SignIn } from './sign-in.js';
+import {
+  DEFAULT_KEEP_BYTES,
+  DEFAULT_KEEP_DAYS,
+  pruneRuns,
+  type RetentionLimits,
+} from './run-retention.js';
 
 export interface AppOptions {
   appId: number;
@@ -46,6 +53,10 @@ export interface AppOptions {
   /** Builds of one repository at once (default: no limit beyond `concurrency`). */
   perRepository?: number;
   maxBodyBytes: number;
+  /** Connections served at once; more are closed before anything of them is read. */
+  maxConnections?: number;
+  /** How long and how much of finished runs is kept (default 30 days, 20 GiB). */
+  retention?: Partial<RetentionLimits>;
   log: (line: string) => void;
 }
 
@@ -70,8 +81,33 @@ function runRepository(queue: JobQueue, runId: string): RunRepository | undefine
   return { owner: job.owner, repo: job.repo, repoId: job.repoId, private: job.private !== false };
 }
 
+const RETENTION_EVERY_MS = 3_600_000;
+
+/** Prunes old runs and deliveries now and every hour; returns the stop. */
+function keepRetention(
+  runsDir: string,
+  queue: JobQueue,
+  limits: RetentionLimits,
+  log: (line: string) => void,
+): { stop: () => Promise<void> } {
+  let pass = Promise.resolve();
+  const prune = (): void => {
+    pass = pass.then(async () => {
+      const removed = await pruneRuns(runsDir, queue, limits);
+      queue.pruneDeliveries();
+      if (removed.length) log(`retention: removed ${removed.length} finished run(s)`);
+    });
+    pass = pass.catch((err: unknown) => log(`retention: ${(err as Error).message}`));
+  };
+  prune();
+  const timer = setInterval(prune, RETENTION_EVERY_MS).unref();
+  return { stop: () => (clearInterval(timer), pass) };
+}
+
 export async function startApp(o: AppOptions): Promise<RunningApp> {
   const policies = o.policies ?? NO_REPOSITORY_POLICIES;
+  // Webhook payloads, logs and artifacts of private repositories: the App's user alone reads them.
+  await prepareDataDir(o.dataDir, o.log);
   const queue = new JobQueue(join(o.dataDir, 'queue.sqlite'));
   const runsDir = join(o.dataDir, 'runs');
   const runner =
@@ -101,6 +137,7 @@ export async function startApp(o: AppOptions): Promise<RunningApp> {
     });
   const server = createAppServer({
     log: o.log,
+    maxConnections: o.maxConnections ?? DEFAULT_MAX_CONNECTIONS,
     webhook: {
       secret: o.webhookSecret,
       queue,
@@ -134,6 +171,15 @@ export async function startApp(o: AppOptions): Promise<RunningApp> {
   });
   dispatcher.start();
   const d = dispatcher;
+  const retention = keepRetention(
+    runsDir,
+    queue,
+    {
+      keepDays: o.retention?.keepDays ?? DEFAULT_KEEP_DAYS,
+      keepBytes: o.retention?.keepBytes ?? DEFAULT_KEEP_BYTES,
+    },
+    o.log,
+  );
   return {
     url,
     queue,
@@ -144,6 +190,7 @@ export async function startApp(o: AppOptions): Promise<RunningApp> {
         server.closeAllConnections();
       });
       await d.stop();
+      await retention.stop();
       queue.close();
     },
   };

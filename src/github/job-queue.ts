@@ -30,6 +30,12 @@ export interface QueuedJob {
   supersededBy: string | null;
 }
 
+/**
+ * GitHub lets you redeliver deliveries from the past 3 days: an id older than that cannot come
+ * again, so its row no longer guards against a duplicate.
+ */
+export const REDELIVERY_WINDOW_MS = 3 * 24 * 3_600_000;
+
 export type Acceptance = 'queued' | 'duplicate' | 'ignored' | 'covered';
 
 interface Row {
@@ -298,6 +304,17 @@ export class JobQueue {
     const row = this.db.prepare('SELECT * FROM jobs WHERE run_id = ?').get(runId) as
       Row | undefined;
     return row && toQueued(row);
+  }
+
+  /** A finished run whose records were removed (run-retention.ts): its row goes with them. */
+  forget(runId: string): void {
+    this.db.prepare(`DELETE FROM jobs WHERE run_id = ? AND state = 'done'`).run(runId);
+  }
+
+  /** Deliveries GitHub can no longer redeliver; returns how many were removed. */
+  pruneDeliveries(now = Date.now()): number {
+    const before = new Date(now - REDELIVERY_WINDOW_MS).toISOString();
+    return this.db.prepare('DELETE FROM deliveries WHERE received_at < ?').run(before).changes;
   }
 
   counts(): Record<JobState, number> {

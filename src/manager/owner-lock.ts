@@ -66,6 +66,18 @@ class LockHolder {
     return true;
   }
 
+  /** Lets go of a lock this process holds (a job slot whose job is over). */
+  release(file: string): Promise<void> {
+    const next = this.queue.then(() => {
+      const fd = this.held.get(file);
+      if (fd === undefined) return;
+      this.held.delete(file);
+      this.child.stdin?.write(`close ${fd}\n`);
+    });
+    this.queue = next.catch(() => undefined);
+    return next;
+  }
+
   /** The lock file was moved (its directory renamed): the same inode, the same lock. */
   moved(from: string, to: string): void {
     const fd = this.held.get(from);

@@ -23,6 +23,7 @@ import { receiveUpload } from './remote/receive-upload.js';
 import { ArchiveTree } from './remote/archive-tree.js';
 import { objectFormatOf, treeMismatch } from './remote/source-claim.js';
 import type { RunningJobs } from './remote/running-jobs.js';
+import type { ReleaseSlot } from './remote/job-slots.js';
 import { makeScratchDir, sweepScratchDirs } from './scratch-dir.js';
 import { sendFile } from './remote/send-file.js';
 import { toWireEvents } from './remote/wire-event.js';
@@ -41,6 +42,10 @@ export interface ServeOptions {
   workDir?: string;
   /** How long the client may take to send its hello, then its job (default 60 s). */
   idleMs?: number;
+  /** How long the client may send nothing in the middle of an upload (default 60 s). */
+  stallMs?: number;
+  /** Takes this host's job slot before the job is accepted; throws when the host is full. */
+  takeSlot?: () => Promise<ReleaseSlot>;
   /** Ends the job as a closed channel would (SIGTERM, SIGHUP). */
   signal?: AbortSignal;
 }
@@ -64,11 +69,17 @@ export async function serveStdio(o: ServeOptions): Promise<JobResult | undefined
     const job = await nextClientFrame(frames, 'job', o.idleMs);
     if (!job) return undefined;
     const params = jobParams(job, o.ceiling);
-    await writer.control({ type: 'accepted', id: job.id });
-    return await runAccepted(o, writer, frames, params, {
-      workspace: job.workspace === true,
-      sourceUnderSrc: job.sourceUnderSrc === true,
-    });
+    // Refused before it is accepted, so the client's pool tries another manager.
+    const release = await o.takeSlot?.();
+    try {
+      await writer.control({ type: 'accepted', id: job.id });
+      return await runAccepted(o, writer, frames, params, {
+        workspace: job.workspace === true,
+        sourceUnderSrc: job.sourceUnderSrc === true,
+      });
+    } finally {
+      await release?.();
+    }
   } catch (err) {
     const e =
       err instanceof ContractorError
@@ -150,7 +161,7 @@ async function runAccepted(
   try {
     // The saved workspace comes before the source: the job restores it before the build.
     if (carries.workspace)
-      workspace = await receiveWorkspace(frames, params.policy.limits.diskBytes);
+      workspace = await receiveWorkspace(frames, params.policy.limits.diskBytes, o.stallMs);
   } catch (err) {
     await unregister();
     await rm(outDir, { recursive: true, force: true });
@@ -168,6 +179,7 @@ async function runAccepted(
     source,
     params.policy.limits.diskBytes,
     'source-end',
+    o.stallMs,
     (bytes) => tree.write(bytes),
   );
   received

@@ -57,6 +57,7 @@ export async function startHarness(
     perRepository?: number;
     signIn?: AppOptions['signIn'];
     publicUrl?: string;
+    maxConnections?: number;
   } = {},
 ): Promise<Harness> {
   const tmp = tempDir('contractor-app-');
@@ -84,6 +85,7 @@ export async function startHarness(
     signIn: o.signIn,
     publicUrl: o.publicUrl,
     maxBodyBytes: 1024 * 1024,
+    maxConnections: o.maxConnections,
     log: (l) => logs.push(l),
   });
   if (o.signIn)

@@ -10,6 +10,7 @@ import { FrameWriter } from '../../src/manager/remote/frame-writer.js';
 import { helloFrame } from '../../src/manager/remote/hello.js';
 import { openSession, type ManagerSession } from '../../src/manager/remote/manager-session.js';
 import { runRemoteAttempt } from '../../src/manager/remote/remote-attempt.js';
+import type { ReleaseSlot } from '../../src/manager/remote/job-slots.js';
 import { RunningJobs } from '../../src/manager/remote/running-jobs.js';
 import { serveStdio } from '../../src/manager/serve-stdio.js';
 import { parseSpec } from '../../src/spec/parse.js';
@@ -50,6 +51,8 @@ export function serveInProcess(
     running?: RunningJobs;
     sign?: AttestationHook;
     idleMs?: number;
+    stallMs?: number;
+    takeSlot?: () => Promise<ReleaseSlot>;
   } = {},
 ): InProcessManager {
   const p = pipes();
@@ -63,6 +66,8 @@ export function serveInProcess(
     protocol: o.protocol,
     sign: o.sign,
     idleMs: o.idleMs,
+    stallMs: o.stallMs,
+    takeSlot: o.takeSlot,
   });
   served.catch(() => undefined).finally(state.remove);
   return {

@@ -23,13 +23,14 @@ export interface CarriedWorkspace {
 export async function receiveWorkspace(
   frames: AsyncIterator<Frame>,
   capBytes: number,
+  stallMs?: number,
 ): Promise<CarriedWorkspace> {
   const root = await makeScratchDir('carried');
   const remove = (): Promise<void> => rm(root, { recursive: true, force: true });
   try {
     const upload = join(root, 'in.tar');
     const file = createWriteStream(upload);
-    await receiveUpload(frames, file, capBytes, 'workspace-end').catch((err: unknown) => {
+    await receiveUpload(frames, file, capBytes, 'workspace-end', stallMs).catch((err: unknown) => {
       file.destroy();
       throw err;
     });

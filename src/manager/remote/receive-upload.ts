@@ -4,6 +4,7 @@ import { createHash } from 'node:crypto';
 import type { Writable } from 'node:stream';
 import { ContractorError } from '../../errors.js';
 import type { Frame } from './frame.js';
+import { nextFrameWithin } from './next-frame.js';
 import { parseClientFrame, type StreamEndFrame } from './job-frame.js';
 import { writeDrained } from './write-drained.js';
 
@@ -13,6 +14,9 @@ export interface ReceivedUpload {
   sha256: string;
 }
 
+/** How long a client may send nothing mid-upload before it is dropped. */
+export const DEFAULT_STALL_MS = 60_000;
+
 /** A job that stops reading its source early (it failed, or needed no more) only stops the
  * writing: the frames are still read, counted and checked to the end. */
 export async function receiveUpload(
@@ -20,6 +24,7 @@ export async function receiveUpload(
   sink: Writable,
   capBytes: number,
   end: StreamEndFrame['type'],
+  stallMs = DEFAULT_STALL_MS,
   /** Sees each chunk as it passes (the source's git tree is computed so), never a copy on disk. */
   observe?: (bytes: Buffer) => void,
 ): Promise<ReceivedUpload> {
@@ -31,7 +36,7 @@ export async function receiveUpload(
   // still open after that fails the unpack as a premature close.
   let held: Buffer | undefined;
   for (;;) {
-    const { value: frame, done } = await frames.next();
+    const { value: frame, done } = await nextFrameWithin(frames, stallMs, `sending ${what}`);
     if (done)
       throw new ContractorError('PROTOCOL', `the client closed the channel while sending ${what}`);
     if (frame.kind === 'data') {
