@@ -3,7 +3,6 @@ import { execFileSync } from 'node:child_process';
 import {
   mkdirSync,
   mkdtempSync,
-  lstatSync,
   readdirSync,
   realpathSync,
   rmSync,
@@ -91,11 +90,19 @@ function inputTar(dir: string, files: Record<string, string>): Buffer {
 }
 
 /** The output as the manager unpacks it, each kept link then resolved by the kernel itself. */
+/** Every link under root, found without following any (Node 20's recursive readdir follows them). */
+function linksUnder(root: string, dir = ''): string[] {
+  return readdirSync(join(root, dir), { withFileTypes: true }).flatMap((e) => {
+    const rel = dir ? `${dir}/${e.name}` : e.name;
+    if (e.isSymbolicLink()) return [rel];
+    return e.isDirectory() ? linksUnder(root, rel) : [];
+  });
+}
+
 async function unpackOnHost(tar: string, dest: string): Promise<BuildResult['unpacked']> {
   mkdirSync(dest);
   const { dropped } = await unpackSanitised(tar, dest, ROOMY_LIMITS.diskBytes);
-  const linksOut = (readdirSync(dest, { recursive: true }) as string[]).filter((rel) => {
-    if (!lstatSync(join(dest, rel)).isSymbolicLink()) return false;
+  const linksOut = linksUnder(dest).filter((rel) => {
     const real = (() => {
       try {
         return realpathSync(join(dest, rel));
