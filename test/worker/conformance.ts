@@ -184,6 +184,18 @@ export function conformanceSuite(name: string, makeDriver: DriverFactory) {
     assert.equal(r.stdout, 'from the saved workspace\nfrom the source\n');
   });
 
+  // gVisor's export ran as a root without capabilities: a source directory made by mkdtemp
+  // (0700) came back as "Cannot open: Permission denied", and the job lost its artifacts.
+  test('a workspace whose modes shut others out still comes back whole', async () => {
+    const r = await build({
+      build:
+        'mkdir -p secret && echo x > secret/f && chmod 700 secret && echo y > nope && chmod 000 nope && chmod 700 /workspace/src',
+    });
+    assert.equal(r.outcome.outputComplete, true, r.outcome.outputProblem ?? r.stderr);
+    assert.match(r.outputListing, /src\/secret\/f\n/);
+    assert.match(r.outputListing, /src\/nope\n/);
+  });
+
   test('the OS and toolchain are read-only', async () => {
     const r = await build({
       build:
@@ -501,6 +513,18 @@ except OSError as e: print('dns failed', e)`;
     const r = await build({ limits: { wallMs: 1500 }, build: 'sleep 3600' });
     assert.equal(r.outcome.limit, 'wall');
     assert.equal(r.outcome.phases.at(-1)?.exitCode, null);
+  });
+
+  test('a wall limit that falls while the worker starts reports every phase as not run', async () => {
+    const r = await build({ limits: { wallMs: 1 }, setup: 'true', build: 'sleep 3600' });
+    assert.equal(r.outcome.limit, 'wall');
+    assert.deepEqual(
+      r.outcome.phases.map((p) => [p.name, p.exitCode]),
+      [
+        ['setup', null],
+        ['build', null],
+      ],
+    );
   });
 
   test('a CPU spin ends the job with cpu named', async () => {

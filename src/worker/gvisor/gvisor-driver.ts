@@ -17,6 +17,7 @@ import { BUILD_UID, JOB_DIR, PROXY_DIR, writeBundle } from './bundle.js';
 import { gvisorPlatform, type GvisorPlatform, type PlatformVerdict } from './platform-probe.js';
 import { runsc, runscDone, runscFlags, type RunscSetup } from './runsc.js';
 import { sandboxCpuMs, sandboxMemoryBytes } from './sandbox-usage.js';
+import { phasesWithUnrun } from '../unrun-phases.js';
 import { SECCOMP_LOADER } from '../seccomp-loader.js';
 import { violationsFromStrace } from './strace-violations.js';
 
@@ -183,7 +184,7 @@ export class GvisorDriver implements Driver {
     // The work directory goes in run()'s finally, whatever happened here.
     const violations = violationsFromStrace(await straceSegments(setup.debugDir, straceMarks));
     return {
-      phases,
+      phases: phasesWithUnrun(job, phases, Boolean(box.limit || job.signal?.aborted)),
       ...(box.limit ? { limit: box.limit } : {}),
       violations,
       outputComplete: exported.complete,
@@ -326,6 +327,10 @@ async function exportWorkspace(box: Sandbox, job: WorkerJob): Promise<WorkspaceE
       'exec',
       '--user',
       '0:0',
+      // The sandbox's root has no capabilities: without this it cannot read a 0700 directory of
+      // the build's (a source directory made by mkdtemp, say), and the export fails.
+      '--cap',
+      'CAP_DAC_READ_SEARCH',
       box.id,
       'tar',
       '-c',

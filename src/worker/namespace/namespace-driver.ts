@@ -29,6 +29,7 @@ import { jobUid } from './job-uid.js';
 import { watchLimits, type LimitWatch } from './limit-watch.js';
 import { HOLDER_STATE_DIR } from './workspace-disk.js';
 import { probeNamespace } from './namespace-probe.js';
+import { phasesWithUnrun } from '../unrun-phases.js';
 
 const DIAGNOSTIC_BYTES = 8192;
 /** How long the holder's pipes may stay open after it exits: time to read what is in them. */
@@ -247,9 +248,9 @@ function holderJobFor(job: WorkerJob, confinement: Confinement, ipcSysctls: stri
   };
 }
 
-function outcomeOf(s: HolderSession): WorkerOutcome {
+function outcomeOf(job: WorkerJob, s: HolderSession): WorkerOutcome {
   return {
-    phases: s.phases,
+    phases: phasesWithUnrun(job, s.phases, Boolean(s.limit || s.cancelled)),
     ...(s.limit ? { limit: s.limit } : {}),
     violations: s.violations,
     outputComplete: s.outputComplete,
@@ -341,7 +342,7 @@ async function runHolder(
     );
   }
   session.outputComplete &&= outputWritten;
-  const outcome = outcomeOf(session);
+  const outcome = outcomeOf(job, session);
   // Said, not dropped: the caller names the artifacts this cost.
   if (writeError && !outcome.outputComplete)
     outcome.outputProblem = `the workspace could not be written to ${job.outputTar}: ${writeError.message}`;

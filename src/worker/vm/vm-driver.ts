@@ -23,6 +23,7 @@ import { ALL_PHASES, qemuArgs, type VmFiles, type VmShape } from './qemu-args.js
 import { listenOnce, type PortListener } from './port-listener.js';
 import { tarLength } from './tar-end.js';
 import { probeVm } from './vm-probe.js';
+import { phasesWithUnrun } from '../unrun-phases.js';
 import { buildJobDisk, writeInputDisk, makeScratchDisk } from './job-disks.js';
 import {
   forgetSavedGuest,
@@ -232,15 +233,9 @@ class VmRun {
     const outputComplete = this.outputOk && !this.limit && (await this.trimOutput());
     if (!this.outputOk)
       this.outputProblem ??= 'the guest never reported writing the workspace archive';
-    // A phase a limit or a cancel kept from running is reported as not run (exit code null).
     const ended = Boolean(this.limit || job.signal?.aborted);
-    const now = Date.now();
     return {
-      phases: job.phases.flatMap((p): PhaseOutcome[] => {
-        const ran = this.phases.get(p.name);
-        if (ran) return [ran];
-        return ended ? [{ name: p.name, exitCode: null, startedAt: now, durationMs: 0 }] : [];
-      }),
+      phases: phasesWithUnrun(job, [...this.phases.values()], ended),
       ...(this.limit ? { limit: this.limit } : {}),
       violations: this.violations(attempts),
       outputComplete,
