@@ -27,6 +27,7 @@ import { killHolder, spawnHolder, takeWarmHolder, TOOL_PATH, type Holder } from 
 import { IPC_SYSCTLS } from './ipc-limits.js';
 import { jobUid } from './job-uid.js';
 import { watchLimits, type LimitWatch } from './limit-watch.js';
+import { PER_PROCESS_LIMITS } from './per-process-limits.js';
 import { HOLDER_STATE_DIR } from './workspace-disk.js';
 import { probeNamespace } from './namespace-probe.js';
 
@@ -135,7 +136,11 @@ class HolderSession {
 
   private diagnose(chunk: Buffer): void {
     this.diagnostics = (this.diagnostics + chunk.toString()).slice(-DIAGNOSTIC_BYTES);
-    this.job.onEvent({ type: 'output', phase: 'worker', stream: 'stderr', chunk });
+    // HardLogLimit: what the holder says about the build's files (tar's warnings) is the build's doing too.
+    const { fits, over } = this.budget.take(chunk);
+    if (fits.length)
+      this.job.onEvent({ type: 'output', phase: 'worker', stream: 'stderr', chunk: fits });
+    if (over) this.end('log');
   }
 
   /** HardLogLimit: counted here, on the manager's side, where the build cannot lie about it. */
@@ -219,13 +224,14 @@ function holderJobFor(job: WorkerJob, confinement: Confinement, ipcSysctls: stri
   };
 }
 
-function outcomeOf(s: HolderSession): WorkerOutcome {
+function outcomeOf(s: HolderSession, cgroup: JobCgroup | undefined): WorkerOutcome {
   return {
     phases: s.phases,
     ...(s.limit ? { limit: s.limit } : {}),
     violations: s.violations,
     outputComplete: s.outputComplete,
     ...(s.cancelled ? { cancelled: true } : {}),
+    ...(cgroup ? {} : { unenforced: [...PER_PROCESS_LIMITS] }),
   };
 }
 
@@ -312,5 +318,5 @@ async function runHolder(
     );
   }
   session.outputComplete &&= outputWritten;
-  return outcomeOf(session);
+  return outcomeOf(session, cgroup);
 }
