@@ -16,6 +16,8 @@ export interface LimitWatch {
    * shown (bwrap's pid 1 is never reaped where its time would be counted, so the poll is all there is).
    */
   cpuMs(): number;
+  /** Reads the counters now: a limit that killed a phase between two polls is still named. */
+  poll(): void;
   stop(): void;
 }
 
@@ -61,7 +63,7 @@ export function watchLimits(
   end: (limit: LimitName) => void,
 ): LimitWatch {
   const seen: Seen = { peak: 0, cpu: 0, ownMs: new Map(), ownTotal: 0 };
-  const timer = setInterval(() => {
+  const poll = (): void => {
     const pid = holderPid();
     const crossed = cgroup
       ? safely(() => cgroup.crossed())
@@ -69,11 +71,13 @@ export function watchLimits(
         ? safely(() => treeCrossed(pid, limits, seen))
         : undefined;
     if (crossed) end(crossed);
-  }, WATCH_MS);
+  };
+  const timer = setInterval(poll, WATCH_MS);
   return {
     peakMemoryBytes: () => (cgroup ? (safely(() => cgroup.peakMemoryBytes()) ?? 0) : seen.peak),
     resetPeak: () => (cgroup ? safely(() => cgroup.resetPeak()) : (seen.peak = 0)),
     cpuMs: () => (cgroup ? (safely(() => cgroup.cpuMs()) ?? 0) : seen.cpu),
+    poll,
     stop: () => clearInterval(timer),
   };
 }

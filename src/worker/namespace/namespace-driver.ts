@@ -166,6 +166,7 @@ class HolderSession {
         this.job.onEvent({ type: 'phase', phase: m.phase, at: m.at });
         return;
       case 'phase-end':
+        this.watch.poll();
         this.violations.push(...m.violations);
         this.closePhase(this.limit ? null : m.exitCode, m.durationMs, this.phaseCpuMs(m.cpuMs));
         return;
