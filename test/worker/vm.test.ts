@@ -46,7 +46,8 @@ for i in range(${2 * PROXY_CONNECTIONS}):
     try:
         held.append(socket.create_connection(('127.0.0.1', 3128), timeout=10))
     except OSError: pass
-time.sleep(2)
+# Held long enough for a slow (TCG) guest's relay to open every one of them upstream.
+time.sleep(30)
 print('held', len(held), flush=True)
 `;
   const r = await runBuild(new VmDriver(), {
