@@ -403,7 +403,8 @@ function startWatcher(box: Sandbox, job: WorkerJob): Promise<void> {
       },
     }).then((r) => {
       clearTimeout(timer);
-      if (box.ended) return;
+      // Ended (a cancel, a limit) before its first report: the job goes on to its end, not waits for ever.
+      if (box.ended) return resolve();
       box.watcherLost = `the gvisor limit watcher stopped (exit ${r.code}): ${stderr.trim()}`;
       box.end();
       reject(new Error(box.watcherLost));
