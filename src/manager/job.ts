@@ -4,7 +4,7 @@ import type { SourceOrigin } from '../attest/source-origin.js';
 import type { PhaseName, Violation } from '../net/violation.js';
 import type { EffectivePolicy } from '../spec/policy.js';
 import type { DriverName, LimitName, Spec } from '../spec/types.js';
-import type { WorkerEvent } from '../worker/driver.js';
+import type { UnenforcedLimit, WorkerEvent } from '../worker/driver.js';
 
 export type RunStatus = 'passed' | 'failed' | 'violation' | 'limit' | 'error';
 
@@ -95,6 +95,8 @@ export interface JobResult {
   durationMs: number;
   phases: PhaseResult[];
   limit?: LimitName;
+  /** Limits the worker held only per process (no cgroups): the result says so, it does not pass silently. */
+  unenforced?: UnenforcedLimit[];
   violations: Violation[];
   artifacts: Artifact[];
   /** Artifact patterns whose files the worker did not return (its output was lost): status is error. */

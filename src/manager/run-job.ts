@@ -152,6 +152,7 @@ export async function runJob(req: JobRequest, driver: Driver): Promise<JobResult
     durationMs: finished.getTime() - started.getTime(),
     phases,
     ...(limit ? { limit } : {}),
+    ...(outcome?.unenforced?.length ? { unenforced: outcome.unenforced } : {}),
     violations: violations.kept,
     artifacts: collected.artifacts,
     ...(lostArtifacts.length ? { lostArtifacts } : {}),

@@ -47,6 +47,7 @@ export function summaryLines(r: JobResult, c: ChalkInstance): string[] {
         )
         .join(', ')}`,
     );
+  for (const u of r.unenforced ?? []) lines.push(c.yellow(`  ${u.limit} limit ${u.detail}`));
   if (r.violations.length) {
     lines.push(c.bold('  violations:'));
     // The build chose these hosts, details and (through the files it made) artifact paths.

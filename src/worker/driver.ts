@@ -48,6 +48,12 @@ export interface PhaseOutcome {
   maxMemoryBytes?: number;
 }
 
+/** A limit a worker holds only per process, not for the job as a whole: said plainly, never passed silently. */
+export interface UnenforcedLimit {
+  limit: LimitName;
+  detail: string;
+}
+
 export interface WorkerOutcome {
   phases: PhaseOutcome[];
   /** The limit that ended the job, if one did. */
@@ -59,6 +65,8 @@ export interface WorkerOutcome {
   /** Why the workspace tar is incomplete, when the driver knows: the caller names it, never drops it. */
   outputProblem?: string;
   cancelled?: boolean;
+  /** Limits this worker could not hold for the whole job (the namespace tier without cgroups). */
+  unenforced?: UnenforcedLimit[];
 }
 
 export interface DriverProbe {

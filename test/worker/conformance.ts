@@ -582,6 +582,71 @@ except OSError as e: print('dns failed', e)`;
     assert.ok(r.stdout.length <= 64 * 1024);
   });
 
+  // Issue 26, item 6: the final tar warned once per socket on the holder's stderr, which was logged
+  // past the budget: 18 MB of log under a 1 MiB limit, and the job passed.
+  test('a workspace full of sockets is packed without logging past the log limit', async () => {
+    const sockets =
+      'import socket\nfor i in range(3000):\n  socket.socket(socket.AF_UNIX).bind(f"/workspace/src/sock{i}")\n';
+    const limit = 64 * 1024;
+    const r = await build({
+      limits: { logBytes: limit },
+      files: { 'sockets.py': sockets },
+      build: 'python3 sockets.py',
+    });
+    const logged = r.events.reduce((n, e) => n + (e.type === 'output' ? e.chunk.length : 0), 0);
+    assert.ok(logged <= limit, `${logged} bytes logged under a log limit of ${limit}`);
+    assert.equal(r.outcome.limit, undefined, r.stderr);
+    assert.equal(r.outcome.phases.at(-1)?.exitCode, 0, r.stderr);
+    assert.equal(r.outcome.outputComplete, true);
+  });
+
+  // Issue 26, item 6: children the kernel reaps itself (SIGCHLD ignored) left no CPU time in any
+  // parent's counters: 10 s burnt under a 3 s limit, and the job passed.
+  test('children the kernel reaps itself count against the CPU limit', async () => {
+    const reaped = `import os, signal, time
+signal.signal(signal.SIGCHLD, signal.SIG_IGN)
+for i in range(10):
+    pid = os.fork()
+    if pid == 0:
+        while time.process_time() < 1: pass
+        os._exit(0)
+    try: os.waitpid(pid, 0)
+    except ChildProcessError: pass
+print('burnt', flush=True)
+`;
+    const r = await build({
+      limits: { cpuMs: 3000 },
+      files: { 'reaped.py': reaped },
+      build: 'python3 reaped.py',
+    });
+    assert.equal(r.outcome.limit, 'cpu', r.stdout + r.stderr);
+  });
+
+  // Issue 26, item 5: Unix socket buffers are memory no process's size shows: 2 GiB held under
+  // 256 MiB, and the job passed. A worker must count them, or say plainly that it cannot.
+  test('memory held in socket buffers counts against the memory limit, or the result says it cannot', async () => {
+    const hold = `import resource, socket
+soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+held, keep = 0, []
+while held < 512 << 20:
+    a, b = socket.socketpair()
+    a.setblocking(False)
+    keep.append((a, b))
+    try:
+        while True: held += a.send(b'x' * 65536)
+    except BlockingIOError: pass
+print('held', held >> 20, 'MiB', flush=True)
+`;
+    const r = await build({
+      limits: { memoryBytes: 128 * 1024 ** 2 },
+      files: { 'hold.py': hold },
+      build: 'python3 hold.py',
+    });
+    if (r.outcome.unenforced?.some((u) => u.limit === 'memory')) return;
+    assert.equal(r.outcome.limit, 'memory', r.stdout + r.stderr);
+  });
+
   test('cancelling ends the job and leaves nothing behind', async () => {
     const m = marker();
     const abort = new AbortController();

@@ -25,6 +25,7 @@ import {
 } from '../../src/worker/namespace/holder-spawn.js';
 import { INSTALL_ROOT } from '../../src/install-root.js';
 import { othersMay } from '../../src/worker/namespace/holder-program.js';
+import { PTYS_PER_JOB } from '../../src/worker/namespace/job-pts.js';
 import { NamespaceDriver } from '../../src/worker/namespace/namespace-driver.js';
 import { cgroupsNamed } from '../helpers/cgroups.js';
 import { processesMatching } from '../helpers/processes.js';
@@ -264,6 +265,47 @@ own('/dev is read-only and /dev/shm is on the job disk, so its limit covers both
   assert.doesNotMatch(r.stdout, /DEV-DIR|DEV-FILE/);
   assert.equal(r.outcome.limit, 'disk', `${r.stdout} ${r.stderr}`);
 });
+
+// Issue 26, item 6: bwrap's devpts has no cap of its own, so one job could take every pty the
+// kernel lets a non-initial devpts have, failing other jobs' openpty. Each job now has PTYS_PER_JOB.
+own('a job holds at most its own share of ptys, and ptys still work', async () => {
+  const ptys = `import os, resource
+soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+master, slave = os.openpty()
+print('tty', os.ttyname(slave), flush=True)
+held = [master, slave]
+try:
+    while len(held) < ${4 * PTYS_PER_JOB}: held.append(os.open('/dev/ptmx', os.O_RDWR | os.O_NOCTTY))
+except OSError as e:
+    print('refused', e.errno)
+print('held', len(held) - 1)
+`;
+  const r = await runBuild(new NamespaceDriver(), {
+    files: { 'ptys.py': ptys },
+    build: 'python3 ptys.py',
+  });
+  assert.match(r.stdout, /^tty \/dev\/pts\/\d+$/m, r.stdout + r.stderr);
+  const held = Number(/^held (\d+)$/m.exec(r.stdout)?.[1]);
+  assert.ok(held <= PTYS_PER_JOB, `one job held ${held} ptys; its share is ${PTYS_PER_JOB}`);
+});
+
+// Issue 26, item 5: without cgroups, memory and CPU are per process only; the result says so.
+own(
+  'the outcome says plainly which limits hold per process only, and only without cgroups',
+  async () => {
+    const r = await runBuild(new NamespaceDriver(), { build: 'true' });
+    const named = (r.outcome.unenforced ?? []).map((u) => u.limit).sort();
+    const cgroups = (await new NamespaceDriver().probe()).detail.includes('held by cgroups');
+    assert.deepEqual(named, cgroups ? [] : ['cpu', 'memory']);
+    assert.equal(cgroups, !unprivileged);
+    const rlimits = await runBuild(new NamespaceDriver({ cgroups: false }), { build: 'true' });
+    assert.deepEqual((rlimits.outcome.unenforced ?? []).map((u) => u.limit).sort(), [
+      'cpu',
+      'memory',
+    ]);
+  },
+);
 
 const IPC_PROBE = `
 import ctypes, os

@@ -34,9 +34,14 @@ export const ROOMY_LIMITS: Limits = {
 /** A stand-in for the egress proxy: answers every request with 200 and counts connections. */
 export class AnsweringEgress implements EgressPort {
   connections = 0;
+  /** The most connections open at one time. */
+  maxOpen = 0;
+  private open = 0;
 
   accept(socket: Socket): void {
     this.connections++;
+    this.maxOpen = Math.max(this.maxOpen, ++this.open);
+    socket.once('close', () => this.open--);
     socket.on('error', () => undefined);
     socket.once('data', () =>
       socket.end('HTTP/1.1 200 OK\r\ncontent-length: 11\r\n\r\negress-port'),

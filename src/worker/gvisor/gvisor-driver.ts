@@ -336,12 +336,16 @@ async function exportWorkspace(box: Sandbox, job: WorkerJob): Promise<WorkspaceE
       '-c',
       '-f',
       '-',
+      // HardLogLimit: no warning per socket the build left; what tar says goes nowhere unbudgeted.
+      '--warning=no-file-ignored',
       '-C',
       '/workspace',
       '.',
     ]),
   );
   child.stdin?.end();
+  // Drained, not kept: an unread pipe would stop tar at its 64 KiB of warnings.
+  child.stderr?.resume();
   const cap = job.limits.diskBytes + 64 * 1024 ** 2;
   let written = 0;
   child.stdout?.on('data', (c: Buffer) => {
@@ -378,10 +382,16 @@ function watchLimits(box: Sandbox, job: WorkerJob): () => void {
   const timer = setInterval(() => {
     if (!box.pid || busy) return;
     busy = true;
-    void Promise.all([sandboxMemoryBytes(box.pid), sandboxCpuMs(box.pid)])
-      .then(([memory, cpu]) => {
+    void Promise.all([
+      sandboxMemoryBytes(box.pid),
+      sandboxCpuMs(box.pid),
+      straceLogBytes(box.setup.debugDir),
+    ])
+      .then(([memory, cpu, strace]) => {
         if (memory > job.limits.memoryBytes) box.end('memory');
         else if (cpu - box.cpuAtStart > job.limits.cpuMs) box.end('cpu');
+        // HardDiskLimit: the sentry's log of the build's connects and sends is on the host's disk.
+        else if (strace > job.limits.diskBytes) box.end('disk');
       })
       .finally(() => (busy = false));
   }, WATCH_MS);
@@ -432,7 +442,8 @@ function startWatcher(box: Sandbox, job: WorkerJob): Promise<void> {
       },
     }).then((r) => {
       clearTimeout(timer);
-      if (box.ended) return;
+      // Ended (a cancel, a limit) before its first report: the job goes on to its end, not waits for ever.
+      if (box.ended) return resolve();
       box.watcherLost = `the gvisor limit watcher stopped (exit ${r.code}): ${stderr.trim()}`;
       box.end();
       reject(new Error(box.watcherLost));
@@ -448,6 +459,20 @@ async function bootLog(debugDir: string): Promise<string | undefined> {
 async function straceOffset(debugDir: string): Promise<number> {
   const log = await bootLog(debugDir);
   return log ? (await stat(log)).size : 0;
+}
+
+/** Every file of the sentry's debug directory: the strace log grows with each attempt the build makes. */
+async function straceLogBytes(debugDir: string): Promise<number> {
+  const names = await readdir(debugDir).catch(() => [] as string[]);
+  const sizes = await Promise.all(
+    names.map((n) =>
+      stat(join(debugDir, n)).then(
+        (s) => s.size,
+        () => 0,
+      ),
+    ),
+  );
+  return sizes.reduce((a, b) => a + b, 0);
 }
 
 /** Splits the sentry's log at each phase's start, so every attempt is charged to its phase. */

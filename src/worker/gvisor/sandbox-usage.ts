@@ -1,5 +1,5 @@
 // What a runsc sandbox uses, read by the host: CPU of the sentry and its ptrace stubs, and the
-// sentry's memory file, which holds every page the build (and its tmpfs) has.
+// sentry's memory file, which holds every page the build (and its tmpfs) has, with the sentry's heap.
 import { readdir, readFile, readlink, stat } from 'node:fs/promises';
 import { processUsage } from '../process-usage.js';
 
@@ -22,8 +22,24 @@ export async function sandboxCpuMs(sentry: number): Promise<number> {
   return total;
 }
 
-/** Allocated (not sparse) bytes of the sentry's memfd "runsc-memory". */
+/**
+ * HardRAMLimit: the sandbox's real use is the build's pages (the memfd) and the sentry's own heap,
+ * which holds what the build makes the kernel keep: Unix socket buffers once held 2 GiB there
+ * under a 256 MiB limit, unseen by the memfd alone.
+ */
 export async function sandboxMemoryBytes(sentry: number): Promise<number> {
+  const [pages, heap] = await Promise.all([memfdBytes(sentry), sentryAnonBytes(sentry)]);
+  return pages + heap;
+}
+
+/** The sentry's anonymous resident memory: its heap, not the memfd it maps (that is RssShmem). */
+async function sentryAnonBytes(sentry: number): Promise<number> {
+  const status = await readFile(`/proc/${sentry}/status`, 'utf8').catch(() => '');
+  return Number(/^RssAnon:\s+(\d+)/m.exec(status)?.[1] ?? 0) * 1024;
+}
+
+/** Allocated (not sparse) bytes of the sentry's memfd "runsc-memory". */
+async function memfdBytes(sentry: number): Promise<number> {
   for (const fd of await readdir(`/proc/${sentry}/fd`).catch(() => [] as string[])) {
     const link = await readlink(`/proc/${sentry}/fd/${fd}`).catch(() => '');
     if (link.startsWith('/memfd:runsc-memory')) {

@@ -16,6 +16,7 @@ export function jobLayout(stateDir: string) {
     workspace: join(stateDir, 'disk', 'workspace'),
     tmp: join(stateDir, 'disk', 'tmp'),
     shm: join(stateDir, 'disk', 'shm'),
+    pts: join(stateDir, 'pts'),
   };
 }
 
@@ -105,6 +106,10 @@ export function sandboxArgs(
     ...procEntries(layout),
     '--dev',
     '/dev',
+    // HostProtection: the job's capped devpts over bwrap's uncapped one (job-pts.ts).
+    '--dev-bind',
+    layout.pts,
+    '/dev/pts',
     // HardDiskLimit: /workspace, /tmp and /dev/shm all live on the job's size-capped tmpfs. bwrap's
     // /dev is a tmpfs of half the host's memory that the build owns: it is made read-only, or it
     // would hold whatever the disk limit refuses, and in rlimit mode uncounted by any limit.

@@ -16,22 +16,42 @@ export interface LimitWatch {
    * shown (what a phase's end kills is never reaped where its time would be counted, so the poll is all there is).
    */
   cpuMs(): number;
+  /** Reads the counters now: a limit that killed a phase between two polls is still named. */
+  poll(): void;
   stop(): void;
 }
 
-function treeCrossed(
-  holderPid: number,
-  limits: Limits,
-  seen: { peak: number; cpu: number },
-): LimitName | undefined {
+interface Seen {
+  peak: number;
+  cpu: number;
+  /** The last own CPU time of every process ever polled, and their sum. */
+  ownMs: Map<string, number>;
+  ownTotal: number;
+}
+
+/**
+ * HardCPULimit: a child the kernel reaps itself (SIGCHLD ignored) leaves no trace in any parent's
+ * counters, so each process's own time is kept from the polls after it is gone. One that lives
+ * less than a poll is still lost: per-process-limits.ts says so in the result.
+ */
+function addOwnTimes(seen: Seen, ownMs: Map<string, number>): void {
+  for (const [key, ms] of ownMs) {
+    seen.ownTotal += ms - (seen.ownMs.get(key) ?? 0);
+    seen.ownMs.set(key, ms);
+  }
+}
+
+function treeCrossed(holderPid: number, limits: Limits, seen: Seen): LimitName | undefined {
   const u = treeUsage(holderPid);
   if (!u) return undefined;
+  addOwnTimes(seen, u.ownMs);
   seen.peak = Math.max(seen.peak, u.rssBytes);
-  seen.cpu = Math.max(seen.cpu, u.cpuMs);
+  // Two counts that each miss some time: the tree misses the self-reaped, the own times what ran unpolled.
+  seen.cpu = Math.max(seen.cpu, u.cpuMs, seen.ownTotal);
   // RLIMIT_NPROC holds the build one or two tasks short of the cap (the holder's count drifts by a thread).
   if (u.tasks - BWRAP_TASKS >= limits.processes - 1) return 'processes';
   if (u.rssBytes > limits.memoryBytes) return 'memory';
-  if (u.cpuMs > limits.cpuMs) return 'cpu';
+  if (seen.cpu > limits.cpuMs) return 'cpu';
   return undefined;
 }
 
@@ -42,8 +62,8 @@ export function watchLimits(
   holderPid: () => number,
   end: (limit: LimitName) => void,
 ): LimitWatch {
-  const seen = { peak: 0, cpu: 0 };
-  const timer = setInterval(() => {
+  const seen: Seen = { peak: 0, cpu: 0, ownMs: new Map(), ownTotal: 0 };
+  const poll = (): void => {
     const pid = holderPid();
     const crossed = cgroup
       ? safely(() => cgroup.crossed())
@@ -51,11 +71,13 @@ export function watchLimits(
         ? safely(() => treeCrossed(pid, limits, seen))
         : undefined;
     if (crossed) end(crossed);
-  }, WATCH_MS);
+  };
+  const timer = setInterval(poll, WATCH_MS);
   return {
     peakMemoryBytes: () => (cgroup ? (safely(() => cgroup.peakMemoryBytes()) ?? 0) : seen.peak),
     resetPeak: () => (cgroup ? safely(() => cgroup.resetPeak()) : (seen.peak = 0)),
     cpuMs: () => (cgroup ? (safely(() => cgroup.cpuMs()) ?? 0) : seen.cpu),
+    poll,
     stop: () => clearInterval(timer),
   };
 }

@@ -27,6 +27,7 @@ import { killHolder, spawnHolder, takeWarmHolder, TOOL_PATH, type Holder } from 
 import { IPC_SYSCTLS } from './ipc-limits.js';
 import { jobUid } from './job-uid.js';
 import { watchLimits, type LimitWatch } from './limit-watch.js';
+import { PER_PROCESS_LIMITS } from './per-process-limits.js';
 import { HOLDER_STATE_DIR } from './workspace-disk.js';
 import { probeNamespace } from './namespace-probe.js';
 import { phasesWithUnrun } from '../unrun-phases.js';
@@ -147,7 +148,11 @@ class HolderSession {
 
   private diagnose(chunk: Buffer): void {
     this.diagnostics = (this.diagnostics + chunk.toString()).slice(-DIAGNOSTIC_BYTES);
-    this.job.onEvent({ type: 'output', phase: 'worker', stream: 'stderr', chunk });
+    // HardLogLimit: what the holder says about the build's files (tar's warnings) is the build's doing too.
+    const { fits, over } = this.budget.take(chunk);
+    if (fits.length)
+      this.job.onEvent({ type: 'output', phase: 'worker', stream: 'stderr', chunk: fits });
+    if (over) this.end('log');
   }
 
   /** HardLogLimit: counted here, on the manager's side, where the build cannot lie about it. */
@@ -173,6 +178,7 @@ class HolderSession {
         this.job.onEvent({ type: 'phase', phase: m.phase, at: m.at });
         return;
       case 'phase-end':
+        this.watch.poll();
         this.violations.push(...m.violations);
         this.closePhase(this.limit ? null : m.exitCode, m.durationMs, this.phaseCpuMs(m.cpuMs));
         return;
@@ -248,13 +254,14 @@ function holderJobFor(job: WorkerJob, confinement: Confinement, ipcSysctls: stri
   };
 }
 
-function outcomeOf(job: WorkerJob, s: HolderSession): WorkerOutcome {
+function outcomeOf(job: WorkerJob, s: HolderSession, cgroup: JobCgroup | undefined): WorkerOutcome {
   return {
     phases: phasesWithUnrun(job, s.phases, Boolean(s.limit || s.cancelled)),
     ...(s.limit ? { limit: s.limit } : {}),
     violations: s.violations,
     outputComplete: s.outputComplete,
     ...(s.cancelled ? { cancelled: true } : {}),
+    ...(cgroup ? {} : { unenforced: [...PER_PROCESS_LIMITS] }),
   };
 }
 
@@ -342,7 +349,7 @@ async function runHolder(
     );
   }
   session.outputComplete &&= outputWritten;
-  const outcome = outcomeOf(job, session);
+  const outcome = outcomeOf(job, session, cgroup);
   // Said, not dropped: the caller names the artifacts this cost.
   if (writeError && !outcome.outputComplete)
     outcome.outputProblem = `the workspace could not be written to ${job.outputTar}: ${writeError.message}`;

@@ -1,6 +1,10 @@
 // Whether this host can run the namespace driver: the tools, and a tiny user+net+pid namespace with veth, nft and bwrap.
 import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import type { DriverProbe } from '../driver.js';
+import { ownedPrefix } from '../owner-tag.js';
+import { createJobCgroup } from './cgroup.js';
+import { RLIMIT_MODE_NOTE } from './per-process-limits.js';
 
 const TOOLS: Record<string, string> = {
   bwrap: 'bubblewrap',
@@ -56,7 +60,7 @@ export async function probeNamespace(): Promise<DriverProbe> {
     return {
       driver: 'namespace',
       ok: true,
-      detail: 'bubblewrap in a user+net namespace with a veth and nftables trap works',
+      detail: `bubblewrap in a user+net namespace with a veth and nftables trap works; ${await limitMode()}`,
     };
   const last = r.out.split('\n').pop() ?? '';
   return {
@@ -64,4 +68,24 @@ export async function probeNamespace(): Promise<DriverProbe> {
     ok: false,
     detail: `unprivileged user namespaces with veth and nftables do not work here (${last}); enable them with sysctl kernel.unprivileged_userns_clone=1 and user.max_user_namespaces>0, and allow bwrap under AppArmor`,
   };
+}
+
+/** Whether a job here would be confined by cgroups (the whole job counted) or by rlimits (per process). */
+async function limitMode(): Promise<string> {
+  const limits = { memoryBytes: 64 * 1024 ** 2, diskBytes: 64 * 1024 ** 2, processes: 16 };
+  try {
+    const id = ownedPrefix('contractor-probe') + randomBytes(3).toString('hex');
+    const cgroup = createJobCgroup(id, {
+      ...limits,
+      wallMs: 1,
+      cpuMs: 1,
+      logBytes: 1,
+      bandwidthBytesPerSec: 1,
+    });
+    if (!cgroup) return RLIMIT_MODE_NOTE;
+    await cgroup.remove();
+    return 'limits are held by cgroups for the job as a whole';
+  } catch (e) {
+    return `${RLIMIT_MODE_NOTE} (${e instanceof Error ? e.message : String(e)})`;
+  }
 }

@@ -241,7 +241,9 @@ function packOutput(layout: JobLayout, job: HolderJob): Promise<boolean> {
     }
   }
   const args = names === undefined ? ['.'] : ['--no-recursion', '--null', '-T', '-'];
-  const child = spawn('tar', ['-c', '-f', '-', '-C', layout.workspace, ...args], {
+  // HardLogLimit: one warning per socket the build left would go to our stderr, unbudgeted.
+  const quiet = '--warning=no-file-ignored';
+  const child = spawn('tar', ['-c', quiet, '-f', '-', '-C', layout.workspace, ...args], {
     stdio: [names === undefined ? 'ignore' : 'pipe', OUTPUT_TAR_FD, 2],
   });
   child.stdin?.on('error', () => undefined);

@@ -3,6 +3,7 @@ import { execFile } from 'node:child_process';
 import { mkdirSync, statfsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { JobLayout } from './bwrap-args.js';
+import { mountJobPts } from './job-pts.js';
 
 const STATE_BYTES = 16 * 1024 ** 2;
 
@@ -36,6 +37,7 @@ export async function mountStateDisk(layout: JobLayout): Promise<void> {
   await mountTmpfs('contractor-state', `size=${STATE_BYTES},mode=0700`, HOLDER_STATE_DIR);
   mkdirSync(layout.disk);
   mkdirSync(layout.scripts);
+  await mountJobPts(layout.pts);
 }
 
 /** The size-capped disk /workspace, /tmp and /dev/shm live on: its size is the job's, so it comes with the job. */

@@ -132,8 +132,10 @@ echo started >&3
 mount -t ext4 -o nosuid,nodev $(disk scratch) $R/workspace || fail "cannot mount the workspace disk"
 mount -t tmpfs -o nosuid,nodev,mode=755 tmpfs $J && tar -x -f $(disk job) -C $J && mount -o remount,ro $J || fail "cannot read the job"
 DISK=$(cat $J/disk)
-# HardDiskLimit: /tmp is as big as the workspace disk, no bigger.
+# HardDiskLimit: /tmp, /var/tmp and /dev/shm are each as big as the workspace disk, no bigger,
+# and all four are counted together below (left at half the guest's memory, two were uncounted).
 mount -t tmpfs -o nosuid,nodev,mode=1777,size=$DISK tmpfs $R/tmp
+mount -o remount,size=$DISK $R/var/tmp && mount -o remount,size=$DISK $R/dev/shm || fail "cannot size /var/tmp and /dev/shm"
 chown 1000:1000 $R/workspace
 cat $(disk input) | chroot $R /usr/bin/setpriv --reuid=1000 --regid=1000 --clear-groups tar -x -f - --ignore-zeros -C /workspace --no-same-owner || fail "cannot unpack the workspace"
 # HardRAMLimit, HardCPULimit, processes: each phase runs in its own cgroup, watched by this agent.
@@ -142,8 +144,8 @@ hit() {
   if [ "$(usage)" -gt $(( $(cat $J/cpu_ms) * 1000 )) ]; then echo cpu; return; fi
   if grep -q '^oom_kill [1-9]' $C/job/memory.events; then echo memory; return; fi
   if grep -q '^max [1-9]' $C/job/pids.events; then echo processes; return; fi
-  # Either disk full, or the two together at the limit: each is the limit's size on its own.
-  df -kP $R/workspace $R/tmp | awk -v lim=$(( DISK / 1024 )) 'NR>1 {u+=$3; if ($4 <= 64) f=1} END {exit !(f || u >= lim - 64)}' && echo disk
+  # Either disk full, or all together at the limit: each is the limit's size on its own.
+  df -kP $R/workspace $R/tmp $R/var/tmp $R/dev/shm | awk -v lim=$(( DISK / 1024 )) 'NR>1 {u+=$3; if ($4 <= 64) f=1} END {exit !(f || u >= lim - 64)}' && echo disk
 }
 watch() {
   # The phase's exit status file marks its end (busybox reaps children early, so PIDs are no guide).

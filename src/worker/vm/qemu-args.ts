@@ -1,4 +1,5 @@
 // The QEMU command line for one job: a microvm, its disks, its ports, and a network that reaches only the proxy.
+import { dirname } from 'node:path';
 import type { PhaseName } from '../../net/violation.js';
 import { CAPTURE_SNAPLEN } from './pcap-stream.js';
 import { CONTROL_PORT, GUEST_PROXY, outputPort } from './guest-init.js';
@@ -59,6 +60,20 @@ export interface VmStart {
   qmp?: string;
 }
 
+/** Connections to the proxy one guest may hold open at once: each is a socat process on the host. */
+export const PROXY_CONNECTIONS = 64;
+
+/**
+ * HostProtection: QEMU's guestfwd starts one socat per connection, outside every limit of the job.
+ * Each takes one of PROXY_CONNECTIONS lock slots (held by the socat it becomes, released as it
+ * exits); with none free the connection is closed at once. No commas: QEMU's option syntax.
+ */
+function proxyCommand(proxySocket: string): string {
+  const dir = dirname(proxySocket);
+  const slots = `for i in $(seq ${PROXY_CONNECTIONS}); do exec 9>${dir}/proxy-slot-$i; flock -n 9 && exec socat STDIO UNIX-CONNECT:${proxySocket}; done`;
+  return `sh -c '${slots}'`;
+}
+
 export function qemuArgs(f: VmFiles, shape: VmShape, start: VmStart = {}): string[] {
   const [proxyHost, proxyPort] = GUEST_PROXY.split(':');
   // Multi-threaded TCG hangs a vCPU in the kernel's int3 text patching (seen as RCU stalls here).
@@ -105,7 +120,7 @@ export function qemuArgs(f: VmFiles, shape: VmShape, start: VmStart = {}): strin
     // ipv6=off: libslirp 4.7 checks an IPv6 packet against restrict=on by reading bytes 4-7 of its
     // source as the IPv4 destination, so a build that picks its source address reaches any host.
     '-netdev',
-    `user,id=net0,restrict=on,ipv6=off,guestfwd=tcp:${proxyHost}:${proxyPort}-cmd:socat STDIO UNIX-CONNECT:${f.proxySocket}`,
+    `user,id=net0,restrict=on,ipv6=off,guestfwd=tcp:${proxyHost}:${proxyPort}-cmd:${proxyCommand(f.proxySocket)}`,
     '-device',
     'virtio-net-device,netdev=net0',
     // Headers only: enough to name each attempt's destination, and a tenth of a full frame's bytes.
