@@ -63,14 +63,14 @@ print(json.dumps(out))
  * that gives up on an unanswered SYN) ends it with an error.
  */
 function connectProbe(host: string, port: number): string {
+  // Python's own time-out raises TimeoutError with no errno; the kernel's errors carry one (a
+  // guest that gives up on an unanswered SYN says ETIMEDOUT, also a TimeoutError).
   return `import socket
 try:
     socket.create_connection((${JSON.stringify(host)}, ${port}), timeout=${PROBE_TIMEOUT_S})
     print('connect: connected')
-except socket.timeout:
-    print('connect: timed out')
 except OSError as e:
-    print('connect: failed', e.errno)
+    print('connect: failed', e.errno) if e.errno else print('connect: timed out')
 `;
 }
 
