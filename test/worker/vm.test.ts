@@ -1,19 +1,16 @@
-// The vm driver on this host (TCG here): the shared conformance and hostile-build suites, then the
-// behaviour the stronger tiers share (examples/hello, limits, violations), in a QEMU guest.
+// The vm driver on this host (TCG here): the behaviour the stronger tiers share (examples/hello,
+// limits, violations), in a QEMU guest. Its conformance and hostile-build suites have files of
+// their own (vm-conformance, vm-hostile).
 import assert from 'node:assert/strict';
 import { suite } from 'uvu';
 import { PROXY_CONNECTIONS } from '../../src/worker/vm/qemu-args.js';
 import { VmDriver } from '../../src/worker/vm/vm-driver.js';
-import { conformanceSuite } from './conformance.js';
 import { driverBehaviour } from './driver-behaviour.js';
-import { hostileBuildSuite } from './hostile-builds.js';
 import { testWorkerImage } from '../helpers/test-image.js';
 import { runBuild } from './run-build.js';
 
 await testWorkerImage();
 
-conformanceSuite('vm', () => new VmDriver()).run();
-hostileBuildSuite('vm', () => new VmDriver(), { hostEtc: false }).run();
 const test = suite('vm driver');
 driverBehaviour(test, () => new VmDriver());
 
