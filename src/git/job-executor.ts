@@ -19,16 +19,12 @@ export async function chooseExecutor(root: string, flag?: string): Promise<Chose
     return { execute: localExecutor, where: 'local', release: () => undefined };
   discardWarmWorker(); // the job runs on a remote manager
   // Loaded only for remote runs: ssh2 and the pool cost a local pre-push hook time on every push.
-  const { managersConfigPath, readManagersConfig, selectManagers } =
-    await import('../manager/remote/manager-config.js');
-  const { ManagerPool } = await import('../manager/remote/manager-pool.js');
-  const file = managersConfigPath();
-  const managers = selectManagers(selection, await readManagersConfig(file), file);
-  const pool = new ManagerPool(managers);
+  const { poolForSelection } = await import('../manager/remote/pool-for-selection.js');
+  const { pool, where } = await poolForSelection(selection);
   pool.warm();
   return {
     execute: (req) => pool.run(req),
     release: () => pool.release(),
-    where: `managers:${managers.map((m) => m.name).join(',')}`,
+    where,
   };
 }

@@ -13,15 +13,8 @@ export async function appExecutor(selection: string | undefined): Promise<AppExe
     const { localExecutor } = await import('../manager/executor.js');
     return { execute: localExecutor, where: 'local' };
   }
-  const { managersConfigPath, readManagersConfig, selectManagers } =
-    await import('../manager/remote/manager-config.js');
-  const { ManagerPool } = await import('../manager/remote/manager-pool.js');
-  const file = managersConfigPath();
-  const managers = selectManagers(selection, await readManagersConfig(file), file);
+  const { poolForSelection } = await import('../manager/remote/pool-for-selection.js');
   // One pool for the App's life: a manager found dead is skipped by every job for a while.
-  const pool = new ManagerPool(managers);
-  return {
-    execute: (req) => pool.run(req),
-    where: `managers:${managers.map((m) => m.name).join(',')}`,
-  };
+  const { pool, where } = await poolForSelection(selection);
+  return { execute: (req) => pool.run(req), where };
 }
