@@ -188,24 +188,28 @@ export class JobDispatcher {
     await this.report(now);
   }
 
-  private async superseded(q: QueuedJob): Promise<AppRunOutcome> {
-    const result = await unbuiltResult({
-      id: q.runId,
-      outDir: join(this.o.runsDir, q.runId),
-      commit: q.job.sha,
-      status: 'error',
-      summary: `superseded by ${q.supersededBy?.slice(0, 12) ?? 'a newer head'}: a newer commit of this ${q.job.pull ? 'pull request' : 'branch'} is built instead`,
-    });
-    return { result, problems: [] };
+  private superseded(q: QueuedJob): Promise<AppRunOutcome> {
+    return this.unbuilt(
+      q,
+      `superseded by ${q.supersededBy?.slice(0, 12) ?? 'a newer head'}: a newer commit of this ${q.job.pull ? 'pull request' : 'branch'} is built instead`,
+    );
   }
 
-  private async abandoned(q: QueuedJob): Promise<AppRunOutcome> {
+  private abandoned(q: QueuedJob): Promise<AppRunOutcome> {
+    return this.unbuilt(
+      q,
+      `the App stopped twice while building this commit; re-run the check to try again`,
+    );
+  }
+
+  /** The outcome of a job no worker built, saying why. */
+  private async unbuilt(q: QueuedJob, summary: string): Promise<AppRunOutcome> {
     const result = await unbuiltResult({
       id: q.runId,
       outDir: join(this.o.runsDir, q.runId),
       commit: q.job.sha,
       status: 'error',
-      summary: `the App stopped twice while building this commit; re-run the check to try again`,
+      summary,
     });
     return { result, problems: [] };
   }
