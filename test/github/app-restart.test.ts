@@ -1,5 +1,6 @@
 // The App killed with SIGKILL while jobs are queued and running, then restarted: nothing lost, nothing doubled.
 import { randomBytes } from 'node:crypto';
+import { existsSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -30,6 +31,7 @@ test('SIGKILL with jobs queued and running: after a restart every sha has one ch
     port: 0,
     buildMs: 300,
     concurrency: 2,
+    gateFile: join(tmp.path, 'gate'),
   };
   try {
     const first = await spawnApp(config, tmp.path);
@@ -45,10 +47,12 @@ test('SIGKILL with jobs queued and running: after a restart every sha has one ch
       assert.is(r.status, 202);
     }
     const done = () => double.checkRuns.filter((r) => r.status === 'completed').length;
-    // Killed while a build runs (its check run in progress, 300 ms to go): that one is re-queued.
-    const running = () => double.checkRuns.some((r) => r.status === 'in_progress');
-    await waitUntil(() => done() >= 3 && running(), 120_000, 'three builds, and one running');
+    // Killed while a build runs (held inside the runner by the gate): that one is re-queued.
+    await waitUntil(() => done() >= 3, 120_000, 'three builds');
+    writeFileSync(config.gateFile, '');
+    await waitUntil(() => existsSync(`${config.gateFile}.held`), 120_000, 'a build held running');
     await first.kill();
+    rmSync(config.gateFile);
     const before = done();
     assert.ok(before < shas.length, 'jobs were still queued when the App died');
     const second = await spawnApp({ ...config, port: first.port }, tmp.path);

@@ -1,6 +1,6 @@
 // The App as its own process, for SIGKILL tests and the webhook benchmark: configured by a JSON file,
 // building with a stand-in runner that takes a fixed time and passes.
-import { readFileSync } from 'node:fs';
+import { appendFileSync, existsSync, readFileSync } from 'node:fs';
 import { startApp } from '../../src/github/app.js';
 import type { AppJobRunner } from '../../src/github/app-job-runner.js';
 import { unbuiltResult } from '../../src/github/unbuilt-result.js';
@@ -15,11 +15,22 @@ export interface AppProcessConfig {
   port: number;
   buildMs: number;
   concurrency: number;
+  /**
+   * While this file exists, builds hold before finishing, each first appending its sha to
+   * `<gateFile>.held`: a test can then kill the App with a build surely running.
+   */
+  gateFile?: string;
 }
 
-function sleepingRunner(ms: number): AppJobRunner {
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+function sleepingRunner(ms: number, gateFile?: string): AppJobRunner {
   return async (job, ctx) => {
-    await new Promise((resolve) => setTimeout(resolve, ms));
+    if (gateFile && existsSync(gateFile)) {
+      appendFileSync(`${gateFile}.held`, `${job.sha}\n`);
+      while (existsSync(gateFile)) await sleep(20);
+    }
+    await sleep(ms);
     const result = await unbuiltResult({
       id: ctx.runId,
       outDir: ctx.outDir,
@@ -44,7 +55,7 @@ const app = await startApp({
   host: '127.0.0.1',
   port: config.port,
   dataDir: config.dataDir,
-  runner: sleepingRunner(config.buildMs),
+  runner: sleepingRunner(config.buildMs, config.gateFile),
   concurrency: config.concurrency,
   maxBodyBytes: 1024 * 1024,
   log: (l) => process.stderr.write(`${l}\n`),
