@@ -19,6 +19,7 @@ import { initramfs } from './initramfs.js';
 import { probeKvm } from './kvm-probe.js';
 import { attemptOf, violationsFromAttempts, type Attempt } from './pcap-violations.js';
 import { PcapStream } from './pcap-stream.js';
+import { restoreOverQmp } from './qmp.js';
 import { ALL_PHASES, qemuArgs, type VmFiles, type VmShape } from './qemu-args.js';
 import { listenOnce, type PortListener } from './port-listener.js';
 import { tarLength } from './tar-end.js';
@@ -29,6 +30,7 @@ import {
   forgetSavedGuest,
   RestoreFailed,
   savedGuest,
+  savedRam,
   snapshotsEnabled,
   type GuestBoot,
 } from './vm-snapshot.js';
@@ -188,7 +190,11 @@ class VmRun {
       ? setTimeout(() => this.started || this.qemu?.kill('SIGKILL'), RESTORE_TIMEOUT_MS)
       : undefined;
     try {
-      const args = qemuArgs(files, this.shape, saved ? { incoming: saved } : {});
+      const qmp = join(this.work, 'sock/qmp');
+      const restore = saved
+        ? { incoming: true, qmp, ram: { path: savedRam(saved), shared: false } }
+        : {};
+      const args = qemuArgs(files, this.shape, restore);
       // setpriv --pdeathsig: a guest nobody supervises (the manager was killed) must not run on.
       this.qemu = spawn('setpriv', ['--pdeathsig', 'KILL', '--', 'qemu-system-x86_64', ...args], {
         stdio: ['ignore', 'ignore', 'pipe'],
@@ -207,6 +213,12 @@ class VmRun {
       for (const p of ALL_PHASES)
         for (const s of ['stdout', 'stderr'] as const)
           this.readOutput(listeners.get(outputPort(p, s)), p, s);
+      // A state that will not load ends QEMU, and the job boots cold (RestoreFailed below).
+      if (saved)
+        void restoreOverQmp(qmp, saved).catch((err: Error) => {
+          qemuErr += `\n${err.message}`;
+          this.qemu?.kill('SIGKILL');
+        });
       const code = await exited;
       // The guest's last lines (output ok) may still be unread when QEMU's exit is seen.
       await Promise.race([this.controlRead, delay(CONTROL_DRAIN_MS)]);

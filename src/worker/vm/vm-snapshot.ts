@@ -20,6 +20,8 @@ const run = promisify(execFile);
  */
 const SAVED_DISK_BYTES = 2 ** 40;
 const SAVE_TIMEOUT_MS = 180_000;
+/** Part of every key: a state saved another way is never loaded as this one. */
+const SNAPSHOT_FORMAT = 'devices-only state, RAM in its own file';
 
 export interface GuestBoot {
   image: string;
@@ -56,7 +58,8 @@ export async function savedGuest(
   const key = await snapshotKey(boot, shape);
   if (failed.has(key)) return undefined;
   const path = join(imagePaths(boot.image).dir, 'snapshots', `${key}.vmstate`);
-  if (await stat(path).catch(() => undefined)) return path;
+  const both = await Promise.all([path, savedRam(path)].map((p) => stat(p).catch(() => undefined)));
+  if (both.every(Boolean)) return path;
   try {
     await saveGuest(boot, shape, path);
     return path;
@@ -67,9 +70,15 @@ export async function savedGuest(
   }
 }
 
+/** The saved guest's RAM, beside its device state: each restore maps it privately. */
+export function savedRam(statePath: string): string {
+  return statePath.replace(/\.vmstate$/, '.ram');
+}
+
 /** A restore failed: its state is removed, so the next job saves a fresh one. */
 export async function forgetSavedGuest(path: string): Promise<void> {
   await rm(path, { force: true });
+  await rm(savedRam(path), { force: true });
 }
 
 /** Everything the saved state depends on: QEMU, the kernel, the agent, the image and the devices. */
@@ -81,6 +90,7 @@ async function snapshotKey(boot: GuestBoot, shape: VmShape): Promise<string> {
   };
   const args = qemuArgs(templateFiles(boot, '/w'), shape);
   return createHash('sha256')
+    .update(SNAPSHOT_FORMAT)
     .update(stdout)
     .update(await id(boot.vmlinuz))
     .update(await id(boot.rootfs))
@@ -129,9 +139,15 @@ async function saveGuest(boot: GuestBoot, shape: VmShape, path: string): Promise
     for (const [name, p] of Object.entries(files.sockets))
       if (name !== CONTROL_PORT) listeners.push(await listenOnce(p));
     const qmp = join(work, 'sock/qmp');
+    await mkdir(join(path, '..'), { recursive: true });
+    const tmp = `${path}.${process.pid}.tmp`;
+    const ramTmp = `${savedRam(path)}.${process.pid}.tmp`;
+    // The guest's memory is the operator's to read, no one else's: made before QEMU opens it.
+    await writeFile(ramTmp, '', { mode: 0o600 });
+    const start = { qmp, ram: { path: ramTmp, shared: true } };
     qemu = spawn(
       'setpriv',
-      ['--pdeathsig', 'KILL', '--', 'qemu-system-x86_64', ...qemuArgs(files, shape, { qmp })],
+      ['--pdeathsig', 'KILL', '--', 'qemu-system-x86_64', ...qemuArgs(files, shape, start)],
       { stdio: ['ignore', 'ignore', 'pipe'] },
     );
     let err = '';
@@ -140,12 +156,14 @@ async function saveGuest(boot: GuestBoot, shape: VmShape, path: string): Promise
       qemu?.on('close', (code) => reject(new Error(`qemu exit ${code}: ${err.trim()}`))),
     );
     await Promise.race([untilReady(ctl), exited]);
-    await mkdir(join(path, '..'), { recursive: true });
-    const tmp = `${path}.${process.pid}.tmp`;
     await Promise.race([saveOverQmp(qmp, tmp), exited]);
+    // The RAM first: a state file is only ever found beside its RAM.
+    await rename(ramTmp, savedRam(path));
     await rename(tmp, path);
   } finally {
     qemu?.kill('SIGKILL');
+    await rm(`${path}.${process.pid}.tmp`, { force: true });
+    await rm(`${savedRam(path)}.${process.pid}.tmp`, { force: true });
     listeners.forEach((l) => l.close());
     await rm(work, { recursive: true, force: true });
   }
