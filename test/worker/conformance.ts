@@ -647,6 +647,23 @@ print('held', held >> 20, 'MiB', flush=True)
     assert.equal(r.outcome.limit, 'memory', r.stdout + r.stderr);
   });
 
+  // A job replaced while its inputs were being made is cancelled before its worker listens: gvisor
+  // and vm missed that abort and ran the build to its end (up to the wall limit).
+  test('a job cancelled before its worker starts runs nothing', async () => {
+    const m = marker();
+    const abort = new AbortController();
+    abort.abort();
+    // The wall limit only bounds how long a worker that misses the cancel takes to fail.
+    const r = await build({
+      signal: abort.signal,
+      limits: { wallMs: 120_000 },
+      build: `echo started; sleep ${m}`,
+    });
+    assert.equal(r.outcome.cancelled, true);
+    assert.doesNotMatch(r.stdout, /started/);
+    assert.deepEqual(processesMatching(m), []);
+  });
+
   test('cancelling ends the job and leaves nothing behind', async () => {
     const m = marker();
     const abort = new AbortController();

@@ -17,7 +17,7 @@ import { BUILD_UID, JOB_DIR, PROXY_DIR, writeBundle } from './bundle.js';
 import { gvisorPlatform, type GvisorPlatform, type PlatformVerdict } from './platform-probe.js';
 import { runsc, runscDone, runscFlags, type RunscSetup } from './runsc.js';
 import { sandboxCpuMs, sandboxMemoryBytes } from './sandbox-usage.js';
-import { phasesWithUnrun } from '../unrun-phases.js';
+import { cancelledBeforeStart, phasesWithUnrun } from '../unrun-phases.js';
 import { SECCOMP_LOADER } from '../seccomp-loader.js';
 import { violationsFromStrace } from './strace-violations.js';
 
@@ -114,6 +114,8 @@ export class GvisorDriver implements Driver {
   }
 
   async run(job: WorkerJob): Promise<WorkerOutcome> {
+    const cancelled = cancelledBeforeStart(job);
+    if (cancelled) return cancelled;
     const platform = this.options.platform ?? (await gvisorPlatform()).platform;
     const work = await mkdtemp(join(tmpdir(), `contractor-gvisor-${job.id}-`));
     const setup: RunscSetup = {
@@ -147,6 +149,8 @@ export class GvisorDriver implements Driver {
     const phases: PhaseOutcome[] = [];
     const stopWatch = watchLimits(box, job);
     const onAbort = (): void => box.end();
+    // Cancelled before we listened (the job was replaced while its inputs were made): no build.
+    if (job.signal?.aborted) onAbort();
     job.signal?.addEventListener('abort', onAbort);
     let exported: WorkspaceExport = { complete: false };
     try {
@@ -227,6 +231,8 @@ async function startSandbox(box: Sandbox, bundle: string, errFile: string): Prom
     );
   }
   box.pid = pid;
+  // Ended while runsc was starting it: only now is there a pid to kill.
+  if (box.ended) box.end();
 }
 
 interface ExecResult {

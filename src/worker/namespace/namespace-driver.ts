@@ -30,7 +30,7 @@ import { watchLimits, type LimitWatch } from './limit-watch.js';
 import { PER_PROCESS_LIMITS } from './per-process-limits.js';
 import { HOLDER_STATE_DIR } from './workspace-disk.js';
 import { probeNamespace } from './namespace-probe.js';
-import { phasesWithUnrun } from '../unrun-phases.js';
+import { cancelledBeforeStart, phasesWithUnrun } from '../unrun-phases.js';
 
 const DIAGNOSTIC_BYTES = 8192;
 /** How long the holder's pipes may stay open after it exits: time to read what is in them. */
@@ -284,6 +284,8 @@ export class NamespaceDriver implements Driver {
   async run(job: WorkerJob): Promise<WorkerOutcome> {
     if (job.phases.length > MAX_PHASES)
       throw new ContractorError('INFRASTRUCTURE', `a job has at most ${MAX_PHASES} phases`);
+    const cancelled = cancelledBeforeStart(job);
+    if (cancelled) return cancelled;
     const toolPath = this.options.toolPath ?? TOOL_PATH;
     const holder = takeWarmHolder(toolPath) ?? spawnHolder(toolPath, jobUid());
     let cgroup: JobCgroup | undefined;

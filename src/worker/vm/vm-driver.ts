@@ -24,7 +24,7 @@ import { ALL_PHASES, qemuArgs, type VmFiles, type VmShape } from './qemu-args.js
 import { listenOnce, type PortListener } from './port-listener.js';
 import { tarLength } from './tar-end.js';
 import { probeVm } from './vm-probe.js';
-import { phasesWithUnrun } from '../unrun-phases.js';
+import { cancelledBeforeStart, phasesWithUnrun } from '../unrun-phases.js';
 import { buildJobDisk, writeInputDisk, makeScratchDisk } from './job-disks.js';
 import {
   forgetSavedGuest,
@@ -55,6 +55,8 @@ export class VmDriver implements Driver {
   }
 
   async run(job: WorkerJob): Promise<WorkerOutcome> {
+    const cancelled = cancelledBeforeStart(job);
+    if (cancelled) return cancelled;
     const image = await readManifest(imageName(job.workerImage));
     const initrd = await initramfs(image.kernel);
     const verdict = await probeKvm(image.kernel.vmlinuz, initrd);
@@ -199,6 +201,8 @@ class VmRun {
       this.qemu = spawn('setpriv', ['--pdeathsig', 'KILL', '--', 'qemu-system-x86_64', ...args], {
         stdio: ['ignore', 'ignore', 'pipe'],
       });
+      // Cancelled before QEMU was there to kill (the job was replaced while its disks were made).
+      if (job.signal?.aborted) this.end();
       let qemuErr = '';
       this.qemu.stderr?.on(
         'data',
