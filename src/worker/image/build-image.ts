@@ -5,10 +5,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { stringify } from 'yaml';
+import { ContractorError } from '../../errors.js';
 import { hostAptSource } from './apt-source.js';
 import { imagePaths } from './image-paths.js';
 import { guestKernel } from './kernel.js';
 import { IMAGE_FORMAT, type ImageManifest } from './manifest.js';
+import { imageBuildProblem } from './subordinate-ids.js';
+import { toolEnv } from '../tool-path.js';
 
 const run = promisify(execFile);
 
@@ -26,7 +29,8 @@ export interface ImageBuildRequest {
 
 function mmdebstrap(args: string[], log: (line: string) => void): Promise<void> {
   return new Promise((resolve, reject) => {
-    const child = spawn('mmdebstrap', args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    // NoRoot: its hooks run chroot, which a user's PATH does not reach.
+    const child = spawn('mmdebstrap', args, { stdio: ['ignore', 'pipe', 'pipe'], env: toolEnv() });
     let tail = '';
     const keep = (c: Buffer): void => {
       tail = (tail + c.toString()).slice(-4000);
@@ -87,6 +91,9 @@ export async function buildImage(req: ImageBuildRequest): Promise<ImageManifest>
   const log = req.log ?? (() => undefined);
   const t0 = Date.now();
   const paths = imagePaths(req.name);
+  // NoRoot: said before mmdebstrap's own 'cannot find newuidmap' (exit 25), with what to do.
+  const problem = await imageBuildProblem();
+  if (problem) throw new ContractorError('INFRASTRUCTURE', problem);
   const kernel = await guestKernel(log);
   const source = await hostAptSource();
   const work = await mkdtemp(join(tmpdir(), 'contractor-image-'));
@@ -120,16 +127,11 @@ export async function buildImage(req: ImageBuildRequest): Promise<ImageManifest>
     await mkdir(paths.dir, { recursive: true });
     const tmpImage = paths.rootfs + '.new';
     log(`mkfs.ext4 -d: ${(bytes / 1024 ** 2).toFixed(0)} MiB`);
-    await run('mkfs.ext4', [
-      '-q',
-      '-F',
-      '-L',
-      'contractor',
-      '-d',
-      root,
-      tmpImage,
-      `${bytes / 1024}k`,
-    ]);
+    await run(
+      'mkfs.ext4',
+      ['-q', '-F', '-L', 'contractor', '-d', root, tmpImage, `${bytes / 1024}k`],
+      { env: toolEnv() },
+    );
     await rename(tmpImage, paths.rootfs);
     const manifest: ImageManifest = {
       format: IMAGE_FORMAT,
