@@ -1,6 +1,6 @@
 // `contractor image build`: a worker image made rootless with mmdebstrap, then mkfs.ext4 -d.
 import { execFile, spawn } from 'node:child_process';
-import { mkdir, mkdtemp, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -11,6 +11,7 @@ import { imagePaths } from './image-paths.js';
 import { guestKernel } from './kernel.js';
 import { IMAGE_FORMAT, type ImageManifest } from './manifest.js';
 import { imageBuildProblem } from './subordinate-ids.js';
+import { makeExt4From, removeTree, treeBytes } from './tree-owner.js';
 import { toolEnv } from '../tool-path.js';
 
 const run = promisify(execFile);
@@ -97,6 +98,9 @@ export async function buildImage(req: ImageBuildRequest): Promise<ImageManifest>
   const kernel = await guestKernel(log);
   const source = await hostAptSource();
   const work = await mkdtemp(join(tmpdir(), 'contractor-image-'));
+  // NoRoot: mmdebstrap's unshared root, which is not our uid, must reach its target by name.
+  await chmod(work, 0o711);
+  const root = join(work, 'root');
   try {
     const packages = [
       ...(req.packages ?? DEFAULT_PACKAGES),
@@ -107,7 +111,6 @@ export async function buildImage(req: ImageBuildRequest): Promise<ImageManifest>
       playbook = join(work, 'playbook.yml');
       await writeFile(playbook, stringify(req.ansible));
     }
-    const root = join(work, 'root');
     log(`mmdebstrap ${source.suite} from ${source.mirror}: ${packages.join(', ')}`);
     await mmdebstrap(
       [
@@ -121,17 +124,12 @@ export async function buildImage(req: ImageBuildRequest): Promise<ImageManifest>
       ],
       log,
     );
-    const { stdout } = await run('du', ['-s', '-B1', '--apparent-size', root]);
-    const used = Number(stdout.split(/\s/)[0]);
+    const used = await treeBytes(root);
     const bytes = Math.ceil((used * 1.25 + 128 * 1024 ** 2) / 4096) * 4096;
     await mkdir(paths.dir, { recursive: true });
     const tmpImage = paths.rootfs + '.new';
     log(`mkfs.ext4 -d: ${(bytes / 1024 ** 2).toFixed(0)} MiB`);
-    await run(
-      'mkfs.ext4',
-      ['-q', '-F', '-L', 'contractor', '-d', root, tmpImage, `${bytes / 1024}k`],
-      { env: toolEnv() },
-    );
+    await makeExt4From(root, tmpImage, bytes);
     await rename(tmpImage, paths.rootfs);
     const manifest: ImageManifest = {
       format: IMAGE_FORMAT,
@@ -148,6 +146,7 @@ export async function buildImage(req: ImageBuildRequest): Promise<ImageManifest>
     await writeFile(paths.manifest, JSON.stringify(manifest, null, 2) + '\n');
     return manifest;
   } finally {
+    await removeTree(root);
     await rm(work, { recursive: true, force: true });
   }
 }
