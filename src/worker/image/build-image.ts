@@ -22,6 +22,8 @@ const ANSIBLE_PACKAGES = ['ansible-core', 'python3-apt'];
 
 export interface ImageBuildRequest {
   name: string;
+  /** A Debian release by codename (bookworm, trixie), from the host's mirror; the host's own by default. */
+  suite?: string;
   packages?: string[];
   /** The spec's `ansible` plays, applied inside the image with a local connection. */
   ansible?: unknown[];
@@ -88,15 +90,27 @@ function hooks(playbook?: string): string[] {
   return h.flatMap((x) => ['--customize-hook', x]);
 }
 
+/** A codename goes into mmdebstrap's arguments and a URL path: letters only. */
+function debianSuite(suite: string): string {
+  if (!/^[a-z]{2,20}$/.test(suite))
+    throw new ContractorError(
+      'USAGE',
+      `--suite ${JSON.stringify(suite)} is not a Debian codename such as bookworm or trixie`,
+    );
+  return suite;
+}
+
 export async function buildImage(req: ImageBuildRequest): Promise<ImageManifest> {
   const log = req.log ?? (() => undefined);
   const t0 = Date.now();
   const paths = imagePaths(req.name);
+  const suite = req.suite === undefined ? undefined : debianSuite(req.suite);
   // NoRoot: said before mmdebstrap's own 'cannot find newuidmap' (exit 25), with what to do.
   const problem = await imageBuildProblem();
   if (problem) throw new ContractorError('INFRASTRUCTURE', problem);
   const kernel = await guestKernel(log);
-  const source = await hostAptSource();
+  const host = await hostAptSource();
+  const source = suite ? { ...host, suite } : host;
   const work = await mkdtemp(join(tmpdir(), 'contractor-image-'));
   // NoRoot: mmdebstrap's unshared root, which is not our uid, must reach its target by name.
   await chmod(work, 0o711);
