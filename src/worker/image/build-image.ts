@@ -1,9 +1,8 @@
 // `contractor image build`: a worker image made rootless with mmdebstrap, then mkfs.ext4 -d.
-import { execFile, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { chmod, mkdir, mkdtemp, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { stringify } from 'yaml';
 import { ContractorError } from '../../errors.js';
 import { hostAptSource } from './apt-source.js';
@@ -13,8 +12,6 @@ import { IMAGE_FORMAT, type ImageManifest } from './manifest.js';
 import { imageBuildProblem } from './subordinate-ids.js';
 import { makeExt4From, removeTree, treeBytes } from './tree-owner.js';
 import { toolEnv } from '../tool-path.js';
-
-const run = promisify(execFile);
 
 export const DEFAULT_PACKAGES = ['build-essential', 'git', 'curl', 'python3'];
 /** What applying a playbook inside the image needs; Debian's ansible-core runs it in the chroot. */
