@@ -9,6 +9,7 @@ interface BuildOptions {
   ansible?: string;
   name?: string;
   packages?: string;
+  suite?: string;
   json?: boolean;
 }
 
@@ -22,6 +23,10 @@ export function addImageCommands(program: Command): void {
     .option('--ansible <spec>', "apply this spec's `ansible` plays inside the image")
     .option('--name <name>', "image name (default: the spec's worker-image, else 'worker')")
     .option('--packages <list>', 'comma-separated Debian packages instead of the default set')
+    .option(
+      '--suite <codename>',
+      "the image's Debian release (bookworm, trixie); default: the host's",
+    )
     .option('--json', 'print the image manifest as JSON')
     .action(async (o: BuildOptions) => {
       const spec = o.ansible ? await readSpec(o.ansible) : undefined;
@@ -30,6 +35,7 @@ export function addImageCommands(program: Command): void {
       try {
         const m = await buildImage({
           name,
+          ...(o.suite ? { suite: o.suite } : {}),
           ...(o.packages ? { packages: o.packages.split(',').filter(Boolean) } : {}),
           ...(spec?.ansible?.length ? { ansible: spec.ansible } : {}),
           log: (l) => verbose && process.stderr.write(`image: ${l}\n`),

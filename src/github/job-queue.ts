@@ -1,7 +1,8 @@
 // The durable queue: a webhook is acknowledged only once its job is in SQLite, so a crash loses nothing.
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
+import { openSqlite } from './sqlite-open.js';
 import { jobKey, laneOf, type AppJob, type JobIntent } from './app-job.js';
 import { policyInputs } from './policy-inputs.js';
 import { newRunId } from './run-id.js';
@@ -107,7 +108,7 @@ export class JobQueue {
 
   constructor(file: string) {
     if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
-    this.db = new Database(file);
+    this.db = openSqlite(file);
     // WAL: a committed insert survives SIGKILL of this process; NORMAL skips fsync on every commit.
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = NORMAL');

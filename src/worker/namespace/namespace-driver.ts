@@ -30,6 +30,12 @@ import { watchLimits, type LimitWatch } from './limit-watch.js';
 import { PER_PROCESS_LIMITS } from './per-process-limits.js';
 import { HOLDER_STATE_DIR } from './workspace-disk.js';
 import { probeNamespace } from './namespace-probe.js';
+import {
+  uidMapDenied,
+  usernsRestriction,
+  UsernsRestrictedError,
+  type HostRoots,
+} from './userns-restriction.js';
 import { cancelledBeforeStart, phasesWithUnrun } from '../unrun-phases.js';
 
 const DIAGNOSTIC_BYTES = 8192;
@@ -43,6 +49,8 @@ export interface NamespaceDriverOptions {
   toolPath?: string;
   /** Where the holder sizes the job's System V IPC; a test names a place it cannot write, as an older kernel refuses. */
   ipcSysctls?: string;
+  /** Where the user-namespace sysctls and AppArmor profiles are read; tests stand in their own. */
+  hostRoots?: HostRoots;
 }
 
 function confinementFor(job: WorkerJob, cgroup: JobCgroup | undefined): Confinement {
@@ -278,7 +286,7 @@ export class NamespaceDriver implements Driver {
   }
 
   probe(): Promise<DriverProbe> {
-    return probeNamespace();
+    return probeNamespace(this.options.hostRoots);
   }
 
   async run(job: WorkerJob): Promise<WorkerOutcome> {
@@ -286,6 +294,9 @@ export class NamespaceDriver implements Driver {
       throw new ContractorError('INFRASTRUCTURE', `a job has at most ${MAX_PHASES} phases`);
     const cancelled = cancelledBeforeStart(job);
     if (cancelled) return cancelled;
+    // Said before a holder starts: on such a host it could only fail, and in bwrap's words alone.
+    const restriction = usernsRestriction(this.options.hostRoots);
+    if (restriction) throw new UsernsRestrictedError(restriction);
     const toolPath = this.options.toolPath ?? TOOL_PATH;
     const holder = takeWarmHolder(toolPath) ?? spawnHolder(toolPath, jobUid());
     let cgroup: JobCgroup | undefined;
@@ -345,10 +356,13 @@ async function runHolder(
   if (!ended && session.phases.length < job.phases.length) {
     // FailClosed: a holder that died before any phase ran is confinement that could not be set up.
     const code = session.phases.length ? 'INFRASTRUCTURE' : 'CONFINEMENT';
-    throw new ContractorError(
+    const tail = session.diagnosticTail();
+    const died = new ContractorError(
       code,
-      `the namespace worker died: ${session.diagnosticTail() || `exit ${child.exitCode}`}`,
+      `the namespace worker died: ${tail || `exit ${child.exitCode}`}`,
     );
+    if (uidMapDenied(tail)) throw new UsernsRestrictedError(undefined, died);
+    throw died;
   }
   session.outputComplete &&= outputWritten;
   const outcome = outcomeOf(job, session, cgroup);

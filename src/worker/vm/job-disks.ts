@@ -10,6 +10,7 @@ import type { Limits } from '../../spec/types.js';
 import type { PhaseRequest } from '../driver.js';
 import { SECCOMP_LOADER, seccompProgram } from '../seccomp-loader.js';
 import { JOB_MOUNT } from './guest-init.js';
+import { toolEnv } from '../tool-path.js';
 
 const run = promisify(execFile);
 const SECTOR = 512;
@@ -66,7 +67,7 @@ export async function makeScratchDisk(path: string, bytes: number): Promise<void
     const mkfs = spawn(
       'mkfs.ext4',
       ['-q', '-F', '-O', '^has_journal', '-E', 'lazy_itable_init=1,nodiscard', '-m', '0', path],
-      { stdio: ['ignore', 'ignore', 'pipe'] },
+      { stdio: ['ignore', 'ignore', 'pipe'], env: toolEnv() },
     );
     let err = '';
     mkfs.stderr.on('data', (c: Buffer) => (err += c.toString()));
