@@ -94,7 +94,7 @@ export async function openTunnel(
     target = parseConnectAuthority(req.url ?? '');
     log.host = target.host;
     log.port = target.port;
-    upstream = await ctx.connect(await ctx.route(target, log.phase), target.port, reads.onread);
+    upstream = await ctx.connect(await ctx.route(target, log), target.port, reads.onread);
   } catch (err) {
     if (!(err instanceof EgressRefusal)) throw err;
     log.refused(err);

@@ -67,7 +67,7 @@ export async function forwardRequest(
     log.host = target.host;
     log.port = target.port;
     path = target.path;
-    socket = await ctx.connect(await ctx.route(target, log.phase), target.port, reads.onread);
+    socket = await ctx.connect(await ctx.route(target, log), target.port, reads.onread);
   } catch (err) {
     if (!(err instanceof EgressRefusal)) throw err;
     log.refused(err);

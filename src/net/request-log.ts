@@ -14,6 +14,7 @@ export class RequestLog {
   bytesUp = 0;
   bytesDown = 0;
   private written = false;
+  private audited: string | undefined;
   private readonly time = new Date().toISOString();
 
   constructor(
@@ -34,9 +35,25 @@ export class RequestLog {
       });
   }
 
+  /**
+   * --audit: a request that would have been denied is carried instead, and recorded as the
+   * violation it would have been, so one run names every host the build needs.
+   */
+  letThrough(reason: string, phase: PhaseName = this.phase): void {
+    if (this.written || this.audited) return;
+    this.audited = `--audit let through what would have been refused: ${reason}`;
+    this.sink.onViolation({
+      kind: 'network',
+      phase,
+      host: this.host,
+      port: this.port,
+      detail: `${reason} (let through by --audit)`,
+    });
+  }
+
   /** The request is over; `reason` says why it ended early, if it did. */
   finish(reason?: string): void {
-    this.write('allow', reason);
+    this.write('allow', [this.audited, reason].filter(Boolean).join('; ') || undefined);
   }
 
   refused(err: EgressRefusal): void {

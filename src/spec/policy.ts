@@ -33,6 +33,8 @@ export interface EffectivePolicy {
   image: string;
   /** Where the ceilings came from, for the result and the provenance. */
   source: string;
+  /** The trusted allowlist `allow` was narrowed from: what a violation may tell the spec to add. */
+  ceilingAllow?: string[];
 }
 
 // Sensible defaults when nothing is configured: generous enough for a real build, no network.
@@ -148,6 +150,7 @@ export function effectivePolicy(spec: Spec, policy: Policy, source: string): Eff
     driver: specDriver(spec, policy, source),
     image: specImage(spec, policy, source),
     source,
+    ceilingAllow: policy.allow,
   };
 }
 
