@@ -22,7 +22,7 @@ import type { ChunkGate } from './pump.js';
 import { RequestLog } from './request-log.js';
 import type { RequestTarget } from './request-target.js';
 import { routeFor, type Resolver } from './route.js';
-import { specHint } from './spec-hint.js';
+import { ceilingAllowlist, specHint } from './spec-hint.js';
 import type { PhaseName, Violation } from './violation.js';
 
 export interface EgressProxyOptions {
@@ -95,7 +95,7 @@ export class EgressProxy implements EgressPort {
   /** Throws AllowlistEntryError for a bad allowlist entry. */
   constructor(private readonly opts: EgressProxyOptions) {
     this.allowlist = new Allowlist(opts.allow);
-    this.ceiling = opts.ceiling ? new Allowlist(opts.ceiling) : undefined;
+    this.ceiling = opts.ceiling ? ceilingAllowlist(opts.ceiling) : undefined;
     this.meter = new JobMeter({
       ...(opts.bandwidthBytesPerSec !== undefined
         ? { bytesPerSec: opts.bandwidthBytesPerSec }
