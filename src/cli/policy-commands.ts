@@ -1,11 +1,16 @@
-// `contractor policy suggest [RESULT]`: an allowlist for review, from an audited run's network log.
-import { readdir, readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+// `contractor policy init | show | check | suggest`: the trusted policy, written, explained, validated and learned.
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import type { Command } from 'commander';
 import { ContractorError } from '../errors.js';
 import { gitDir, repositoryRoot } from '../git/repository.js';
 import type { JobResult } from '../manager/job.js';
+import { table } from '../report/summary.js';
 import { terminalSafe } from '../report/terminal-text.js';
+import { readSpec } from '../spec/parse.js';
+import { DEFAULT_POLICY, parsePolicy } from '../spec/policy.js';
+import { explainPolicy } from '../spec/policy-explain.js';
+import { STARTER_POLICY } from '../spec/starter-policy.js';
 import { suggestAllowlist, type Suggestion } from '../spec/policy-suggest.js';
 import { policyPath } from '../spec/config-home.js';
 import { SPEC_FILE } from '../spec/spec-file.js';
@@ -81,8 +86,81 @@ function directLines(direct: JobResult['violations']): string[] {
   );
 }
 
+async function readIfThere(file: string): Promise<string | undefined> {
+  try {
+    return await readFile(file, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw new ContractorError('POLICY', `cannot read policy ${file}: ${(err as Error).message}`, {
+      cause: err,
+    });
+  }
+}
+
+async function initPolicy(file: string, force: boolean): Promise<void> {
+  await mkdir(dirname(file), { recursive: true });
+  try {
+    await writeFile(file, STARTER_POLICY, { flag: force ? 'w' : 'wx' });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    throw new ContractorError(
+      'USAGE',
+      `${file} already exists; edit it, or pass --force to replace it with the starting policy`,
+    );
+  }
+  console.log(
+    `wrote ${file}: the defaults, commented; add the hosts your builds need to network.allow`,
+  );
+}
+
+async function showPolicy(flags: {
+  policy?: string;
+  repo?: string;
+  json?: boolean;
+}): Promise<void> {
+  const file = flags.policy ?? policyPath();
+  const text = await readIfThere(file);
+  const policy = text === undefined ? DEFAULT_POLICY : parsePolicy(text, file);
+  const spec = flags.repo ? await readSpec(join(flags.repo, SPEC_FILE)) : undefined;
+  const rows = explainPolicy(policy, file, text, spec);
+  if (flags.json) return void console.log(JSON.stringify(rows, null, 2));
+  console.log(
+    terminalSafe(
+      table([['KEY', 'VALUE', 'FROM'], ...rows.map((r) => [r.key, r.value, r.from])]).join('\n'),
+    ),
+  );
+}
+
+async function checkPolicy(file: string): Promise<void> {
+  const text = await readIfThere(file);
+  if (text === undefined) throw new ContractorError('USAGE', `no policy at ${file}`);
+  parsePolicy(text, file);
+}
+
 export function addPolicyCommands(program: Command): void {
   const policy = program.command('policy').description('work with the trusted network policy');
+  policy
+    .command('init')
+    .description(
+      'write a starting policy.yaml, every key commented (default: $CONTRACTOR_HOME/policy.yaml)',
+    )
+    .argument('[file]', 'where to write it')
+    .option('--force', 'replace a policy that is already there')
+    .action((file: string | undefined, flags: { force?: boolean }) =>
+      initPolicy(file ?? policyPath(), Boolean(flags.force)),
+    );
+  policy
+    .command('show')
+    .description('print the effective ceiling and where each value comes from')
+    .option('--policy <file>', 'trusted policy file (default: $CONTRACTOR_HOME/policy.yaml)')
+    .option('--repo <dir>', "also show what this repository's .contractor.yaml gets within it")
+    .option('--json', 'print the rows as JSON')
+    .action(showPolicy);
+  policy
+    .command('check')
+    .description('validate a trusted policy; prints nothing and exits 0 when it is valid')
+    .argument('<file>', 'the policy, e.g. ~/.config/contractor/policy.yaml')
+    .action(checkPolicy);
   policy
     .command('suggest')
     .description(
