@@ -13,7 +13,7 @@ import { Allowlist } from './allowlist.js';
 import { replyOnSocket } from './client-reply.js';
 import { openTunnel } from './connect-tunnel.js';
 import { dialFirst, dialTcp, type Dialler } from './dial.js';
-import type { EgressPort } from './egress-port.js';
+import type { EgressPort, OwnerLookup } from './egress-port.js';
 import { EgressRefusal } from './egress-errors.js';
 import { forwardRequest } from './forward-request.js';
 import { JobMeter } from './job-meter.js';
@@ -85,6 +85,7 @@ export class EgressProxy implements EgressPort {
   private readonly http: HttpServer;
   private readonly open = new Set<Socket>();
   private readonly headerDeadlines = new WeakMap<Socket, NodeJS.Timeout>();
+  private readonly owners = new WeakMap<Socket, OwnerLookup>();
   private readonly context: ProxyContext;
   private listener?: Server;
   private closed = false;
@@ -113,9 +114,10 @@ export class EgressProxy implements EgressPort {
     return this.meter.bytes;
   }
 
-  accept(socket: Socket): void {
+  accept(socket: Socket, owner?: OwnerLookup): void {
     if (this.closed) return void socket.destroy();
     if (this.clients >= this.maxClients) return this.crowded(socket);
+    if (owner) this.owners.set(socket, owner);
     this.clients += 1;
     socket.once('close', () => (this.clients -= 1));
     this.track(socket);
@@ -217,7 +219,10 @@ export class EgressProxy implements EgressPort {
     const resolve = this.opts.resolve ?? defaultResolver;
     const hint = (t: RequestTarget): string => (this.ceiling ? specHint(this.ceiling, t) : '');
     const addresses = await routeFor(target, this.allowlist, resolve, { onMiss, hint });
-    if (misses.length) log.letThrough(misses.join('; '));
+    if (misses.length) {
+      await log.identify();
+      log.letThrough(misses.join('; '));
+    }
     return addresses;
   }
 
@@ -256,7 +261,13 @@ export class EgressProxy implements EgressPort {
     return {
       idleTimeoutMs: this.idleTimeoutMs,
       readBytes: this.meter.readBytes,
-      open: (method) => new RequestLog(this.opts, method, this.opts.phase()),
+      open: (method, client) =>
+        new RequestLog(
+          this.opts,
+          method,
+          this.opts.phase(),
+          client ? this.owners.get(client) : undefined,
+        ),
       route: (target, log) => this.route(target, log),
       connect: (addresses, port, onread) => this.connect(addresses, port, onread),
       gate: (log, cut) => this.gate(log, cut),

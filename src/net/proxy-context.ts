@@ -9,7 +9,7 @@ export interface ProxyContext {
   /** How much a tunnel reads from upstream at once (the job meter's choice). */
   readonly readBytes: number;
   /** A fresh audit line, stamped with the time and the phase the request arrived in. */
-  open(method: string): RequestLog;
+  open(method: string, client?: Socket): RequestLog;
   /** Phase, byte cap, allowlist, then resolution and the range check: addresses to dial, or an EgressRefusal. */
   route(target: RequestTarget, log: RequestLog): Promise<string[]>;
   /** Connects to the first address that answers; the socket is closed with the proxy. */

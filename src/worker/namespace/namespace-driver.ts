@@ -18,6 +18,7 @@ import { primeCgroups } from './cgroup-join.js';
 import {
   FIRST_PHASE_FD,
   MAX_PHASES,
+  PROXY_PORT,
   PROXY_URL,
   type Confinement,
   type HolderJob,
@@ -30,6 +31,7 @@ import { watchLimits, type LimitWatch } from './limit-watch.js';
 import { PER_PROCESS_LIMITS } from './per-process-limits.js';
 import { HOLDER_STATE_DIR } from './workspace-disk.js';
 import { probeNamespace } from './namespace-probe.js';
+import { socketOwner } from './socket-owner.js';
 import { phasesWithUnrun } from '../unrun-phases.js';
 
 const DIAGNOSTIC_BYTES = 8192;
@@ -169,7 +171,11 @@ class HolderSession {
         return; // taken by holder.hello
       case 'proxy':
         this.proxy = handle;
-        handle?.on('connection', (s) => this.job.egress.accept(s));
+        handle?.on('connection', (s) => {
+          // Read now: a socket forgets its peer once closed.
+          const port = s.remotePort;
+          this.job.egress.accept(s, () => socketOwner(this.holderPid, port, PROXY_PORT));
+        });
         return;
       case 'phase':
         this.watch.resetPeak();
