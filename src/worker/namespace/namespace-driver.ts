@@ -31,7 +31,7 @@ import { watchLimits, type LimitWatch } from './limit-watch.js';
 import { PER_PROCESS_LIMITS } from './per-process-limits.js';
 import { HOLDER_STATE_DIR } from './workspace-disk.js';
 import { probeNamespace } from './namespace-probe.js';
-import { socketOwner } from './socket-owner.js';
+import { SocketOwners } from './socket-owner.js';
 import { phasesWithUnrun } from '../unrun-phases.js';
 
 const DIAGNOSTIC_BYTES = 8192;
@@ -71,6 +71,8 @@ class HolderSession {
   readonly violations: Violation[] = [];
   private diagnostics = '';
   private proxy: Server | undefined;
+  /** ConstrainNetworkAccess: a violation names the build's process behind the request. */
+  private readonly owners = new SocketOwners(() => this.holderPid, PROXY_PORT);
   private current: PhaseOutcome | undefined;
   private readonly budget: LogBudget;
   private readonly watch: LimitWatch;
@@ -174,7 +176,7 @@ class HolderSession {
         handle?.on('connection', (s) => {
           // Read now: a socket forgets its peer once closed.
           const port = s.remotePort;
-          this.job.egress.accept(s, () => socketOwner(this.holderPid, port, PROXY_PORT));
+          this.job.egress.accept(s, () => this.owners.find(port));
         });
         return;
       case 'phase':

@@ -89,26 +89,38 @@ async function lookup(
   return named.join('; ') + (owners.length > 3 ? `; and ${owners.length - 3} more` : '');
 }
 
-/**
- * The process holding the client end of a proxy connection, or undefined when it cannot be told
- * (it has exited, /proc is unreadable, the lookup took too long): never a guess.
- */
-export async function socketOwner(
-  holderPid: number,
-  clientPort: number | undefined,
-  proxyPort: number,
-): Promise<string | undefined> {
-  if (!holderPid || !clientPort) return undefined;
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<undefined>((resolve) => {
-    timer = setTimeout(() => resolve(undefined), LOOKUP_MS);
-  });
-  try {
-    return await Promise.race([
-      lookup(holderPid, clientPort, proxyPort).catch(() => undefined),
-      late,
-    ]);
-  } finally {
-    clearTimeout(timer);
+/** Lookups of one job at once: a build sending refused requests in a loop cannot make the manager scan /proc without end. */
+const MAX_IN_FLIGHT = 2;
+
+/** Finds who holds each proxy connection of one job; `holderPid` is read when a lookup starts. */
+export class SocketOwners {
+  private inFlight = 0;
+
+  constructor(
+    private readonly holderPid: () => number,
+    private readonly proxyPort: number,
+  ) {}
+
+  /**
+   * The process holding the client end of a proxy connection, or undefined when it cannot be told
+   * (it has exited, /proc is unreadable, too many lookups at once, too slow): never a guess.
+   */
+  async find(clientPort: number | undefined): Promise<string | undefined> {
+    const holderPid = this.holderPid();
+    if (!holderPid || !clientPort || this.inFlight >= MAX_IN_FLIGHT) return undefined;
+    this.inFlight += 1;
+    const search = lookup(holderPid, clientPort, this.proxyPort)
+      .catch(() => undefined)
+      // Counted until the scan itself ends, not when we stop waiting for it.
+      .finally(() => (this.inFlight -= 1));
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<undefined>((resolve) => {
+      timer = setTimeout(() => resolve(undefined), LOOKUP_MS);
+    });
+    try {
+      return await Promise.race([search, late]);
+    } finally {
+      clearTimeout(timer);
+    }
   }
 }
