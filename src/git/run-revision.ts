@@ -4,6 +4,7 @@ import { createHash } from 'node:crypto';
 import { join, relative } from 'node:path';
 import { sha256File } from '../attest/file-digest.js';
 import { ContractorError } from '../errors.js';
+import { AuditRefused } from '../manager/audit-refusal.js';
 import type { JobEvent, JobResult } from '../manager/job.js';
 import { newJobId } from '../manager/job-id.js';
 import { workerImageDigest } from '../manager/worker-image.js';
@@ -134,6 +135,8 @@ async function runSpec(
     imageDigest: executor.where === 'local' ? imageDigest : `${executor.where}:${imageDigest}`,
     version: CONTRACTOR_VERSION,
   });
+  // Audit is the local user's choice: a remote manager refuses it too, this only says so sooner.
+  if (o.audit && executor.where !== 'local') throw new AuditRefused(`the remote ${executor.where}`);
   const hit = o.noCache || o.audit ? undefined : await cache.lookup(key);
   if (hit) {
     const result = { ...hit.result, commit: commit ?? null };
@@ -167,8 +170,10 @@ async function runSpec(
     onEvent: o.onEvent,
     signal: o.signal,
   });
+  // An --audit run passed only by ignoring violations: it is neither cached nor noted on the commit.
+  if (o.audit) return { result, cached: false };
   await Promise.all([
-    o.audit ? undefined : cache.store(key, result),
+    cache.store(key, result),
     commit &&
       envelopeDigest(result)
         .then((d) => writeNote(root, commit, noteFor(result, d)))

@@ -70,12 +70,16 @@ export async function runJob(req: JobRequest, driver: Driver): Promise<JobResult
   // Loaded once a phase has started, while the build runs: beside the worker's start it slowed
   // the start more than it saved.
   const loadCollector = loadOnce(() => import('./collect-output.js'));
-  const egress = startEgress(req.policy, {
-    phase: () => phase,
-    onViolation: emitViolation,
-    onAudit: (a) => network.add(a),
-    onLimit: (l) => (limit ??= l),
-  });
+  const egress = startEgress(
+    req.policy,
+    {
+      phase: () => phase,
+      onViolation: emitViolation,
+      onAudit: (a) => network.add(a),
+      onLimit: (l) => (limit ??= l),
+    },
+    req.audit,
+  );
   try {
     const input = await workspaceInput(join(work, 'stage'), req, req.workspaceDir);
     outcome = await driver.run({

@@ -21,6 +21,8 @@ export interface Policy {
   images: string[];
   /** Workspaces a spec may keep in the work tree (as `a/b`); any other is kept where nothing runs it. */
   workspaces: string[];
+  /** Set when there is no policy file: the defaults stand in, and a refusal says the file is missing. */
+  absent?: true;
 }
 
 /** What one job gets: the spec's wishes within the policy. */
@@ -33,6 +35,8 @@ export interface EffectivePolicy {
   image: string;
   /** Where the ceilings came from, for the result and the provenance. */
   source: string;
+  /** The trusted allowlist `allow` was narrowed from: what a violation may tell the spec to add. */
+  ceilingAllow?: string[];
 }
 
 // Sensible defaults when nothing is configured: generous enough for a real build, no network.
@@ -72,7 +76,8 @@ export async function readPolicyFile(file: string): Promise<Policy> {
   try {
     text = await readFile(file, 'utf8');
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return DEFAULT_POLICY;
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT')
+      return { ...DEFAULT_POLICY, absent: true };
     throw new ContractorError('POLICY', `cannot read policy ${file}: ${(err as Error).message}`, {
       cause: err,
     });
@@ -132,6 +137,7 @@ export function workspaceKey(workspace: string): string {
  */
 export function effectivePolicy(spec: Spec, policy: Policy, source: string): EffectivePolicy {
   const refused = spec.allow.filter((want) => !policy.allow.some((c) => allowCovers(c, want)));
+  if (refused.length && policy.absent) throw missingPolicy(spec, refused, source);
   if (refused.length)
     throw new ContractorError(
       'POLICY',
@@ -148,7 +154,18 @@ export function effectivePolicy(spec: Spec, policy: Policy, source: string): Eff
     driver: specDriver(spec, policy, source),
     image: specImage(spec, policy, source),
     source,
+    ceilingAllow: policy.allow,
   };
+}
+
+/** No policy file, so no host is allowed: the refusal says so and gives the lines to paste. */
+function missingPolicy(spec: Spec, refused: string[], source: string): ContractorError {
+  const lines = ['network:', '  allow:', ...refused.map((e) => `    - ${JSON.stringify(e)}`)];
+  return new ContractorError(
+    'POLICY',
+    `${spec.file}: network.allow asks for ${refused.join(', ')}, but there is no trusted policy at ${source}, ` +
+      `so no host is allowed. Create it (contractor policy init writes a commented one) with these lines:\n\n${lines.join('\n')}\n`,
+  );
 }
 
 /** DriverFloor: the policy's driver is the least a build gets; a spec asking for less is refused. */

@@ -18,6 +18,7 @@ import { primeCgroups } from './cgroup-join.js';
 import {
   FIRST_PHASE_FD,
   MAX_PHASES,
+  PROXY_PORT,
   PROXY_URL,
   type Confinement,
   type HolderJob,
@@ -36,6 +37,7 @@ import {
   UsernsRestrictedError,
   type HostRoots,
 } from './userns-restriction.js';
+import { SocketOwners } from './socket-owner.js';
 import { cancelledBeforeStart, phasesWithUnrun } from '../unrun-phases.js';
 
 const DIAGNOSTIC_BYTES = 8192;
@@ -77,6 +79,8 @@ class HolderSession {
   readonly violations: Violation[] = [];
   private diagnostics = '';
   private proxy: Server | undefined;
+  /** ConstrainNetworkAccess: a violation names the build's process behind the request. */
+  private readonly owners = new SocketOwners(() => this.holderPid, PROXY_PORT);
   private current: PhaseOutcome | undefined;
   private readonly budget: LogBudget;
   private readonly watch: LimitWatch;
@@ -177,7 +181,11 @@ class HolderSession {
         return; // taken by holder.hello
       case 'proxy':
         this.proxy = handle;
-        handle?.on('connection', (s) => this.job.egress.accept(s));
+        handle?.on('connection', (s) => {
+          // Read now: a socket forgets its peer once closed.
+          const port = s.remotePort;
+          this.job.egress.accept(s, () => this.owners.find(port));
+        });
         return;
       case 'phase':
         this.watch.resetPeak();
