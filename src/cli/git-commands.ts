@@ -6,6 +6,7 @@ import { readNote, recentNotes } from '../git/notes.js';
 import { checkPush, prePushMode } from '../git/pre-push.js';
 import { parsePrePushInput } from '../git/pre-push-input.js';
 import { repositoryRoot, resolveRevision } from '../git/repository.js';
+import { logTail } from '../report/log-tail.js';
 import { createProgress } from '../report/progress.js';
 import { styleFor } from '../report/style.js';
 import { table } from '../report/summary.js';
@@ -85,8 +86,9 @@ function addPrePush(program: Command): void {
           continue;
         }
         refused = true;
+        const tail = (await logTail(r.log)).map((l) => `  | ${l}\n`).join('');
         process.stderr.write(
-          style.red(`${head}: ${terminalSafe(r.summary)}`) + `\n  log: ${r.log}\n`,
+          style.red(`${head}: ${terminalSafe(r.summary)}`) + `\n${tail}  log: ${r.log}\n`,
         );
       }
       if (refused && mode === 'block') {
