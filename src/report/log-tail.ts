@@ -5,8 +5,11 @@ import { terminalSafe } from './terminal-text.js';
 /** Enough bytes for 20 ordinary lines; a longer line is shown cut. */
 const TAIL_BYTES = 16 * 1024;
 
-/** The log's last `lines` lines, made safe for a terminal (the build wrote them); [] if unreadable. */
-export async function logTail(path: string, lines = 20): Promise<string[]> {
+/**
+ * The log's last `lines` lines, made safe for a terminal (the build wrote them), its colours
+ * kept only when `colour`; [] if unreadable.
+ */
+export async function logTail(path: string, lines = 20, colour = true): Promise<string[]> {
   const file = await open(path, 'r').catch(() => undefined);
   if (!file) return [];
   try {
@@ -19,7 +22,7 @@ export async function logTail(path: string, lines = 20): Promise<string[]> {
     return text
       .split('\n')
       .slice(-lines)
-      .map((l) => terminalSafe(l));
+      .map((l) => terminalSafe(l, colour));
   } finally {
     await file.close();
   }

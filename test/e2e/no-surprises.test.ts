@@ -56,4 +56,78 @@ test('--out on a cached result still gets the result, log and artifacts; --json 
   }
 });
 
+test('TERM=dumb gets no escape codes, and a pass says passed once', async () => {
+  const repo = repos.make("build: printf '\\033[31mred\\033[0m\\n'\n");
+  const r = await run(repo.path, ['run'], { TERM: 'dumb' });
+  assert.equal(r.exitCode, 0, r.stderr);
+  assert.match(r.stdout, /^red$/m);
+  assert.doesNotMatch(r.stdout + r.stderr, /\x1b/);
+  assert.match(r.stdout, /passed [0-9a-f]{12} \(namespace, [^)]*\)$/m);
+  assert.doesNotMatch(r.stdout, /passed: passed/);
+});
+
+test('contractor build leaves nothing in the source directory, so git status and the next snapshot stay clean', async () => {
+  const repo = repos.make('build: echo built > out.txt\nartifacts: [out.txt]\n');
+  repo.write('spec.yaml', 'build: echo built > out.txt\nartifacts: [out.txt]\n');
+  repo.commitAll('a spec for contractor build');
+  const r = await run(repo.path, ['build', 'spec.yaml']);
+  assert.equal(r.exitCode, 0, r.stdout + r.stderr);
+  assert.equal(repo.git('status', '--porcelain', '--untracked-files=all'), '');
+  assert.equal(existsSync(join(repo.path, '.contractor')), false);
+  assert.match(r.stdout, new RegExp(`log: ${home.path}/builds/`));
+});
+
+test('a revision git does not know, or a directory outside any repository, is a usage error (exit 2)', async () => {
+  const repo = repos.make('build: "true"\n');
+  const bad = await run(repo.path, ['run', 'no-such-branch']);
+  assert.equal(bad.exitCode, 2, bad.stderr);
+  assert.match(bad.stderr, /cannot resolve no-such-branch to a commit/);
+  const outside = tempDir('contractor-not-a-repo-');
+  try {
+    const r = await run(outside.path, ['run']);
+    assert.equal(r.exitCode, 2, r.stderr);
+    assert.match(r.stderr, /is not inside a git repository/);
+  } finally {
+    outside.remove();
+  }
+});
+
+test('git contractor show prints a summary (JSON with --json); log shows dates and branches', async () => {
+  const repo = repos.make('build: echo hi\n');
+  const built = await run(repo.path, ['run']);
+  assert.equal(built.exitCode, 0, built.stderr);
+  const commit = repo.git('rev-parse', 'HEAD');
+  const show = await run(repo.path, ['show']);
+  assert.equal(show.exitCode, 0, show.stderr);
+  assert.match(
+    show.stdout,
+    new RegExp(
+      `^passed ${commit.slice(0, 12)} \\(namespace, .*\\) \\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d UTC$`,
+      'm',
+    ),
+  );
+  assert.match(show.stdout, /^ {2}phases: build /m);
+  assert.doesNotMatch(show.stdout, /^\{/);
+  const json = await run(repo.path, ['show', '--json']);
+  const doc = JSON.parse(json.stdout) as Record<string, unknown>;
+  assert.equal(doc.commit, commit);
+  assert.equal(doc.status, 'passed');
+  const log = await run(repo.path, ['log']);
+  assert.match(log.stdout, /\d{4}-\d\d-\d\d \d\d:\d\d UTC/);
+  assert.match(log.stdout, /\(main\) spec/);
+});
+
+test('a run of HEAD with uncommitted changes says they are not included and names --worktree', async () => {
+  const repo = repos.make('build: "true"\n');
+  const clean = await run(repo.path, ['run']);
+  assert.doesNotMatch(clean.stdout + clean.stderr, /uncommitted/);
+  repo.write('edited.txt', 'not committed\n');
+  const r = await run(repo.path, ['run']);
+  assert.equal(r.exitCode, 0, r.stderr);
+  assert.match(r.stdout, /uncommitted changes are not included.*--worktree/);
+  const json = await run(repo.path, ['run', '--json']);
+  JSON.parse(json.stdout);
+  assert.match(json.stderr, /uncommitted changes are not included/);
+});
+
 test.run();
