@@ -130,4 +130,19 @@ test('a run of HEAD with uncommitted changes says they are not included and name
   assert.match(json.stderr, /uncommitted changes are not included/);
 });
 
+test('stdout and stderr keep their order in the log', async () => {
+  const repo = repos.make(
+    'build: |\n  for i in 1 2 3 4 5 6 7 8; do echo "out $i"; echo "err $i" >&2; done\n',
+  );
+  const out = tempDir('contractor-out-');
+  try {
+    const r = await run(repo.path, ['run', '--out', out.path]);
+    assert.equal(r.exitCode, 0, r.stderr);
+    const want = [1, 2, 3, 4, 5, 6, 7, 8].map((i) => `out ${i}\nerr ${i}\n`).join('');
+    assert.equal(readFileSync(join(out.path, 'log.txt'), 'utf8'), want);
+  } finally {
+    out.remove();
+  }
+});
+
 test.run();

@@ -169,7 +169,8 @@ function startPhase(layout: JobLayout, job: HolderJob, i: number): Sandbox {
     job,
     ['sh', '-e', `/.contractor/${i}.sh`],
     '/workspace/src',
-    ['ignore', p.stdoutFd, p.stderrFd],
+    // One pipe for both, as a terminal has: two pipes read apart lose which line came first.
+    ['ignore', p.stdoutFd, p.stdoutFd],
     true,
   );
 }
