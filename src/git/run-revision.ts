@@ -14,6 +14,7 @@ import {
   type WorkspacePlace,
 } from '../manager/workspace-place.js';
 import { policyPath } from '../spec/config-home.js';
+import { cutLimits, sayCutLimits } from '../spec/limit-origin.js';
 import { SPEC_FILE, specTooLarge } from '../spec/spec-file.js';
 import type { DriverName } from '../spec/types.js';
 import { CONTRACTOR_VERSION } from '../version.js';
@@ -119,6 +120,7 @@ async function runSpec(
   const policySource = o.policyFile ?? policyPath();
   const trusted = await readPolicyFile(policySource);
   const policy = effectivePolicy(spec, trusted, policySource);
+  sayCutLimits(o.onEvent, cutLimits(spec, trusted, policySource));
   const driver = jobDriver(o.driver, policy);
   const git = await gitDir(root);
   const place = spec.workspace

@@ -7,6 +7,7 @@ import { ContractorError } from '../errors.js';
 import { readSpec } from '../spec/parse.js';
 import { effectivePolicy, jobDriver, readPolicyFile } from '../spec/policy.js';
 import { policyPath } from '../spec/config-home.js';
+import { cutLimits, sayCutLimits } from '../spec/limit-origin.js';
 import type { DriverName } from '../spec/types.js';
 import { driverByName } from './drivers.js';
 import type { JobEvent, JobResult } from './job.js';
@@ -36,6 +37,7 @@ export async function buildSpec(o: BuildSpecOptions): Promise<JobResult> {
   const policySource = o.policyFile ?? policyPath();
   const trusted = await readPolicyFile(policySource);
   const policy = effectivePolicy(spec, trusted, policySource);
+  sayCutLimits(o.onEvent, cutLimits(spec, trusted, policySource));
   const driver = jobDriver(o.driver, policy);
   const state = buildStateDir(base);
   const workspaceDir = spec.workspace

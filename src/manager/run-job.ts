@@ -15,6 +15,7 @@ import { writeResultFile } from './result-file.js';
 import { outputLost, type OutputExpectation } from './output-lost.js';
 import { makeScratchDir, sweepScratchDirs } from './scratch-dir.js';
 import { decideStatus } from './status.js';
+import { describeLimit } from '../spec/limit-origin.js';
 import { exitCodeForStatus } from './exit-status.js';
 import { workspaceInput } from './workspace-stage.js';
 
@@ -123,6 +124,7 @@ export async function runJob(req: JobRequest, driver: Driver): Promise<JobResult
     decideStatus({
       error,
       limit,
+      ...(limit ? { limitSaid: describeLimit(limit, req.spec, req.policy) } : {}),
       violations: violations.total,
       audit: req.audit,
       phases,
