@@ -20,8 +20,11 @@ import { exitCodeForStatus } from './exit-status.js';
 import { workspaceInput } from './workspace-stage.js';
 
 function phasesOf(req: JobRequest): PhaseRequest[] {
-  const setup: PhaseRequest[] = req.spec.setup ? [{ name: 'setup', script: req.spec.setup }] : [];
-  return [...setup, { name: 'build', script: req.spec.build }];
+  const shell = req.spec.shell;
+  const setup: PhaseRequest[] = req.spec.setup
+    ? [{ name: 'setup', script: req.spec.setup, shell }]
+    : [];
+  return [...setup, { name: 'build', script: req.spec.build, shell }];
 }
 
 function toPhaseResults(outcome: WorkerOutcome | undefined): PhaseResult[] {

@@ -1,4 +1,5 @@
 // The gvisor driver: each job is one runsc sandbox; phases are `runsc exec`s into it.
+import { DEFAULT_SHELL } from '../../spec/phase-shell.js';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
 import { mkdir, mkdtemp, open, readdir, readFile, rm, stat } from 'node:fs/promises';
@@ -295,8 +296,7 @@ async function runPhase(
       '/usr/bin/env',
       '-i',
       ...env,
-      '/bin/sh',
-      '-e',
+      ...(job.phases.find((p) => p.name === phase)?.shell ?? DEFAULT_SHELL),
       `${JOB_DIR}/${phase}.sh`,
     ],
     {
