@@ -3,7 +3,7 @@
 import { createHash } from 'node:crypto';
 import { constants, createWriteStream } from 'node:fs';
 import { mkdir, open } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type { JobResult } from '../manager/job.js';
 import { writeResultFile } from '../manager/result-file.js';
@@ -30,6 +30,11 @@ async function copyHashed(from: string, to: string): Promise<string> {
  * gone or no longer what was recorded, so the caller builds again instead.
  */
 export async function copyCachedRun(result: JobResult, outDir: string): Promise<JobResult> {
+  // Asked for the directory the first run wrote: its files are there already (a copy onto itself would empty them).
+  if (resolve(outDir) === resolve(result.outDir)) {
+    await writeResultFile(result);
+    return result;
+  }
   await mkdir(outDir, { recursive: true });
   const log = join(outDir, 'log.txt');
   await copyHashed(result.log, log);

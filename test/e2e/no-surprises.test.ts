@@ -56,6 +56,20 @@ test('--out on a cached result still gets the result, log and artifacts; --json 
   }
 });
 
+test('--out naming the directory the cached run was built into leaves its files whole', async () => {
+  const repo = repos.make('build: echo built-into-out\n');
+  const out = tempDir('contractor-out-');
+  try {
+    assert.equal((await run(repo.path, ['run', '--out', out.path])).exitCode, 0);
+    const again = await run(repo.path, ['run', '--json', '--out', out.path]);
+    assert.equal(again.exitCode, 0, again.stderr);
+    assert.equal((JSON.parse(again.stdout) as { cached?: boolean }).cached, true);
+    assert.match(readFileSync(join(out.path, 'log.txt'), 'utf8'), /built-into-out/);
+  } finally {
+    out.remove();
+  }
+});
+
 test('TERM=dumb gets no escape codes, and a pass says passed once', async () => {
   const repo = repos.make("build: printf '\\033[31mred\\033[0m\\n'\n");
   const r = await run(repo.path, ['run'], { TERM: 'dumb' });
