@@ -15,9 +15,11 @@ import {
   type WorkspacePlace,
 } from '../manager/workspace-place.js';
 import { policyPath } from '../spec/config-home.js';
+import { cutLimits, sayCutLimits } from '../spec/limit-origin.js';
 import { SPEC_FILE, specTooLarge } from '../spec/spec-file.js';
 import type { DriverName } from '../spec/types.js';
 import { CONTRACTOR_VERSION } from '../version.js';
+import { copyCachedRun } from './cached-run-copy.js';
 import { gitOutput } from './git-output.js';
 import { noteFor, readNote, writeNote } from './notes.js';
 import { chooseExecutor, type ChosenExecutor } from './job-executor.js';
@@ -119,6 +121,7 @@ async function runSpec(
   const policySource = o.policyFile ?? policyPath();
   const trusted = await readPolicyFile(policySource);
   const policy = effectivePolicy(spec, trusted, policySource);
+  sayCutLimits(o.onEvent, cutLimits(spec, trusted, policySource));
   const driver = jobDriver(o.driver, policy);
   const git = await gitDir(root);
   const place = spec.workspace
@@ -138,15 +141,8 @@ async function runSpec(
   // Audit is the local user's choice: a remote manager refuses it too, this only says so sooner.
   if (o.audit && executor.where !== 'local') throw new AuditRefused(`the remote ${executor.where}`);
   const hit = o.noCache || o.audit ? undefined : await cache.lookup(key);
-  if (hit) {
-    const result = { ...hit.result, commit: commit ?? null };
-    // The cached envelope's statement names the commit first built; another commit with the same tree gets none.
-    const attested = hit.result.commit === commit ? await envelopeDigest(result) : null;
-    // The commit may already carry this very result (a push of the same commit to a new branch).
-    if (commit && (await readNote(root, commit))?.id !== result.id)
-      await writeNote(root, commit, noteFor(result, attested, true)).catch(noteLost(o, commit));
-    return { result, cached: true };
-  }
+  const fromCache = hit && (await cachedResult(o, root, commit, hit.result));
+  if (fromCache) return fromCache;
   // A local job with no saved workspace takes the source as `git archive` writes it (started
   // already if no cache lookup could have made it unneeded); with one, the same archive follows
   // the saved workspace's own, and is started when that one has been read.
@@ -180,6 +176,36 @@ async function runSpec(
         .catch(noteLost(o, commit)),
   ]);
   return { result, cached: false };
+}
+
+/**
+ * A cached pass as this run's result, its files copied into --out when one was asked for;
+ * undefined when those files are gone or changed, so the tree is built again.
+ */
+async function cachedResult(
+  o: RunRevisionOptions,
+  root: string,
+  commit: string | undefined,
+  first: JobResult,
+): Promise<RevisionResult | undefined> {
+  // The cached envelope's statement names the commit first built; another commit with the same tree gets none.
+  const sameCommit = first.commit === commit;
+  let result: JobResult = {
+    ...first,
+    commit: commit ?? null,
+    attestation: sameCommit ? first.attestation : null,
+    cached: true,
+  };
+  if (o.outDir) {
+    const copied = await copyCachedRun(result, o.outDir).catch(() => undefined);
+    if (!copied) return undefined;
+    result = copied;
+  }
+  const attested = sameCommit ? await envelopeDigest(first) : null;
+  // The commit may already carry this very result (a push of the same commit to a new branch).
+  if (commit && (await readNote(root, commit))?.id !== result.id)
+    await writeNote(root, commit, noteFor(result, attested, true)).catch(noteLost(o, commit));
+  return { result, cached: true };
 }
 
 /**

@@ -15,12 +15,16 @@ import { writeResultFile } from './result-file.js';
 import { outputLost, type OutputExpectation } from './output-lost.js';
 import { makeScratchDir, sweepScratchDirs } from './scratch-dir.js';
 import { decideStatus } from './status.js';
+import { describeLimit } from '../spec/limit-origin.js';
 import { exitCodeForStatus } from './exit-status.js';
 import { workspaceInput } from './workspace-stage.js';
 
 function phasesOf(req: JobRequest): PhaseRequest[] {
-  const setup: PhaseRequest[] = req.spec.setup ? [{ name: 'setup', script: req.spec.setup }] : [];
-  return [...setup, { name: 'build', script: req.spec.build }];
+  const shell = req.spec.shell;
+  const setup: PhaseRequest[] = req.spec.setup
+    ? [{ name: 'setup', script: req.spec.setup, shell }]
+    : [];
+  return [...setup, { name: 'build', script: req.spec.build, shell }];
 }
 
 function toPhaseResults(outcome: WorkerOutcome | undefined): PhaseResult[] {
@@ -127,6 +131,7 @@ export async function runJob(req: JobRequest, driver: Driver): Promise<JobResult
     decideStatus({
       error,
       limit,
+      ...(limit ? { limitSaid: describeLimit(limit, req.spec, req.policy) } : {}),
       violations: violations.total,
       audit: req.audit,
       phases,

@@ -1,4 +1,5 @@
 // The throwaway disks of one boot: the job description, the input tar, and the empty workspace disk.
+import { DEFAULT_SHELL } from '../../spec/phase-shell.js';
 import { execFile, spawn } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
 import { appendFile, mkdir, stat, writeFile } from 'node:fs/promises';
@@ -44,7 +45,7 @@ export async function buildJobDisk(
     files[`${p.name}.sh`] = p.script;
     const loader = `/usr/bin/python3 -I -S ${JOB_MOUNT}/seccomp-loader.py ${JOB_MOUNT}/seccomp.bpf`;
     files[`${p.name}.run`] =
-      `exec ${loader} /usr/bin/env -i ${env.map(shellQuote).join(' ')} /bin/sh -e ${JOB_MOUNT}/${p.name}.sh\n`;
+      `exec ${loader} /usr/bin/env -i ${env.map(shellQuote).join(' ')} ${(p.shell ?? DEFAULT_SHELL).map(shellQuote).join(' ')} ${JOB_MOUNT}/${p.name}.sh\n`;
   }
   for (const [name, data] of Object.entries(files)) await writeFile(join(dir, name), data);
   await run('tar', ['-c', '-f', tarPath, '--owner=0', '--group=0', '-C', dir, '.']);
