@@ -29,6 +29,7 @@ import { buildJobDisk, writeInputDisk, makeScratchDisk } from './job-disks.js';
 import {
   forgetSavedGuest,
   RestoreFailed,
+  savedClockMs,
   savedGuest,
   savedRam,
   snapshotsEnabled,
@@ -181,7 +182,8 @@ class VmRun {
     const trace = (m: string): void =>
       void (process.env.CONTRACTOR_VM_CONSOLE && process.stderr.write(`vm: ${m}\n`));
     await writeFile(files.pcap, '');
-    this.capture = new PcapStream(files.pcap, ({ frame, at }) => this.onFrame(frame, at));
+    const late = saved ? await savedClockMs(saved) : 0;
+    this.capture = new PcapStream(files.pcap, ({ frame, at }) => this.onFrame(frame, at - late));
     const listeners = await this.listen(files);
     trace(saved ? 'restoring' : 'booting');
     const proxy = await listenProxySocket(files.proxySocket, job.egress);
