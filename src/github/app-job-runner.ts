@@ -1,4 +1,5 @@
 // How the App builds a job: fetch with the installation token, trusted ceilings, the head's spec, an executor.
+import { join } from 'node:path';
 import type { SourceProblem } from '../errors.js';
 import { ContractorError, SpecError } from '../errors.js';
 import { archiveCommit } from '../git/snapshot.js';
@@ -11,6 +12,8 @@ import { SPEC_FILE } from '../spec/spec-file.js';
 import { readCommittedSpec } from './committed-spec.js';
 import type { RepositoryPolicies } from './repository-policies.js';
 import { headPolicy } from './head-policy.js';
+import { logDiagnostics } from './log-diagnostics.js';
+import type { CommitDiagnostics } from '../report/commit-diagnostics.js';
 import { fetchSource, runGit } from './source-fetch.js';
 import { trustedCeiling } from './trusted-policy.js';
 import { unbuiltResult } from './unbuilt-result.js';
@@ -27,6 +30,8 @@ export interface AppRunOutcome {
   result: JobResult;
   /** Spec problems to annotate at their line. */
   problems: SourceProblem[];
+  /** What compilers and linters printed about files of the commit, to annotate at their line. */
+  diagnostics?: CommitDiagnostics;
 }
 
 /** The seam the App is built around: the real one below, or a stand-in in tests and benchmarks. */
@@ -94,6 +99,12 @@ export function sourceRunner(o: SourceRunnerOptions): AppJobRunner {
       origin: appOrigin(job, o.gitUrl),
       signal: ctx.signal,
     });
-    return { result, problems: [] };
+    // Annotations are extra: a log that cannot be read leaves the check run without them.
+    const diagnostics = await logDiagnostics(
+      join(ctx.outDir, 'log.txt'),
+      source.gitDir,
+      job.sha,
+    ).catch(() => undefined);
+    return { result, problems: [], ...(diagnostics ? { diagnostics } : {}) };
   };
 }

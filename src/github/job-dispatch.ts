@@ -235,12 +235,12 @@ export class JobDispatcher {
         return;
       }
       this.unsent.delete(q.seq);
-      const { result, problems } = outcome;
+      const { result, problems, diagnostics } = outcome;
       const conclusion = cancelled ? 'cancelled' : conclusionFor(result);
       await completeCheckRun(octokit, q.job, id, {
         conclusion,
-        output: checkRunOutput(result, this.reportUrl(q.runId), problems),
-        annotations: checkRunAnnotations(result, problems),
+        output: checkRunOutput(result, this.reportUrl(q.runId), problems, diagnostics),
+        annotations: checkRunAnnotations(result, problems, diagnostics),
         alreadySent: Math.max(q.annotationsSent, onGitHub?.annotations ?? 0),
         onBatchSent: (n) => this.o.queue.annotationsSent(q.seq, n),
       });
