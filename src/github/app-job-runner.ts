@@ -1,4 +1,5 @@
 // How the App builds a job: fetch with the installation token, trusted ceilings, the head's spec, an executor.
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { SourceProblem } from '../errors.js';
 import { ContractorError, SpecError } from '../errors.js';
@@ -14,6 +15,7 @@ import type { RepositoryPolicies } from './repository-policies.js';
 import { headPolicy } from './head-policy.js';
 import { logDiagnostics } from './log-diagnostics.js';
 import type { CommitDiagnostics } from '../report/commit-diagnostics.js';
+import { commitFactsOf, writeCommitFacts } from './run-facts.js';
 import { fetchSource, runGit } from './source-fetch.js';
 import { trustedCeiling } from './trusted-policy.js';
 import { unbuiltResult } from './unbuilt-result.js';
@@ -52,6 +54,11 @@ export function sourceRunner(o: SourceRunnerOptions): AppJobRunner {
       job,
       token: await ctx.token(),
     });
+    await mkdir(ctx.outDir, { recursive: true });
+    // For the report page's header only: a commit git cannot describe still builds.
+    await commitFactsOf(source.gitDir, job.sha)
+      .then((facts) => writeCommitFacts(ctx.outDir, facts))
+      .catch(() => undefined);
     const ceiling = await trustedCeiling(job, source, o.policies);
     const refused = async (
       summary: string,
