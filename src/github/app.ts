@@ -126,11 +126,12 @@ export async function startApp(o: AppOptions): Promise<RunningApp> {
   });
   let dispatcher: JobDispatcher | undefined;
   let url = '';
+  const webUrl = o.webUrl ?? gitUrlFor(o.apiUrl);
   const signIn =
     o.signIn &&
     new SignIn({
       ...o.signIn,
-      webUrl: o.webUrl ?? gitUrlFor(o.apiUrl),
+      webUrl,
       apiUrl: o.apiUrl,
       publicUrl: () => o.publicUrl ?? url,
       log: o.log,
@@ -150,7 +151,9 @@ export async function startApp(o: AppOptions): Promise<RunningApp> {
       runsDir,
       stateOf: (id) => queue.byRunId(id)?.state,
       admit: runAdmission({ repositoryOf: (id) => runRepository(queue, id), signIn }),
+      webUrl,
     },
+    repository: { runsDir, stateOf: (id) => queue.byRunId(id)?.state, signIn, webUrl },
     signIn,
   });
   await new Promise<void>((resolve, reject) => {

@@ -1,5 +1,5 @@
 // Takes jobs from the durable queue and walks each check run through queued, in progress, completed.
-import { rm } from 'node:fs/promises';
+import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { checkRunAnnotations, checkRunOutput } from '../report/check-run-markdown.js';
 import type { AppJobRunner, AppRunOutcome } from './app-job-runner.js';
@@ -13,6 +13,7 @@ import {
 import { conclusionFor } from './conclusion.js';
 import type { GitHubApp } from './github-app.js';
 import type { JobQueue, QueuedJob } from './job-queue.js';
+import { runFactsOf, writeRunFacts } from './run-facts.js';
 import { unbuiltResult } from './unbuilt-result.js';
 
 export interface DispatcherOptions {
@@ -159,6 +160,8 @@ export class JobDispatcher {
     const outDir = join(this.o.runsDir, runId);
     // A re-run after a crash starts from an empty directory, so nothing half-written is served.
     await rm(outDir, { recursive: true, force: true });
+    await mkdir(outDir, { recursive: true });
+    await writeRunFacts(outDir, runFactsOf(job));
     let outcome: AppRunOutcome;
     try {
       outcome = await this.o.runner(job, { runId, outDir, token, signal });
@@ -204,9 +207,12 @@ export class JobDispatcher {
 
   /** The outcome of a job no worker built, saying why. */
   private async unbuilt(q: QueuedJob, summary: string): Promise<AppRunOutcome> {
+    const outDir = join(this.o.runsDir, q.runId);
+    await mkdir(outDir, { recursive: true });
+    await writeRunFacts(outDir, runFactsOf(q.job));
     const result = await unbuiltResult({
       id: q.runId,
-      outDir: join(this.o.runsDir, q.runId),
+      outDir,
       commit: q.job.sha,
       status: 'error',
       summary,
@@ -235,12 +241,12 @@ export class JobDispatcher {
         return;
       }
       this.unsent.delete(q.seq);
-      const { result, problems } = outcome;
+      const { result, problems, diagnostics } = outcome;
       const conclusion = cancelled ? 'cancelled' : conclusionFor(result);
       await completeCheckRun(octokit, q.job, id, {
         conclusion,
-        output: checkRunOutput(result, this.reportUrl(q.runId), problems),
-        annotations: checkRunAnnotations(result, problems),
+        output: checkRunOutput(result, this.reportUrl(q.runId), problems, diagnostics),
+        annotations: checkRunAnnotations(result, problems, diagnostics),
         alreadySent: Math.max(q.annotationsSent, onGitHub?.annotations ?? 0),
         onBatchSent: (n) => this.o.queue.annotationsSent(q.seq, n),
       });
