@@ -56,6 +56,8 @@ export class JobDispatcher {
   private renewer: NodeJS.Timeout | undefined;
   private stopped = false;
   private passing = false;
+  /** The pass under way: stop waits for it, so nothing is claimed after the running builds are counted. */
+  private current: Promise<void> = Promise.resolve();
   private again = false;
 
   constructor(private readonly o: DispatcherOptions) {}
@@ -91,7 +93,7 @@ export class JobDispatcher {
       return;
     }
     this.passing = true;
-    void this.pass()
+    this.current = this.pass()
       .catch((err: unknown) => this.warn('a queue pass', err))
       .finally(() => {
         this.passing = false;
@@ -147,6 +149,7 @@ export class JobDispatcher {
   async stop(): Promise<void> {
     this.stopped = true;
     clearInterval(this.timer);
+    await this.current;
     const all = [...this.running.values()];
     all.forEach((r) => r.abort.abort());
     await Promise.all(all.map((r) => r.done));

@@ -29,6 +29,8 @@ export class PostgresJobStore implements JobStore {
   readonly owner = `${hostname()}-${process.pid}-${randomBytes(6).toString('hex')}`;
   readonly sharedRuns = true;
   private readonly turns = new Turns();
+  /** The database's clock minus this host's: leases of replicas on different hosts are timed alike. */
+  private clockOffset = 0;
 
   private constructor(
     private readonly pool: pg.Pool,
@@ -59,7 +61,23 @@ export class PostgresJobStore implements JobStore {
       throw err;
     }
     client.release();
-    return new PostgresJobStore(pool, leaseMs);
+    const store = new PostgresJobStore(pool, leaseMs);
+    await store.syncClock();
+    return store;
+  }
+
+  /** Leases are timed by the database's clock, never by a replica's own (hosts drift apart). */
+  private now(): number {
+    return Date.now() + this.clockOffset;
+  }
+
+  private async syncClock(): Promise<void> {
+    const before = Date.now();
+    const { rows } = await this.pool.query<{ ms: number }>(
+      'SELECT (extract(epoch FROM clock_timestamp()) * 1000)::float8 AS ms',
+    );
+    const after = Date.now();
+    this.clockOffset = Math.round(Number(rows[0]?.ms ?? after) - (before + after) / 2);
   }
 
   private async transaction<T>(work: (c: pg.PoolClient) => Promise<T>): Promise<T> {
@@ -132,7 +150,7 @@ export class PostgresJobStore implements JobStore {
 
   async recover(maxAttempts: number): Promise<{ requeued: number; abandoned: number }> {
     return this.transaction(async (c) => {
-      const now = Date.now();
+      const now = this.now();
       const requeued = await c.query(
         `UPDATE jobs SET state = 'queued', not_before = 0, lease_owner = NULL, lease_until = 0,
          updated_at = now() WHERE state = 'running' AND lease_until <= $1 AND attempts < $2`,
@@ -147,7 +165,7 @@ export class PostgresJobStore implements JobStore {
     });
   }
 
-  async claim(perRepository = Infinity, now = Date.now()): Promise<QueuedJob | undefined> {
+  async claim(perRepository = Infinity, now = this.now()): Promise<QueuedJob | undefined> {
     const limit = Number.isFinite(perRepository) ? perRepository : 2 ** 31;
     const { rows: heads } = await this.pool.query<{ repo: string; seq: string }>(
       `SELECT repo, MIN(seq) AS seq FROM jobs
@@ -175,7 +193,7 @@ export class PostgresJobStore implements JobStore {
   }
 
   private leaseWhere(where: string): Promise<QueuedJob[]> {
-    const now = Date.now();
+    const now = this.now();
     return this.rows(
       `UPDATE jobs SET lease_owner = $1, lease_until = $2
        WHERE seq IN (SELECT seq FROM jobs WHERE ${where} AND lease_until <= $3
@@ -194,16 +212,17 @@ export class PostgresJobStore implements JobStore {
   }
 
   async renew(): Promise<void> {
+    await this.syncClock();
     await this.pool.query(
       `UPDATE jobs SET lease_until = $1 WHERE lease_owner = $2 AND state != 'done'`,
-      [Date.now() + this.leaseMs, this.owner],
+      [this.now() + this.leaseMs, this.owner],
     );
   }
 
   async release(seq: number, delayMs: number): Promise<void> {
     await this.pool.query(
       `UPDATE jobs SET lease_owner = NULL, lease_until = $1 WHERE seq = $2 AND lease_owner = $3`,
-      [Date.now() + delayMs, seq, this.owner],
+      [this.now() + delayMs, seq, this.owner],
     );
   }
 
@@ -212,7 +231,7 @@ export class PostgresJobStore implements JobStore {
       `UPDATE jobs SET state = 'queued', attempts = GREATEST(attempts - 1, 0), not_before = $1,
        lease_owner = NULL, lease_until = 0, updated_at = now()
        WHERE seq = $2 AND state = 'running' AND lease_owner = $3`,
-      [Date.now() + delayMs, seq, this.owner],
+      [this.now() + delayMs, seq, this.owner],
     );
   }
 
