@@ -102,6 +102,10 @@ function keepRetention(
   const prune = (): void => {
     pass = pass.then(async () => {
       const removed = await pruneRuns(runsDir, queue, limits);
+      // Runs kept in a shared database go by age there too, whichever replica's pass comes first.
+      removed.push(
+        ...(await queue.forgetFinishedBefore(Date.now() - limits.keepDays * 86_400_000)),
+      );
       await queue.pruneDeliveries();
       if (removed.length) log(`retention: removed ${removed.length} finished run(s)`);
     });

@@ -78,6 +78,8 @@ export interface JobStore {
   byRunId(runId: string): Promise<QueuedJob | undefined>;
   /** A finished run whose records were removed (run-retention.ts): its row goes with them. */
   forget(runId: string): Promise<void>;
+  /** Finished runs kept in the store past the retention age: rows and files removed, ids returned. */
+  forgetFinishedBefore(ms: number): Promise<string[]>;
   /** Deliveries GitHub can no longer redeliver; returns how many were removed. */
   pruneDeliveries(now?: number): Promise<number>;
   counts(): Promise<Record<JobState, number>>;

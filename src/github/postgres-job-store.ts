@@ -287,6 +287,19 @@ export class PostgresJobStore implements JobStore {
     });
   }
 
+  async forgetFinishedBefore(ms: number): Promise<string[]> {
+    return this.transaction(async (c) => {
+      const { rows } = await c.query<{ run_id: string }>(
+        `DELETE FROM jobs WHERE state = 'done' AND updated_at < to_timestamp($1 / 1000.0)
+         RETURNING run_id`,
+        [ms],
+      );
+      const ids = rows.map((r) => r.run_id);
+      await c.query('DELETE FROM run_files WHERE run_id = ANY($1)', [ids]);
+      return ids;
+    });
+  }
+
   async pruneDeliveries(now = Date.now()): Promise<number> {
     const r = await this.pool.query(
       'DELETE FROM deliveries WHERE received_at < to_timestamp($1 / 1000.0)',

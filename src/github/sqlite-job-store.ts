@@ -288,6 +288,11 @@ export class SqliteJobStore implements JobStore {
     this.db.prepare(`DELETE FROM jobs WHERE run_id = ? AND state = 'done'`).run(runId);
   }
 
+  // Runs are files in --data-dir: pruneRuns removes them and their rows by age and size.
+  async forgetFinishedBefore(_ms: number): Promise<string[]> {
+    return [];
+  }
+
   async pruneDeliveries(now = Date.now()): Promise<number> {
     const before = iso(now - REDELIVERY_WINDOW_MS);
     return this.db.prepare('DELETE FROM deliveries WHERE received_at < ?').run(before).changes;

@@ -263,34 +263,47 @@ schema('an older replica refuses a schema a newer one migrated, saying what to d
   }
 });
 
-schema('run files are kept for other replicas and removed with the run', async () => {
-  cluster ??= await startPostgres();
-  const url = cluster.database('run_files');
-  const [a, b] = [await PostgresJobStore.open(url), await PostgresJobStore.open(url)];
-  try {
-    await a.accept(delivery(), 'push', build('r', sha()));
-    const q = await a.claim();
-    assert.ok(q);
-    const body = randomBytes(1000);
-    await a.saveRunFiles(q.runId, [
-      { name: 'result.json', body: Buffer.from('{}') },
-      { name: 'artifacts/bin/tool', body },
-    ]);
-    const files = await b.runFiles(q.runId);
-    assert.equal(
-      files.map((f) => f.name),
-      ['artifacts/bin/tool', 'result.json'],
-    );
-    assert.ok(files[0]?.body.equals(body));
-    await a.finished(q.seq, '{}');
-    await a.done(q.seq);
-    await b.forget(q.runId);
-    assert.equal(await a.runFiles(q.runId), []);
-  } finally {
-    await a.close();
-    await b.close();
-  }
-});
+schema(
+  'run files are kept for other replicas and removed with the run, or once past the retention age',
+  async () => {
+    cluster ??= await startPostgres();
+    const url = cluster.database('run_files');
+    const [a, b] = [await PostgresJobStore.open(url), await PostgresJobStore.open(url)];
+    try {
+      await a.accept(delivery(), 'push', build('r', sha()));
+      const q = await a.claim();
+      assert.ok(q);
+      const body = randomBytes(1000);
+      await a.saveRunFiles(q.runId, [
+        { name: 'result.json', body: Buffer.from('{}') },
+        { name: 'artifacts/bin/tool', body },
+      ]);
+      const files = await b.runFiles(q.runId);
+      assert.equal(
+        files.map((f) => f.name),
+        ['artifacts/bin/tool', 'result.json'],
+      );
+      assert.ok(files[0]?.body.equals(body));
+      await a.finished(q.seq, '{}');
+      await a.done(q.seq);
+      await b.forget(q.runId);
+      assert.equal(await a.runFiles(q.runId), []);
+      await a.accept(delivery(), 'push', build('r', sha()));
+      const old = await a.claim();
+      assert.ok(old);
+      await a.saveRunFiles(old.runId, [{ name: 'result.json', body: Buffer.from('{}') }]);
+      await a.finished(old.seq, '{}');
+      await a.done(old.seq);
+      assert.equal(await b.forgetFinishedBefore(Date.now() - 86_400_000), [], 'kept: not old yet');
+      assert.equal(await b.forgetFinishedBefore(Date.now() + 60_000), [old.runId]);
+      assert.equal(await a.runFiles(old.runId), []);
+      assert.is(await a.byRunId(old.runId), undefined);
+    } finally {
+      await a.close();
+      await b.close();
+    }
+  },
+);
 
 sqlite.run();
 postgres.run();
