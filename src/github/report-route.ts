@@ -17,7 +17,9 @@ const LOG_TAIL_BYTES = 1024 * 1024;
 export interface ReportRouteOptions {
   runsDir: string;
   /** queued, running, ... for a run without a result yet; undefined for an unknown run. */
-  stateOf: (runId: string) => string | undefined;
+  stateOf: (runId: string) => Promise<string | undefined>;
+  /** Brings a run another replica finished into runsDir, where replicas share a store. */
+  fetchRun?: (runId: string) => Promise<void>;
   /** Checked before anything of the run is read: a private repository's run needs a signed-in reader. */
   admit: Admit;
   /** GitHub's web address, for links back to the repository, branch, pull request and commit. */
@@ -25,7 +27,7 @@ export interface ReportRouteOptions {
 }
 
 /** A file under root, by its real path: `..`, absolute paths and symlinks out of root are refused. */
-async function fileUnder(root: string, relative: string): Promise<string | undefined> {
+export async function fileUnder(root: string, relative: string): Promise<string | undefined> {
   const parts = relative.split('/');
   if (
     isAbsolute(relative) ||
@@ -73,10 +75,11 @@ export async function serveReport(
   const runId = m?.[1] ?? '';
   if (!RUN_ID.test(runId)) return notFound(res);
   if (!(await o.admit(req, res, runId))) return;
+  await o.fetchRun?.(runId);
   const outDir = join(o.runsDir, runId);
   const text = await readFile(join(outDir, 'result.json'), 'utf8').catch(() => undefined);
   if (text === undefined) {
-    const state = o.stateOf(runId);
+    const state = await o.stateOf(runId);
     if (!state || m?.[2]) return notFound(res);
     return send(res, 200, 'text/html; charset=utf-8', renderPendingPage(runId, state));
   }

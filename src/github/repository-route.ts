@@ -11,7 +11,7 @@ import type { SignIn } from './sign-in.js';
 
 export interface RepositoryRouteOptions {
   runsDir: string;
-  stateOf: (runId: string) => string | undefined;
+  stateOf: (runId: string) => Promise<string | undefined>;
   signIn: SignIn | undefined;
   webUrl: string;
 }

@@ -20,7 +20,7 @@ export async function recentRuns(o: {
   runsDir: string;
   owner: string;
   repo: string;
-  stateOf: (runId: string) => string | undefined;
+  stateOf: (runId: string) => Promise<string | undefined>;
   limit: number;
   /** Only runs this accepts (a branch's badge wants that branch's newest). */
   want?: (f: RunFacts) => boolean;
@@ -58,9 +58,9 @@ function sameRepository(f: RunFacts, owner: string, repo: string): boolean {
 async function stateOf(
   dir: string,
   runId: string,
-  queued: (runId: string) => string | undefined,
+  queued: (runId: string) => Promise<string | undefined>,
 ): Promise<string> {
-  const queue = queued(runId);
+  const queue = await queued(runId);
   if (queue === 'superseded') return 'superseded';
   const text = await readFile(join(dir, 'result.json'), 'utf8').catch(() => undefined);
   try {

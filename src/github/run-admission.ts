@@ -8,11 +8,11 @@ import type { SignIn } from './sign-in.js';
 export type Admit = (req: IncomingMessage, res: ServerResponse, runId: string) => Promise<boolean>;
 
 export function runAdmission(o: {
-  repositoryOf: (runId: string) => RunRepository | undefined;
+  repositoryOf: (runId: string) => Promise<RunRepository | undefined>;
   signIn: SignIn | undefined;
 }): Admit {
   return async (req, res, runId) => {
-    const repository = o.repositoryOf(runId);
+    const repository = await o.repositoryOf(runId);
     // A run the queue does not know has no known repository: whose it is cannot be checked.
     if (!repository) return (notFound(res), false);
     return admitRepository(req, res, repository, o.signIn);

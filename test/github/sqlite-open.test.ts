@@ -6,7 +6,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { test } from 'uvu';
 import { installPath } from '../../src/install-root.js';
-import { JobQueue } from '../../src/github/job-queue.js';
+import { SqliteJobStore } from '../../src/github/sqlite-job-store.js';
 import {
   NativeModuleMismatchError,
   nativeMismatch,
@@ -28,7 +28,7 @@ function otherBuild(): string | undefined {
 }
 
 test(`the App's job queue opens on Node.js ${process.versions.node}`, () => {
-  assert.doesNotThrow(() => new JobQueue(':memory:'));
+  assert.doesNotThrow(() => new SqliteJobStore(':memory:'));
 });
 
 test("node's words for another version's build become which version to rebuild for", () => {
