@@ -220,9 +220,11 @@ export class PostgresJobStore implements JobStore {
   }
 
   async release(seq: number, delayMs: number): Promise<void> {
+    // Free now is 0, not "my now": replicas' estimates of the database clock differ by a few ms,
+    // and a lease ending at mine would still look held to a replica whose estimate runs behind.
     await this.pool.query(
       `UPDATE jobs SET lease_owner = NULL, lease_until = $1 WHERE seq = $2 AND lease_owner = $3`,
-      [this.now() + delayMs, seq, this.owner],
+      [delayMs > 0 ? this.now() + delayMs : 0, seq, this.owner],
     );
   }
 
@@ -231,7 +233,7 @@ export class PostgresJobStore implements JobStore {
       `UPDATE jobs SET state = 'queued', attempts = GREATEST(attempts - 1, 0), not_before = $1,
        lease_owner = NULL, lease_until = 0, updated_at = now()
        WHERE seq = $2 AND state = 'running' AND lease_owner = $3`,
-      [this.now() + delayMs, seq, this.owner],
+      [delayMs > 0 ? this.now() + delayMs : 0, seq, this.owner],
     );
   }
 

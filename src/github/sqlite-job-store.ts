@@ -224,7 +224,7 @@ export class SqliteJobStore implements JobStore {
       .prepare(
         `UPDATE jobs SET lease_owner = NULL, lease_until = ? WHERE seq = ? AND lease_owner = ?`,
       )
-      .run(Date.now() + delayMs, seq, this.owner);
+      .run(delayMs > 0 ? Date.now() + delayMs : 0, seq, this.owner);
   }
 
   async retryLater(seq: number, delayMs: number): Promise<void> {

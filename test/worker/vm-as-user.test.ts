@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { test } from 'uvu';
@@ -16,9 +16,12 @@ const HOME = `/home/${USER}`;
 const RUNUSER = execFileSync('sh', ['-c', 'command -v runuser'], { encoding: 'utf8' }).trim();
 
 /** Runs the CLI as the user, in their home, with only what a login would give them. */
-async function asUser(args: string[]): Promise<{ code: number; out: string; stdout: string }> {
+async function asUser(
+  args: string[],
+  cwd = HOME,
+): Promise<{ code: number; out: string; stdout: string }> {
   const r = await execa(RUNUSER, ['-u', USER, '--', process.execPath, CONTRACTOR, ...args], {
-    cwd: HOME,
+    cwd,
     reject: false,
     all: true,
     extendEnv: false,
@@ -50,14 +53,17 @@ if (process.getuid?.() === 0) {
   test('the user builds the worker image and a job in the vm tier', async () => {
     const image = await asUser(['image', 'build']);
     assert.equal(image.code, 0, image.out);
+    // A project of its own: the home holds the image cache, which is no build's source.
+    const project = join(HOME, 'project');
+    mkdirSync(project);
     writeFileSync(
-      join(HOME, 'spec.yaml'),
+      join(project, 'spec.yaml'),
       'source: .\nbuild: |\n  echo built-as-a-user > out.txt\nartifacts:\n  - out.txt\n',
     );
-    execFileSync('chown', [`${USER}:${USER}`, join(HOME, 'spec.yaml')]);
-    const build = await asUser(['build', '--driver', 'vm', '--out', 'out', 'spec.yaml']);
+    execFileSync('chown', ['-R', `${USER}:${USER}`, project]);
+    const build = await asUser(['build', '--driver', 'vm', '--out', 'out', 'spec.yaml'], project);
     assert.equal(build.code, 0, build.out);
-    const artifact = readFileSync(join(HOME, 'out/artifacts/out.txt'), 'utf8');
+    const artifact = readFileSync(join(project, 'out/artifacts/out.txt'), 'utf8');
     assert.equal(artifact.trim(), 'built-as-a-user');
   });
 }
