@@ -84,9 +84,18 @@ export class ContainerFilter {
     try {
       const route = parseApiRoute(req.method ?? '', req.url ?? '/');
       if (route.op !== 'container.attach')
-        throw new ContainerRefusal(`${req.method} ${req.url}`, 'only attach may upgrade a connection');
+        throw new ContainerRefusal(
+          `${req.method} ${req.url}`,
+          'only attach may upgrade a connection',
+        );
       const id = this.own(route);
-      forwardHijack(req, socket, head, this.o.engineSocket, this.path(route, `/containers/${id}/attach`));
+      forwardHijack(
+        req,
+        socket,
+        head,
+        this.o.engineSocket,
+        this.path(route, `/containers/${id}/attach`),
+      );
     } catch (err) {
       const answer = await this.refusalAnswer(err);
       const body = JSON.stringify({ message: answer.message });
@@ -127,12 +136,21 @@ export class ContainerFilter {
     return encodeURIComponent(own);
   }
 
-  private async dispatch(route: ApiRoute, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  private async dispatch(
+    route: ApiRoute,
+    req: IncomingMessage,
+    res: ServerResponse,
+  ): Promise<void> {
     const send = (path: string, query?: URLSearchParams) =>
       forward(req, res, { socketPath: this.o.engineSocket, path: this.path(route, path, query) });
     switch (route.op) {
       case 'ping':
-        return send('/_ping');
+        // Podman leaves out OSType, without which the CLI cannot check --device and --volume syntax.
+        return forward(req, res, {
+          socketPath: this.o.engineSocket,
+          path: this.path(route, '/_ping'),
+          defaultHeaders: { ostype: 'linux' },
+        });
       case 'version':
         return send('/version');
       case 'info':
@@ -237,7 +255,8 @@ export class ContainerFilter {
   private pull(route: ApiRoute, req: IncomingMessage, res: ServerResponse): void {
     const query = allowedQuery(route);
     const from = query.get('fromImage');
-    if (!from) throw new ContainerRefusal('fromImage', 'only pulls by name are passed (no import)', 400);
+    if (!from)
+      throw new ContainerRefusal('fromImage', 'only pulls by name are passed (no import)', 400);
     const tag = query.get('tag');
     const name = tag && !from.includes('@') ? `${from}:${tag}` : from;
     if (isIdReference(from)) throw new UnownedReference('image', from);
@@ -249,11 +268,19 @@ export class ContainerFilter {
   }
 
   /** By id only the job's images; by name any (a name is what `FROM` and `run` look up). */
-  private async imageInspect(route: ApiRoute, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  private async imageInspect(
+    route: ApiRoute,
+    req: IncomingMessage,
+    res: ServerResponse,
+  ): Promise<void> {
     const ref = route.ref!;
     const target = isIdReference(ref) ? this.own(route) : encodeURIComponent(ref);
     req.resume();
-    const answer = await engineCall(this.o.engineSocket, 'GET', this.path(route, `/images/${target}/json`));
+    const answer = await engineCall(
+      this.o.engineSocket,
+      'GET',
+      this.path(route, `/images/${target}/json`),
+    );
     if (answer.status === 200 && this.objects.ownsName('image', ref)) {
       const id = (JSON.parse(answer.body.toString()) as JsonObject).Id;
       if (typeof id === 'string') this.objects.add('image', id, ref);
@@ -282,14 +309,24 @@ export class ContainerFilter {
     };
   }
 
-  private async createContainer(route: ApiRoute, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  private async createContainer(
+    route: ApiRoute,
+    req: IncomingMessage,
+    res: ServerResponse,
+  ): Promise<void> {
     const ctx = this.createContext();
     const body = rebuildContainerCreate(await this.readJson(req), ctx);
     // A named volume the job does not own yet must be new: an existing one is someone else's.
     for (const name of ctx.newVolumes)
-      if (await this.exists('volume', name)) throw new UnownedReference('volume', name, `volume ${name}`);
+      if (await this.exists('volume', name))
+        throw new UnownedReference('volume', name, `volume ${name}`);
     const name = route.query.get('name') ?? undefined;
-    const answer = await engineCall(this.o.engineSocket, 'POST', this.path(route, '/containers/create'), body);
+    const answer = await engineCall(
+      this.o.engineSocket,
+      'POST',
+      this.path(route, '/containers/create'),
+      body,
+    );
     if (answer.status === 201) {
       const id = (JSON.parse(answer.body.toString()) as JsonObject).Id;
       if (typeof id === 'string') this.objects.add('container', id, name);
@@ -320,7 +357,11 @@ export class ContainerFilter {
   }
 
   /** Connecting a container to a network: both must be the job's. */
-  private async networkAttach(route: ApiRoute, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  private async networkAttach(
+    route: ApiRoute,
+    req: IncomingMessage,
+    res: ServerResponse,
+  ): Promise<void> {
     const network = this.own(route);
     const body = await this.readJson(req);
     const ref = isObject(body) && typeof body.Container === 'string' ? body.Container : '';
@@ -338,7 +379,12 @@ export class ContainerFilter {
     this.answer(res, answer.status, answer.body);
   }
 
-  private async list(route: ApiRoute, res: ServerResponse, kind: ObjectKind, path: string): Promise<void> {
+  private async list(
+    route: ApiRoute,
+    res: ServerResponse,
+    kind: ObjectKind,
+    path: string,
+  ): Promise<void> {
     const answer = await engineCall(this.o.engineSocket, 'GET', this.path(route, path));
     if (answer.status !== 200) return this.answer(res, answer.status, answer.body);
     const entries = ownedEntries(kind, JSON.parse(answer.body.toString()), this.objects);

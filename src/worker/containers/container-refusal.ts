@@ -10,10 +10,7 @@ export class ContainerRefusal extends ContractorError {
 
   constructor(field: string, reason: string, status: 400 | 403 | 404 = 403) {
     // The message goes back to the docker CLI, which prints it as one line.
-    super(
-      'CONFINEMENT',
-      `contractor refused ${field}: ${reason.replace(/[\r\n]+/g, ' ')}`,
-    );
+    super('CONFINEMENT', `contractor refused ${field}: ${reason.replace(/[\r\n]+/g, ' ')}`);
     this.name = 'ContainerRefusal';
     this.field = field;
     this.status = status;

@@ -22,6 +22,7 @@ const PASSED = [
   'Memory',
   'MemorySwap',
   'MemoryReservation',
+  'MemorySwappiness',
   'NanoCpus',
   'CpuShares',
   'CpuPeriod',
@@ -87,7 +88,8 @@ export function rebuildHostConfig(hc: unknown, ctx: CreateContext): JsonObject {
     else if ((PASSED as readonly string[]).includes(key)) out[key] = value;
     else if (key === 'NetworkMode') out[key] = networkMode(value, ctx);
     else if (key === 'Binds') out[key] = stringList(value).map((b) => bind(b, ctx));
-    else if (key === 'Mounts') out[key] = (Array.isArray(value) ? value : []).map((m) => mount(m, ctx));
+    else if (key === 'Mounts')
+      out[key] = (Array.isArray(value) ? value : []).map((m) => mount(m, ctx));
     else if (key === 'PortBindings') out[key] = loopbackPorts(value);
     else if (key === 'RestartPolicy') out[key] = restartPolicy(value);
     else if (key === 'VolumesFrom') out[key] = stringList(value).map((v) => volumesFrom(v, ctx));
@@ -129,7 +131,8 @@ export function networkMode(value: unknown, ctx: CreateContext): string {
       'shares the network of the host or of another container; use a network the job created',
     );
   const own = ctx.objects.resolve('network', mode);
-  if (own === undefined) throw new UnownedReference('network', mode, `HostConfig.NetworkMode ${mode}`);
+  if (own === undefined)
+    throw new UnownedReference('network', mode, `HostConfig.NetworkMode ${mode}`);
   return own;
 }
 
@@ -138,7 +141,8 @@ function bind(spec: string, ctx: CreateContext): string {
   const [source = '', target, options, ...rest] = spec.split(':');
   const field = `HostConfig.Binds ${spec}`;
   if (target === undefined) return spec;
-  if (rest.length > 0) throw new ContainerRefusal(field, 'has more than source:target:options', 400);
+  if (rest.length > 0)
+    throw new ContainerRefusal(field, 'has more than source:target:options', 400);
   const opts = options === undefined ? [] : options.split(',');
   const bad = opts.find((o) => !BIND_OPTIONS.has(o));
   if (bad !== undefined)
@@ -168,7 +172,10 @@ function mount(m: unknown, ctx: CreateContext): JsonObject {
     if (isUnset(m.Source)) return base;
     return { ...base, Source: volumeName(String(m.Source), ctx, field) };
   }
-  throw new ContainerRefusal(field, `mount type ${String(type)} is not passed (bind, volume, tmpfs)`);
+  throw new ContainerRefusal(
+    field,
+    `mount type ${String(type)} is not passed (bind, volume, tmpfs)`,
+  );
 }
 
 /**
@@ -209,6 +216,7 @@ function restartPolicy(value: unknown): JsonObject {
 function volumesFrom(spec: string, ctx: CreateContext): string {
   const [ref = '', mode] = spec.split(':');
   const own = ctx.objects.resolve('container', ref);
-  if (own === undefined) throw new UnownedReference('container', ref, `HostConfig.VolumesFrom ${ref}`);
+  if (own === undefined)
+    throw new UnownedReference('container', ref, `HostConfig.VolumesFrom ${ref}`);
   return mode === undefined ? own : `${own}:${mode}`;
 }

@@ -24,7 +24,11 @@ function name(kind: string, value: unknown): string {
 export function rebuildNetworkCreate(body: unknown): JsonObject {
   if (!isObject(body)) throw new ContainerRefusal('body', 'is not a JSON object', 400);
   noOptions('Network.Options', body.Options, 'driver options can attach the network to the host');
-  noOptions('Network.ConfigFrom', body.ConfigFrom, 'networks are made only from their own settings');
+  noOptions(
+    'Network.ConfigFrom',
+    body.ConfigFrom,
+    'networks are made only from their own settings',
+  );
   const net: JsonObject = {
     Name: name('Network', body.Name),
     Driver: driver('Network', body.Driver, 'bridge'),

@@ -4,7 +4,11 @@ import { isObject, stringList } from './json-value.js';
 
 /** The entries of an engine's list answer that are the job's; owned image names teach their ids. */
 export function ownedEntries(kind: ObjectKind, list: unknown, objects: JobObjects): unknown[] {
-  const entries = Array.isArray(list) ? list : isObject(list) && Array.isArray(list.Volumes) ? list.Volumes : [];
+  const entries = Array.isArray(list)
+    ? list
+    : isObject(list) && Array.isArray(list.Volumes)
+      ? list.Volumes
+      : [];
   return entries.filter((e: unknown) => {
     if (!isObject(e)) return false;
     const id = typeof e.Id === 'string' ? e.Id : typeof e.ID === 'string' ? e.ID : '';

@@ -36,6 +36,8 @@ export interface ForwardOptions {
   /** Sees each chunk of the answer as it passes (to learn the id a build made). */
   onChunk?: (chunk: Buffer) => void;
   onEnd?: (status: number) => void;
+  /** Headers added to the answer where the engine gives none. */
+  defaultHeaders?: Record<string, string>;
 }
 
 /** Forwards one call; the answer streams back as it comes (logs, wait, build output). */
@@ -48,7 +50,7 @@ export function forward(req: IncomingMessage, res: ServerResponse, o: ForwardOpt
   });
   up.on('response', (answer) => {
     const status = answer.statusCode ?? 502;
-    res.writeHead(status, pickHeaders(answer, ANSWER_HEADERS));
+    res.writeHead(status, { ...o.defaultHeaders, ...pickHeaders(answer, ANSWER_HEADERS) });
     // wait and logs answer only when the container does something: the CLI needs the headers now.
     res.flushHeaders();
     answer.on('data', (chunk: Buffer) => {

@@ -11,7 +11,10 @@ import { ContainerRefusal } from './container-refusal.js';
  */
 export function workspaceBindSource(field: string, source: string, workspace: string): string {
   if (!isAbsolute(source))
-    throw new ContainerRefusal(field, `bind source ${JSON.stringify(source)} is not an absolute path`);
+    throw new ContainerRefusal(
+      field,
+      `bind source ${JSON.stringify(source)} is not an absolute path`,
+    );
   let real: string;
   try {
     real = realpathSync(source);
