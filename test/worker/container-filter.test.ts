@@ -136,6 +136,16 @@ test('a detached container can be waited for, its logs read, inspected and remov
   assert.equal((await docker(['rm', name])).code, 0);
 });
 
+test('the job’s image is inspected, tagged, listed and removed by name', async () => {
+  const inspect = await docker(['image', 'inspect', '--format', '{{.Id}}', IMAGE]);
+  assert.equal(inspect.code, 0, inspect.stderr);
+  assert.equal((await docker(['tag', IMAGE, 'contractor-test/copy:2'])).code, 0);
+  const listed = await docker(['images', '--format', '{{.Repository}}:{{.Tag}}']);
+  assert.match(listed.stdout, /contractor-test\/copy:2/, listed.stderr);
+  const removed = await docker(['rmi', 'contractor-test/copy:2']);
+  assert.equal(removed.code, 0, removed.stderr);
+});
+
 test('a bind of a directory in the workspace is passed, read-only if asked', async () => {
   const r = await docker([
     'run',
