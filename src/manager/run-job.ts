@@ -2,6 +2,7 @@
 import { createWriteStream } from 'node:fs';
 import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import { ContractorError } from '../errors.js';
 import type { PhaseName, Violation } from '../net/violation.js';
 import type { LimitName } from '../spec/types.js';
 import type { Driver, PhaseRequest, WorkerOutcome } from '../worker/driver.js';
@@ -42,6 +43,13 @@ function expectedOutput(req: JobRequest): OutputExpectation {
 }
 
 export async function runJob(req: JobRequest, driver: Driver): Promise<JobResult> {
+  // No driver starts the container engine and its filter yet: never run such a build without them.
+  if (req.policy.containers)
+    throw new ContractorError(
+      'POLICY',
+      'containers: true is not available yet: no worker driver starts the filtered container engine ' +
+        '(docs/containers.md); remove containers: from the spec',
+    );
   const started = new Date();
   await mkdir(req.outDir, { recursive: true });
   const logPath = join(req.outDir, 'log.txt');

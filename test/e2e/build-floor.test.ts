@@ -128,4 +128,26 @@ test('an approved workspace lands in the work tree, saved only after a run that 
   }
 });
 
+test('a spec asking for containers is refused when the policy forbids them, and before anything runs', async () => {
+  const t = setup('containers: true\nbuild: echo built\n', 'containers: false\n');
+  try {
+    const r = await t.build();
+    assert.equal(r.exitCode, 2, r.stdout + r.stderr);
+    assert.match(r.stderr, /containers: true is forbidden by the trusted policy/);
+    assert.doesNotMatch(r.stdout, /built/);
+  } finally {
+    t.remove();
+  }
+  // No driver starts the filtered engine yet: a build that asked for it never runs without it.
+  const u = setup('containers: true\nbuild: echo built\n');
+  try {
+    const r = await u.build();
+    assert.equal(r.exitCode, 2, r.stdout + r.stderr);
+    assert.match(r.stderr, /containers: true is not available yet/);
+    assert.doesNotMatch(r.stdout, /built/);
+  } finally {
+    u.remove();
+  }
+});
+
 test.run();
