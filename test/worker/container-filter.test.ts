@@ -146,6 +146,27 @@ test('the job’s image is inspected, tagged, listed and removed by name', async
   assert.equal(removed.code, 0, removed.stderr);
 });
 
+test('a command runs in the job’s container with docker exec, stdin included; privileged exec is refused', async () => {
+  const name = 'own-exec';
+  const started = await docker(['run', '-d', '--name', name, IMAGE, '/bin/busybox', 'sleep', '60']);
+  assert.equal(started.code, 0, started.stderr);
+  try {
+    const hi = await docker(['exec', name, '/bin/busybox', 'echo', 'from exec']);
+    assert.equal(hi.code, 0, hi.stderr);
+    assert.equal(hi.stdout, 'from exec\n');
+    const piped = await docker(
+      ['exec', '-i', name, '/bin/busybox', 'tr', 'a-z', 'A-Z'],
+      'through exec\n',
+    );
+    assert.equal(piped.stdout, 'THROUGH EXEC\n', piped.stderr);
+    const failed = await docker(['exec', name, '/bin/busybox', 'sh', '-c', 'exit 7']);
+    assert.equal(failed.code, 7, 'the exec’s exit code comes back through exec inspect');
+    await assertRefused(['exec', '--privileged', name, '/bin/busybox', 'true'], 'Exec.Privileged');
+  } finally {
+    await docker(['rm', '-f', name]);
+  }
+});
+
 test('a bind of a directory in the workspace is passed, read-only if asked', async () => {
   const r = await docker([
     'run',
@@ -236,6 +257,7 @@ test('a container someone else made on the engine is neither listed nor touched'
   );
   await assertRefused(['logs', foreign.slice(0, 12)], `container ${foreign.slice(0, 12)}`);
   await assertRefused(['start', foreign], `container ${foreign}`);
+  await assertRefused(['exec', 'someone-elses', '/bin/busybox', 'true'], 'container someone-elses');
   await assertRefused(['rm', '-f', 'someone-elses'], 'container someone-elses');
   const still = await engineCall(engine.socket, 'GET', `/containers/${foreign}/json`);
   assert.equal(still.status, 200, 'the foreign container is still there');

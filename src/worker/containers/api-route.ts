@@ -23,6 +23,10 @@ export type Operation =
   | 'container.kill'
   | 'container.resize'
   | 'container.remove'
+  | 'container.exec'
+  | 'exec.start'
+  | 'exec.inspect'
+  | 'exec.resize'
   | 'network.create'
   | 'network.list'
   | 'network.inspect'
@@ -85,6 +89,7 @@ export const QUERY_PARAMS: Partial<Record<Operation, string[]>> = {
   'container.kill': ['signal'],
   'container.resize': ['h', 'w'],
   'container.remove': ['force', 'v'],
+  'exec.resize': ['h', 'w'],
   'network.remove': [],
   'volume.remove': ['force'],
 };
@@ -116,6 +121,10 @@ const PATTERNS: Pattern[] = [
   ['POST', /^\/containers\/([^/]+)\/kill$/, 'container.kill', 'container'],
   ['POST', /^\/containers\/([^/]+)\/resize$/, 'container.resize', 'container'],
   ['DELETE', /^\/containers\/([^/]+)$/, 'container.remove', 'container'],
+  ['POST', /^\/containers\/([^/]+)\/exec$/, 'container.exec', 'container'],
+  ['POST', /^\/exec\/([^/]+)\/start$/, 'exec.start', 'exec'],
+  ['GET', /^\/exec\/([^/]+)\/json$/, 'exec.inspect', 'exec'],
+  ['POST', /^\/exec\/([^/]+)\/resize$/, 'exec.resize', 'exec'],
   ['POST', /^\/networks\/create$/, 'network.create'],
   ['GET', /^\/networks$/, 'network.list'],
   ['GET', /^\/networks\/([^/]+)$/, 'network.inspect', 'network'],

@@ -11,7 +11,9 @@ import { engineCall } from './engine-client.js';
 import { networkMode, type CreateContext } from './host-config.js';
 import { isIdReference, JobObjects, type ObjectKind } from './job-objects.js';
 import { isObject, type JsonObject } from './json-value.js';
+import { rebuildExecCreate, rebuildExecStart } from './exec-create.js';
 import { rebuildNetworkCreate, rebuildVolumeCreate } from './object-create.js';
+import { parseJson, readUpgradeBody } from './upgrade-body.js';
 import { listAnswer, ownedEntries } from './owned-listing.js';
 import { forward, forwardHijack } from './stream-forward.js';
 import { UnownedReference } from './unowned-reference.js';
@@ -37,6 +39,7 @@ const INSPECT: Record<ObjectKind, (ref: string) => string> = {
   image: (r) => `/images/${encodeURIComponent(r)}/json`,
   network: (r) => `/networks/${encodeURIComponent(r)}`,
   volume: (r) => `/volumes/${encodeURIComponent(r)}`,
+  exec: (r) => `/exec/${encodeURIComponent(r)}/json`,
 };
 
 export class ContainerFilter {
@@ -83,19 +86,19 @@ export class ContainerFilter {
   private async serveUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
     try {
       const route = parseApiRoute(req.method ?? '', req.url ?? '/');
-      if (route.op !== 'container.attach')
+      if (route.op === 'container.attach') {
+        const path = this.path(route, `/containers/${this.own(route)}/attach`);
+        return forwardHijack(req, socket, head, this.o.engineSocket, path);
+      }
+      if (route.op !== 'exec.start')
         throw new ContainerRefusal(
           `${req.method} ${req.url}`,
-          'only attach may upgrade a connection',
+          'only attach and exec start may upgrade a connection',
         );
-      const id = this.own(route);
-      forwardHijack(
-        req,
-        socket,
-        head,
-        this.o.engineSocket,
-        this.path(route, `/containers/${id}/attach`),
-      );
+      const path = this.path(route, `/exec/${this.own(route)}/start`);
+      const { body, rest } = await readUpgradeBody(req, socket, head, this.o.maxJsonBytes);
+      const start = rebuildExecStart(parseJson(body));
+      forwardHijack(req, socket, rest, this.o.engineSocket, path, start);
     } catch (err) {
       const answer = await this.refusalAnswer(err);
       const body = JSON.stringify({ message: answer.message });
@@ -181,6 +184,14 @@ export class ContainerFilter {
         return send(`/containers/${this.own(route)}/logs`);
       case 'container.remove':
         return send(`/containers/${this.own(route)}`);
+      case 'container.exec':
+        return this.createExec(route, req, res);
+      case 'exec.start':
+        return this.startExec(route, req, res);
+      case 'exec.inspect':
+        return send(`/exec/${this.own(route)}/json`);
+      case 'exec.resize':
+        return send(`/exec/${this.own(route)}/resize`);
       case 'network.create':
         return this.createObject(route, req, res, 'network', rebuildNetworkCreate);
       case 'volume.create':
@@ -214,13 +225,42 @@ export class ContainerFilter {
         throw new ContainerRefusal('body', `is over ${this.o.maxJsonBytes} bytes`, 400);
       chunks.push(chunk);
     }
-    const text = Buffer.concat(chunks).toString('utf8');
-    if (!text.trim()) return {};
-    try {
-      return JSON.parse(text);
-    } catch {
-      throw new ContainerRefusal('body', 'is not JSON', 400);
+    return parseJson(Buffer.concat(chunks));
+  }
+
+  /** An exec in one of the job's containers; the exec's id is the job's too. */
+  private async createExec(
+    route: ApiRoute,
+    req: IncomingMessage,
+    res: ServerResponse,
+  ): Promise<void> {
+    const container = this.own(route);
+    const body = rebuildExecCreate(await this.readJson(req));
+    const path = this.path(route, `/containers/${container}/exec`);
+    const answer = await engineCall(this.o.engineSocket, 'POST', path, body);
+    if (answer.status === 201) {
+      const id = (JSON.parse(answer.body.toString()) as JsonObject).Id;
+      if (typeof id === 'string') this.objects.add('exec', id);
     }
+    this.answer(res, answer.status, answer.body);
+  }
+
+  /** A detached exec start (an attached one upgrades the connection, see serveUpgrade). */
+  private async startExec(
+    route: ApiRoute,
+    req: IncomingMessage,
+    res: ServerResponse,
+  ): Promise<void> {
+    const id = this.own(route);
+    const body = rebuildExecStart(await this.readJson(req));
+    const answer = await engineCall(
+      this.o.engineSocket,
+      'POST',
+      this.path(route, `/exec/${id}/start`),
+      body,
+    );
+    res.writeHead(answer.status, { 'Content-Type': 'application/vnd.docker.raw-stream' });
+    res.end(answer.body);
   }
 
   private answer(res: ServerResponse, status: number, body: unknown): void {

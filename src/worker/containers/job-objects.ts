@@ -1,6 +1,6 @@
 // What the job made through the filter: the only containers, images, networks and volumes it may touch.
 
-export type ObjectKind = 'container' | 'image' | 'network' | 'volume';
+export type ObjectKind = 'container' | 'image' | 'network' | 'volume' | 'exec';
 
 const HEX_ID = /^(sha256:)?[0-9a-f]{1,64}$/;
 

@@ -81,11 +81,14 @@ export function forwardHijack(
   head: Buffer,
   socketPath: string,
   path: string,
+  json?: unknown,
 ): void {
+  const body = json === undefined ? undefined : Buffer.from(JSON.stringify(json));
   const up = engineRequest(socketPath, 'POST', path, {
     Connection: 'Upgrade',
     Upgrade: 'tcp',
-    'Content-Type': 'text/plain',
+    'Content-Type': body ? 'application/json' : 'text/plain',
+    ...(body ? { 'Content-Length': body.length } : {}),
   });
   up.on('upgrade', (answer, engine, engineHead) => {
     const type = answer.headers['content-type'] ?? 'application/vnd.docker.raw-stream';
@@ -115,5 +118,5 @@ export function forwardHijack(
   up.on('error', () => client.destroy());
   client.on('close', () => up.destroy());
   req.resume();
-  up.end();
+  up.end(body);
 }
