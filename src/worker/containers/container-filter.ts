@@ -8,7 +8,7 @@ import { BuildOutput } from './build-output.js';
 import { rebuildContainerCreate } from './container-create.js';
 import { ContainerRefusal } from './container-refusal.js';
 import { engineCall } from './engine-client.js';
-import { networkMode, type CreateContext } from './host-config.js';
+import { networkMode, publishOnLoopback, type CreateContext } from './host-config.js';
 import { isIdReference, JobObjects, type ObjectKind } from './job-objects.js';
 import { isObject, type JsonObject } from './json-value.js';
 import { rebuildExecCreate, rebuildExecStart } from './exec-create.js';
@@ -356,6 +356,7 @@ export class ContainerFilter {
   ): Promise<void> {
     const ctx = this.createContext();
     const body = rebuildContainerCreate(await this.readJson(req), ctx);
+    if (ctx.publishAll) await this.publishExposedPorts(body);
     // A named volume the job does not own yet must be new: an existing one is someone else's.
     for (const name of ctx.newVolumes)
       if (await this.exists('volume', name))
@@ -373,6 +374,21 @@ export class ContainerFilter {
       for (const v of ctx.newVolumes) this.objects.add('volume', undefined, v);
     }
     this.answer(res, answer.status, answer.body);
+  }
+
+  /** The ports `-P` publishes: the request's and the image's own EXPOSE, bound on loopback. */
+  private async publishExposedPorts(body: JsonObject): Promise<void> {
+    const image = await engineCall(
+      this.o.engineSocket,
+      'GET',
+      `/images/${encodeURIComponent(String(body.Image))}/json`,
+    );
+    const config = image.status === 200 ? (parseJson(image.body) as JsonObject).Config : undefined;
+    const ports = new Set([
+      ...Object.keys(isObject(body.ExposedPorts) ? body.ExposedPorts : {}),
+      ...Object.keys(isObject(config) && isObject(config.ExposedPorts) ? config.ExposedPorts : {}),
+    ]);
+    publishOnLoopback(body.HostConfig as JsonObject, [...ports]);
   }
 
   private async createObject(

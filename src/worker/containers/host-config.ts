@@ -14,6 +14,8 @@ export interface CreateContext {
   defaultNetworkMode: string;
   /** Filled by the rebuild: volume names the job does not own yet, for the caller to check are new. */
   newVolumes: Set<string>;
+  /** Set by the rebuild when every exposed port is to be published (`-P`), on loopback. */
+  publishAll?: boolean;
 }
 
 /** Copied as they are: limits a container may narrow, and settings that touch nothing outside it. */
@@ -31,7 +33,6 @@ const PASSED = [
   'ShmSize',
   'ReadonlyRootfs',
   'Init',
-  'PublishAllPorts',
   'Ulimits',
   'CapDrop',
   'GroupAdd',
@@ -91,6 +92,7 @@ export function rebuildHostConfig(hc: unknown, ctx: CreateContext): JsonObject {
     else if (key === 'Mounts')
       out[key] = (Array.isArray(value) ? value : []).map((m) => mount(m, ctx));
     else if (key === 'PortBindings') out[key] = loopbackPorts(value);
+    else if (key === 'PublishAllPorts') ctx.publishAll = value === true;
     else if (key === 'RestartPolicy') out[key] = restartPolicy(value);
     else if (key === 'VolumesFrom') out[key] = stringList(value).map((v) => volumesFrom(v, ctx));
     else if (!isUnset(value))
@@ -201,6 +203,18 @@ function loopbackPorts(value: unknown): JsonObject {
     }));
   }
   return out;
+}
+
+/**
+ * `-P` as explicit bindings on loopback: the engine would publish every exposed port (the
+ * request's and the image's) on all interfaces.
+ */
+export function publishOnLoopback(hc: JsonObject, exposed: string[]): void {
+  const bindings = isObject(hc.PortBindings) ? hc.PortBindings : {};
+  for (const port of exposed)
+    if (!(port in bindings)) bindings[port] = [{ HostIp: '127.0.0.1', HostPort: '' }];
+  hc.PortBindings = bindings;
+  hc.PublishAllPorts = false;
 }
 
 function restartPolicy(value: unknown): JsonObject {
