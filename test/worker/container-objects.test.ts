@@ -52,9 +52,13 @@ test('API paths are parsed with and without a version prefix; others are refused
   assert.equal(parseApiRoute('HEAD', '/_ping').op, 'ping');
   assert.throws(
     () => parseApiRoute('GET', '/v1.41/containers/web/export'),
-    (e: unknown) => e instanceof ContainerRefusal && /GET \/containers\/web\/export/.test(e.message),
+    (e: unknown) =>
+      e instanceof ContainerRefusal && /GET \/containers\/web\/export/.test(e.message),
   );
-  assert.throws(() => parseApiRoute('POST', '/v1.41/containers/web/../../system/df'), ContainerRefusal);
+  assert.throws(
+    () => parseApiRoute('POST', '/v1.41/containers/web/../../system/df'),
+    ContainerRefusal,
+  );
 });
 
 test.run();
