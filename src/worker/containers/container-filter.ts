@@ -49,8 +49,13 @@ export class ContainerFilter {
 
   constructor(options: ContainerFilterOptions) {
     this.o = { defaultNetworkMode: 'none', maxJsonBytes: MAX_JSON_BYTES, ...options };
-    this.server = createServer((req, res) => void this.serve(req, res));
-    this.server.on('upgrade', (req, socket, head) => void this.serveUpgrade(req, socket, head));
+    // A failure no answer could be made for closes that one connection, never the filter.
+    this.server = createServer((req, res) => void this.serve(req, res).catch(() => res.destroy()));
+    this.server.on(
+      'upgrade',
+      (req, socket, head) =>
+        void this.serveUpgrade(req, socket, head).catch(() => socket.destroy()),
+    );
   }
 
   /** Listens on a unix socket the build can reach (DOCKER_HOST=unix://PATH). */
@@ -111,8 +116,12 @@ export class ContainerFilter {
 
   /** What goes back for a failed call; a refusal of something that exists is a violation. */
   private async refusalAnswer(err: unknown): Promise<{ status: number; message: string }> {
-    if (err instanceof UnownedReference && !(await this.exists(err.kind, err.ref)))
-      return { status: 404, message: `No such ${err.kind}: ${err.ref}` };
+    if (err instanceof UnownedReference) {
+      // The engine being gone must not take the filter with it: the call fails, the next is served.
+      const exists = await this.exists(err.kind, err.ref).catch((e: unknown) => e as Error);
+      if (exists instanceof Error) return { status: 500, message: `contractor: ${exists.message}` };
+      if (!exists) return { status: 404, message: `No such ${err.kind}: ${err.ref}` };
+    }
     if (err instanceof ContainerRefusal) {
       this.o.onViolation({ kind: 'container', phase: this.o.phase(), detail: err.message });
       return { status: err.status === 404 ? 403 : err.status, message: err.message };
