@@ -124,7 +124,7 @@ export class ContainerFilter {
     }
     if (err instanceof ContainerRefusal) {
       this.o.onViolation({ kind: 'container', phase: this.o.phase(), detail: err.message });
-      return { status: err.status === 404 ? 403 : err.status, message: err.message };
+      return { status: err.status, message: err.message };
     }
     return { status: 500, message: `contractor: ${(err as Error).message}` };
   }

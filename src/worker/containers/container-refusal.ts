@@ -5,10 +5,10 @@ import { ContractorError } from '../../errors.js';
 export class ContainerRefusal extends ContractorError {
   /** The request field at fault, as the API spells it (`HostConfig.Privileged`), or the path. */
   readonly field: string;
-  /** 403 for what the policy forbids, 404 for an object the job did not create, 400 for malformed. */
-  readonly status: 400 | 403 | 404;
+  /** 403 for what the policy forbids (objects of others included), 400 for a malformed request. */
+  readonly status: 400 | 403;
 
-  constructor(field: string, reason: string, status: 400 | 403 | 404 = 403) {
+  constructor(field: string, reason: string, status: 400 | 403 = 403) {
     // The message goes back to the docker CLI, which prints it as one line.
     super('CONFINEMENT', `contractor refused ${field}: ${reason.replace(/[\r\n]+/g, ' ')}`);
     this.name = 'ContainerRefusal';

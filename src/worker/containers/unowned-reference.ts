@@ -7,7 +7,7 @@ export class UnownedReference extends ContainerRefusal {
   readonly ref: string;
 
   constructor(kind: ObjectKind, ref: string, where = `${kind} ${ref}`) {
-    super(where, `${kind} ${ref} is not one this job created; a build may only use its own`, 404);
+    super(where, `${kind} ${ref} is not one this job created; a build may only use its own`);
     this.name = 'UnownedReference';
     this.kind = kind;
     this.ref = ref;
