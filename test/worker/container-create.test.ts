@@ -78,4 +78,11 @@ test('the default and bridge networks become the operator’s default', () => {
   }
 });
 
+test('a bind without a target is refused rather than left for the engine to read', () => {
+  assert.throws(
+    () => rebuildContainerCreate({ Image: 'app', HostConfig: { Binds: ['/etc'] } }, context()),
+    refusal('HostConfig.Binds /etc'),
+  );
+});
+
 test.run();

@@ -142,7 +142,12 @@ export function networkMode(value: unknown, ctx: CreateContext): string {
 function bind(spec: string, ctx: CreateContext): string {
   const [source = '', target, options, ...rest] = spec.split(':');
   const field = `HostConfig.Binds ${spec}`;
-  if (target === undefined) return spec;
+  if (target === undefined)
+    throw new ContainerRefusal(
+      field,
+      'names no target: write source:target (an anonymous volume goes in Volumes)',
+      400,
+    );
   if (rest.length > 0)
     throw new ContainerRefusal(field, 'has more than source:target:options', 400);
   const opts = options === undefined ? [] : options.split(',');
