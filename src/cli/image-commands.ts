@@ -9,6 +9,7 @@ interface BuildOptions {
   ansible?: string;
   name?: string;
   packages?: string;
+  containers?: boolean;
   json?: boolean;
 }
 
@@ -22,6 +23,10 @@ export function addImageCommands(program: Command): void {
     .option('--ansible <spec>', "apply this spec's `ansible` plays inside the image")
     .option('--name <name>', "image name (default: the spec's worker-image, else 'worker')")
     .option('--packages <list>', 'comma-separated Debian packages instead of the default set')
+    .option(
+      '--containers',
+      'add the container engine, node and the docker CLI (docs/containers.md)',
+    )
     .option('--json', 'print the image manifest as JSON')
     .action(async (o: BuildOptions) => {
       const spec = o.ansible ? await readSpec(o.ansible) : undefined;
@@ -32,6 +37,7 @@ export function addImageCommands(program: Command): void {
           name,
           ...(o.packages ? { packages: o.packages.split(',').filter(Boolean) } : {}),
           ...(spec?.ansible?.length ? { ansible: spec.ansible } : {}),
+          ...(o.containers ? { containers: true } : {}),
           log: (l) => verbose && process.stderr.write(`image: ${l}\n`),
         });
         if (o.json) process.stdout.write(JSON.stringify(m, null, 2) + '\n');
