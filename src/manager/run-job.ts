@@ -43,12 +43,12 @@ function expectedOutput(req: JobRequest): OutputExpectation {
 }
 
 export async function runJob(req: JobRequest, driver: Driver): Promise<JobResult> {
-  // No driver starts the container engine and its filter yet: never run such a build without them.
-  if (req.policy.containers)
+  // Only the vm driver starts the container engine and its filter: never build without them.
+  if (req.policy.containers && driver.name !== 'vm')
     throw new ContractorError(
       'POLICY',
-      'containers: true is not available yet: no worker driver starts the filtered container engine ' +
-        '(docs/containers.md); remove containers: from the spec',
+      `containers: true needs the vm driver, which starts the filtered container engine ` +
+        `(docs/containers.md); this job has the ${driver.name} driver: set driver: vm or remove containers:`,
     );
   const started = new Date();
   await mkdir(req.outDir, { recursive: true });
@@ -100,6 +100,7 @@ export async function runJob(req: JobRequest, driver: Driver): Promise<JobResult
       limits: req.policy.limits,
       workerImage: req.policy.image,
       egress: egress.port,
+      ...(req.policy.containers ? { containers: true } : {}),
       signal: req.signal,
       onEvent: (e) => {
         if (e.type === 'phase') ((phase = e.phase), loadCollector());
