@@ -57,7 +57,11 @@ if [ "$2" = podman ]; then
   as_engine /usr/bin/podman system service --time=0 unix://${ENGINE_SOCKET}
   exit
 fi
-for d in run home storage sock; do mkdir -p $R$E/$d && chown $U:$U $R$E/$d || exit 1; done
+for d in run home storage sock; do
+  # A link the engine's user left in an earlier phase must not steer root's chown and chmod.
+  [ -L $R$E/$d ] && rm -f $R$E/$d
+  mkdir -p $R$E/$d && chown -h $U:$U $R$E/$d || exit 1
+done
 chmod 700 $R$E/run $R$E/home $R$E/storage && chmod 755 $R$E/sock || exit 1
 # The last phase's engine was killed: its runtime state must read as a fresh boot, not as live.
 rm -rf $R$E/run/* $R${FILTER_SOCKET}
