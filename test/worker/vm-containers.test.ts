@@ -89,4 +89,24 @@ test('a privileged run and a bind of / are refused and recorded; the engine itse
   );
 });
 
+// cgroups disabled: a container's processes stay in the phase's cgroup, under the job's memory limit.
+test("a container's memory counts against the job's memory limit", async () => {
+  const hog = `#include <stdlib.h>
+#include <string.h>
+int main(void) {
+  for (int i = 0; i < 64; i++) { char *p = malloc(16 << 20); if (p) memset(p, 1, 16 << 20); }
+  return 0;
+}
+`;
+  const r = await runBuild(new VmDriver(), {
+    workerImage: CONTAINERS_TEST_IMAGE,
+    containers: true,
+    limits: { memoryBytes: 384 * 1024 ** 2 },
+    files: { 'hello.c': hog },
+    build: [MAKE_IMAGE, 'docker run --rm contractor-test/hello:1', 'echo HOG-FINISHED'].join('\n'),
+  });
+  assert.equal(r.outcome.limit, 'memory', r.stdout + r.stderr);
+  assert.doesNotMatch(r.stdout, /HOG-FINISHED/);
+});
+
 test.run();
