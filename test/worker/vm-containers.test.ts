@@ -15,6 +15,9 @@ const test = suite('vm containers');
 /** No registry is reachable: the image's one file is a static binary the build compiles. */
 const HELLO_C = `#include <stdio.h>
 int main(int argc, char **argv) {
+  FILE *map = fopen("/proc/self/uid_map", "r");
+  char line[256];
+  while (map && fgets(line, sizeof line, map)) printf("uid_map: %s", line);
   printf("hello from scratch");
   for (int i = 1; i < argc; i++) printf(" %s", argv[i]);
   printf("\\n");
@@ -48,6 +51,9 @@ test('docker build of a FROM scratch image and docker run of it pass in the gues
   assert.match(r.stdout, /^hello from scratch$/m, out);
   assert.match(r.stdout, /^hello from scratch with args$/m, out);
   assert.match(r.stdout, /^contractor-test\/hello:1$/m, out);
+  // A container's root is a subordinate id, never the engine's own uid (0 of Podman's namespace).
+  assert.match(r.stdout, /^uid_map:\s+0\s+1\s+65536$/m, out);
+  assert.doesNotMatch(r.stdout, /^uid_map:\s+\d+\s+0\s/m, out);
   assert.deepEqual(
     r.outcome.violations.filter((v) => v.kind === 'container'),
     [],

@@ -10,9 +10,12 @@ export const FILTER_BUNDLE = 'container-filter.cjs';
 /**
  * cgroups disabled: every container process stays in the phase's cgroup (HardRAMLimit, HardCPULimit,
  * processes); pids_limit 0 since no cgroup could hold one. No network unless the build makes one.
+ * userns nomap: a container's ids are the engine's subordinate ids only, never the engine's own
+ * uid, which could talk to the engine past the filter (the filter refuses any other UsernsMode).
  */
 export const ENGINE_CONTAINERS_CONF = `[containers]
 cgroups = "disabled"
+userns = "nomap"
 pids_limit = 0
 netns = "none"
 log_driver = "k8s-file"
