@@ -48,7 +48,7 @@ const BENCHES: Bench[] = [
   },
   {
     key: 'webhooks',
-    title: 'GitHub App: 200 webhooks at 50/s, SIGKILL and restart (issue 8)',
+    title: 'GitHub App: 200 webhooks at 50/s, SIGKILL and restart (issue 8); SQLite vs PostgreSQL 1 and 3 replicas (issue 21)',
     module: './webhooks.js',
     fn: 'runWebhookBench',
   },

@@ -9,6 +9,7 @@ import { GitHubDouble } from '../test/helpers/github-double.js';
 import { tempDir } from '../test/helpers/tmp.js';
 import { deliver, example, retarget, TEST_SECRET, type Delivered } from '../test/helpers/webhook-examples.js';
 import type { BenchFigure } from './measure.js';
+import { runWebhookStoresBench } from './webhook-stores.js';
 
 const WEBHOOKS = 200;
 const PER_SECOND = 50;
@@ -86,6 +87,8 @@ export async function runWebhookBench(): Promise<BenchFigure[]> {
       { name: 'lost after SIGKILL + restart', value: lost, unit: 'jobs', goal: '0', met: lost === 0 },
       { name: 'doubled after SIGKILL + restart', value: doubled, unit: 'jobs', goal: '0', met: doubled === 0 },
       { name: 'OpenAPI problems seen by the double', value: double.problems.length, unit: '', goal: '0', met: double.problems.length === 0 },
+      // SQLite, PostgreSQL with one replica and with three, measured one after another in this run.
+      ...(await runWebhookStoresBench()),
     ];
   } finally {
     await double.close();

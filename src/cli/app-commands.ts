@@ -35,6 +35,22 @@ interface ServeFlags {
   keepDays: string;
   keepSize: string;
   maxConnections: string;
+  database?: string;
+  lease: string;
+  sharedArtifacts: string;
+}
+
+/** The database replicas share, when one is given; a URL holds a password, so the environment is offered. */
+function databaseFrom(flags: ServeFlags): string | undefined {
+  return flags.database ?? (process.env.CONTRACTOR_DATABASE_URL || undefined);
+}
+
+function durationFlag(text: string, flag: string): number {
+  try {
+    return parseDuration(text);
+  } catch (err) {
+    throw new ContractorError('USAGE', `${flag}: ${(err as Error).message}`, { cause: err });
+  }
 }
 
 async function secretFrom(flags: ServeFlags): Promise<string> {
@@ -131,6 +147,9 @@ async function serve(flags: ServeFlags): Promise<void> {
     host: flags.host,
     port: positiveInt(flags.port, '--port'),
     dataDir: flags.dataDir ?? join(contractorHome(), 'app'),
+    database: databaseFrom(flags),
+    leaseMs: durationFlag(flags.lease, '--lease'),
+    maxSharedArtifactBytes: parseSize(flags.sharedArtifacts),
     policies,
     signIn,
     execute: executor.execute,
@@ -212,5 +231,19 @@ export function addAppCommands(program: Command): void {
     .option('--max-connections <n>', 'HTTP connections at once; more are closed unread', '256')
     .option('--keep-days <n>', 'days a finished run (log, artifacts) is kept', '30')
     .option('--keep-size <size>', 'the most finished runs may take; the oldest go first', '20GiB')
+    .option(
+      '--database <url>',
+      'postgresql://… shared by several App replicas (default: $CONTRACTOR_DATABASE_URL; none: SQLite in --data-dir)',
+    )
+    .option(
+      '--lease <duration>',
+      "how long a replica's claim on a job holds unrenewed before another takes it over",
+      '60s',
+    )
+    .option(
+      '--shared-artifacts <size>',
+      'artifacts per run kept in the database for every replica to serve (with --database)',
+      '64MiB',
+    )
     .action(serve);
 }

@@ -6,8 +6,10 @@ import { readNote, recentNotes } from '../git/notes.js';
 import { checkPush, prePushMode } from '../git/pre-push.js';
 import { parsePrePushInput } from '../git/pre-push-input.js';
 import { repositoryRoot, resolveRevision } from '../git/repository.js';
+import { logTail } from '../report/log-tail.js';
+import { noteLines, shortDate } from '../report/note-summary.js';
 import { createProgress } from '../report/progress.js';
-import { styleFor } from '../report/style.js';
+import { dumbTerminal, styleFor } from '../report/style.js';
 import { table } from '../report/summary.js';
 import { terminalSafe } from '../report/terminal-text.js';
 import { formatDuration } from '../spec/units.js';
@@ -68,6 +70,7 @@ function addPrePush(program: Command): void {
         out: process.stderr,
         style,
         showLog: Boolean(process.stderr.isTTY),
+        plain: dumbTerminal(),
       });
       const verdicts = await checkPush(
         process.cwd(),
@@ -85,8 +88,9 @@ function addPrePush(program: Command): void {
           continue;
         }
         refused = true;
+        const tail = (await logTail(r.log, 20, style.level > 0)).map((l) => `  | ${l}\n`).join('');
         process.stderr.write(
-          style.red(`${head}: ${terminalSafe(r.summary)}`) + `\n  log: ${r.log}\n`,
+          style.red(`${head}: ${terminalSafe(r.summary)}`) + `\n${tail}  log: ${r.log}\n`,
         );
       }
       if (refused && mode === 'block') {
@@ -108,10 +112,11 @@ function addLogAndShow(program: Command): void {
       // Notes travel with fetches, and subjects with commits: either may come from anyone.
       const rows = (await recentNotes(root, Number(flags.maxCount) || 10)).map((n) => [
         n.commit.slice(0, 12),
+        shortDate(n.note.at),
         terminalSafe(String(n.note.status) + (n.note.cached ? ' (cached)' : '')),
         terminalSafe(String(n.note.driver)),
         formatDuration(n.note.durationMs),
-        terminalSafe(n.subject),
+        terminalSafe((n.branches.length ? `(${n.branches.join(', ')}) ` : '') + n.subject),
       ]);
       if (!rows.length) console.log('no results recorded yet: run git contractor run');
       else console.log(table(rows).join('\n'));
@@ -120,7 +125,8 @@ function addLogAndShow(program: Command): void {
     .command('show')
     .description('show the result recorded for a commit')
     .argument('[rev]', 'the revision', 'HEAD')
-    .action(async (rev: string) => {
+    .option('--json', 'print the note as JSON')
+    .action(async (rev: string, flags: { json?: boolean }) => {
       const root = await repositoryRoot(process.cwd());
       const { commit } = await resolveRevision(root, rev);
       const note = await readNote(root, commit);
@@ -129,7 +135,8 @@ function addLogAndShow(program: Command): void {
           'USAGE',
           `no result recorded for ${rev} (${commit.slice(0, 12)}); run git contractor run ${rev}`,
         );
-      console.log(JSON.stringify({ commit, ...note }, null, 2));
+      if (flags.json) console.log(JSON.stringify({ commit, ...note }, null, 2));
+      else console.log(noteLines(commit, note, styleFor(process.stdout)).join('\n'));
     });
 }
 

@@ -10,6 +10,7 @@ interface BuildOptions {
   name?: string;
   packages?: string;
   containers?: boolean;
+  suite?: string;
   json?: boolean;
 }
 
@@ -27,6 +28,10 @@ export function addImageCommands(program: Command): void {
       '--containers',
       'add the container engine, node and the docker CLI (docs/containers.md)',
     )
+    .option(
+      '--suite <codename>',
+      "the image's Debian release (bookworm, trixie); default: the host's",
+    )
     .option('--json', 'print the image manifest as JSON')
     .action(async (o: BuildOptions) => {
       const spec = o.ansible ? await readSpec(o.ansible) : undefined;
@@ -35,6 +40,7 @@ export function addImageCommands(program: Command): void {
       try {
         const m = await buildImage({
           name,
+          ...(o.suite ? { suite: o.suite } : {}),
           ...(o.packages ? { packages: o.packages.split(',').filter(Boolean) } : {}),
           ...(spec?.ansible?.length ? { ansible: spec.ansible } : {}),
           ...(o.containers ? { containers: true } : {}),

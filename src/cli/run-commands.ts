@@ -2,8 +2,9 @@
 import { Option, type Command } from 'commander';
 import type { JobResult } from '../manager/job.js';
 import { startRevision } from '../git/revision-start.js';
+import { hasUncommittedChanges, UNCOMMITTED_NOTE } from '../git/uncommitted.js';
 import { createProgress } from '../report/progress.js';
-import { styleFor } from '../report/style.js';
+import { dumbTerminal, styleFor } from '../report/style.js';
 import { summaryLines } from '../report/summary.js';
 import { DRIVER_NAMES, type DriverName } from '../spec/types.js';
 
@@ -35,9 +36,12 @@ function reporter(flags: RunFlags) {
   const out = flags.json ? process.stderr : process.stdout;
   const style = styleFor(out);
   const live = !flags.quiet && (!flags.json || flags.verbose);
-  const onEvent = live ? createProgress({ out, style, showLog: true }) : undefined;
-  const finish = (r: JobResult, cached = false): void => {
+  const onEvent = live
+    ? createProgress({ out, style, showLog: true, plain: dumbTerminal() })
+    : undefined;
+  const finish = (r: JobResult, cached = false, notes: string[] = []): void => {
     onEvent?.finish();
+    for (const n of notes) out.write(style.yellow(n) + '\n');
     if (cached && !flags.json)
       out.write(
         style.dim('(cached: this tree already passed under the same spec, policy and worker)\n'),
@@ -84,6 +88,9 @@ export function addRunCommands(program: Command): void {
     };
     // git starts now; the rest of the run's code loads while it works.
     const started = startRevision(where);
+    // HEAD's edits are not in HEAD's tree: said at the end, beside the result they are not in.
+    const edited =
+      !where.worktree && rev === 'HEAD' ? hasUncommittedChanges(where.cwd) : Promise.resolve(false);
     try {
       const { onEvent, finish } = reporter(flags);
       const { runRevision } = await import('../git/run-revision.js');
@@ -98,7 +105,7 @@ export function addRunCommands(program: Command): void {
         },
         started,
       );
-      finish(result, cached);
+      finish(result, cached, (await edited) ? [UNCOMMITTED_NOTE] : []);
     } finally {
       started.release();
     }

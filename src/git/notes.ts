@@ -85,6 +85,8 @@ export async function readNote(root: string, commit: string): Promise<ResultNote
 export interface NotedCommit {
   commit: string;
   subject: string;
+  /** Local branches whose tip it is. */
+  branches: string[];
   note: ResultNote;
 }
 
@@ -95,16 +97,18 @@ export async function recentNotes(root: string, limit: number): Promise<NotedCom
     `--notes=${NOTES_REF}`,
     '-n',
     String(limit * 20),
-    '--format=%H%x00%s%x00%N%x1e',
+    '--decorate-refs=refs/heads/',
+    '--format=%H%x00%s%x00%D%x00%N%x1e',
   ]);
   const found: NotedCommit[] = [];
   for (const record of out.split('\x1e')) {
-    const [commit, subject, noteText] = record.replace(/^\n/, '').split('\x00');
+    const [commit, subject, refs, noteText] = record.replace(/^\n/, '').split('\x00');
     if (!commit || !noteText?.trim()) continue;
     try {
       found.push({
         commit,
         subject: subject ?? '',
+        branches: branchNames(refs ?? ''),
         note: JSON.parse(noteText.trim()) as ResultNote,
       });
     } catch {
@@ -113,4 +117,12 @@ export async function recentNotes(root: string, limit: number): Promise<NotedCom
     if (found.length >= limit) break;
   }
   return found;
+}
+
+/** `%D` of a commit as git prints it ("HEAD -> main, topic"): the branch names alone. */
+function branchNames(decoration: string): string[] {
+  return decoration
+    .split(', ')
+    .map((d) => d.replace(/^HEAD -> /, ''))
+    .filter((d) => d && d !== 'HEAD');
 }

@@ -1,6 +1,7 @@
 // The pre-push gate: build each pushed tip; refuse the push on failure, violation or limit.
 import { ContractorError } from '../errors.js';
 import type { JobEvent, JobResult } from '../manager/job.js';
+import { isGatedRef } from './gated-ref.js';
 import { isDeletion, type PrePushUpdate } from './pre-push-input.js';
 import { gitConfig, repositoryRoot } from './repository.js';
 import { runRevision } from './run-revision.js';
@@ -34,8 +35,9 @@ export async function checkPush(
 ): Promise<PrePushVerdict[]> {
   const verdicts: PrePushVerdict[] = [];
   const seen = new Map<string, PrePushVerdict>();
+  const tags = /^(true|yes|on|1)$/i.test(await gitConfig(cwd, 'contractor.prePushTags'));
   for (const update of updates) {
-    if (isDeletion(update)) continue;
+    if (isDeletion(update) || !isGatedRef(update, tags)) continue;
     const earlier = seen.get(update.localSha);
     if (earlier) {
       verdicts.push({ ...earlier, update });

@@ -27,8 +27,10 @@ export async function repositoryRoot(dir: string): Promise<string> {
     gitDirs.set(root, git);
     return root;
   } catch (err) {
+    // Run in the wrong directory is the user's mistake (exit 2); git failing otherwise is not.
+    const outside = /not a git repository/i.test((err as Error).message);
     throw new ContractorError(
-      'GIT',
+      outside ? 'USAGE' : 'GIT',
       `${dir} is not inside a git repository; run this in a clone, or use 'contractor build SPEC'`,
       { cause: err },
     );
@@ -80,8 +82,9 @@ export async function readRevision(
   rev: string,
   file?: FileRequest,
 ): Promise<RevisionWithFile> {
-  const refuse = (cause: unknown): ContractorError =>
-    new ContractorError('GIT', `cannot resolve ${rev} to a commit in ${dir}`, { cause });
+  // A name git lacks is the user's mistake (exit 2); git failing to answer is not.
+  const refuse = (cause: unknown, code: 'USAGE' | 'GIT' = 'USAGE'): ContractorError =>
+    new ContractorError(code, `cannot resolve ${rev} to a commit in ${dir}`, { cause });
   // cat-file reads a name a line: a revision with a line break in it would be two names.
   if (/[\n\r\0]/.test(rev)) throw refuse(new Error('the revision holds a line break'));
   const names = [`${rev}^{commit}`, `${rev}^{tree}`, ...(file ? [`${rev}:${file.path}`] : [])];
@@ -89,7 +92,7 @@ export async function readRevision(
   try {
     objects = await catFileObjects(dir, names, (o, i) => i === 2 && fits(file)(o));
   } catch (err) {
-    throw refuse(err);
+    throw refuse(err, 'GIT');
   }
   const [commit, tree, blob] = objects;
   if (commit?.type !== 'commit' || tree?.type !== 'tree')

@@ -4,6 +4,7 @@ import { createHash } from 'node:crypto';
 import { join, relative } from 'node:path';
 import { sha256File } from '../attest/file-digest.js';
 import { ContractorError } from '../errors.js';
+import { AuditRefused } from '../manager/audit-refusal.js';
 import type { JobEvent, JobResult } from '../manager/job.js';
 import { newJobId } from '../manager/job-id.js';
 import { workerImageDigest } from '../manager/worker-image.js';
@@ -14,9 +15,11 @@ import {
   type WorkspacePlace,
 } from '../manager/workspace-place.js';
 import { policyPath } from '../spec/config-home.js';
+import { cutLimits, sayCutLimits } from '../spec/limit-origin.js';
 import { SPEC_FILE, specTooLarge } from '../spec/spec-file.js';
 import type { DriverName } from '../spec/types.js';
 import { CONTRACTOR_VERSION } from '../version.js';
+import { copyCachedRun } from './cached-run-copy.js';
 import { gitOutput } from './git-output.js';
 import { noteFor, readNote, writeNote } from './notes.js';
 import { chooseExecutor, type ChosenExecutor } from './job-executor.js';
@@ -118,6 +121,7 @@ async function runSpec(
   const policySource = o.policyFile ?? policyPath();
   const trusted = await readPolicyFile(policySource);
   const policy = effectivePolicy(spec, trusted, policySource);
+  sayCutLimits(o.onEvent, cutLimits(spec, trusted, policySource));
   const driver = jobDriver(o.driver, policy);
   const git = await gitDir(root);
   const place = spec.workspace
@@ -134,16 +138,11 @@ async function runSpec(
     imageDigest: executor.where === 'local' ? imageDigest : `${executor.where}:${imageDigest}`,
     version: CONTRACTOR_VERSION,
   });
+  // Audit is the local user's choice: a remote manager refuses it too, this only says so sooner.
+  if (o.audit && executor.where !== 'local') throw new AuditRefused(`the remote ${executor.where}`);
   const hit = o.noCache || o.audit ? undefined : await cache.lookup(key);
-  if (hit) {
-    const result = { ...hit.result, commit: commit ?? null };
-    // The cached envelope's statement names the commit first built; another commit with the same tree gets none.
-    const attested = hit.result.commit === commit ? await envelopeDigest(result) : null;
-    // The commit may already carry this very result (a push of the same commit to a new branch).
-    if (commit && (await readNote(root, commit))?.id !== result.id)
-      await writeNote(root, commit, noteFor(result, attested, true)).catch(noteLost(o, commit));
-    return { result, cached: true };
-  }
+  const fromCache = hit && (await cachedResult(o, root, commit, hit.result));
+  if (fromCache) return fromCache;
   // A local job with no saved workspace takes the source as `git archive` writes it (started
   // already if no cache lookup could have made it unneeded); with one, the same archive follows
   // the saved workspace's own, and is started when that one has been read.
@@ -167,14 +166,46 @@ async function runSpec(
     onEvent: o.onEvent,
     signal: o.signal,
   });
+  // An --audit run passed only by ignoring violations: it is neither cached nor noted on the commit.
+  if (o.audit) return { result, cached: false };
   await Promise.all([
-    o.audit ? undefined : cache.store(key, result),
+    cache.store(key, result),
     commit &&
       envelopeDigest(result)
         .then((d) => writeNote(root, commit, noteFor(result, d)))
         .catch(noteLost(o, commit)),
   ]);
   return { result, cached: false };
+}
+
+/**
+ * A cached pass as this run's result, its files copied into --out when one was asked for;
+ * undefined when those files are gone or changed, so the tree is built again.
+ */
+async function cachedResult(
+  o: RunRevisionOptions,
+  root: string,
+  commit: string | undefined,
+  first: JobResult,
+): Promise<RevisionResult | undefined> {
+  // The cached envelope's statement names the commit first built; another commit with the same tree gets none.
+  const sameCommit = first.commit === commit;
+  let result: JobResult = {
+    ...first,
+    commit: commit ?? null,
+    attestation: sameCommit ? first.attestation : null,
+    cached: true,
+  };
+  if (o.outDir) {
+    const copied = await copyCachedRun(result, o.outDir).catch(() => undefined);
+    if (!copied) return undefined;
+    result = copied;
+  }
+  const attested = sameCommit ? await envelopeDigest(first) : null;
+  // The commit may already carry this very result (a push of the same commit to a new branch).
+  if (commit && (await readNote(root, commit))?.id !== result.id)
+    await writeNote(root, commit, noteFor(result, attested, true)).catch(noteLost(o, commit));
+  return { result, cached: true };
 }
 
 /**

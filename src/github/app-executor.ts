@@ -1,5 +1,6 @@
 // Where the App's builds run: this machine, or the managers `--manager` names in config.yaml, read
 // and chosen exactly as `git contractor run --manager` does (NAME, A,B or * for the pool).
+import { refusingAudit } from '../manager/audit-refusal.js';
 import type { JobExecutor } from '../manager/executor.js';
 
 export interface AppExecutor {
@@ -9,6 +10,11 @@ export interface AppExecutor {
 }
 
 export async function appExecutor(selection: string | undefined): Promise<AppExecutor> {
+  const chosen = await chosenExecutor(selection);
+  return { ...chosen, execute: refusingAudit(chosen.execute, 'the GitHub App') };
+}
+
+async function chosenExecutor(selection: string | undefined): Promise<AppExecutor> {
   if (selection === undefined || selection.trim() === 'local') {
     const { localExecutor } = await import('../manager/executor.js');
     return { execute: localExecutor, where: 'local' };

@@ -1,4 +1,6 @@
 // How the App builds a job: fetch with the installation token, trusted ceilings, the head's spec, an executor.
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
 import type { SourceProblem } from '../errors.js';
 import { ContractorError, SpecError } from '../errors.js';
 import { archiveCommit } from '../git/snapshot.js';
@@ -11,6 +13,9 @@ import { SPEC_FILE } from '../spec/spec-file.js';
 import { readCommittedSpec } from './committed-spec.js';
 import type { RepositoryPolicies } from './repository-policies.js';
 import { headPolicy } from './head-policy.js';
+import { logDiagnostics } from './log-diagnostics.js';
+import type { CommitDiagnostics } from '../report/commit-diagnostics.js';
+import { commitFactsOf, writeCommitFacts } from './run-facts.js';
 import { fetchSource, runGit } from './source-fetch.js';
 import { trustedCeiling } from './trusted-policy.js';
 import { unbuiltResult } from './unbuilt-result.js';
@@ -27,6 +32,8 @@ export interface AppRunOutcome {
   result: JobResult;
   /** Spec problems to annotate at their line. */
   problems: SourceProblem[];
+  /** What compilers and linters printed about files of the commit, to annotate at their line. */
+  diagnostics?: CommitDiagnostics;
 }
 
 /** The seam the App is built around: the real one below, or a stand-in in tests and benchmarks. */
@@ -47,6 +54,11 @@ export function sourceRunner(o: SourceRunnerOptions): AppJobRunner {
       job,
       token: await ctx.token(),
     });
+    await mkdir(ctx.outDir, { recursive: true });
+    // For the report page's header only: a commit git cannot describe still builds.
+    await commitFactsOf(source.gitDir, job.sha)
+      .then((facts) => writeCommitFacts(ctx.outDir, facts))
+      .catch(() => undefined);
     const ceiling = await trustedCeiling(job, source, o.policies);
     const refused = async (
       summary: string,
@@ -94,6 +106,12 @@ export function sourceRunner(o: SourceRunnerOptions): AppJobRunner {
       origin: appOrigin(job, o.gitUrl),
       signal: ctx.signal,
     });
-    return { result, problems: [] };
+    // Annotations are extra: a log that cannot be read leaves the check run without them.
+    const diagnostics = await logDiagnostics(
+      join(ctx.outDir, 'log.txt'),
+      source.gitDir,
+      job.sha,
+    ).catch(() => undefined);
+    return { result, problems: [], ...(diagnostics ? { diagnostics } : {}) };
   };
 }

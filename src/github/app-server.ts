@@ -1,6 +1,7 @@
 // The App's HTTP surface on node:http: a webhook endpoint, report pages, a health check. Three routes need no framework.
 import { createServer, type Server } from 'node:http';
 import { serveReport, type ReportRouteOptions } from './report-route.js';
+import { serveRepository, type RepositoryRouteOptions } from './repository-route.js';
 import { CALLBACK_PATH, type SignIn } from './sign-in.js';
 import { receiveWebhook, type WebhookOptions } from './webhook-receive.js';
 
@@ -12,6 +13,7 @@ export const DEFAULT_MAX_CONNECTIONS = 256;
 export function createAppServer(o: {
   webhook: WebhookOptions;
   report: ReportRouteOptions;
+  repository: RepositoryRouteOptions;
   signIn?: SignIn;
   log: (l: string) => void;
   maxConnections: number;
@@ -23,13 +25,15 @@ export function createAppServer(o: {
         ? receiveWebhook(req, res, o.webhook)
         : path.startsWith('/runs/')
           ? serveReport(req, res, o.report)
-          : path === CALLBACK_PATH && o.signIn
-            ? o.signIn.callback(req, res)
-            : Promise.resolve(
-                path === '/healthz'
-                  ? void res.writeHead(200, { 'Content-Type': 'text/plain' }).end('ok\n')
-                  : void res.writeHead(404, { 'Content-Type': 'text/plain' }).end('not found\n'),
-              );
+          : path.startsWith('/repos/') || path.startsWith('/badge/')
+            ? serveRepository(req, res, o.repository)
+            : path === CALLBACK_PATH && o.signIn
+              ? o.signIn.callback(req, res)
+              : Promise.resolve(
+                  path === '/healthz'
+                    ? void res.writeHead(200, { 'Content-Type': 'text/plain' }).end('ok\n')
+                    : void res.writeHead(404, { 'Content-Type': 'text/plain' }).end('not found\n'),
+                );
     handle.catch((err: unknown) => {
       o.log(`${req.method} ${path}: ${(err as Error).stack ?? String(err)}`);
       if (!res.headersSent) res.writeHead(500, { 'Content-Type': 'text/plain' });

@@ -7,7 +7,9 @@ import { sourceRunner, type AppJobRunner } from './app-job-runner.js';
 import { GitHubApp } from './github-app.js';
 import { prepareDataDir } from './data-dir.js';
 import { JobDispatcher } from './job-dispatch.js';
-import { JobQueue } from './job-queue.js';
+import type { JobStore } from './job-store.js';
+import { openJobStore } from './open-job-store.js';
+import { fetchSharedRun } from './run-files.js';
 import { NO_REPOSITORY_POLICIES, type RepositoryPolicies } from './repository-policies.js';
 import type { RunRepository } from './repository-reader.js';
 import { runAdmission } from './run-admission.js';
@@ -42,8 +44,14 @@ export interface AppOptions {
   };
   host: string;
   port: number;
-  /** The SQLite queue, the git cache and the runs' out dirs. */
+  /** The SQLite queue (without `database`), the git cache and the runs' out dirs. */
   dataDir: string;
+  /** postgresql://… : the queue and run records in PostgreSQL, shared by every replica. */
+  database?: string;
+  /** How long a replica's claim on a job holds without renewal (default 60 s). */
+  leaseMs?: number;
+  /** Artifacts up to this many bytes a run are kept in the database for other replicas. */
+  maxSharedArtifactBytes?: number;
   policies?: RepositoryPolicies;
   /** Builds a job's request: the local drivers or a remote manager pool. */
   execute?: JobExecutor;
@@ -62,7 +70,7 @@ export interface AppOptions {
 
 export interface RunningApp {
   url: string;
-  queue: JobQueue;
+  queue: JobStore;
   dispatcher: JobDispatcher;
   close: () => Promise<void>;
 }
@@ -75,8 +83,8 @@ export function gitUrlFor(apiUrl: string): string {
 }
 
 /** The repository a run is of, as the webhook described it; jobs queued before privacy was stored count as private. */
-function runRepository(queue: JobQueue, runId: string): RunRepository | undefined {
-  const job = queue.byRunId(runId)?.job;
+async function runRepository(queue: JobStore, runId: string): Promise<RunRepository | undefined> {
+  const job = (await queue.byRunId(runId))?.job;
   if (!job) return undefined;
   return { owner: job.owner, repo: job.repo, repoId: job.repoId, private: job.private !== false };
 }
@@ -86,7 +94,7 @@ const RETENTION_EVERY_MS = 3_600_000;
 /** Prunes old runs and deliveries now and every hour; returns the stop. */
 function keepRetention(
   runsDir: string,
-  queue: JobQueue,
+  queue: JobStore,
   limits: RetentionLimits,
   log: (line: string) => void,
 ): { stop: () => Promise<void> } {
@@ -94,7 +102,11 @@ function keepRetention(
   const prune = (): void => {
     pass = pass.then(async () => {
       const removed = await pruneRuns(runsDir, queue, limits);
-      queue.pruneDeliveries();
+      // Runs kept in a shared database go by age there too, whichever replica's pass comes first.
+      removed.push(
+        ...(await queue.forgetFinishedBefore(Date.now() - limits.keepDays * 86_400_000)),
+      );
+      await queue.pruneDeliveries();
       if (removed.length) log(`retention: removed ${removed.length} finished run(s)`);
     });
     pass = pass.catch((err: unknown) => log(`retention: ${(err as Error).message}`));
@@ -108,7 +120,11 @@ export async function startApp(o: AppOptions): Promise<RunningApp> {
   const policies = o.policies ?? NO_REPOSITORY_POLICIES;
   // Webhook payloads, logs and artifacts of private repositories: the App's user alone reads them.
   await prepareDataDir(o.dataDir, o.log);
-  const queue = new JobQueue(join(o.dataDir, 'queue.sqlite'));
+  const queue = await openJobStore({
+    database: o.database,
+    dataDir: o.dataDir,
+    leaseMs: o.leaseMs,
+  });
   const runsDir = join(o.dataDir, 'runs');
   const runner =
     o.runner ??
@@ -126,11 +142,12 @@ export async function startApp(o: AppOptions): Promise<RunningApp> {
   });
   let dispatcher: JobDispatcher | undefined;
   let url = '';
+  const webUrl = o.webUrl ?? gitUrlFor(o.apiUrl);
   const signIn =
     o.signIn &&
     new SignIn({
       ...o.signIn,
-      webUrl: o.webUrl ?? gitUrlFor(o.apiUrl),
+      webUrl,
       apiUrl: o.apiUrl,
       publicUrl: () => o.publicUrl ?? url,
       log: o.log,
@@ -148,8 +165,16 @@ export async function startApp(o: AppOptions): Promise<RunningApp> {
     },
     report: {
       runsDir,
-      stateOf: (id) => queue.byRunId(id)?.state,
+      stateOf: async (id) => (await queue.byRunId(id))?.state,
+      fetchRun: (id) => fetchSharedRun(queue, runsDir, id),
       admit: runAdmission({ repositoryOf: (id) => runRepository(queue, id), signIn }),
+      webUrl,
+    },
+    repository: {
+      runsDir,
+      stateOf: async (id) => (await queue.byRunId(id))?.state,
+      signIn,
+      webUrl,
     },
     signIn,
   });
@@ -167,9 +192,10 @@ export async function startApp(o: AppOptions): Promise<RunningApp> {
     publicUrl: o.publicUrl ?? url,
     concurrency: o.concurrency,
     perRepository: o.perRepository,
+    maxSharedArtifactBytes: o.maxSharedArtifactBytes,
     log: o.log,
   });
-  dispatcher.start();
+  await dispatcher.start();
   const d = dispatcher;
   const retention = keepRetention(
     runsDir,
@@ -191,7 +217,7 @@ export async function startApp(o: AppOptions): Promise<RunningApp> {
       });
       await d.stop();
       await retention.stop();
-      queue.close();
+      await queue.close();
     },
   };
 }

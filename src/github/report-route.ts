@@ -1,26 +1,33 @@
 // GET /runs/:id and its files, served from the run's out dir only: every path is checked, nothing is executed.
 import { createReadStream } from 'node:fs';
-import { open, readFile, realpath, stat } from 'node:fs/promises';
+import { readFile, realpath, stat } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { isAbsolute, join, sep } from 'node:path';
 import type { JobResult } from '../manager/job.js';
-import { renderPendingPage, renderReportPage } from '../report/report-page.js';
+import { logPageTail } from '../report/log-page-tail.js';
+import { renderPendingPage, renderReportPage, type RunHeader } from '../report/report-page.js';
 import { NO_INDEX, notFound, sendPage as send } from './page-response.js';
 import type { Admit } from './run-admission.js';
 import { RUN_ID } from './run-id.js';
+import { readCommitFacts, readRunFacts } from './run-facts.js';
+import { runHeader } from './run-header.js';
 
 const LOG_TAIL_BYTES = 1024 * 1024;
 
 export interface ReportRouteOptions {
   runsDir: string;
   /** queued, running, ... for a run without a result yet; undefined for an unknown run. */
-  stateOf: (runId: string) => string | undefined;
+  stateOf: (runId: string) => Promise<string | undefined>;
+  /** Brings a run another replica finished into runsDir, where replicas share a store. */
+  fetchRun?: (runId: string) => Promise<void>;
   /** Checked before anything of the run is read: a private repository's run needs a signed-in reader. */
   admit: Admit;
+  /** GitHub's web address, for links back to the repository, branch, pull request and commit. */
+  webUrl: string;
 }
 
 /** A file under root, by its real path: `..`, absolute paths and symlinks out of root are refused. */
-async function fileUnder(root: string, relative: string): Promise<string | undefined> {
+export async function fileUnder(root: string, relative: string): Promise<string | undefined> {
   const parts = relative.split('/');
   if (
     isAbsolute(relative) ||
@@ -34,22 +41,6 @@ async function fileUnder(root: string, relative: string): Promise<string | undef
     return (await stat(real)).isFile() ? real : undefined;
   } catch {
     return undefined;
-  }
-}
-
-async function logTail(file: string): Promise<string> {
-  const fh = await open(file, 'r').catch(() => undefined);
-  if (!fh) return '';
-  try {
-    const { size } = await fh.stat();
-    const start = Math.max(0, size - LOG_TAIL_BYTES);
-    const buf = Buffer.alloc(size - start);
-    await fh.read(buf, 0, buf.length, start);
-    // Colour codes are noise in HTML; escaping happens in the renderer.
-    const text = buf.toString('utf8').replace(/\x1b\[[0-9;?]*[A-Za-z]/g, '');
-    return start > 0 ? `… (first ${start} bytes cut; see the raw log)\n${text}` : text;
-  } finally {
-    await fh.close();
   }
 }
 
@@ -84,10 +75,11 @@ export async function serveReport(
   const runId = m?.[1] ?? '';
   if (!RUN_ID.test(runId)) return notFound(res);
   if (!(await o.admit(req, res, runId))) return;
+  await o.fetchRun?.(runId);
   const outDir = join(o.runsDir, runId);
   const text = await readFile(join(outDir, 'result.json'), 'utf8').catch(() => undefined);
   if (text === undefined) {
-    const state = o.stateOf(runId);
+    const state = await o.stateOf(runId);
     if (!state || m?.[2]) return notFound(res);
     return send(res, 200, 'text/html; charset=utf-8', renderPendingPage(runId, state));
   }
@@ -96,16 +88,24 @@ export async function serveReport(
   const base = `/runs/${runId}`;
   const attestation = attestationPath(result, outDir);
   if (rest === undefined || rest === '') {
-    const log = await logTail(join(outDir, 'log.txt'));
+    const log = await logPageTail(join(outDir, 'log.txt'), LOG_TAIL_BYTES);
+    const facts = await readRunFacts(outDir);
+    const header: RunHeader | undefined =
+      facts && runHeader(o.webUrl, facts, await readCommitFacts(outDir));
     return send(
       res,
       200,
       'text/html; charset=utf-8',
-      renderReportPage(result, log, {
-        log: `${base}/log.txt`,
-        artifact: (p) => `${base}/artifacts/${p.split('/').map(encodeURIComponent).join('/')}`,
-        attestation: attestation ? `${base}/attestation` : null,
-      }),
+      renderReportPage(
+        result,
+        log,
+        {
+          log: `${base}/log.txt`,
+          artifact: (p) => `${base}/artifacts/${p.split('/').map(encodeURIComponent).join('/')}`,
+          attestation: attestation ? `${base}/attestation` : null,
+        },
+        header,
+      ),
     );
   }
   if (rest === 'log.txt') {

@@ -3,7 +3,7 @@
 // never removed.
 import { lstat, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { JobQueue } from './job-queue.js';
+import type { JobStore } from './job-store.js';
 
 export interface RetentionLimits {
   keepDays: number;
@@ -37,11 +37,11 @@ async function finishedAt(dir: string): Promise<number> {
   return (result ?? (await lstat(dir))).mtimeMs;
 }
 
-async function finishedRuns(runsDir: string, queue: JobQueue): Promise<KeptRun[]> {
+async function finishedRuns(runsDir: string, queue: JobStore): Promise<KeptRun[]> {
   const names = await readdir(runsDir).catch(() => [] as string[]);
   const runs: KeptRun[] = [];
   for (const runId of names) {
-    const state = queue.byRunId(runId)?.state;
+    const state = (await queue.byRunId(runId))?.state;
     if (state !== undefined && state !== 'done') continue;
     const dir = join(runsDir, runId);
     runs.push({ runId, finishedMs: await finishedAt(dir), bytes: await sizeOf(dir) });
@@ -52,7 +52,7 @@ async function finishedRuns(runsDir: string, queue: JobQueue): Promise<KeptRun[]
 /** Removes the runs past either limit, oldest first; returns their ids. */
 export async function pruneRuns(
   runsDir: string,
-  queue: JobQueue,
+  queue: JobStore,
   limits: RetentionLimits,
   now = Date.now(),
 ): Promise<string[]> {
@@ -64,7 +64,7 @@ export async function pruneRuns(
     if (run.finishedMs >= oldest && total <= limits.keepBytes) break;
     await rm(join(runsDir, run.runId), { recursive: true, force: true });
     // Its row goes too: the report page then says not found rather than "pending" forever.
-    queue.forget(run.runId);
+    await queue.forget(run.runId);
     total -= run.bytes;
     removed.push(run.runId);
   }

@@ -3,13 +3,13 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ContractorError } from '../errors.js';
 import { intentFor } from './handlers/route-event.js';
 import { admitOwner } from './owner-allowlist.js';
-import type { JobQueue } from './job-queue.js';
+import type { JobStore } from './job-store.js';
 import { readCappedBody } from './webhook-body.js';
 import { verifyWebhookSignature } from './webhook-verify.js';
 
 export interface WebhookOptions {
   secret: string;
-  queue: JobQueue;
+  queue: JobStore;
   maxBodyBytes: number;
   /** Lower-case logins whose installations are built; empty: every installation. */
   owners: readonly string[];
@@ -76,7 +76,7 @@ export async function receiveWebhook(
     if (!(err instanceof ContractorError)) throw err;
     return answer(res, 400, { error: err.message });
   }
-  const status = o.queue.accept(delivery, event, intent);
+  const status = await o.queue.accept(delivery, event, intent);
   if (intent.kind === 'ignore' && intent.logged)
     o.log(`delivery ${delivery} (${event}): ${intent.reason}`);
   answer(res, status === 'duplicate' ? 200 : 202, {

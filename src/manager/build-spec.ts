@@ -7,6 +7,7 @@ import { ContractorError } from '../errors.js';
 import { readSpec } from '../spec/parse.js';
 import { effectivePolicy, jobDriver, readPolicyFile } from '../spec/policy.js';
 import { policyPath } from '../spec/config-home.js';
+import { cutLimits, sayCutLimits } from '../spec/limit-origin.js';
 import type { DriverName } from '../spec/types.js';
 import { driverByName } from './drivers.js';
 import type { JobEvent, JobResult } from './job.js';
@@ -14,6 +15,7 @@ import { newJobId } from './job-id.js';
 import { signLocally } from './local-signing.js';
 import { runJob } from './run-job.js';
 import { archiveDirectory } from './source-directory.js';
+import { buildStateDir } from './build-state-dir.js';
 import { within } from '../worker/path-within.js';
 import { sourceLocation } from './workspace-location.js';
 import { workspacePlace } from './workspace-place.js';
@@ -35,12 +37,14 @@ export async function buildSpec(o: BuildSpecOptions): Promise<JobResult> {
   const policySource = o.policyFile ?? policyPath();
   const trusted = await readPolicyFile(policySource);
   const policy = effectivePolicy(spec, trusted, policySource);
+  sayCutLimits(o.onEvent, cutLimits(spec, trusted, policySource));
   const driver = jobDriver(o.driver, policy);
+  const state = buildStateDir(base);
   const workspaceDir = spec.workspace
     ? (
         await workspacePlace({
           base,
-          keptDir: join(base, '.contractor', 'workspaces'),
+          keptDir: join(state, 'workspaces'),
           workspace: spec.workspace,
           specFile: o.specFile,
           approved: trusted.workspaces,
@@ -55,8 +59,8 @@ export async function buildSpec(o: BuildSpecOptions): Promise<JobResult> {
       `${o.specFile}: workspace ${JSON.stringify(spec.workspace)} holds the source directory, which saving it would replace`,
     );
   const id = newJobId();
-  // The workspace and past runs may live inside the source; they are not part of it.
-  const exclude = [workspaceDir, join(base, '.contractor')]
+  // The workspace (and, with CONTRACTOR_HOME there, past runs) may live inside the source; they are not part of it.
+  const exclude = [workspaceDir, state]
     .filter((d): d is string => d !== undefined && d !== sourceDir && within(d, sourceDir))
     .map((d) => relative(sourceDir, d));
   // The snapshot is named in the provenance by the sha256 of exactly the tar that was built.
@@ -77,7 +81,7 @@ export async function buildSpec(o: BuildSpecOptions): Promise<JobResult> {
       source: digested(archiveDirectory(sourceDir, exclude)),
       sourceUnderSrc: digested(archiveDirectory(sourceDir, exclude, 'src')),
       workspaceDir,
-      outDir: o.outDir ?? join(base, '.contractor', 'runs', id),
+      outDir: o.outDir ?? join(state, 'runs', id),
       origin,
       onEvent: o.onEvent,
       signal: o.signal,

@@ -2,13 +2,16 @@
 import type { DriverName } from '../spec/types.js';
 import type { Driver } from '../worker/driver.js';
 import { discardWarmHolder, warmHolder } from '../worker/namespace/holder-spawn.js';
+import type { HostRoots } from '../worker/namespace/userns-restriction.js';
 
-export async function driverByName(name: DriverName): Promise<Driver> {
+/** hostRoots: where the namespace driver reads the host's user-namespace settings (doctor's stand-ins). */
+export async function driverByName(name: DriverName, hostRoots?: HostRoots): Promise<Driver> {
   if (name !== 'namespace') discardWarmWorker();
   if (name === 'gvisor')
     return new (await import('../worker/gvisor/gvisor-driver.js')).GvisorDriver();
   if (name === 'vm') return new (await import('../worker/vm/vm-driver.js')).VmDriver();
-  return new (await import('../worker/namespace/namespace-driver.js')).NamespaceDriver();
+  const { NamespaceDriver } = await import('../worker/namespace/namespace-driver.js');
+  return new NamespaceDriver(hostRoots ? { hostRoots } : {});
 }
 
 /**

@@ -25,9 +25,11 @@ export function networkPhasesOf(policy: EffectivePolicy): Set<PhaseName> {
 }
 
 /** Throws ContractorError-worthy AllowlistEntryError for a bad entry; effectivePolicy has already checked them. */
-export function startEgress(policy: EffectivePolicy, hooks: EgressHooks): JobEgress {
+export function startEgress(policy: EffectivePolicy, hooks: EgressHooks, audit = false): JobEgress {
   const proxy = new EgressProxy({
     allow: policy.allow,
+    ...(policy.ceilingAllow ? { ceiling: policy.ceilingAllow } : {}),
+    audit,
     phase: hooks.phase,
     networkPhases: networkPhasesOf(policy),
     bandwidthBytesPerSec: policy.limits.bandwidthBytesPerSec,

@@ -113,6 +113,8 @@ export interface JobResult {
     limits: Record<string, number>;
   };
   attestation: string | null;
+  /** Returned from the result cache: this tree passed before under the same key, and was not built again. */
+  cached?: boolean;
   /** The remote manager that built it (the client's name for it), and any lost mid-run before it. */
   manager?: BuiltBy;
 }

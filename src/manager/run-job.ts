@@ -16,12 +16,16 @@ import { writeResultFile } from './result-file.js';
 import { outputLost, type OutputExpectation } from './output-lost.js';
 import { makeScratchDir, sweepScratchDirs } from './scratch-dir.js';
 import { decideStatus } from './status.js';
+import { describeLimit } from '../spec/limit-origin.js';
 import { exitCodeForStatus } from './exit-status.js';
 import { workspaceInput } from './workspace-stage.js';
 
 function phasesOf(req: JobRequest): PhaseRequest[] {
-  const setup: PhaseRequest[] = req.spec.setup ? [{ name: 'setup', script: req.spec.setup }] : [];
-  return [...setup, { name: 'build', script: req.spec.build }];
+  const shell = req.spec.shell;
+  const setup: PhaseRequest[] = req.spec.setup
+    ? [{ name: 'setup', script: req.spec.setup, shell }]
+    : [];
+  return [...setup, { name: 'build', script: req.spec.build, shell }];
 }
 
 function toPhaseResults(outcome: WorkerOutcome | undefined): PhaseResult[] {
@@ -78,12 +82,16 @@ export async function runJob(req: JobRequest, driver: Driver): Promise<JobResult
   // Loaded once a phase has started, while the build runs: beside the worker's start it slowed
   // the start more than it saved.
   const loadCollector = loadOnce(() => import('./collect-output.js'));
-  const egress = startEgress(req.policy, {
-    phase: () => phase,
-    onViolation: emitViolation,
-    onAudit: (a) => network.add(a),
-    onLimit: (l) => (limit ??= l),
-  });
+  const egress = startEgress(
+    req.policy,
+    {
+      phase: () => phase,
+      onViolation: emitViolation,
+      onAudit: (a) => network.add(a),
+      onLimit: (l) => (limit ??= l),
+    },
+    req.audit,
+  );
   try {
     const input = await workspaceInput(join(work, 'stage'), req, req.workspaceDir);
     outcome = await driver.run({
@@ -132,6 +140,7 @@ export async function runJob(req: JobRequest, driver: Driver): Promise<JobResult
     decideStatus({
       error,
       limit,
+      ...(limit ? { limitSaid: describeLimit(limit, req.spec, req.policy) } : {}),
       violations: violations.total,
       audit: req.audit,
       phases,

@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough, type Readable, type Writable } from 'node:stream';
 import { ContractorError } from '../errors.js';
+import { AuditRefused } from './audit-refusal.js';
 import { parseSpec } from '../spec/parse.js';
 import { strongerDriver } from '../spec/driver-floor.js';
 import { effectivePolicy, type Policy } from '../spec/policy.js';
@@ -127,6 +128,7 @@ async function nextClientFrame<T extends ClientFrame['type']>(
 }
 
 function jobParams(job: JobFrame, ceiling: ServeOptions['ceiling']): JobParams {
+  if (job.audit) throw new AuditRefused('this manager');
   const spec = parseSpec(job.spec, job.specFile);
   const narrowed = narrowToManager(job.policy, ceiling.policy, ceiling.source);
   const policy = effectivePolicy(spec, narrowed, narrowed.source);

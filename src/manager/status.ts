@@ -5,6 +5,8 @@ import type { PhaseResult, RunStatus } from './job.js';
 export interface StatusInput {
   error?: string;
   limit?: LimitName;
+  /** The crossed limit with its value and where it came from (limit-origin.ts); else only its name. */
+  limitSaid?: string;
   /** How many the build attempted, kept or only counted. */
   violations: number;
   audit: boolean;
@@ -16,7 +18,8 @@ export interface StatusInput {
 
 export function decideStatus(s: StatusInput): { status: RunStatus; summary: string } {
   if (s.error) return { status: 'error', summary: s.error };
-  if (s.limit) return { status: 'limit', summary: `the ${s.limit} limit was exceeded` };
+  if (s.limit)
+    return { status: 'limit', summary: `${s.limitSaid ?? `the ${s.limit} limit`} was exceeded` };
   if (s.violations && !s.audit)
     return { status: 'violation', summary: `${s.violations} violation(s) of the policy` };
   const failed = s.phases.find((p) => p.exitCode !== 0);

@@ -71,6 +71,7 @@ async function splice(
   if (!flight) return cut();
   const refusal = sniRefusal(flight.reading, target);
   if (refusal) {
+    await log.identify();
     log.deny(refusal);
     return cut();
   }
@@ -85,7 +86,7 @@ export async function openTunnel(
   client: Socket,
   head: Buffer,
 ): Promise<void> {
-  const log = ctx.open('CONNECT');
+  const log = ctx.open('CONNECT', client);
   let upstream: Socket;
   let target: RequestTarget;
   // The download direction, usually the heavy one, is read in large pieces.
@@ -94,9 +95,10 @@ export async function openTunnel(
     target = parseConnectAuthority(req.url ?? '');
     log.host = target.host;
     log.port = target.port;
-    upstream = await ctx.connect(await ctx.route(target, log.phase), target.port, reads.onread);
+    upstream = await ctx.connect(await ctx.route(target, log), target.port, reads.onread);
   } catch (err) {
     if (!(err instanceof EgressRefusal)) throw err;
+    if (err.kind === 'denied') await log.identify();
     log.refused(err);
     return replyOnSocket(client, err.status, err.message);
   }

@@ -13,7 +13,7 @@ import { Allowlist } from './allowlist.js';
 import { replyOnSocket } from './client-reply.js';
 import { openTunnel } from './connect-tunnel.js';
 import { dialFirst, dialTcp, type Dialler } from './dial.js';
-import type { EgressPort } from './egress-port.js';
+import type { EgressPort, OwnerLookup } from './egress-port.js';
 import { EgressRefusal } from './egress-errors.js';
 import { forwardRequest } from './forward-request.js';
 import { JobMeter } from './job-meter.js';
@@ -22,6 +22,7 @@ import type { ChunkGate } from './pump.js';
 import { RequestLog } from './request-log.js';
 import type { RequestTarget } from './request-target.js';
 import { routeFor, type Resolver } from './route.js';
+import { ceilingAllowlist, specHint } from './spec-hint.js';
 import type { PhaseName, Violation } from './violation.js';
 
 export interface EgressProxyOptions {
@@ -50,6 +51,13 @@ export interface EgressProxyOptions {
   connectTimeoutMs?: number;
   /** Client connections open at once; past it, new ones are closed at once. Default 256. */
   maxClientConnections?: number;
+  /**
+   * --audit, the local user's choice: a request off the allowlist or in a closed phase is carried
+   * and recorded as the violation it would have been. Forbidden ranges are refused all the same.
+   */
+  audit?: boolean;
+  /** The trusted policy's allowlist, wider than `allow`: a miss it covers is told how to fix the spec. */
+  ceiling?: string[];
 }
 
 /** Large enough for real clients' cookies and auth headers, small enough that a build cannot make us hoard. */
@@ -64,12 +72,20 @@ const MAX_CLIENT_CONNECTIONS = 256;
 export const defaultResolver: Resolver = async (host) =>
   (await lookup(host, { all: true, verbatim: true })).map((a) => a.address);
 
+/** Why a request in a phase without network is refused, and where such a download belongs. */
+function closedPhaseReason(phase: PhaseName): string {
+  const hint = phase === 'build' ? ': move downloads to `setup:`' : '';
+  return `the network is closed in the ${phase} phase${hint}`;
+}
+
 export class EgressProxy implements EgressPort {
   private readonly allowlist: Allowlist;
+  private readonly ceiling: Allowlist | undefined;
   private readonly meter: JobMeter;
   private readonly http: HttpServer;
   private readonly open = new Set<Socket>();
   private readonly headerDeadlines = new WeakMap<Socket, NodeJS.Timeout>();
+  private readonly owners = new WeakMap<Socket, OwnerLookup>();
   private readonly context: ProxyContext;
   private listener?: Server;
   private closed = false;
@@ -80,6 +96,7 @@ export class EgressProxy implements EgressPort {
   /** Throws AllowlistEntryError for a bad allowlist entry. */
   constructor(private readonly opts: EgressProxyOptions) {
     this.allowlist = new Allowlist(opts.allow);
+    this.ceiling = opts.ceiling ? ceilingAllowlist(opts.ceiling) : undefined;
     this.meter = new JobMeter({
       ...(opts.bandwidthBytesPerSec !== undefined
         ? { bytesPerSec: opts.bandwidthBytesPerSec }
@@ -97,9 +114,10 @@ export class EgressProxy implements EgressPort {
     return this.meter.bytes;
   }
 
-  accept(socket: Socket): void {
+  accept(socket: Socket, owner?: OwnerLookup): void {
     if (this.closed) return void socket.destroy();
     if (this.clients >= this.maxClients) return this.crowded(socket);
+    if (owner) this.owners.set(socket, owner);
     this.clients += 1;
     socket.once('close', () => (this.clients -= 1));
     this.track(socket);
@@ -187,13 +205,25 @@ export class EgressProxy implements EgressPort {
     return this.opts.networkPhases.has(phase);
   }
 
-  private async route(target: RequestTarget, phase: PhaseName): Promise<string[]> {
+  private async route(target: RequestTarget, log: RequestLog): Promise<string[]> {
     if (this.meter.exhausted)
       throw new EgressRefusal('exhausted', "the job's network byte cap is used up");
+    const misses: string[] = [];
+    const onMiss = this.opts.audit ? (reason: string) => void misses.push(reason) : undefined;
     // ConstrainNetworkAccess: outside the network phases nothing is resolved, let alone dialled.
-    if (!this.phaseOpen(phase))
-      throw new EgressRefusal('denied', `the network is closed in the ${phase} phase`);
-    return routeFor(target, this.allowlist, this.opts.resolve ?? defaultResolver);
+    if (!this.phaseOpen(log.phase)) {
+      const reason = closedPhaseReason(log.phase);
+      if (!onMiss) throw new EgressRefusal('denied', reason);
+      onMiss(reason);
+    }
+    const resolve = this.opts.resolve ?? defaultResolver;
+    const hint = (t: RequestTarget): string => (this.ceiling ? specHint(this.ceiling, t) : '');
+    const addresses = await routeFor(target, this.allowlist, resolve, { onMiss, hint });
+    if (misses.length) {
+      await log.identify();
+      log.letThrough(misses.join('; '));
+    }
+    return addresses;
   }
 
   private async connect(addresses: string[], port: number, onread?: OnReadOpts): Promise<Socket> {
@@ -214,7 +244,12 @@ export class EgressProxy implements EgressPort {
         // A connection opened in setup dies with setup: a daemon cannot carry it into the build phase.
         const phase = this.opts.phase();
         if (this.phaseOpen(phase)) return this.meter.admit(n);
-        log.deny(`the connection was still open when the ${phase} phase began`, phase);
+        const reason = `the connection was still open when the ${phase} phase began`;
+        if (this.opts.audit) {
+          log.letThrough(reason, phase);
+          return this.meter.admit(n);
+        }
+        log.deny(reason, phase);
         cut();
         return false;
       },
@@ -226,8 +261,14 @@ export class EgressProxy implements EgressPort {
     return {
       idleTimeoutMs: this.idleTimeoutMs,
       readBytes: this.meter.readBytes,
-      open: (method) => new RequestLog(this.opts, method, this.opts.phase()),
-      route: (target, phase) => this.route(target, phase),
+      open: (method, client) =>
+        new RequestLog(
+          this.opts,
+          method,
+          this.opts.phase(),
+          client ? this.owners.get(client) : undefined,
+        ),
+      route: (target, log) => this.route(target, log),
       connect: (addresses, port, onread) => this.connect(addresses, port, onread),
       gate: (log, cut) => this.gate(log, cut),
     };

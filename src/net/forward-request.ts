@@ -57,7 +57,7 @@ export async function forwardRequest(
   req: IncomingMessage,
   res: ServerResponse,
 ): Promise<void> {
-  const log = ctx.open(req.method ?? 'GET');
+  const log = ctx.open(req.method ?? 'GET', req.socket);
   let socket: Socket;
   let path: string;
   // The response body, usually the heavy direction, is read in large pieces, as a tunnel's is.
@@ -67,9 +67,10 @@ export async function forwardRequest(
     log.host = target.host;
     log.port = target.port;
     path = target.path;
-    socket = await ctx.connect(await ctx.route(target, log.phase), target.port, reads.onread);
+    socket = await ctx.connect(await ctx.route(target, log), target.port, reads.onread);
   } catch (err) {
     if (!(err instanceof EgressRefusal)) throw err;
+    if (err.kind === 'denied') await log.identify();
     log.refused(err);
     return replyOnResponse(res, err.status, err.message);
   }

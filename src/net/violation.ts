@@ -9,6 +9,8 @@ export interface Violation {
   host?: string;
   port?: number;
   detail: string;
+  /** The build's process that made the request, where the tier can know it (pid and command line). */
+  process?: string;
 }
 
 /** `host:port`, `host` without a port, or '' for an attempt with no destination. */

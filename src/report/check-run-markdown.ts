@@ -5,6 +5,7 @@ import { formatBytes, formatDuration } from '../spec/units.js';
 import { SPEC_FILE } from '../spec/spec-file.js';
 import { violationCount } from './violation-count.js';
 import { destinationOf } from '../net/violation.js';
+import type { CommitDiagnostic, CommitDiagnostics } from './commit-diagnostics.js';
 
 export interface CheckRunOutput {
   title: string;
@@ -25,6 +26,8 @@ export interface CheckRunAnnotation {
 // GitHub refuses a summary over 65535 characters; leave room for the closing link.
 const MAX_SUMMARY = 60_000;
 const MAX_ROWS = 100;
+/** Violations all point at the spec's first line: past this many they say nothing new there. */
+const MAX_VIOLATION_ANNOTATIONS = 150;
 
 const HEADING: Record<RunStatus, string> = {
   passed: '✅ passed',
@@ -140,10 +143,26 @@ function problems(list: SourceProblem[]): string[] {
   ];
 }
 
+function diagnostics(d: CommitDiagnostics | undefined): string[] {
+  if (!d || (!d.inCommit && !d.elsewhere)) return [];
+  const notKept = d.inCommit - d.kept.length;
+  return [
+    `### Diagnostics (${d.inCommit} in files of this commit)`,
+    '',
+    ...(d.kept.length ? [`${d.kept.length} annotated at their line.`] : []),
+    ...(notKept > 0 ? [`${notKept} more not annotated: see the log.`] : []),
+    ...(d.elsewhere
+      ? [`${d.elsewhere} more named no file of this commit (system or generated files).`]
+      : []),
+    '',
+  ];
+}
+
 export function checkRunOutput(
   r: JobResult,
   reportUrl: string,
   found: SourceProblem[] = [],
+  diagnosed?: CommitDiagnostics,
 ): CheckRunOutput {
   const body = [
     `## ${headline(r)}: ${markdownCell(r.summary, 500)}`,
@@ -151,6 +170,7 @@ export function checkRunOutput(
     ...facts(r),
     '',
     ...problems(found),
+    ...diagnostics(diagnosed),
     ...phases(r),
     ...violations(r),
     ...artifacts(r),
@@ -161,10 +181,27 @@ export function checkRunOutput(
   return { title: checkRunTitle(r), summary: `${summary}\n${link}\n` };
 }
 
-/** Spec problems point at their line; violations point at the spec, whose policy they broke. */
+function diagnosticAnnotation(d: CommitDiagnostic): CheckRunAnnotation {
+  const col = d.col === undefined ? {} : { start_column: d.col, end_column: d.col };
+  return {
+    path: d.path,
+    start_line: d.line,
+    end_line: d.line,
+    ...col,
+    annotation_level: d.level,
+    title: d.code ?? (d.level === 'warning' ? 'warning' : 'error'),
+    message: `${d.message} (log line ${d.logLine})`.slice(0, 2000),
+  };
+}
+
+/**
+ * Spec problems point at their line; violations point at the spec, whose policy they broke;
+ * compiler and linter diagnostics point where the tool said, in files of the commit only.
+ */
 export function checkRunAnnotations(
   r: JobResult,
   found: SourceProblem[] = [],
+  diagnosed?: CommitDiagnostics,
 ): CheckRunAnnotation[] {
   const fromProblems = found.map((p) => ({
     path: p.file,
@@ -176,7 +213,7 @@ export function checkRunAnnotations(
     title: 'spec problem',
     message: p.message.slice(0, 2000),
   }));
-  const fromViolations = r.violations.map((v) => ({
+  const fromViolations = r.violations.slice(0, MAX_VIOLATION_ANNOTATIONS).map((v) => ({
     path: SPEC_FILE,
     start_line: 1,
     end_line: 1,
@@ -184,5 +221,6 @@ export function checkRunAnnotations(
     title: `${v.kind} violation in ${v.phase}`,
     message: `${v.host ? `${destinationOf(v)}: ` : ''}${v.detail}`.slice(0, 2000),
   }));
-  return [...fromProblems, ...fromViolations];
+  const fromDiagnostics = (diagnosed?.kept ?? []).map(diagnosticAnnotation);
+  return [...fromProblems, ...fromViolations, ...fromDiagnostics];
 }

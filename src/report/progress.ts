@@ -15,6 +15,8 @@ export interface ProgressOptions {
   showLog: boolean;
   /** Redraw a status line (default: when out is a terminal). */
   live?: boolean;
+  /** No escape sequence at all, the build's colours included: a terminal that says it is dumb. */
+  plain?: boolean;
   /** Status redraw interval; tests shorten it. */
   tickMs?: number;
   now?: () => number;
@@ -30,14 +32,14 @@ const ERASE_LINE = '\r\x1b[2K';
 
 export function createProgress(o: ProgressOptions): Progress {
   const now = o.now ?? Date.now;
-  const live = o.live ?? Boolean(o.out.isTTY);
+  const live = !o.plain && (o.live ?? Boolean(o.out.isTTY));
   let phaseStart = now();
   let current: string | undefined;
   let atLineStart = true;
   let statusShown = false;
   let ticker: NodeJS.Timeout | undefined;
   // One per stream: each decodes its own UTF-8 and holds its own split colour sequence.
-  const filters = { stdout: new TerminalFilter(), stderr: new TerminalFilter() };
+  const filters = { stdout: new TerminalFilter(!o.plain), stderr: new TerminalFilter(!o.plain) };
 
   const clearStatus = (): void => {
     if (statusShown) o.out.write(ERASE_LINE);

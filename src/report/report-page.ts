@@ -1,31 +1,15 @@
-// The run's report page: status, log, violations, artifacts with downloads; static HTML, no script at all.
-import { createHash } from 'node:crypto';
+// The run's report page: who and what was built, status, phase timeline, violations, artifacts, the log.
+// Static HTML: no script at all, one stylesheet allowed by its hash.
 import type { JobResult } from '../manager/job.js';
-import { formatBytes, formatDuration } from '../spec/units.js';
-import { violationCount } from './violation-count.js';
 import { destinationOf } from '../net/violation.js';
+import { formatBytes, formatDuration } from '../spec/units.js';
+import { escapeHtml, htmlPage, link } from './html-page.js';
+import { logHtml, violationLines } from './log-html.js';
+import { phaseTimeline } from './phase-timeline.js';
+import { statusPill } from './status-badge.js';
+import { violationCount } from './violation-count.js';
 
-const STYLE = `
-body { font: 14px/1.45 system-ui, sans-serif; margin: 2em auto; max-width: 72em; padding: 0 1em; color: #1f2328; }
-h1 { font-size: 1.5em; } h1.passed { color: #1a7f37; } h1.failing { color: #cf222e; }
-table { border-collapse: collapse; margin: 0.5em 0 1.5em; }
-th, td { border: 1px solid #d0d7de; padding: 0.25em 0.6em; text-align: left; vertical-align: top; }
-code, pre { font-family: ui-monospace, monospace; font-size: 12px; }
-pre.log { background: #f6f8fa; padding: 1em; overflow: auto; max-height: 60em; white-space: pre-wrap; }
-`;
-
-/** The Content-Security-Policy for every page: nothing loads, nothing runs, only this stylesheet applies. */
-export const REPORT_CSP = [
-  "default-src 'none'",
-  `style-src 'sha256-${createHash('sha256').update(STYLE).digest('base64')}'`,
-  "base-uri 'none'",
-  "form-action 'none'",
-  "frame-ancestors 'none'",
-].join('; ');
-
-export function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
-}
+export { escapeHtml, REPORT_CSP } from './html-page.js';
 
 export interface ReportLinks {
   log: string;
@@ -33,40 +17,97 @@ export interface ReportLinks {
   attestation: string | null;
 }
 
-function page(title: string, body: string): string {
-  return `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width">
-<meta name="referrer" content="no-referrer"><meta name="robots" content="noindex, nofollow">
-<title>${escapeHtml(title)}</title><style>${STYLE}</style></head>
-<body>
-${body}
-</body></html>
-`;
+/** Where the run came from, with links back to GitHub; every text in it may be the build's. */
+export interface RunHeader {
+  repository: { name: string; url: string };
+  /** Our page listing the repository's runs. */
+  runsPage?: string;
+  /** The branch or pull request. */
+  lane?: { text: string; url: string };
+  commit: { url: string; title?: string; author?: { name: string; url?: string } };
+}
+
+/** The log as shown: its last part, numbered as in log.txt. */
+export interface LogView {
+  text: string;
+  firstLine: number;
+  /** Bytes of log.txt before what is shown. */
+  cutBytes: number;
 }
 
 function row(cells: string[], tag = 'td'): string {
   return `<tr>${cells.map((c) => `<${tag}>${c}</${tag}>`).join('')}</tr>`;
 }
 
-function table(head: string[], rows: string[][]): string {
-  return `<table><thead>${row(head, 'th')}</thead><tbody>${rows.map((r) => row(r)).join('\n')}</tbody></table>`;
+function table(head: string[], rows: string[][], id = ''): string {
+  const idAttr = id ? ` id="${id}"` : '';
+  return `<table${idAttr}><thead>${row(head, 'th')}</thead><tbody>${rows.map((r) => row(r)).join('\n')}</tbody></table>`;
 }
 
-function violations(r: JobResult): string {
+function header(r: JobResult, h: RunHeader | undefined): string {
+  const failing = r.status === 'passed' ? 'passed' : 'failing';
+  const sha = r.commit ?? '-';
+  const status = `${statusPill(r.status)}
+<h1 class="${failing}" id="status">${escapeHtml(r.status)}: ${escapeHtml(r.summary)}</h1>`;
+  if (!h)
+    return `<header class="run">${status}<p class="meta"><code>${escapeHtml(sha)}</code></p></header>`;
+  const title = h.commit.title ?? sha.slice(0, 12);
+  const meta = [
+    link(h.repository.url, escapeHtml(h.repository.name), ' id="repository"'),
+    ...(h.lane ? [link(h.lane.url, escapeHtml(h.lane.text), ' id="lane"')] : []),
+    link(h.commit.url, `<code>${escapeHtml(sha.slice(0, 12))}</code>`, ' id="commit"'),
+    ...(h.commit.author
+      ? [
+          h.commit.author.url
+            ? link(h.commit.author.url, escapeHtml(h.commit.author.name), ' id="author"')
+            : `<span id="author">${escapeHtml(h.commit.author.name)}</span>`,
+        ]
+      : []),
+    ...(h.runsPage ? [link(h.runsPage, 'all runs', ' id="runs"')] : []),
+  ];
+  return `<header class="run">${status}
+<p class="title">${link(h.commit.url, escapeHtml(title), ' id="commit-title"')}</p>
+<p class="meta">${meta.map((m) => `<span>${m}</span>`).join('')}</p></header>`;
+}
+
+function details(r: JobResult): string {
+  return table(
+    ['', ''],
+    [
+      ['driver', escapeHtml(r.driver)],
+      ['started', escapeHtml(r.startedAt)],
+      ['duration', formatDuration(r.durationMs)],
+      ['policy', escapeHtml(r.policy.source)],
+      ['network', escapeHtml(r.policy.allow.join(', ') || 'none')],
+    ],
+    'details',
+  );
+}
+
+function violations(r: JobResult, log: LogView): string {
   if (!r.violations.length) return '<p>No violations.</p>';
   const omitted = r.omitted?.violations
     ? `<p>And ${r.omitted.violations} more, counted but not kept.</p>`
     : '';
+  const lines = violationLines(
+    log.text,
+    log.firstLine,
+    r.violations.map((v) => v.host),
+  );
   return (
     table(
-      ['kind', 'phase', 'destination', 'detail'],
-      r.violations.map((v) => [
+      ['kind', 'phase', 'destination', 'detail', 'log'],
+      r.violations.map((v, i) => [
         escapeHtml(v.kind),
         escapeHtml(v.phase),
         escapeHtml(v.host ? destinationOf(v) : '-'),
         escapeHtml(v.detail),
+        lines[i] ? `<a class="log-line" href="#L${lines[i]}">line ${lines[i]}</a>` : '-',
       ]),
-    ) + omitted
+      'violations',
+    ) +
+    '<p class="meta">Linked to the first log line naming the destination (violations carry no time of their own).</p>' +
+    omitted
   );
 }
 
@@ -83,44 +124,61 @@ function artifacts(r: JobResult, links: ReportLinks): string {
         formatBytes(a.size),
         `<code>${escapeHtml(a.sha256)}</code>`,
       ]),
+      'artifacts',
     ) + att
   );
 }
 
-export function renderReportPage(r: JobResult, log: string, links: ReportLinks): string {
-  const failing = r.status === 'passed' ? 'passed' : 'failing';
-  const facts = table(
-    ['', ''],
-    [
-      ['commit', `<code>${escapeHtml(r.commit ?? '-')}</code>`],
-      ['driver', escapeHtml(r.driver)],
-      ['started', escapeHtml(r.startedAt)],
-      ['duration', formatDuration(r.durationMs)],
-      ['policy', escapeHtml(r.policy.source)],
-      ['network', escapeHtml(r.policy.allow.join(', ') || 'none')],
-      ...r.phases.map((p) => [
-        `phase ${escapeHtml(p.name)}`,
-        `exit ${p.exitCode ?? 'none'}, ${formatDuration(p.durationMs)}`,
-      ]),
-    ],
-  );
-  return page(
-    `contractor ${r.status}: ${r.commit?.slice(0, 12) ?? r.id}`,
-    `<h1 class="${failing}" id="status">${escapeHtml(r.status)}: ${escapeHtml(r.summary)}</h1>
-${facts}
-<h2>Violations (${violationCount(r)})</h2>
-${violations(r)}
-<h2>Artifacts</h2>
-${artifacts(r, links)}
-<h2>Log</h2>
-<p><a href="${escapeHtml(links.log)}">raw log</a></p>
-<pre class="log" id="log">${escapeHtml(log)}</pre>`,
+function logSection(log: LogView, links: ReportLinks): string {
+  const cut = log.cutBytes
+    ? `<p>The first ${formatBytes(log.cutBytes)} are in the <a href="${escapeHtml(links.log)}">raw log</a>.</p>`
+    : `<p><a href="${escapeHtml(links.log)}">raw log</a></p>`;
+  return `<section><h2>Log</h2>${cut}${log.text ? logHtml(log.text, log.firstLine) : '<p>Empty.</p>'}</section>`;
+}
+
+export function renderReportPage(
+  r: JobResult,
+  log: LogView,
+  links: ReportLinks,
+  head?: RunHeader,
+): string {
+  const name = head ? `${head.repository.name} ` : '';
+  return htmlPage(
+    `${name}${r.status}: ${r.commit?.slice(0, 12) ?? r.id} · contractor`,
+    `${header(r, head)}
+<section><h2>Timeline</h2>${phaseTimeline(r.phases)}</section>
+<section><h2>Violations (${violationCount(r)})</h2>${violations(r, log)}</section>
+<section><h2>Artifacts</h2>${artifacts(r, links)}</section>
+<section><h2>Details</h2>${details(r)}</section>
+${logSection(log, links)}`,
   );
 }
 
 export function renderPendingPage(runId: string, state: string): string {
-  return page(
+  return htmlPage(
     `contractor ${state}`,
-    `<h1 id="status">${escapeHtml(state)}</h1><p>Run ${escapeHtml(runId)} has no result yet.</p>`,
+    `<header class="run">${statusPill(state)}<h1 id="status">${escapeHtml(state)}</h1><p>Run ${escapeHtml(runId)} has no result yet.</p></header>`,
+  );
+}
+
+export interface RunListEntry {
+  href: string;
+  state: string;
+  /** The branch or pull request, the commit's title, when it was queued: text, escaped here. */
+  lane: string;
+  title: string;
+  sha: string;
+  when: string;
+}
+
+export function renderRepositoryPage(name: string, url: string, runs: RunListEntry[]): string {
+  const items = runs.map(
+    (e) =>
+      `<li>${statusPill(e.state)} ${link(e.href, escapeHtml(e.title || e.sha.slice(0, 12)), ' class="run"')}<div class="meta"><span>${escapeHtml(e.lane)}</span><span><code>${escapeHtml(e.sha.slice(0, 12))}</code></span><span>${escapeHtml(e.when)}</span></div></li>`,
+  );
+  return htmlPage(
+    `${name} · contractor`,
+    `<header class="run"><h1 id="repository">${link(url, escapeHtml(name))}</h1><p class="meta">Recent runs, newest first.</p></header>
+<section>${items.length ? `<ul class="runs" id="runs">${items.join('\n')}</ul>` : '<p>No runs yet.</p>'}</section>`,
   );
 }

@@ -2,7 +2,7 @@
 import type { ChalkInstance } from 'chalk';
 import type { JobResult, RunStatus } from '../manager/job.js';
 import { formatBytes, formatDuration } from '../spec/units.js';
-import { terminalSafe } from './terminal-text.js';
+import { terminalSafe as safe } from './terminal-text.js';
 import { violationCount } from './violation-count.js';
 import { destinationOf } from '../net/violation.js';
 
@@ -33,10 +33,14 @@ export function table(rows: string[][]): string[] {
 }
 
 export function summaryLines(r: JobResult, c: ChalkInstance): string[] {
+  // Without our colours, none of the build's either (it chose violation details and paths).
+  const terminalSafe = (text: string) => safe(text, c.level > 0);
   const head = `${MARK[r.status]} ${r.status}`;
   const what = r.commit ? ` ${r.commit.slice(0, 12)}` : '';
+  // "passed: passed" says nothing twice; a summary that adds something follows the colon.
+  const why = r.summary === r.status ? '' : `: ${terminalSafe(r.summary)}`;
   const lines = [
-    `${colourFor(c, r.status).bold(head)}${what} (${r.driver}, ${formatDuration(r.durationMs)}): ${terminalSafe(r.summary)}`,
+    `${colourFor(c, r.status).bold(head)}${what} (${r.driver}, ${formatDuration(r.durationMs)})${why}`,
   ];
   if (r.phases.length)
     lines.push(

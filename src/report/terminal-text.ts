@@ -26,8 +26,8 @@ function shown(c: string): string {
  * The text with every control but tab, newline, carriage return and complete SGR shown visibly.
  * One regular expression pass: the live log goes through here, up to the job's log limit.
  */
-export function terminalSafe(text: string): string {
-  return text.replace(CONTROL, (m) => (m.length > 1 ? m : shown(m)));
+export function terminalSafe(text: string, colour = true): string {
+  return text.replace(CONTROL, (m) => (m.length > 1 ? (colour ? m : '') : shown(m)));
 }
 
 /**
@@ -38,17 +38,20 @@ export class TerminalFilter {
   private readonly decoder = new StringDecoder('utf8');
   private held = '';
 
+  /** Without colour (TERM=dumb), complete SGR sequences are dropped too. */
+  constructor(private readonly colour = true) {}
+
   push(chunk: Buffer): string {
     const text = this.held + this.decoder.write(chunk);
     const partial = SGR_PREFIX.exec(text);
     this.held = partial ? partial[0] : '';
-    return terminalSafe(partial ? text.slice(0, partial.index) : text);
+    return terminalSafe(partial ? text.slice(0, partial.index) : text, this.colour);
   }
 
   /** What is held, shown as it stands: the stream ended, or another is about to be written. */
   flush(): string {
     const text = this.held + this.decoder.end();
     this.held = '';
-    return terminalSafe(text);
+    return terminalSafe(text, this.colour);
   }
 }

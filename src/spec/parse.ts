@@ -1,4 +1,6 @@
 // Reads .contractor.yaml into a typed Spec, or a SpecError whose problems point at file:line:col.
+import { cacheEnv, type CacheKind } from './dependency-cache.js';
+import { shellArgv } from './phase-shell.js';
 import { open, type FileHandle } from 'node:fs/promises';
 import { LineCounter, parseDocument } from 'yaml';
 import { ContractorError, SpecError } from '../errors.js';
@@ -81,9 +83,13 @@ function firstLine(message: string): string {
 function toSpec(file: string, raw: Record<string, unknown>): Spec {
   const limits = (raw.limits ?? {}) as Record<string, unknown>;
   const network = (raw.network ?? {}) as { allow?: string[] };
-  const env = Object.fromEntries(
-    Object.entries((raw.env ?? {}) as Record<string, unknown>).map(([k, v]) => [k, String(v)]),
-  );
+  // The spec's own env wins over what its `cache:` shorthand sets.
+  const env = {
+    ...cacheEnv((raw.cache ?? []) as CacheKind[]),
+    ...Object.fromEntries(
+      Object.entries((raw.env ?? {}) as Record<string, unknown>).map(([k, v]) => [k, String(v)]),
+    ),
+  };
   return {
     file,
     raw,
@@ -99,6 +105,7 @@ function toSpec(file: string, raw: Record<string, unknown>): Spec {
     limits: toLimits(limits),
     artifacts: (raw.artifacts as string[] | undefined) ?? [],
     env,
+    shell: shellArgv(raw.shell as string | string[] | undefined),
   };
 }
 

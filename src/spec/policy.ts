@@ -23,6 +23,8 @@ export interface Policy {
   workspaces: string[];
   /** false: no spec may ask for containers. Absent: allowed. */
   containers?: boolean;
+  /** Set when there is no policy file: the defaults stand in, and a refusal says the file is missing. */
+  absent?: true;
 }
 
 /** What one job gets: the spec's wishes within the policy. */
@@ -37,6 +39,8 @@ export interface EffectivePolicy {
   image: string;
   /** Where the ceilings came from, for the result and the provenance. */
   source: string;
+  /** The trusted allowlist `allow` was narrowed from: what a violation may tell the spec to add. */
+  ceilingAllow?: string[];
 }
 
 // Sensible defaults when nothing is configured: generous enough for a real build, no network.
@@ -76,7 +80,8 @@ export async function readPolicyFile(file: string): Promise<Policy> {
   try {
     text = await readFile(file, 'utf8');
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return DEFAULT_POLICY;
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT')
+      return { ...DEFAULT_POLICY, absent: true };
     throw new ContractorError('POLICY', `cannot read policy ${file}: ${(err as Error).message}`, {
       cause: err,
     });
@@ -137,6 +142,7 @@ export function workspaceKey(workspace: string): string {
  */
 export function effectivePolicy(spec: Spec, policy: Policy, source: string): EffectivePolicy {
   const refused = spec.allow.filter((want) => !policy.allow.some((c) => allowCovers(c, want)));
+  if (refused.length && policy.absent) throw missingPolicy(spec, refused, source);
   if (refused.length)
     throw new ContractorError(
       'POLICY',
@@ -155,6 +161,7 @@ export function effectivePolicy(spec: Spec, policy: Policy, source: string): Eff
     ...(containers ? { containers } : {}),
     image: specImage(spec, policy, source),
     source,
+    ceilingAllow: policy.allow,
   };
 }
 
@@ -183,6 +190,16 @@ function containersDriver(spec: Spec, policy: Policy, source: string): DriverNam
         `but the spec asks for driver: ${spec.driver}; remove driver: or ask for vm`,
     );
   return isBelow(asked, 'vm') ? 'vm' : asked;
+}
+
+/** No policy file, so no host is allowed: the refusal says so and gives the lines to paste. */
+function missingPolicy(spec: Spec, refused: string[], source: string): ContractorError {
+  const lines = ['network:', '  allow:', ...refused.map((e) => `    - ${JSON.stringify(e)}`)];
+  return new ContractorError(
+    'POLICY',
+    `${spec.file}: network.allow asks for ${refused.join(', ')}, but there is no trusted policy at ${source}, ` +
+      `so no host is allowed. Create it (contractor policy init writes a commented one) with these lines:\n\n${lines.join('\n')}\n`,
+  );
 }
 
 /** DriverFloor: the policy's driver is the least a build gets; a spec asking for less is refused. */

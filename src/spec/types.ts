@@ -34,4 +34,6 @@ export interface Spec {
   limits: Partial<Limits>;
   artifacts: string[];
   env: Record<string, string>;
+  /** The interpreter argv each phase's script path is appended to (default `sh -e`). */
+  shell: string[];
 }

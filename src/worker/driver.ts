@@ -7,6 +7,8 @@ import type { DriverName, LimitName, Limits } from '../spec/types.js';
 export interface PhaseRequest {
   name: PhaseName;
   script: string;
+  /** The interpreter argv the script's path is appended to; `sh -e` when absent. */
+  shell?: string[];
 }
 
 export type WorkerEvent =

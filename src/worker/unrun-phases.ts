@@ -1,6 +1,6 @@
 // The phases of an outcome: those that ran, and, when a limit or a cancel ended the job (the wall
 // limit can fall while the worker still starts), the rest reported as not run, exit code null.
-import type { PhaseOutcome, WorkerJob } from './driver.js';
+import type { PhaseOutcome, WorkerJob, WorkerOutcome } from './driver.js';
 
 export function phasesWithUnrun(
   job: WorkerJob,
@@ -18,4 +18,16 @@ export function phasesWithUnrun(
         durationMs: 0,
       },
   );
+}
+
+/** A job cancelled before its worker started (replaced while its inputs were made): nothing ran. */
+export function cancelledBeforeStart(job: WorkerJob): WorkerOutcome | undefined {
+  if (!job.signal?.aborted) return undefined;
+  return {
+    phases: phasesWithUnrun(job, [], true),
+    violations: [],
+    outputComplete: false,
+    outputProblem: 'the job was cancelled before its worker started',
+    cancelled: true,
+  };
 }

@@ -1,7 +1,7 @@
 // The trusted side sets the floor and the spec can only raise it: the driver, the worker image,
 // and whether the build's workspace lands in the work tree at all (`contractor build SPEC`).
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import { contractor } from '../helpers/cli.js';
@@ -19,7 +19,12 @@ function setup(spec: string, policy = '') {
   writeFileSync(join(dir.path, 'hello.c'), HELLO_C);
   const build = (...args: string[]) =>
     contractor(dir.path, ['build', ...args, 'spec.yaml'], { CONTRACTOR_HOME: home.path });
-  return { dir: dir.path, build, remove: () => [home, dir].forEach((d) => d.remove()) };
+  // Runs and kept workspaces live under CONTRACTOR_HOME, one directory per spec directory.
+  const state = () => {
+    const [only] = readdirSync(join(home.path, 'builds'));
+    return join(home.path, 'builds', only ?? 'none');
+  };
+  return { dir: dir.path, build, state, remove: () => [home, dir].forEach((d) => d.remove()) };
 }
 
 test('a spec asking for a driver below the policy floor is refused by name', async () => {
@@ -82,13 +87,13 @@ test("the seed's hello spec passes in gvisor, its worker.img naming the default 
     assert.equal(r.exitCode, 0, r.stdout + r.stderr);
     assert.match(r.stdout, /hello, world/);
     // Signed like every run that collects artifacts, naming the image it ran on.
-    assert.ok(existsSync(join(t.dir, '.contractor', 'runs')));
+    assert.ok(existsSync(join(t.state(), 'runs')));
   } finally {
     t.remove();
   }
 });
 
-test('a workspace the policy did not approve is kept under .contractor/workspaces and restored from there', async () => {
+test('a workspace the policy did not approve is kept under CONTRACTOR_HOME and restored from there', async () => {
   const t = setup(
     `workspace: node_modules\nbuild: |\n  ${COUNT.replace(/\n(?=.)/g, '\n  ')}  mkdir -p ../.bin && echo evil > ../.bin/tsc\n`,
   );
@@ -96,7 +101,7 @@ test('a workspace the policy did not approve is kept under .contractor/workspace
     for (const n of ['1', '2']) {
       const r = await t.build();
       assert.equal(r.exitCode, 0, r.stdout + r.stderr);
-      const kept = join(t.dir, '.contractor', 'workspaces', 'node_modules');
+      const kept = join(t.state(), 'workspaces', 'node_modules');
       assert.equal(readFileSync(join(kept, 'count'), 'utf8').trim(), n);
       assert.ok(existsSync(join(kept, '.bin', 'tsc')));
     }
@@ -122,7 +127,7 @@ test('an approved workspace lands in the work tree, saved only after a run that 
     const failed = await t.build();
     assert.equal(failed.exitCode, 1, failed.stdout + failed.stderr);
     assert.equal(count(), '1', 'a failed run saves nothing');
-    assert.equal(existsSync(join(t.dir, '.contractor', 'workspaces')), false);
+    assert.equal(existsSync(join(t.state(), 'workspaces')), false);
   } finally {
     t.remove();
   }
@@ -138,12 +143,13 @@ test('a spec asking for containers is refused when the policy forbids them, and 
   } finally {
     t.remove();
   }
-  // No driver starts the filtered engine yet: a build that asked for it never runs without it.
+  // Containers raise the driver to vm, the only tier that starts the filtered engine; with no
+  // image built under this home, the job stops there, naming the command, and nothing runs.
   const u = setup('containers: true\nbuild: echo built\n');
   try {
     const r = await u.build();
-    assert.equal(r.exitCode, 2, r.stdout + r.stderr);
-    assert.match(r.stderr, /containers: true is not available yet/);
+    assert.notEqual(r.exitCode, 0, r.stdout + r.stderr);
+    assert.match(r.stdout + r.stderr, /error \(vm,[\s\S]*no worker image 'worker'/);
     assert.doesNotMatch(r.stdout, /built/);
   } finally {
     u.remove();

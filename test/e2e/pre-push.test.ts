@@ -84,6 +84,39 @@ test('a failing push is refused with the log path, and the remote is untouched',
   assert.equal(remoteHas('refs/heads/main'), before);
 });
 
+test("a refused push shows the log's last 20 lines, not only its path", () => {
+  const lines = Array.from({ length: 30 }, (_, i) => `echo "line ${i + 1} of the build"`);
+  repo.write('.contractor.yaml', `build: |\n  ${lines.join('\n  ')}\n  exit 3\n`);
+  repo.commitAll('noisy failure');
+  const r = push('origin', 'HEAD:refs/heads/noisy');
+  assert.notEqual(r.status, 0);
+  assert.match(r.stderr, /line 30 of the build/);
+  assert.match(r.stderr, /line 11 of the build/);
+  assert.doesNotMatch(r.stderr, /line 10 of the build/);
+  assert.equal(remoteHas('refs/heads/noisy'), undefined);
+});
+
+test('pushing the results themselves (refs/notes/contractor) needs no build', () => {
+  assert.ok(repo.git('notes', '--ref=contractor', 'list'), 'earlier pushes wrote notes');
+  const r = push('origin', 'refs/notes/contractor');
+  assert.equal(r.status, 0, r.stderr);
+  assert.equal(remoteHas('refs/notes/contractor'), repo.git('rev-parse', 'refs/notes/contractor'));
+});
+
+test('a tag is let through unless contractor.prePushTags asks for it to be built', () => {
+  // HEAD fails its build (the test above): only the setting decides.
+  repo.git('tag', 'v-free');
+  const free = push('origin', 'refs/tags/v-free');
+  assert.equal(free.status, 0, free.stderr);
+  assert.ok(remoteHas('refs/tags/v-free'));
+  repo.git('config', 'contractor.prePushTags', 'true');
+  repo.git('tag', 'v-gated');
+  const gated = push('origin', 'refs/tags/v-gated');
+  repo.git('config', '--unset', 'contractor.prePushTags');
+  assert.notEqual(gated.status, 0);
+  assert.equal(remoteHas('refs/tags/v-gated'), undefined);
+});
+
 test('contractor.prePush warn lets the failing push through with the warning', () => {
   repo.git('config', 'contractor.prePush', 'warn');
   const r = push('origin', 'HEAD:refs/heads/warned');

@@ -4,11 +4,9 @@ import { lstatSync, readdirSync, utimesSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { JobQueue, REDELIVERY_WINDOW_MS } from '../../src/github/job-queue.js';
 import { pruneRuns } from '../../src/github/run-retention.js';
 import { completed, startHarness, type Harness } from '../helpers/app-harness.js';
 import { deliver, example, retarget } from '../helpers/webhook-examples.js';
-import { tempDir } from '../helpers/tmp.js';
 
 const DAY = 24 * 3_600_000;
 const HUGE = 1024 ** 4;
@@ -38,7 +36,7 @@ async function finishedRun(branch: string): Promise<string> {
   const runId = /\/runs\/([^/]+)$/.exec(run?.details_url ?? '')?.[1];
   assert.ok(runId, 'the check run links its report');
   // Done once the App recorded the completion, not only once GitHub shows it.
-  for (let i = 0; h.app.queue.byRunId(runId)?.state !== 'done'; i++) {
+  for (let i = 0; (await h.app.queue.byRunId(runId))?.state !== 'done'; i++) {
     if (i > 3000) throw new Error('the job never reached done');
     await new Promise((r) => setTimeout(r, 20));
   }
@@ -95,8 +93,8 @@ test('past --keep-size the oldest runs go first, until the rest fit', async () =
   });
   assert.equal(removed, [...before, a]);
   assert.equal(runsLeft(), [b, c].sort());
-  assert.is(h.app.queue.byRunId(a), undefined);
-  assert.is(h.app.queue.byRunId(b)?.state, 'done');
+  assert.is(await h.app.queue.byRunId(a), undefined);
+  assert.is((await h.app.queue.byRunId(b))?.state, 'done');
 });
 
 test('a run still building is never removed, however old or large', async () => {
@@ -118,23 +116,7 @@ test('a run still building is never removed, however old or large', async () => 
     Date.now() + 365 * DAY,
   );
   assert.not.ok(removed.includes(runId));
-  assert.is(h.app.queue.byRunId(runId)?.state, 'running');
-});
-
-test('a delivery id is refused as a duplicate inside the redelivery window and forgotten after it', () => {
-  const tmp = tempDir('contractor-deliveries-');
-  const queue = new JobQueue(join(tmp.path, 'queue.sqlite'));
-  try {
-    const ignore = { kind: 'ignore', reason: 'test', logged: false } as const;
-    assert.is(queue.accept('d-1', 'ping', ignore), 'ignored');
-    assert.is(queue.pruneDeliveries(Date.now() + REDELIVERY_WINDOW_MS - 60_000), 0);
-    assert.is(queue.accept('d-1', 'ping', ignore), 'duplicate');
-    assert.is(queue.pruneDeliveries(Date.now() + REDELIVERY_WINDOW_MS + 60_000), 1);
-    assert.is(queue.accept('d-1', 'ping', ignore), 'ignored');
-  } finally {
-    queue.close();
-    tmp.remove();
-  }
+  assert.is((await h.app.queue.byRunId(runId))?.state, 'running');
 });
 
 test.run();

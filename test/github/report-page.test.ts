@@ -78,7 +78,7 @@ test('shows status, violations and the escaped log; runs nothing the build wrote
   assert.not.match(log, /\x1b/);
   assert.is(await tab.locator('#log script, #log img').count(), 0);
   assert.not.equal(await tab.title(), 'pwned');
-  assert.match((await tab.textContent('table:nth-of-type(2)')) ?? '', /evil-1\.example\.com:443/);
+  assert.match((await tab.textContent('#violations')) ?? '', /evil-1\.example\.com:443/);
   // The stylesheet's hash is in the CSP: it applies, and nothing is reported as blocked.
   const colour = await tab.evaluate(
     () => getComputedStyle(document.querySelector('#status') as Element).color,

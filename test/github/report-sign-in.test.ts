@@ -161,6 +161,38 @@ test('a signed-in user who cannot read the repository gets 404', async () => {
   await ctx.close();
 });
 
+test("a private repository's runs page and badges need the same read access as its runs", async () => {
+  const repoPage = `${h.app.url}/repos/Codertocat/Hello-World`;
+  const badges = ['master', 'no-such-branch'].map(
+    (b) => `${h.app.url}/badge/Codertocat/Hello-World/${b}.svg`,
+  );
+  for (const url of [repoPage, ...badges]) {
+    const stranger = await raw(url);
+    assert.is(stranger.status, 302, url);
+    assert.match(String(stranger.headers.location), /\/login\/oauth\/authorize\?/);
+    assert.not.match(stranger.body, /violation|refs|runs\//);
+  }
+  const reader = await raw(repoPage, aliceSession);
+  assert.is(reader.status, 200);
+  // The example pushes are to master: both runs are listed.
+  assert.is(reader.body.match(/<li>/g)?.length, 2);
+  assert.match(reader.body, /branch master/);
+  const badge = await raw(badges[0] ?? '', aliceSession);
+  assert.is(badge.status, 200);
+  assert.match(badge.body, /violation/);
+  // bob signs in through Chromium, and GitHub hides the repository from him.
+  h.double.webUser = 'bob';
+  const ctx = await context();
+  const tab = await ctx.newPage();
+  const res = await tab.goto(repoPage);
+  assert.is(tab.url(), repoPage);
+  assert.is(res?.status(), 404);
+  assert.not.match(await tab.content(), /violation|branch/);
+  assert.is((await tab.goto(badges[0] ?? ''))?.status(), 404);
+  await ctx.close();
+  assert.equal(h.double.problems, []);
+});
+
 test('read access is asked of GitHub again once the last answer is older than the recheck time', async () => {
   const readers = h.double.repositories.get('Codertocat/Hello-World')?.readers as Set<string>;
   readers.delete('alice');

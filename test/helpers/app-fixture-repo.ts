@@ -27,6 +27,8 @@ export interface FixtureRepo {
     allow?: string[];
     wall?: string;
     noSpec?: boolean;
+    /** More files of the commit, by path. */
+    files?: Record<string, string>;
     ref: string;
   }) => string;
 }
@@ -48,6 +50,7 @@ export function fixtureRepo(gitRoot: string, name = REPO): FixtureRepo {
         '.contractor.yaml',
         `build: ${JSON.stringify(o.build)}\nnetwork:\n  allow: ${JSON.stringify(o.allow ?? ['registry.npmjs.org'])}\nlimits:\n  wall: ${o.wall ?? '5m'}\nartifacts: [dist/hello.txt]\n`,
       );
+    for (const [path, text] of Object.entries(o.files ?? {})) work.write(path, text);
     work.write('change.txt', `change ${n++}\n`);
     const sha = work.commitAll(`head ${o.build}`);
     work.git('push', '-q', '-f', bare, `HEAD:${o.ref}`);

@@ -20,6 +20,9 @@ export interface AppProcessConfig {
    * `<gateFile>.held`: a test can then kill the App with a build surely running.
    */
   gateFile?: string;
+  /** postgresql://… : a replica sharing the queue with others on it. */
+  database?: string;
+  leaseMs?: number;
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -55,6 +58,8 @@ const app = await startApp({
   host: '127.0.0.1',
   port: config.port,
   dataDir: config.dataDir,
+  database: config.database,
+  leaseMs: config.leaseMs,
   runner: sleepingRunner(config.buildMs, config.gateFile),
   concurrency: config.concurrency,
   maxBodyBytes: 1024 * 1024,

@@ -257,23 +257,31 @@ test('a manager with only the trusted key leaves a fork job unsigned rather than
   home.remove();
 });
 
-test('a manager signs no failed job and no --audit job', async () => {
+test('a manager signs no failed job', async () => {
   const home = tempDir();
   await initKeys(home.path);
-  const runs: [ReturnType<typeof stubExecutor>, boolean][] = [
-    [stubExecutor({ status: 'failed' }), false],
-    [stubExecutor({ status: 'violation' }), false],
-    [stubExecutor(), true],
-  ];
-  for (const [exec, audit] of runs) {
+  for (const exec of [stubExecutor({ status: 'failed' }), stubExecutor({ status: 'violation' })]) {
     const out = tempDir();
-    const req = { ...jobRequest(out.path), commit: 'a'.repeat(40), audit };
+    const req = { ...jobRequest(out.path), commit: 'a'.repeat(40) };
     const result = await managerSigned(home.path, req, exec);
     assert.equal(result.attestation, null);
     assert.equal(existsSync(join(out.path, 'attestation.intoto.jsonl')), false);
     out.remove();
   }
   home.remove();
+});
+
+test('a manager refuses an --audit job before it starts: it never builds, signs or returns one', async () => {
+  const out = tempDir();
+  let started = false;
+  const m = serveInProcess(stubExecutor({ onStart: () => (started = true) }));
+  await assert.rejects(
+    runRemoteAttempt(await m.session(), { ...jobRequest(out.path), audit: true }),
+    /this manager does not run --audit jobs/,
+  );
+  await assert.rejects(m.served, /does not run --audit jobs/);
+  assert.equal(started, false);
+  out.remove();
 });
 
 test('a version mismatch is refused on both sides, each naming both versions', async () => {

@@ -177,7 +177,10 @@ test('denies everything in the build phase, resolving nothing, and records each 
   const byName = await proxyRequest(h.port, 'http://pkg.example.test/');
   await h.close();
   assert.equal(byIp.status, 403);
-  assert.equal(byName.body.toString(), 'the network is closed in the build phase\n');
+  assert.equal(
+    byName.body.toString(),
+    'the network is closed in the build phase: move downloads to `setup:`\n',
+  );
   assert.deepEqual(h.resolved, []);
   assert.deepEqual(h.dialled, []);
   assert.deepEqual(

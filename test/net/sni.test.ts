@@ -117,8 +117,11 @@ test('asks for more bytes at every truncation of a real ClientHello, never past 
 
 test('reassembles a ClientHello split across several records', async () => {
   const hello = await captureClientHello({ servername: 'split.example.test' });
-  for (const size of [1000, 100, 16]) {
-    const r = readClientHello(records(handshakeOf(hello), size));
+  const handshake = handshakeOf(hello);
+  // In two records, and in eight, the most the reader takes: the hello's size is the TLS
+  // library's (OpenSSL 3.5, in Node.js 22 and 24, sends a post-quantum key share of 1 KiB more).
+  for (const size of [Math.ceil(handshake.length / 2), Math.ceil(handshake.length / 8), 16]) {
+    const r = readClientHello(records(handshake, size));
     if (size === 16) {
       assert.equal(r.kind, 'malformed', 'too many tiny records is refused');
       continue;

@@ -87,4 +87,16 @@ test('the live log passes colour and shows every other control, even split acros
   );
 });
 
+test("a dumb terminal gets no escape sequence: no status line, and the build's colours dropped", async () => {
+  const { out, text } = capture();
+  out.isTTY = true;
+  const p = createProgress({ out, style: plain, showLog: true, plain: true, tickMs: 5 });
+  p({ type: 'phase', phase: 'build', at: Date.now() });
+  p(output('\x1b[31mred\x1b[0m \x1b]0;t\x07\n'));
+  await new Promise((r) => setTimeout(r, 30));
+  p.finish();
+  assert.doesNotMatch(text(), /\x1b|\r/);
+  assert.match(text(), /^red \^\[\]0;t\^G$/m);
+});
+
 test.run();

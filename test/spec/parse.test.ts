@@ -60,6 +60,14 @@ test('names the nested field and suggests for a misspelt limit', () => {
   ]);
 });
 
+test('a key with two letters swapped gets its suggestion, as buidl gets build', () => {
+  const found = problems('buidl: make\n');
+  assert.ok(found.includes('1:1: unknown key "buidl"; did you mean "build"?'), found.join('\n'));
+  assert.deepEqual(problems('build: make\nsteup: npm ci\n'), [
+    '2:1: unknown key "steup"; did you mean "setup"?',
+  ]);
+});
+
 test('lists the known keys when nothing is close', () => {
   const [p] = problems('build: make\nzzzzzzzz: 1\n');
   assert.match(p ?? '', /^2:1: unknown key "zzzzzzzz"; known keys: worker-image, ansible, /);

@@ -20,4 +20,20 @@ test('says when the build phase itself needed the network', () => {
   );
 });
 
+test('counts each entry once, with its requests and phases', () => {
+  const s = suggestAllowlist([
+    ...Array.from({ length: 5 }, () => ({
+      host: 'reg.example',
+      port: 443,
+      phase: 'setup' as const,
+    })),
+    { host: 'reg.example', port: 80, phase: 'build' },
+    { host: 'git.example', port: 9418, phase: 'setup' },
+  ]);
+  assert.deepEqual(s.entries, [
+    { entry: 'git.example:9418', requests: 1, phases: ['setup'] },
+    { entry: 'reg.example', requests: 6, phases: ['setup', 'build'] },
+  ]);
+});
+
 test.run();

@@ -297,12 +297,13 @@ own(
     const r = await runBuild(new NamespaceDriver(), { build: 'true' });
     const named = (r.outcome.unenforced ?? []).map((u) => u.limit).sort();
     const cgroups = (await new NamespaceDriver().probe()).detail.includes('held by cgroups');
-    assert.deepEqual(named, cgroups ? [] : ['cpu', 'memory']);
+    assert.deepEqual(named, cgroups ? [] : ['cpu', 'memory', 'processes']);
     assert.equal(cgroups, !unprivileged);
     const rlimits = await runBuild(new NamespaceDriver({ cgroups: false }), { build: 'true' });
     assert.deepEqual((rlimits.outcome.unenforced ?? []).map((u) => u.limit).sort(), [
       'cpu',
       'memory',
+      'processes',
     ]);
   },
 );

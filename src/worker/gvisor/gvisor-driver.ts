@@ -1,4 +1,5 @@
 // The gvisor driver: each job is one runsc sandbox; phases are `runsc exec`s into it.
+import { DEFAULT_SHELL } from '../../spec/phase-shell.js';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
 import { mkdir, mkdtemp, open, readdir, readFile, rm, stat } from 'node:fs/promises';
@@ -17,7 +18,7 @@ import { BUILD_UID, JOB_DIR, PROXY_DIR, writeBundle } from './bundle.js';
 import { gvisorPlatform, type GvisorPlatform, type PlatformVerdict } from './platform-probe.js';
 import { runsc, runscDone, runscFlags, type RunscSetup } from './runsc.js';
 import { sandboxCpuMs, sandboxMemoryBytes } from './sandbox-usage.js';
-import { phasesWithUnrun } from '../unrun-phases.js';
+import { cancelledBeforeStart, phasesWithUnrun } from '../unrun-phases.js';
 import { SECCOMP_LOADER } from '../seccomp-loader.js';
 import { violationsFromStrace } from './strace-violations.js';
 
@@ -62,6 +63,8 @@ class Sandbox {
   limit: LimitName | undefined;
   pid = 0;
   cpuAtStart = 0;
+  /** The most build-user processes the watcher has seen in the running phase. */
+  peakProcesses = 0;
   /** Why the in-sandbox limit watcher stopped while the job ran: the job then fails closed. */
   watcherLost: string | undefined;
   ended = false;
@@ -114,6 +117,8 @@ export class GvisorDriver implements Driver {
   }
 
   async run(job: WorkerJob): Promise<WorkerOutcome> {
+    const cancelled = cancelledBeforeStart(job);
+    if (cancelled) return cancelled;
     const platform = this.options.platform ?? (await gvisorPlatform()).platform;
     const work = await mkdtemp(join(tmpdir(), `contractor-gvisor-${job.id}-`));
     const setup: RunscSetup = {
@@ -147,6 +152,8 @@ export class GvisorDriver implements Driver {
     const phases: PhaseOutcome[] = [];
     const stopWatch = watchLimits(box, job);
     const onAbort = (): void => box.end();
+    // Cancelled before we listened (the job was replaced while its inputs were made): no build.
+    if (job.signal?.aborted) onAbort();
     job.signal?.addEventListener('abort', onAbort);
     let exported: WorkspaceExport = { complete: false };
     try {
@@ -227,6 +234,8 @@ async function startSandbox(box: Sandbox, bundle: string, errFile: string): Prom
     );
   }
   box.pid = pid;
+  // Ended while runsc was starting it: only now is there a pid to kill.
+  if (box.ended) box.end();
 }
 
 interface ExecResult {
@@ -278,6 +287,7 @@ async function runPhase(
   const startedAt = Date.now();
   job.onEvent({ type: 'phase', phase, at: startedAt });
   const cpuBefore = await sandboxCpuMs(box.pid);
+  box.peakProcesses = 0;
   const env = envPairs(scrubbedEnv(job.env, PROXY_URL));
   const r = await execIn(
     box,
@@ -292,8 +302,7 @@ async function runPhase(
       '/usr/bin/env',
       '-i',
       ...env,
-      '/bin/sh',
-      '-e',
+      ...(job.phases.find((p) => p.name === phase)?.shell ?? DEFAULT_SHELL),
       `${JOB_DIR}/${phase}.sh`,
     ],
     {
@@ -304,6 +313,7 @@ async function runPhase(
       },
     },
   );
+  if (r.code !== 0 && !box.limit && (await ranOutOfProcesses(box, job))) box.end('processes');
   return {
     name: phase,
     exitCode: box.limit || job.signal?.aborted ? null : r.code,
@@ -312,6 +322,26 @@ async function runPhase(
     cpuMs: Math.max(0, (await sandboxCpuMs(box.pid)) - cpuBefore),
     maxMemoryBytes: await sandboxMemoryBytes(box.pid),
   };
+}
+
+/**
+ * Processes: the sentry's RLIMIT_NPROC refuses a fork and counts nothing, and the shell the
+ * refusal ends leaves the build one short of the cap, where no poll sees the cap itself. So a
+ * phase that failed ran out of processes when the watcher saw it within one of the cap, or its
+ * leftovers are there now (threads, as the rlimit counts them). A build that fails at once and
+ * whose processes are gone before either look ends as failed: nothing is left to tell.
+ */
+async function ranOutOfProcesses(box: Sandbox, job: WorkerJob): Promise<boolean> {
+  const cap = job.limits.processes - 1;
+  if (box.peakProcesses >= cap) return true;
+  let out = '';
+  const r = await execIn(
+    box,
+    ['--user', '0:0'],
+    ['/bin/sh', '-c', `ps -L -U ${BUILD_UID} -o lwp= | wc -l`],
+    { onOut: (stream, c) => void (stream === 'stdout' && (out += c.toString())) },
+  );
+  return r.code === 0 && Number(out.trim()) >= cap;
 }
 
 interface WorkspaceExport {
@@ -437,6 +467,7 @@ function startWatcher(box: Sandbox, job: WorkerJob): Promise<void> {
         if (!m) return;
         clearTimeout(timer);
         resolve();
+        box.peakProcesses = Math.max(box.peakProcesses, Number(m[1]));
         if (Number(m[1]) >= job.limits.processes) box.end('processes');
         else if ((m[2] ?? '').trim()) box.end('disk');
       },

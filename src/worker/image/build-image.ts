@@ -1,18 +1,21 @@
 // `contractor image build`: a worker image made rootless with mmdebstrap, then mkfs.ext4 -d.
 import { execFile, spawn } from 'node:child_process';
-import { mkdir, mkdtemp, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { stringify } from 'yaml';
+import { ContractorError } from '../../errors.js';
 import { hostAptSource } from './apt-source.js';
 import { ENGINE_HOME, ENGINE_UID } from './engine-user.js';
 import { imagePaths } from './image-paths.js';
 import { guestKernel } from './kernel.js';
 import { IMAGE_FORMAT, type ImageManifest } from './manifest.js';
+import { imageBuildProblem } from './subordinate-ids.js';
+import { makeExt4From, removeTree, treeBytes } from './tree-owner.js';
+import { toolEnv } from '../tool-path.js';
 
 const run = promisify(execFile);
-
 export const DEFAULT_PACKAGES = ['build-essential', 'git', 'curl', 'python3'];
 /** What applying a playbook inside the image needs; Debian's ansible-core runs it in the chroot. */
 const ANSIBLE_PACKAGES = ['ansible-core', 'python3-apt'];
@@ -28,6 +31,8 @@ export const CONTAINERS_IMAGE_VERSION = 1;
 
 export interface ImageBuildRequest {
   name: string;
+  /** A Debian release by codename (bookworm, trixie), from the host's mirror; the host's own by default. */
+  suite?: string;
   packages?: string[];
   /** The spec's `ansible` plays, applied inside the image with a local connection. */
   ansible?: unknown[];
@@ -38,7 +43,8 @@ export interface ImageBuildRequest {
 
 function mmdebstrap(args: string[], log: (line: string) => void): Promise<void> {
   return new Promise((resolve, reject) => {
-    const child = spawn('mmdebstrap', args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    // NoRoot: its hooks run chroot, which a user's PATH does not reach.
+    const child = spawn('mmdebstrap', args, { stdio: ['ignore', 'pipe', 'pipe'], env: toolEnv() });
     let tail = '';
     const keep = (c: Buffer): void => {
       tail = (tail + c.toString()).slice(-4000);
@@ -117,13 +123,31 @@ async function dockerCli(): Promise<string> {
   return path;
 }
 
+/** A codename goes into mmdebstrap's arguments and a URL path: letters only. */
+function debianSuite(suite: string): string {
+  if (!/^[a-z]{2,20}$/.test(suite))
+    throw new ContractorError(
+      'USAGE',
+      `--suite ${JSON.stringify(suite)} is not a Debian codename such as bookworm or trixie`,
+    );
+  return suite;
+}
+
 export async function buildImage(req: ImageBuildRequest): Promise<ImageManifest> {
   const log = req.log ?? (() => undefined);
   const t0 = Date.now();
   const paths = imagePaths(req.name);
+  const suite = req.suite === undefined ? undefined : debianSuite(req.suite);
+  // NoRoot: said before mmdebstrap's own 'cannot find newuidmap' (exit 25), with what to do.
+  const problem = await imageBuildProblem();
+  if (problem) throw new ContractorError('INFRASTRUCTURE', problem);
   const kernel = await guestKernel(log);
-  const source = await hostAptSource();
+  const host = await hostAptSource();
+  const source = suite ? { ...host, suite } : host;
   const work = await mkdtemp(join(tmpdir(), 'contractor-image-'));
+  // NoRoot: mmdebstrap's unshared root, which is not our uid, must reach its target by name.
+  await chmod(work, 0o711);
+  const root = join(work, 'root');
   try {
     const packages = [
       ...(req.packages ?? DEFAULT_PACKAGES),
@@ -135,7 +159,6 @@ export async function buildImage(req: ImageBuildRequest): Promise<ImageManifest>
       playbook = join(work, 'playbook.yml');
       await writeFile(playbook, stringify(req.ansible));
     }
-    const root = join(work, 'root');
     log(`mmdebstrap ${source.suite} from ${source.mirror}: ${packages.join(', ')}`);
     await mmdebstrap(
       [
@@ -149,22 +172,12 @@ export async function buildImage(req: ImageBuildRequest): Promise<ImageManifest>
       ],
       log,
     );
-    const { stdout } = await run('du', ['-s', '-B1', '--apparent-size', root]);
-    const used = Number(stdout.split(/\s/)[0]);
+    const used = await treeBytes(root);
     const bytes = Math.ceil((used * 1.25 + 128 * 1024 ** 2) / 4096) * 4096;
     await mkdir(paths.dir, { recursive: true });
     const tmpImage = paths.rootfs + '.new';
     log(`mkfs.ext4 -d: ${(bytes / 1024 ** 2).toFixed(0)} MiB`);
-    await run('mkfs.ext4', [
-      '-q',
-      '-F',
-      '-L',
-      'contractor',
-      '-d',
-      root,
-      tmpImage,
-      `${bytes / 1024}k`,
-    ]);
+    await makeExt4From(root, tmpImage, bytes);
     await rename(tmpImage, paths.rootfs);
     const manifest: ImageManifest = {
       format: IMAGE_FORMAT,
@@ -182,6 +195,7 @@ export async function buildImage(req: ImageBuildRequest): Promise<ImageManifest>
     await writeFile(paths.manifest, JSON.stringify(manifest, null, 2) + '\n');
     return manifest;
   } finally {
+    await removeTree(root);
     await rm(work, { recursive: true, force: true });
   }
 }

@@ -15,6 +15,8 @@ export type Confinement =
 export interface HolderPhase {
   name: PhaseName;
   script: string;
+  /** The interpreter argv, the script's path appended; `sh -e` when absent. */
+  shell?: string[];
   /** The holder's descriptors for this phase's stdout and stderr: the manager reads their other ends. */
   stdoutFd: number;
   stderrFd: number;

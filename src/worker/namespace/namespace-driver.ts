@@ -18,6 +18,7 @@ import { primeCgroups } from './cgroup-join.js';
 import {
   FIRST_PHASE_FD,
   MAX_PHASES,
+  PROXY_PORT,
   PROXY_URL,
   type Confinement,
   type HolderJob,
@@ -30,7 +31,14 @@ import { watchLimits, type LimitWatch } from './limit-watch.js';
 import { PER_PROCESS_LIMITS } from './per-process-limits.js';
 import { HOLDER_STATE_DIR } from './workspace-disk.js';
 import { probeNamespace } from './namespace-probe.js';
-import { phasesWithUnrun } from '../unrun-phases.js';
+import {
+  uidMapDenied,
+  usernsRestriction,
+  UsernsRestrictedError,
+  type HostRoots,
+} from './userns-restriction.js';
+import { SocketOwners } from './socket-owner.js';
+import { cancelledBeforeStart, phasesWithUnrun } from '../unrun-phases.js';
 
 const DIAGNOSTIC_BYTES = 8192;
 /** How long the holder's pipes may stay open after it exits: time to read what is in them. */
@@ -43,6 +51,8 @@ export interface NamespaceDriverOptions {
   toolPath?: string;
   /** Where the holder sizes the job's System V IPC; a test names a place it cannot write, as an older kernel refuses. */
   ipcSysctls?: string;
+  /** Where the user-namespace sysctls and AppArmor profiles are read; tests stand in their own. */
+  hostRoots?: HostRoots;
 }
 
 function confinementFor(job: WorkerJob, cgroup: JobCgroup | undefined): Confinement {
@@ -69,6 +79,8 @@ class HolderSession {
   readonly violations: Violation[] = [];
   private diagnostics = '';
   private proxy: Server | undefined;
+  /** ConstrainNetworkAccess: a violation names the build's process behind the request. */
+  private readonly owners = new SocketOwners(() => this.holderPid, PROXY_PORT);
   private current: PhaseOutcome | undefined;
   private readonly budget: LogBudget;
   private readonly watch: LimitWatch;
@@ -169,7 +181,11 @@ class HolderSession {
         return; // taken by holder.hello
       case 'proxy':
         this.proxy = handle;
-        handle?.on('connection', (s) => this.job.egress.accept(s));
+        handle?.on('connection', (s) => {
+          // Read now: a socket forgets its peer once closed.
+          const port = s.remotePort;
+          this.job.egress.accept(s, () => this.owners.find(port));
+        });
         return;
       case 'phase':
         this.watch.resetPeak();
@@ -278,12 +294,17 @@ export class NamespaceDriver implements Driver {
   }
 
   probe(): Promise<DriverProbe> {
-    return probeNamespace();
+    return probeNamespace(this.options.hostRoots);
   }
 
   async run(job: WorkerJob): Promise<WorkerOutcome> {
     if (job.phases.length > MAX_PHASES)
       throw new ContractorError('INFRASTRUCTURE', `a job has at most ${MAX_PHASES} phases`);
+    const cancelled = cancelledBeforeStart(job);
+    if (cancelled) return cancelled;
+    // Said before a holder starts: on such a host it could only fail, and in bwrap's words alone.
+    const restriction = usernsRestriction(this.options.hostRoots);
+    if (restriction) throw new UsernsRestrictedError(restriction);
     const toolPath = this.options.toolPath ?? TOOL_PATH;
     const holder = takeWarmHolder(toolPath) ?? spawnHolder(toolPath, jobUid());
     let cgroup: JobCgroup | undefined;
@@ -343,10 +364,13 @@ async function runHolder(
   if (!ended && session.phases.length < job.phases.length) {
     // FailClosed: a holder that died before any phase ran is confinement that could not be set up.
     const code = session.phases.length ? 'INFRASTRUCTURE' : 'CONFINEMENT';
-    throw new ContractorError(
+    const tail = session.diagnosticTail();
+    const died = new ContractorError(
       code,
-      `the namespace worker died: ${session.diagnosticTail() || `exit ${child.exitCode}`}`,
+      `the namespace worker died: ${tail || `exit ${child.exitCode}`}`,
     );
+    if (uidMapDenied(tail)) throw new UsernsRestrictedError(undefined, died);
+    throw died;
   }
   session.outputComplete &&= outputWritten;
   const outcome = outcomeOf(job, session, cgroup);

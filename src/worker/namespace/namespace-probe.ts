@@ -5,6 +5,13 @@ import type { DriverProbe } from '../driver.js';
 import { ownedPrefix } from '../owner-tag.js';
 import { createJobCgroup } from './cgroup.js';
 import { RLIMIT_MODE_NOTE } from './per-process-limits.js';
+import {
+  HOST_ROOTS,
+  uidMapDenied,
+  usernsMessage,
+  usernsRestriction,
+  type HostRoots,
+} from './userns-restriction.js';
 
 const TOOLS: Record<string, string> = {
   bwrap: 'bubblewrap',
@@ -36,7 +43,9 @@ function run(cmd: string, args: string[]): Promise<{ ok: boolean; out: string }>
   });
 }
 
-export async function probeNamespace(): Promise<DriverProbe> {
+export async function probeNamespace(roots: HostRoots = HOST_ROOTS): Promise<DriverProbe> {
+  const restriction = usernsRestriction(roots);
+  if (restriction) return { driver: 'namespace', ok: false, detail: usernsMessage(restriction) };
   const missing: string[] = [];
   for (const [tool, pkg] of Object.entries(TOOLS)) {
     const r = await run('sh', ['-c', `command -v ${tool}`]);
@@ -63,6 +72,8 @@ export async function probeNamespace(): Promise<DriverProbe> {
       detail: `bubblewrap in a user+net namespace with a veth and nftables trap works; ${await limitMode()}`,
     };
   const last = r.out.split('\n').pop() ?? '';
+  if (uidMapDenied(r.out))
+    return { driver: 'namespace', ok: false, detail: usernsMessage(undefined) };
   return {
     driver: 'namespace',
     ok: false,

@@ -2,6 +2,7 @@
 // Started by the manager as `unshare --user --map-root-user --net --ipc --mount --pid --fork --mount-proc --kill-child
 // node netns-holder.js`, so it is init of its own pid namespace, with a /proc of that namespace.
 // Kept to node: built-ins so its start stays a few milliseconds.
+import { DEFAULT_SHELL } from '../../spec/phase-shell.js';
 import { spawn } from 'node:child_process';
 import { closeSync, lstatSync, mkdirSync, openSync, readdirSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -167,9 +168,10 @@ function startPhase(layout: JobLayout, job: HolderJob, i: number): Sandbox {
   return startSandboxed(
     layout,
     job,
-    ['sh', '-e', `/.contractor/${i}.sh`],
+    [...(p.shell ?? DEFAULT_SHELL), `/.contractor/${i}.sh`],
     '/workspace/src',
-    ['ignore', p.stdoutFd, p.stderrFd],
+    // One pipe for both, as a terminal has: two pipes read apart lose which line came first.
+    ['ignore', p.stdoutFd, p.stdoutFd],
     true,
   );
 }

@@ -20,6 +20,12 @@ export const PER_PROCESS_LIMITS: readonly UnenforcedLimit[] = [
     detail:
       'not enforced for the job as a whole without cgroups: each process is capped (RLIMIT_CPU) and the process tree is polled, but a child the kernel reaps itself (SIGCHLD ignored) that ends between polls is not counted',
   },
+  {
+    limit: 'processes',
+    // RLIMIT_NPROC refuses the fork and counts nothing: only a pids cgroup's events say it happened.
+    detail:
+      'held by RLIMIT_NPROC without cgroups, but reaching it is seen only by polling: a build that fails at once when refused a fork may end as failed rather than as this limit',
+  },
 ];
 
 /** One line for `contractor doctor`. */

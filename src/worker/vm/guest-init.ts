@@ -1,9 +1,9 @@
 // The guest agent: /init of the initramfs, run by busybox as PID 1 inside the VM.
-import { ENGINE_HOME } from '../image/engine-user.js';
 //
 // Trust: everything the guest says is untrusted. The host takes from it only phase boundaries, exit
 // codes and which limit a phase hit (all of which the build could fake, to its own loss); the hard
 // caps (-m, -smp, disk sizes, wall time, log size, QEMU's CPU) are enforced on the host.
+import { ENGINE_HOME } from '../image/engine-user.js';
 
 export const CONTROL_PORT = 'contractor.ctl';
 /** Where QEMU's guestfwd leads to the job's proxy; the build itself uses the relay on 127.0.0.1:3128. */
@@ -64,14 +64,23 @@ if err: raise OSError(-err, 'cannot add the IPv6 gateway as a neighbour')
 /**
  * VmSnapshot: siblings restored from one saved guest share its random pool and its clock. The host's
  * random bytes are credited to the pool and the kernel's generator is rekeyed from it at once
- * (RNDADDENTROPY, then RNDRESEEDCRNG), and the clock is set to the host's.
+ * (RNDADDENTROPY, then RNDRESEEDCRNG), and the clock is set to the host's. It starts before the
+ * guest is saved and waits on fd 4 for the seed and the time, answering on fd 5: a Python started
+ * after the restore cost about two seconds of TCG.
  */
-export const GUEST_RESEED = `import fcntl, os, struct, sys, time
-seed = bytes.fromhex(sys.argv[1])
+export const GUEST_RESEED = `import fcntl, os, struct, time
+line = b''
+while not line.endswith(b'\\n'):
+    chunk = os.read(4, 512)
+    if not chunk: raise SystemExit('no seed')
+    line += chunk
+hexseed, now = line.decode().split()
+seed = bytes.fromhex(hexseed)
 fd = os.open('/dev/urandom', os.O_WRONLY)
 fcntl.ioctl(fd, 0x40085203, struct.pack('ii', len(seed) * 8, len(seed)) + seed)
 fcntl.ioctl(fd, 0x5207)
-time.clock_settime(time.CLOCK_REALTIME, int(sys.argv[2]) / 1000)
+time.clock_settime(time.CLOCK_REALTIME, int(now) / 1000)
+os.write(5, b'ok\\n')
 `;
 
 export const GUEST_INIT = String.raw`#!/bin/busybox sh
@@ -118,12 +127,18 @@ echo 1 > /proc/sys/net/ipv4/tcp_syn_retries
 chroot $R /usr/bin/python3 -I -S -c "$(cat /relay.py)" 3>&- </dev/null >/dev/null 2>&1 &
 C=/sys/fs/cgroup
 mount -t cgroup2 none $C && echo "+cpu +memory +pids" > $C/cgroup.subtree_control || fail "no cgroup v2"
+# The reseeder waits, started and warm, on two FIFOs (opened read-write: that open never blocks).
+mkfifo -m 600 /reseed.in /reseed.out
+chroot $R /usr/bin/python3 -I -S -c "$(cat /reseed.py)" 3>&- 4<>/reseed.in 5<>/reseed.out </dev/null >/dev/null &
 # VmSnapshot: the host may save the guest here, before anything that belongs to one job, and start
 # many jobs from it; all that makes a guest one of a kind comes after, from the host's start line.
 echo ready >&3
 read -r word SEED NOW NAME MID <&3
 [ "$word" = go ] || fail "no start line from the host"
-chroot $R /usr/bin/python3 -I -S -c "$(cat /reseed.py)" "$SEED" "$NOW" 3>&- </dev/null || fail "cannot reseed the guest"
+# Neither open blocks: the reseeder holds both FIFOs open, for reading and for writing.
+echo "$SEED $NOW" > /reseed.in
+read -r -t 60 reseeded < /reseed.out
+[ "$reseeded" = ok ] || fail "cannot reseed the guest"
 hostname "$NAME"
 echo "$NAME" > /hostname && mount --bind /hostname $R/etc/hostname
 [ -e $R/etc/machine-id ] && echo "$MID" > /machine-id && mount --bind /machine-id $R/etc/machine-id

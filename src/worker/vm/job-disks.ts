@@ -1,4 +1,5 @@
 // The throwaway disks of one boot: the job description, the input tar, and the empty workspace disk.
+import { DEFAULT_SHELL } from '../../spec/phase-shell.js';
 import { execFile, spawn } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
 import { appendFile, mkdir, stat, writeFile } from 'node:fs/promises';
@@ -10,6 +11,7 @@ import type { Limits } from '../../spec/types.js';
 import type { PhaseRequest } from '../driver.js';
 import { SECCOMP_LOADER, seccompProgram } from '../seccomp-loader.js';
 import { JOB_MOUNT } from './guest-init.js';
+import { toolEnv } from '../tool-path.js';
 
 const run = promisify(execFile);
 const SECTOR = 512;
@@ -45,7 +47,7 @@ export async function buildJobDisk(
     files[`${p.name}.sh`] = p.script;
     const loader = `/usr/bin/python3 -I -S ${JOB_MOUNT}/seccomp-loader.py ${JOB_MOUNT}/seccomp.bpf`;
     files[`${p.name}.run`] =
-      `exec ${loader} /usr/bin/env -i ${env.map(shellQuote).join(' ')} /bin/sh -e ${JOB_MOUNT}/${p.name}.sh\n`;
+      `exec ${loader} /usr/bin/env -i ${env.map(shellQuote).join(' ')} ${(p.shell ?? DEFAULT_SHELL).map(shellQuote).join(' ')} ${JOB_MOUNT}/${p.name}.sh\n`;
   }
   for (const [name, data] of Object.entries(files)) await writeFile(join(dir, name), data);
   await run('tar', ['-c', '-f', tarPath, '--owner=0', '--group=0', '-C', dir, '.']);
@@ -68,7 +70,7 @@ export async function makeScratchDisk(path: string, bytes: number): Promise<void
     const mkfs = spawn(
       'mkfs.ext4',
       ['-q', '-F', '-O', '^has_journal', '-E', 'lazy_itable_init=1,nodiscard', '-m', '0', path],
-      { stdio: ['ignore', 'ignore', 'pipe'] },
+      { stdio: ['ignore', 'ignore', 'pipe'], env: toolEnv() },
     );
     let err = '';
     mkfs.stderr.on('data', (c: Buffer) => (err += c.toString()));

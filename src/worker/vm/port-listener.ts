@@ -12,6 +12,9 @@ export async function listenOnce(path: string): Promise<PortListener> {
   const socket = new Promise<Socket>((resolve) => (resolveSocket = resolve));
   const server = createServer((s) => {
     if (accepted) return void s.destroy();
+    // QEMU gone with our bytes unread resets the socket: that is the port's end (its 'close'
+    // follows), not an error to bring the manager down with.
+    s.on('error', () => undefined);
     accepted = s;
     resolveSocket(s);
   });

@@ -54,10 +54,21 @@ function kernelCmdline(shape: VmShape): string {
   return ['console=ttyS0', ...quiet, ...tsc, 'panic=-1', 'oops=panic'].join(' ');
 }
 
-/** How QEMU starts the guest: booted, or loaded from a saved state; a monitor socket to save it by. */
+/** How QEMU starts the guest: booted, or waiting for a saved state; a monitor socket to drive it. */
 export interface VmStart {
-  incoming?: string;
+  /** `-incoming defer`: the state is loaded over the monitor, which must then be given. */
+  incoming?: boolean;
   qmp?: string;
+  /**
+   * VmSnapshot: guest RAM as a file mapping. Shared while a guest is saved (its RAM lands in the
+   * file); private when one is restored (copy on write: the saved file is never changed).
+   */
+  ram?: { path: string; shared: boolean };
+}
+
+/** QEMU's option syntax: a comma inside a value is written twice. */
+function optionValue(v: string): string {
+  return v.replace(/,/g, ',,');
 }
 
 /** Connections to the proxy one guest may hold open at once: each is a socat process on the host. */
@@ -84,9 +95,16 @@ export function qemuArgs(f: VmFiles, shape: VmShape, start: VmStart = {}): strin
       return port(name.replace(/\./g, '-'), name, f.sockets[name] as string);
     }),
   );
+  const ram = start.ram
+    ? [
+        '-object',
+        `memory-backend-file,id=ram0,size=${shape.memoryMiB}M,mem-path=${optionValue(start.ram.path)},share=${start.ram.shared ? 'on' : 'off'}`,
+      ]
+    : [];
   return [
     '-M',
-    'microvm,pit=on',
+    start.ram ? 'microvm,pit=on,memory-backend=ram0' : 'microvm,pit=on',
+    ...ram,
     ...accel,
     '-m',
     String(shape.memoryMiB),
@@ -127,6 +145,6 @@ export function qemuArgs(f: VmFiles, shape: VmShape, start: VmStart = {}): strin
     '-object',
     `filter-dump,id=dump0,netdev=net0,queue=rx,file=${f.pcap},maxlen=${CAPTURE_SNAPLEN}`,
     ...(start.qmp ? ['-qmp', `unix:${start.qmp},server=on,wait=off`] : []),
-    ...(start.incoming ? ['-incoming', `exec:cat '${start.incoming.replace(/'/g, `'\\''`)}'`] : []),
+    ...(start.incoming ? ['-incoming', 'defer'] : []),
   ];
 }

@@ -21,16 +21,19 @@ import { initramfs } from './initramfs.js';
 import { probeKvm } from './kvm-probe.js';
 import { attemptOf, violationsFromAttempts, type Attempt } from './pcap-violations.js';
 import { PcapStream } from './pcap-stream.js';
+import { restoreOverQmp } from './qmp.js';
 import { ALL_PHASES, qemuArgs, type VmFiles, type VmShape } from './qemu-args.js';
 import { listenOnce, type PortListener } from './port-listener.js';
 import { tarLength } from './tar-end.js';
 import { probeVm } from './vm-probe.js';
-import { phasesWithUnrun } from '../unrun-phases.js';
+import { cancelledBeforeStart, phasesWithUnrun } from '../unrun-phases.js';
 import { buildJobDisk, writeInputDisk, makeScratchDisk } from './job-disks.js';
 import {
   forgetSavedGuest,
   RestoreFailed,
+  savedClockMs,
   savedGuest,
+  savedRam,
   snapshotsEnabled,
   type GuestBoot,
 } from './vm-snapshot.js';
@@ -57,6 +60,8 @@ export class VmDriver implements Driver {
   }
 
   async run(job: WorkerJob): Promise<WorkerOutcome> {
+    const cancelled = cancelledBeforeStart(job);
+    if (cancelled) return cancelled;
     const image = await readManifest(imageName(job.workerImage));
     if (job.containers && !image.containers) throw new NoContainerEngine(image.name);
     const initrd = await initramfs(image.kernel);
@@ -183,7 +188,8 @@ class VmRun {
     const trace = (m: string): void =>
       void (process.env.CONTRACTOR_VM_CONSOLE && process.stderr.write(`vm: ${m}\n`));
     await writeFile(files.pcap, '');
-    this.capture = new PcapStream(files.pcap, ({ frame, at }) => this.onFrame(frame, at));
+    const late = saved ? await savedClockMs(saved) : 0;
+    this.capture = new PcapStream(files.pcap, ({ frame, at }) => this.onFrame(frame, at - late));
     const listeners = await this.listen(files);
     trace(saved ? 'restoring' : 'booting');
     const proxy = await listenProxySocket(files.proxySocket, job.egress);
@@ -194,11 +200,17 @@ class VmRun {
       ? setTimeout(() => this.started || this.qemu?.kill('SIGKILL'), RESTORE_TIMEOUT_MS)
       : undefined;
     try {
-      const args = qemuArgs(files, this.shape, saved ? { incoming: saved } : {});
+      const qmp = join(this.work, 'sock/qmp');
+      const restore = saved
+        ? { incoming: true, qmp, ram: { path: savedRam(saved), shared: false } }
+        : {};
+      const args = qemuArgs(files, this.shape, restore);
       // setpriv --pdeathsig: a guest nobody supervises (the manager was killed) must not run on.
       this.qemu = spawn('setpriv', ['--pdeathsig', 'KILL', '--', 'qemu-system-x86_64', ...args], {
         stdio: ['ignore', 'ignore', 'pipe'],
       });
+      // Cancelled before QEMU was there to kill (the job was replaced while its disks were made).
+      if (job.signal?.aborted) this.end();
       let qemuErr = '';
       this.qemu.stderr?.on(
         'data',
@@ -213,6 +225,12 @@ class VmRun {
       for (const p of ALL_PHASES)
         for (const s of ['stdout', 'stderr'] as const)
           this.readOutput(listeners.get(outputPort(p, s)), p, s);
+      // A state that will not load ends QEMU, and the job boots cold (RestoreFailed below).
+      if (saved)
+        void restoreOverQmp(qmp, saved).catch((err: Error) => {
+          qemuErr += `\n${err.message}`;
+          this.qemu?.kill('SIGKILL');
+        });
       const code = await exited;
       // The guest's last lines (output ok) may still be unread when QEMU's exit is seen.
       await Promise.race([this.controlRead, delay(CONTROL_DRAIN_MS)]);

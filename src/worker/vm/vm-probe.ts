@@ -7,11 +7,13 @@ import { readManifest } from '../image/manifest.js';
 import { DEFAULT_IMAGE } from '../image/image-paths.js';
 import { BUSYBOX, initramfs } from './initramfs.js';
 import { probeKvm } from './kvm-probe.js';
+import { toolEnv } from '../tool-path.js';
+import { imageBuildProblem } from '../image/subordinate-ids.js';
 
 const run = promisify(execFile);
 
 async function has(cmd: string, args: string[]): Promise<boolean> {
-  return run(cmd, args).then(
+  return run(cmd, args, { env: toolEnv() }).then(
     () => true,
     () => false,
   );
@@ -33,12 +35,18 @@ export async function probeVm(): Promise<DriverProbe> {
   )
     return no('busybox is missing: apt-get install busybox-static');
   const image = await readManifest(DEFAULT_IMAGE).catch(() => undefined);
-  if (!image) return no(`no worker image yet: run 'contractor image build' (needs mmdebstrap)`);
+  const buildProblem = await imageBuildProblem();
+  if (!image)
+    return no(
+      `no worker image yet: run 'contractor image build' (needs mmdebstrap)${buildProblem ? `; first, ${buildProblem}` : ''}`,
+    );
   const verdict = await probeKvm(image.kernel.vmlinuz, await initramfs(image.kernel));
   const accel = verdict.kvm ? 'KVM' : `TCG (${verdict.why})`;
   return {
     driver: 'vm',
     ok: true,
-    detail: `QEMU microvm with ${accel}; image ${image.name}, kernel ${image.kernel.release}`,
+    detail:
+      `QEMU microvm with ${accel}; image ${image.name}, kernel ${image.kernel.release}` +
+      (buildProblem ? `; to rebuild the image as this user: ${buildProblem}` : ''),
   };
 }

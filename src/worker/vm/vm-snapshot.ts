@@ -2,7 +2,7 @@
 // and restored for each job with that job's disks behind the same devices.
 import { execFile, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdir, mkdtemp, rename, rm, stat, truncate, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rename, rm, stat, truncate, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -20,6 +20,8 @@ const run = promisify(execFile);
  */
 const SAVED_DISK_BYTES = 2 ** 40;
 const SAVE_TIMEOUT_MS = 180_000;
+/** Part of every key: a state saved another way is never loaded as this one. */
+const SNAPSHOT_FORMAT = 'devices-only state, RAM in its own file';
 
 export interface GuestBoot {
   image: string;
@@ -36,9 +38,9 @@ export class RestoreFailed extends ContractorError {
   }
 }
 
-/** Off with CONTRACTOR_VM_SNAPSHOT=off; on by default only once the vm suite passes with it. */
+/** On by default (the vm suite passes with it); CONTRACTOR_VM_SNAPSHOT=off boots every job. */
 export function snapshotsEnabled(env: NodeJS.ProcessEnv = process.env): boolean {
-  return env.CONTRACTOR_VM_SNAPSHOT === 'on';
+  return env.CONTRACTOR_VM_SNAPSHOT !== 'off';
 }
 
 /** Keys that failed in this process: a broken QEMU is not retried for every job. */
@@ -56,7 +58,10 @@ export async function savedGuest(
   const key = await snapshotKey(boot, shape);
   if (failed.has(key)) return undefined;
   const path = join(imagePaths(boot.image).dir, 'snapshots', `${key}.vmstate`);
-  if (await stat(path).catch(() => undefined)) return path;
+  const all = await Promise.all(
+    [path, savedRam(path), savedClock(path)].map((p) => stat(p).catch(() => undefined)),
+  );
+  if (all.every(Boolean)) return path;
   try {
     await saveGuest(boot, shape, path);
     return path;
@@ -67,9 +72,32 @@ export async function savedGuest(
   }
 }
 
+/** The saved guest's RAM, beside its device state: each restore maps it privately. */
+export function savedRam(statePath: string): string {
+  return statePath.replace(/\.vmstate$/, '.ram');
+}
+
+/** How long the saved guest had run (ms), beside its state. */
+function savedClock(statePath: string): string {
+  return statePath.replace(/\.vmstate$/, '.clock');
+}
+
+/**
+ * QEMU stamps each captured packet with its start time plus the guest's virtual clock, and a
+ * restored guest's clock goes on from where the saved one stopped: the capture reads that much
+ * late, and setup's attempts would be put in build. Known to within QEMU's start-up time, as a
+ * cold boot's stamps are (their start time is whole seconds).
+ */
+export async function savedClockMs(statePath: string): Promise<number> {
+  const ms = Number(await readFile(savedClock(statePath), 'utf8').catch(() => 'NaN'));
+  return Number.isFinite(ms) && ms >= 0 ? ms : 0;
+}
+
 /** A restore failed: its state is removed, so the next job saves a fresh one. */
 export async function forgetSavedGuest(path: string): Promise<void> {
   await rm(path, { force: true });
+  await rm(savedRam(path), { force: true });
+  await rm(savedClock(path), { force: true });
 }
 
 /** Everything the saved state depends on: QEMU, the kernel, the agent, the image and the devices. */
@@ -81,6 +109,7 @@ async function snapshotKey(boot: GuestBoot, shape: VmShape): Promise<string> {
   };
   const args = qemuArgs(templateFiles(boot, '/w'), shape);
   return createHash('sha256')
+    .update(SNAPSHOT_FORMAT)
     .update(stdout)
     .update(await id(boot.vmlinuz))
     .update(await id(boot.rootfs))
@@ -129,9 +158,16 @@ async function saveGuest(boot: GuestBoot, shape: VmShape, path: string): Promise
     for (const [name, p] of Object.entries(files.sockets))
       if (name !== CONTROL_PORT) listeners.push(await listenOnce(p));
     const qmp = join(work, 'sock/qmp');
+    await mkdir(join(path, '..'), { recursive: true });
+    const tmp = `${path}.${process.pid}.tmp`;
+    const ramTmp = `${savedRam(path)}.${process.pid}.tmp`;
+    // The guest's memory is the operator's to read, no one else's: made before QEMU opens it.
+    await writeFile(ramTmp, '', { mode: 0o600 });
+    const start = { qmp, ram: { path: ramTmp, shared: true } };
+    const spawnedAt = Date.now();
     qemu = spawn(
       'setpriv',
-      ['--pdeathsig', 'KILL', '--', 'qemu-system-x86_64', ...qemuArgs(files, shape, { qmp })],
+      ['--pdeathsig', 'KILL', '--', 'qemu-system-x86_64', ...qemuArgs(files, shape, start)],
       { stdio: ['ignore', 'ignore', 'pipe'] },
     );
     let err = '';
@@ -140,12 +176,16 @@ async function saveGuest(boot: GuestBoot, shape: VmShape, path: string): Promise
       qemu?.on('close', (code) => reject(new Error(`qemu exit ${code}: ${err.trim()}`))),
     );
     await Promise.race([untilReady(ctl), exited]);
-    await mkdir(join(path, '..'), { recursive: true });
-    const tmp = `${path}.${process.pid}.tmp`;
     await Promise.race([saveOverQmp(qmp, tmp), exited]);
+    // The guest stopped when the migration completed: its virtual clock stands at about this.
+    await writeFile(savedClock(path), String(Date.now() - spawnedAt));
+    // The RAM first: a state file is only ever found beside its RAM.
+    await rename(ramTmp, savedRam(path));
     await rename(tmp, path);
   } finally {
     qemu?.kill('SIGKILL');
+    await rm(`${path}.${process.pid}.tmp`, { force: true });
+    await rm(`${savedRam(path)}.${process.pid}.tmp`, { force: true });
     listeners.forEach((l) => l.close());
     await rm(work, { recursive: true, force: true });
   }
