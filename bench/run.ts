@@ -70,6 +70,12 @@ const BENCHES: Bench[] = [
     module: './vm-boot.js',
     fn: 'runVmBootBench',
   },
+  {
+    key: 'containers',
+    title: 'Container filter: docker run and build through it vs straight to Podman (issue 22)',
+    module: './container-filter.js',
+    fn: 'runContainerFilterBench',
+  },
 ];
 
 const wanted = process.argv.slice(2);

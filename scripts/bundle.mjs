@@ -19,6 +19,8 @@ await build({
     'manager-serve': `${ROOT}dist/src/cli/manager-serve.js`,
     // Started for every job, under contention with the CLI: one file loads faster than ~15.
     'netns-holder': `${ROOT}dist/src/worker/namespace/netns-holder.js`,
+    // Copied onto a vm job's disk when the spec asks for containers: run by the guest's node.
+    'container-filter': `${ROOT}dist/src/worker/containers/filter-main.js`,
   },
   outdir: OUT,
   outExtension: { '.js': '.cjs' },

@@ -9,6 +9,7 @@ interface BuildOptions {
   ansible?: string;
   name?: string;
   packages?: string;
+  containers?: boolean;
   suite?: string;
   json?: boolean;
 }
@@ -24,6 +25,10 @@ export function addImageCommands(program: Command): void {
     .option('--name <name>', "image name (default: the spec's worker-image, else 'worker')")
     .option('--packages <list>', 'comma-separated Debian packages instead of the default set')
     .option(
+      '--containers',
+      'add the container engine, node and the docker CLI (docs/containers.md)',
+    )
+    .option(
       '--suite <codename>',
       "the image's Debian release (bookworm, trixie); default: the host's",
     )
@@ -38,6 +43,7 @@ export function addImageCommands(program: Command): void {
           ...(o.suite ? { suite: o.suite } : {}),
           ...(o.packages ? { packages: o.packages.split(',').filter(Boolean) } : {}),
           ...(spec?.ansible?.length ? { ansible: spec.ansible } : {}),
+          ...(o.containers ? { containers: true } : {}),
           log: (l) => verbose && process.stderr.write(`image: ${l}\n`),
         });
         if (o.json) process.stdout.write(JSON.stringify(m, null, 2) + '\n');

@@ -2,6 +2,7 @@
 import { createWriteStream } from 'node:fs';
 import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import { ContractorError } from '../errors.js';
 import type { PhaseName, Violation } from '../net/violation.js';
 import type { LimitName } from '../spec/types.js';
 import type { Driver, PhaseRequest, WorkerOutcome } from '../worker/driver.js';
@@ -46,6 +47,13 @@ function expectedOutput(req: JobRequest): OutputExpectation {
 }
 
 export async function runJob(req: JobRequest, driver: Driver): Promise<JobResult> {
+  // Only the vm driver starts the container engine and its filter: never build without them.
+  if (req.policy.containers && driver.name !== 'vm')
+    throw new ContractorError(
+      'POLICY',
+      `containers: true needs the vm driver, which starts the filtered container engine ` +
+        `(docs/containers.md); this job has the ${driver.name} driver: set driver: vm or remove containers:`,
+    );
   const started = new Date();
   await mkdir(req.outDir, { recursive: true });
   const logPath = join(req.outDir, 'log.txt');
@@ -100,6 +108,7 @@ export async function runJob(req: JobRequest, driver: Driver): Promise<JobResult
       limits: req.policy.limits,
       workerImage: req.policy.image,
       egress: egress.port,
+      ...(req.policy.containers ? { containers: true } : {}),
       signal: req.signal,
       onEvent: (e) => {
         if (e.type === 'phase') ((phase = e.phase), loadCollector());

@@ -1,6 +1,6 @@
 // A denied attempt by the build: what it tried, in which phase, and against what.
 
-export type ViolationKind = 'network' | 'dns' | 'filesystem' | 'process' | 'output';
+export type ViolationKind = 'network' | 'dns' | 'filesystem' | 'process' | 'output' | 'container';
 export type PhaseName = 'setup' | 'build';
 
 export interface Violation {

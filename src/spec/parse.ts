@@ -100,6 +100,7 @@ function toSpec(file: string, raw: Record<string, unknown>): Spec {
     setup: raw.setup as string | undefined,
     build: raw.build as string,
     driver: raw.driver as DriverName | undefined,
+    ...(raw.containers === true ? { containers: true } : {}),
     allow: network.allow ?? [],
     limits: toLimits(limits),
     artifacts: (raw.artifacts as string[] | undefined) ?? [],

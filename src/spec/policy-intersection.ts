@@ -68,5 +68,8 @@ export function intersectPolicies(trusted: Policy, untrusted: Policy, key: Trust
     buildNetwork: trusted.buildNetwork && untrusted.buildNetwork,
     limits: minLimits(trusted.limits, untrusted.limits),
     driver: strongerDriver(trusted.driver, untrusted.driver),
+    ...(trusted.containers === false || untrusted.containers === false
+      ? { containers: false }
+      : {}),
   };
 }

@@ -21,6 +21,8 @@ export interface Policy {
   images: string[];
   /** Workspaces a spec may keep in the work tree (as `a/b`); any other is kept where nothing runs it. */
   workspaces: string[];
+  /** false: no spec may ask for containers. Absent: allowed. */
+  containers?: boolean;
   /** Set when there is no policy file: the defaults stand in, and a refusal says the file is missing. */
   absent?: true;
 }
@@ -31,6 +33,8 @@ export interface EffectivePolicy {
   buildNetwork: boolean;
   limits: Limits;
   driver: DriverName;
+  /** The build gets a filtered Docker-compatible API (docs/containers.md). Absent: it does not. */
+  containers?: boolean;
   /** The worker image's name, one the policy lists. */
   image: string;
   /** Where the ceilings came from, for the result and the provenance. */
@@ -123,6 +127,7 @@ export function policyFromData(data: Record<string, unknown>): Policy {
     driver: (data.driver as DriverName | undefined) ?? DEFAULT_POLICY.driver,
     images: (data.images as string[] | undefined) ?? DEFAULT_POLICY.images,
     workspaces: ((data.workspaces as string[] | undefined) ?? []).map(workspaceKey),
+    ...(data.containers === false ? { containers: false } : {}),
   };
 }
 
@@ -147,15 +152,44 @@ export function effectivePolicy(spec: Spec, policy: Policy, source: string): Eff
   const limits = { ...policy.limits };
   for (const [k, v] of Object.entries(spec.limits) as [keyof Limits, number][])
     limits[k] = Math.min(v, policy.limits[k]);
+  const containers = specContainers(spec, policy, source);
   return {
     allow: spec.allow,
     buildNetwork: policy.buildNetwork,
     limits,
-    driver: specDriver(spec, policy, source),
+    driver: containers ? containersDriver(spec, policy, source) : specDriver(spec, policy, source),
+    ...(containers ? { containers } : {}),
     image: specImage(spec, policy, source),
     source,
     ceilingAllow: policy.allow,
   };
+}
+
+/** A spec's `containers: true`, unless the trusted policy forbids it. */
+function specContainers(spec: Spec, policy: Policy, source: string): boolean {
+  if (!spec.containers) return false;
+  if (policy.containers === false)
+    throw new ContractorError(
+      'POLICY',
+      `${spec.file}: containers: true is forbidden by the trusted policy (${source}); ` +
+        `remove containers: from the spec, or drop containers: false there`,
+    );
+  return true;
+}
+
+/**
+ * HostProtection: a container engine runs only where a kernel stands between it and the host, so
+ * containers raise the floor to vm; a spec asking for a lower driver at the same time is refused.
+ */
+function containersDriver(spec: Spec, policy: Policy, source: string): DriverName {
+  const asked = specDriver(spec, policy, source);
+  if (spec.driver && isBelow(spec.driver, 'vm'))
+    throw new ContractorError(
+      'POLICY',
+      `${spec.file}: containers: true needs driver: vm (a kernel between the containers and the host), ` +
+        `but the spec asks for driver: ${spec.driver}; remove driver: or ask for vm`,
+    );
+  return isBelow(asked, 'vm') ? 'vm' : asked;
 }
 
 /** No policy file, so no host is allowed: the refusal says so and gives the lines to paste. */

@@ -28,6 +28,8 @@ export interface Spec {
   setup?: string;
   build: string;
   driver?: DriverName;
+  /** The build asks for a filtered Docker-compatible API in its worker. */
+  containers?: boolean;
   allow: string[];
   limits: Partial<Limits>;
   artifacts: string[];

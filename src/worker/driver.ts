@@ -35,6 +35,8 @@ export interface WorkerJob {
   /** The worker image's name (one the trusted policy lists), for drivers that boot an image of their own (vm). */
   workerImage?: string;
   egress: EgressPort;
+  /** The effective policy's `containers`: the build gets the filtered engine (vm only, docs/containers.md). */
+  containers?: boolean;
   /** Called on the manager's side of the boundary for every phase change and output chunk. */
   onEvent: (e: WorkerEvent) => void;
   signal?: AbortSignal;

@@ -133,4 +133,27 @@ test('an approved workspace lands in the work tree, saved only after a run that 
   }
 });
 
+test('a spec asking for containers is refused when the policy forbids them, and before anything runs', async () => {
+  const t = setup('containers: true\nbuild: echo built\n', 'containers: false\n');
+  try {
+    const r = await t.build();
+    assert.equal(r.exitCode, 2, r.stdout + r.stderr);
+    assert.match(r.stderr, /containers: true is forbidden by the trusted policy/);
+    assert.doesNotMatch(r.stdout, /built/);
+  } finally {
+    t.remove();
+  }
+  // Containers raise the driver to vm, the only tier that starts the filtered engine; with no
+  // image built under this home, the job stops there, naming the command, and nothing runs.
+  const u = setup('containers: true\nbuild: echo built\n');
+  try {
+    const r = await u.build();
+    assert.notEqual(r.exitCode, 0, r.stdout + r.stderr);
+    assert.match(r.stdout + r.stderr, /error \(vm,[\s\S]*no worker image 'worker'/);
+    assert.doesNotMatch(r.stdout, /built/);
+  } finally {
+    u.remove();
+  }
+});
+
 test.run();

@@ -64,4 +64,34 @@ test('a policy file with a typo is refused with its position', () => {
   );
 });
 
+test('containers: true raises the driver to vm, unless the trusted policy forbids it', () => {
+  const spec = parseSpec('build: docker build .\ncontainers: true\n', 'spec.yaml');
+  const eff = effectivePolicy(spec, DEFAULT_POLICY, 'defaults');
+  assert.equal(eff.containers, true);
+  assert.equal(eff.driver, 'vm');
+  const plain = effectivePolicy(
+    parseSpec('build: make\n', 'spec.yaml'),
+    DEFAULT_POLICY,
+    'defaults',
+  );
+  assert.equal(plain.containers, undefined);
+  assert.equal(plain.driver, DEFAULT_POLICY.driver);
+  const forbidding = parsePolicy('containers: false\n', 'policy.yaml');
+  assert.throws(
+    () => effectivePolicy(spec, forbidding, 'policy.yaml'),
+    (err: unknown) =>
+      err instanceof ContractorError &&
+      err.code === 'POLICY' &&
+      /containers: true is forbidden by the trusted policy \(policy\.yaml\)/.test(err.message),
+  );
+});
+
+test('containers: true with a driver below vm is refused, naming both', () => {
+  const spec = parseSpec('build: docker build .\ncontainers: true\ndriver: gvisor\n', 'spec.yaml');
+  assert.throws(
+    () => effectivePolicy(spec, DEFAULT_POLICY, 'defaults'),
+    /containers: true needs driver: vm.*driver: gvisor/,
+  );
+});
+
 test.run();

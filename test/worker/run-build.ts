@@ -64,6 +64,8 @@ export interface BuildRequest {
   outputOnly?: RegExp[];
   /** The spec's worker-image, for tiers that boot one (vm). */
   workerImage?: string;
+  /** The effective policy's containers: the filtered engine in the worker (vm). */
+  containers?: boolean;
   /** Sees every event as it happens (the result has them all at the end). */
   onEvent?: (e: WorkerEvent) => void;
   /** The input as it is, instead of a tar of files: what a broken or hostile input looks like. */
@@ -145,6 +147,7 @@ export async function runBuild(driver: Driver, req: BuildRequest): Promise<Build
       },
       ...(req.signal ? { signal: req.signal } : {}),
       ...(req.workerImage ? { workerImage: req.workerImage } : {}),
+      ...(req.containers ? { containers: true } : {}),
       ...(req.outputOnly ? { outputOnly: req.outputOnly } : {}),
     });
     const elapsedMs = Date.now() - started;

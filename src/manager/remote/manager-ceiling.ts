@@ -31,6 +31,8 @@ export function narrowToManager(
     driver: strongerDriver(asked.driver, ceiling.driver),
     images: ceiling.images,
     workspaces: [],
+    // The client's trusted side allowed containers only if its effective policy carries them.
+    ...(asked.containers && ceiling.containers !== false ? {} : { containers: false }),
     source: `${asked.source}, narrowed by ${ceilingSource}`,
   };
 }

@@ -1,11 +1,13 @@
 // `contractor image build`: a worker image made rootless with mmdebstrap, then mkfs.ext4 -d.
-import { spawn } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { chmod, mkdir, mkdtemp, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { stringify } from 'yaml';
 import { ContractorError } from '../../errors.js';
 import { hostAptSource } from './apt-source.js';
+import { ENGINE_HOME, ENGINE_UID } from './engine-user.js';
 import { imagePaths } from './image-paths.js';
 import { guestKernel } from './kernel.js';
 import { IMAGE_FORMAT, type ImageManifest } from './manifest.js';
@@ -13,9 +15,19 @@ import { imageBuildProblem } from './subordinate-ids.js';
 import { makeExt4From, removeTree, treeBytes } from './tree-owner.js';
 import { toolEnv } from '../tool-path.js';
 
+const run = promisify(execFile);
 export const DEFAULT_PACKAGES = ['build-essential', 'git', 'curl', 'python3'];
 /** What applying a playbook inside the image needs; Debian's ansible-core runs it in the chroot. */
 const ANSIBLE_PACKAGES = ['ansible-core', 'python3-apt'];
+/**
+ * A containers image's engine (docs/containers.md): rootless Podman with crun, the setuid id
+ * mappers, and slirp4netns. Storage is vfs (no fuse-overlayfs: the build's /dev has no fuse).
+ * Node and the docker CLI are the host's own binaries, copied in: Debian's nodejs is 240 MB
+ * installed with libnode, an older major than the bundle's target, and docker.io brings dockerd.
+ */
+export const CONTAINER_PACKAGES = ['podman', 'crun', 'uidmap', 'slirp4netns', 'libstdc++6'];
+/** Raised when a containers image's contents change: a test image of another version is rebuilt. */
+export const CONTAINERS_IMAGE_VERSION = 1;
 
 export interface ImageBuildRequest {
   name: string;
@@ -24,6 +36,8 @@ export interface ImageBuildRequest {
   packages?: string[];
   /** The spec's `ansible` plays, applied inside the image with a local connection. */
   ansible?: unknown[];
+  /** Adds the container engine, node and the docker CLI (docs/containers.md). */
+  containers?: boolean;
   log?: (line: string) => void;
 }
 
@@ -53,11 +67,12 @@ function mmdebstrap(args: string[], log: (line: string) => void): Promise<void> 
 }
 
 /** The guest agent mounts the workspace disk on /workspace and runs builds as uid 1000 `worker`. */
-function hooks(playbook?: string): string[] {
+function hooks(playbook?: string, docker?: string): string[] {
   const h = [
     'mkdir -p "$1/workspace" "$1/run" "$1/var/tmp"',
     'chroot "$1" useradd -u 1000 -U -M -d /tmp -s /bin/sh worker',
   ];
+  if (docker) h.push(...containerHooks(docker));
   if (playbook) {
     h.push(`copy-in ${playbook} /root`);
     // The plays come from a spec, and a spec from a commit: they run in a sandbox whose root is
@@ -85,6 +100,27 @@ function hooks(playbook?: string): string[] {
   // FilesystemIsolation: like the other tiers, the build sees no /home, /root or /run at all.
   h.push('rm -rf "$1/home" "$1/root" "$1/run" "$1/var/run"');
   return h.flatMap((x) => ['--customize-hook', x]);
+}
+
+/** The engine's user and its only subordinate ids; the host's node and docker CLI (trusted) copied in. */
+function containerHooks(docker: string): string[] {
+  const engine = `contractor-engine:${ENGINE_UID * 100}:65536`;
+  return [
+    `chroot "$1" useradd -u ${ENGINE_UID} -U -M -d ${ENGINE_HOME}/home -s /usr/sbin/nologin contractor-engine`,
+    // Only the engine maps ids: worker (1000) has no range, so no build reaches a container's ids.
+    `echo ${engine} > "$1/etc/subuid" && echo ${engine} > "$1/etc/subgid"`,
+    `mkdir -p "$1${ENGINE_HOME}"`,
+    `cp ${process.execPath} "$1/usr/local/bin/node"`,
+    `cp ${docker} "$1/usr/local/bin/docker"`,
+  ];
+}
+
+async function dockerCli(): Promise<string> {
+  const { stdout } = await run('sh', ['-c', 'command -v docker']).catch(() => ({ stdout: '' }));
+  const path = stdout.trim();
+  if (!path.startsWith('/'))
+    throw new Error('a containers image needs a docker CLI on the host: put one on PATH');
+  return path;
 }
 
 /** A codename goes into mmdebstrap's arguments and a URL path: letters only. */
@@ -116,6 +152,7 @@ export async function buildImage(req: ImageBuildRequest): Promise<ImageManifest>
     const packages = [
       ...(req.packages ?? DEFAULT_PACKAGES),
       ...(req.ansible?.length ? ANSIBLE_PACKAGES : []),
+      ...(req.containers ? CONTAINER_PACKAGES : []),
     ];
     let playbook: string | undefined;
     if (req.ansible?.length) {
@@ -128,7 +165,7 @@ export async function buildImage(req: ImageBuildRequest): Promise<ImageManifest>
         '--mode=unshare',
         '--variant=minbase',
         `--include=${packages.join(',')}`,
-        ...hooks(playbook),
+        ...hooks(playbook, req.containers ? await dockerCli() : undefined),
         source.suite,
         root,
         source.mirror,
@@ -149,6 +186,7 @@ export async function buildImage(req: ImageBuildRequest): Promise<ImageManifest>
       kernelRelease: kernel.release,
       packages,
       ansible: Boolean(req.ansible?.length),
+      ...(req.containers ? { containers: CONTAINERS_IMAGE_VERSION } : {}),
       suite: source.suite,
       builtAt: new Date().toISOString(),
       buildMs: Date.now() - t0,

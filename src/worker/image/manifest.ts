@@ -14,6 +14,8 @@ export interface ImageManifest {
   kernelRelease: string;
   packages: string[];
   ansible: boolean;
+  /** Set on an image with the container engine: its contents' version. */
+  containers?: number;
   suite: string;
   builtAt: string;
   buildMs: number;
@@ -24,6 +26,8 @@ export interface BootableImage {
   name: string;
   rootfs: string;
   kernel: GuestKernel;
+  /** The image holds the container engine, node and the docker CLI. */
+  containers: boolean;
 }
 
 export async function readManifest(name: string): Promise<BootableImage> {
@@ -45,6 +49,7 @@ export async function readManifest(name: string): Promise<BootableImage> {
   return {
     name,
     rootfs: paths.rootfs,
+    containers: Boolean(m.containers),
     kernel: {
       release: m.kernelRelease,
       vmlinuz: join(dir, 'vmlinuz'),

@@ -3,6 +3,7 @@
 // Trust: everything the guest says is untrusted. The host takes from it only phase boundaries, exit
 // codes and which limit a phase hit (all of which the build could fake, to its own loss); the hard
 // caps (-m, -smp, disk sizes, wall time, log size, QEMU's CPU) are enforced on the host.
+import { ENGINE_HOME } from '../image/engine-user.js';
 
 export const CONTROL_PORT = 'contractor.ctl';
 /** Where QEMU's guestfwd leads to the job's proxy; the build itself uses the relay on 127.0.0.1:3128. */
@@ -144,8 +145,16 @@ echo "$NAME" > /hostname && mount --bind /hostname $R/etc/hostname
 # A restored guest read these disks' first blocks when it was saved: forget them, they are another job's.
 for d in job input scratch output; do blockdev --flushbufs $(disk $d); done
 echo started >&3
-mount -t ext4 -o nosuid,nodev $(disk scratch) $R/workspace || fail "cannot mount the workspace disk"
 mount -t tmpfs -o nosuid,nodev,mode=755 tmpfs $J && tar -x -f $(disk job) -C $J && mount -o remount,ro $J || fail "cannot read the job"
+if [ -e $J/containers ]; then
+  # The container engine's storage shares the workspace disk (HardDiskLimit) but not /workspace,
+  # so the archive of /workspace never carries it.
+  mkdir -p /scratch && mount -t ext4 -o nosuid,nodev $(disk scratch) /scratch && mkdir -p /scratch/workspace /scratch/engine &&
+    mount --bind /scratch/workspace $R/workspace && mount --bind /scratch/engine $R${ENGINE_HOME} &&
+    chmod 711 /scratch/engine || fail "cannot mount the workspace disk"
+else
+  mount -t ext4 -o nosuid,nodev $(disk scratch) $R/workspace || fail "cannot mount the workspace disk"
+fi
 DISK=$(cat $J/disk)
 # HardDiskLimit: /tmp, /var/tmp and /dev/shm are each as big as the workspace disk, no bigger,
 # and all four are counted together below (left at half the guest's memory, two were uncounted).
@@ -177,7 +186,8 @@ for phase in $(cat $J/phases); do
   echo $(cat $J/processes) > $C/job/pids.max
   echo $(cat $J/memory) > $C/job/memory.max
   echo 0 > $C/job/memory.swap.max 2>/dev/null
-  ( sh -c "echo \$\$ > $C/job/cgroup.procs; exec chroot $R /usr/bin/unshare --pid --fork --mount --mount-proc /usr/bin/setpriv --reuid=1000 --regid=1000 --clear-groups --no-new-privs /bin/sh -c 'cd /workspace/src && exec /bin/sh ${JOB_MOUNT}/$phase.run'" 3>&- </dev/null > $(port contractor.$phase.out) 2> $(port contractor.$phase.err); echo $? > /rc.$phase ) &
+  # With containers, the engine and its filter start first, in the phase's cgroup; only they keep fd 3.
+  ( sh -c "echo \$\$ > $C/job/cgroup.procs; [ ! -e $J/containers ] || sh /engine.sh $R || exit 125; exec 3>&-; exec chroot $R /usr/bin/unshare --pid --fork --mount --mount-proc /usr/bin/setpriv --reuid=1000 --regid=1000 --clear-groups --no-new-privs /bin/sh -c 'cd /workspace/src && exec /bin/sh ${JOB_MOUNT}/$phase.run'" </dev/null > $(port contractor.$phase.out) 2> $(port contractor.$phase.err); echo $? > /rc.$phase ) &
   hit=$(watch /rc.$phase)
   [ -n "$hit" ] && echo 1 > $C/job/cgroup.kill
   while [ ! -s /rc.$phase ]; do sleep 0.1; done

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { dir, file, newcArchive } from '../image/newc.js';
 import type { GuestKernel } from '../image/kernel.js';
+import { GUEST_ENGINE } from './guest-engine.js';
 import { GUEST_INIT, GUEST_NEIGHBOUR, GUEST_RELAY, GUEST_RESEED } from './guest-init.js';
 
 /** The agent's helpers, run before a snapshot is saved or right after: they cannot come from a job's disk. */
@@ -12,6 +13,8 @@ const HELPERS: Record<string, string> = {
   'relay.py': GUEST_RELAY,
   'neighbour.py': GUEST_NEIGHBOUR,
   'reseed.py': GUEST_RESEED,
+  // Run as root outside the chroot: it cannot come from the job's disk, which the host writes per job.
+  'engine.sh': GUEST_ENGINE,
 };
 
 export const BUSYBOX = '/bin/busybox';

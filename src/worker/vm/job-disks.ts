@@ -30,9 +30,11 @@ export async function buildJobDisk(
   phases: PhaseRequest[],
   env: string[],
   limits: Limits,
+  extra: Record<string, string | Buffer> = {},
 ): Promise<void> {
   await mkdir(dir);
   const files: Record<string, string | Buffer> = {
+    ...extra,
     phases: phases.map((p) => p.name).join(' ') + '\n',
     processes: `${limits.processes}\n`,
     memory: `${limits.memoryBytes}\n`,

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import type { PhaseName, Violation } from '../../net/violation.js';
 import type { LimitName } from '../../spec/types.js';
 import type { Driver, DriverProbe, PhaseOutcome, WorkerJob, WorkerOutcome } from '../driver.js';
+import { FILTER_SOCKET } from '../image/engine-user.js';
 import { readManifest } from '../image/manifest.js';
 import { imageName } from '../image/image-paths.js';
 import { LogBudget } from '../log-budget.js';
@@ -15,6 +16,7 @@ import { listenProxySocket } from '../proxy-socket.js';
 import { armWatchdog } from '../orphan-watchdog.js';
 import { envPairs, scrubbedEnv } from '../scrubbed-env.js';
 import { BUILD_PROXY_URL, CONTROL_PORT, GUEST_PROXY, outputPort } from './guest-init.js';
+import { containerFiles, NoContainerEngine } from './container-files.js';
 import { initramfs } from './initramfs.js';
 import { probeKvm } from './kvm-probe.js';
 import { attemptOf, violationsFromAttempts, type Attempt } from './pcap-violations.js';
@@ -45,6 +47,8 @@ const SHUTDOWN_GRACE_MS = 15_000;
 const MAX_ATTEMPTS = 1000;
 /** A restored guest that has not taken its start line by then is stuck: the job boots cold. */
 const RESTORE_TIMEOUT_MS = 60_000;
+/** Container refusals kept from one guest; the manager counts and caps violations again. */
+const MAX_CONTAINER_REFUSALS = 1000;
 /** How long the control lines already sent may take to be read once QEMU is gone. */
 const CONTROL_DRAIN_MS = 5_000;
 
@@ -59,6 +63,7 @@ export class VmDriver implements Driver {
     const cancelled = cancelledBeforeStart(job);
     if (cancelled) return cancelled;
     const image = await readManifest(imageName(job.workerImage));
+    if (job.containers && !image.containers) throw new NoContainerEngine(image.name);
     const initrd = await initramfs(image.kernel);
     const verdict = await probeKvm(image.kernel.vmlinuz, initrd);
     if (!verdict.kvm) warn(job, `vm: ${verdict.why}; using TCG (slow)`);
@@ -140,6 +145,7 @@ class VmRun {
   private readonly attempts = new Map<string, Attempt>();
   private capture: PcapStream | undefined;
   private captureError: Error | undefined;
+  private readonly containerRefusals: Violation[] = [];
 
   private started = false;
 
@@ -273,8 +279,13 @@ class VmRun {
     for (const p of ALL_PHASES)
       for (const s of ['stdout', 'stderr'] as const)
         sockets[outputPort(p, s)] = f(`sock/${p}-${s}`);
-    const env = envPairs(scrubbedEnv(job.env, BUILD_PROXY_URL));
-    await buildJobDisk(f('job.tar'), f('job'), job.phases, env, job.limits);
+    const env = envPairs({
+      ...scrubbedEnv(job.env, BUILD_PROXY_URL),
+      // The spec cannot point the CLI elsewhere: the filter's socket is set last.
+      ...(job.containers ? { DOCKER_HOST: `unix://${FILTER_SOCKET}` } : {}),
+    });
+    const extra = job.containers ? await containerFiles() : {};
+    await buildJobDisk(f('job.tar'), f('job'), job.phases, env, job.limits, extra);
     await writeInputDisk(job.input(), f('input.tar'));
     // HardDiskLimit: the workspace disk is exactly the limit; the output disk holds its tar and no more.
     await makeScratchDisk(f('scratch.ext4'), job.limits.diskBytes);
@@ -337,6 +348,17 @@ class VmRun {
     else if (word === 'output') this.onOutput(name === 'ok', rest.join(' '));
     else if (word === 'started') this.started = true;
     else if (word === 'error') this.guestError = line.slice(6, 300);
+    else if (word === 'container') this.onContainerRefusal(line.slice(10));
+  }
+
+  /**
+   * The filter's refusal, relayed by the agent; untrusted like every guest line (the build could
+   * forge one, to its own loss). The phase is the host's: the one running when the line came.
+   */
+  private onContainerRefusal(detail: string): void {
+    if (this.containerRefusals.length >= MAX_CONTAINER_REFUSALS) return;
+    const phase = this.phaseStarts.at(-1)?.phase ?? 'setup';
+    this.containerRefusals.push({ kind: 'container', phase, detail: printable(detail).trim() });
   }
 
   /** The guest's word on the archive; its reason quotes tar, which quotes the build's file names. */
@@ -466,6 +488,9 @@ class VmRun {
 
   private violations(attempts: Attempt[]): Violation[] {
     const [host = '', port = '0'] = GUEST_PROXY.split(':');
-    return violationsFromAttempts(attempts, { host, port: Number(port) }, (t) => this.phaseAt(t));
+    return [
+      ...violationsFromAttempts(attempts, { host, port: Number(port) }, (t) => this.phaseAt(t)),
+      ...this.containerRefusals,
+    ];
   }
 }
