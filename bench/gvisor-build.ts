@@ -52,6 +52,8 @@ export async function driverBuild(
   ws: string,
   script: string,
   outDir: string,
+  /** phase: the worker says the build phase starts; output: the build's first output arrives. */
+  mark: 'phase' | 'output' = 'phase',
 ): Promise<number> {
   const t0 = Date.now();
   let firstBuild = 0;
@@ -66,7 +68,7 @@ export async function driverBuild(
     limits: LIMITS,
     egress: { accept: (s) => s.destroy() },
     onEvent: (e) => {
-      if (e.type === 'phase' && e.phase === 'build') firstBuild ||= Date.now() - t0;
+      if (e.type === mark && e.phase === 'build') firstBuild ||= Date.now() - t0;
     },
   });
   if (out.phases[0]?.exitCode !== 0)

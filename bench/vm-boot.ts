@@ -9,7 +9,9 @@ import { VmDriver } from '../src/worker/vm/vm-driver.js';
 import { driverBuild } from './gvisor-build.js';
 import { median, printFigures, timeMs, type BenchFigure } from './measure.js';
 
-export async function runVmBootBench(runs = Number(process.env.BENCH_RUNS ?? 5)): Promise<BenchFigure[]> {
+export async function runVmBootBench(
+  runs = Number(process.env.BENCH_RUNS ?? 5),
+): Promise<BenchFigure[]> {
   const dir = mkdtempSync(join(tmpdir(), 'contractor-bench-vm-'));
   const saved = process.env.CONTRACTOR_IMAGES;
   const snapshot = process.env.CONTRACTOR_VM_SNAPSHOT;
@@ -17,7 +19,8 @@ export async function runVmBootBench(runs = Number(process.env.BENCH_RUNS ?? 5))
     // A fresh image in a scratch images folder: the kernel fetch, mmdebstrap and mkfs.ext4 -d, all timed.
     process.env.CONTRACTOR_IMAGES = join(dir, 'images');
     const imageMs = await timeMs(() => buildImage({ name: 'worker' }));
-    const imageMiB = (await import('node:fs')).statSync(imagePaths('worker').rootfs).size / 1024 ** 2;
+    const imageMiB =
+      (await import('node:fs')).statSync(imagePaths('worker').rootfs).size / 1024 ** 2;
     const ws = join(dir, 'ws');
     mkdirSync(join(ws, 'src'), { recursive: true });
     const driver = new VmDriver();
@@ -25,7 +28,10 @@ export async function runVmBootBench(runs = Number(process.env.BENCH_RUNS ?? 5))
     const job = async (mode: 'on' | 'off'): Promise<{ first: number; total: number }> => {
       process.env.CONTRACTOR_VM_SNAPSHOT = mode;
       let first = 0;
-      const total = await timeMs(async () => (first = await driverBuild(driver, ws, 'true', dir)));
+      // The first build command is the script's own first line: its output reaching the host.
+      const total = await timeMs(
+        async () => (first = await driverBuild(driver, ws, 'echo first', dir, 'output')),
+      );
       return { first, total };
     };
     const saveMs = await timeMs(() => job('on'));
@@ -38,10 +44,30 @@ export async function runVmBootBench(runs = Number(process.env.BENCH_RUNS ?? 5))
     const m = median(cold.map((r) => r.first));
     const r = median(restored.map((x) => x.first));
     return [
-      { name: 'start to first build command, cold boot (median)', value: m, unit: 'ms', goal: '< 10000 under TCG', met: m < 10_000 },
-      { name: 'start to first build command, restored (median)', value: r, unit: 'ms', goal: '<= 1000 under TCG', met: r <= 1000 },
-      { name: 'whole trivial job, cold boot (median)', value: median(cold.map((x) => x.total)), unit: 'ms' },
-      { name: 'whole trivial job, restored (median)', value: median(restored.map((x) => x.total)), unit: 'ms' },
+      {
+        name: 'start to first build command, cold boot (median)',
+        value: m,
+        unit: 'ms',
+        goal: '< 10000 under TCG',
+        met: m < 10_000,
+      },
+      {
+        name: 'start to first build command, restored (median)',
+        value: r,
+        unit: 'ms',
+        goal: '<= 1000 under TCG',
+        met: r <= 1000,
+      },
+      {
+        name: 'whole trivial job, cold boot (median)',
+        value: median(cold.map((x) => x.total)),
+        unit: 'ms',
+      },
+      {
+        name: 'whole trivial job, restored (median)',
+        value: median(restored.map((x) => x.total)),
+        unit: 'ms',
+      },
       { name: 'first job: boot, save the guest, restore', value: saveMs, unit: 'ms' },
       { name: 'image build (kernel, mmdebstrap, mkfs.ext4 -d)', value: imageMs, unit: 'ms' },
       { name: 'image size', value: imageMiB, unit: 'MiB' },

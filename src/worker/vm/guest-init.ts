@@ -18,7 +18,7 @@ export function outputPort(phase: string, stream: 'stdout' | 'stderr'): string {
 }
 
 /** The same proxy address in every tier: a root relay in the guest the build cannot signal. */
-export const GUEST_RELAY = `import socket, threading
+export const GUEST_RELAY = `import os, socket, threading
 def pipe(a, b):
     try:
         while True:
@@ -35,6 +35,7 @@ def serve(c):
     threading.Thread(target=pipe, args=(c, u), daemon=True).start(); pipe(u, c)
 s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
 s.bind(('127.0.0.1', 3128)); s.listen(128)
+os.write(6, b'listening\\n'); os.close(6)
 while True:
     c, _ = s.accept(); threading.Thread(target=serve, args=(c,), daemon=True).start()
 `;
@@ -69,6 +70,7 @@ if err: raise OSError(-err, 'cannot add the IPv6 gateway as a neighbour')
  * after the restore cost about two seconds of TCG.
  */
 export const GUEST_RESEED = `import fcntl, os, struct, time
+os.write(5, b'waiting\\n')
 line = b''
 while not line.endswith(b'\\n'):
     chunk = os.read(4, 512)
@@ -93,8 +95,11 @@ mount -t devtmpfs dev /dev
 for m in $(cat /modules.order); do insmod /mod/$m.ko; done
 if grep -q contractor.probe /proc/cmdline; then echo ${PROBE_MARKER} > /dev/ttyS0; poweroff -f; fi
 fail() { echo "contractor-agent: $*" > /dev/ttyS0; [ -n "$CTL" ] && echo "error $*" >&3; sync; poweroff -f; }
-port() { for p in /sys/class/virtio-ports/*; do [ "$(cat $p/name)" = "$1" ] && echo /dev/${'$'}{p##*/}; done; }
-disk() { for b in /sys/block/vd*; do [ "$(cat $b/serial 2>/dev/null)" = "$1" ] && echo /dev/${'$'}{b##*/}; done; }
+# Ports and disks by name, mapped once (again only for a name not seen yet): a scan costs a cat per
+# device, and a job's start looked names up dozens of times, each exec slow under TCG.
+devmap() { mkdir -p /by/$1; for x in $2; do n=$(cat $x/$3 2>/dev/null) && [ -n "$n" ] && ln -sfn /dev/${'$'}{x##*/} /by/$1/$n; done; }
+port() { [ -e /by/port/$1 ] || devmap port "/sys/class/virtio-ports/*" name; [ -e /by/port/$1 ] && echo /by/port/$1; }
+disk() { [ -e /by/disk/$1 ] || devmap disk "/sys/block/vd*" serial; [ -e /by/disk/$1 ] && echo /by/disk/$1; }
 exec 2>/dev/ttyS0
 grep -q contractor.debug /proc/cmdline && set -x
 CTL=$(port ${CONTROL_PORT})
@@ -124,12 +129,18 @@ ip -6 addr add fec0::15/64 dev eth0 && ip -6 route add default via fec0::2 || fa
 chroot $R /usr/bin/python3 -I -S -c "$(cat /neighbour.py)" 3>&- </dev/null || fail "cannot set up IPv6"
 # Nothing answers an attempt that is not the proxy's: a SYN sent once more fails in 3 s, not 127.
 echo 1 > /proc/sys/net/ipv4/tcp_syn_retries
-chroot $R /usr/bin/python3 -I -S -c "$(cat /relay.py)" 3>&- </dev/null >/dev/null 2>&1 &
+# The relay says when it listens (fd 6): a guest saved before that would start it again in each job.
+mkfifo -m 600 /relay.ready
+chroot $R /usr/bin/python3 -I -S -c "$(cat /relay.py)" 3>&- 6<>/relay.ready </dev/null >/dev/null 2>&1 &
 C=/sys/fs/cgroup
 mount -t cgroup2 none $C && echo "+cpu +memory +pids" > $C/cgroup.subtree_control || fail "no cgroup v2"
 # The reseeder waits, started and warm, on two FIFOs (opened read-write: that open never blocks).
 mkfifo -m 600 /reseed.in /reseed.out
 chroot $R /usr/bin/python3 -I -S -c "$(cat /reseed.py)" 3>&- 4<>/reseed.in 5<>/reseed.out </dev/null >/dev/null &
+# Saved only once both have started: what they still had to do would be done again by every job.
+read -r relay < /relay.ready; [ "$relay" = listening ] || fail "the proxy relay did not start"
+read -r reseeder < /reseed.out; [ "$reseeder" = waiting ] || fail "the reseeder did not start"
+devmap port "/sys/class/virtio-ports/*" name; devmap disk "/sys/block/vd*" serial
 # VmSnapshot: the host may save the guest here, before anything that belongs to one job, and start
 # many jobs from it; all that makes a guest one of a kind comes after, from the host's start line.
 echo ready >&3
@@ -163,22 +174,33 @@ mount -o remount,size=$DISK $R/var/tmp && mount -o remount,size=$DISK $R/dev/shm
 chown 1000:1000 $R/workspace
 cat $(disk input) | chroot $R /usr/bin/setpriv --reuid=1000 --regid=1000 --clear-groups tar -x -f - --ignore-zeros -C /workspace --no-same-owner || fail "cannot unpack the workspace"
 # HardRAMLimit, HardCPULimit, processes: each phase runs in its own cgroup, watched by this agent.
-usage() { sed -n 's/^usage_usec //p' $C/job/cpu.stat; }
-hit() {
-  if [ "$(usage)" -gt $(( $(cat $J/cpu_ms) * 1000 )) ]; then echo cpu; return; fi
-  if grep -q '^oom_kill [1-9]' $C/job/memory.events; then echo memory; return; fi
-  if grep -q '^max [1-9]' $C/job/pids.events; then echo processes; return; fi
-  # Either disk full, or all together at the limit: each is the limit's size on its own.
+# The watcher polls beside the build, on its vCPU: shell builtins only (sed, grep and sleep are each
+# an exec, slow under TCG), and the disks' df once a second.
+mkfifo -m 600 /nap
+nap() { read -t $1 _ <> /nap; }
+field() { V=0; while read -r k v; do [ "$k" = "$2" ] && V=$v; done < $1; }
+usage() { field $C/job/cpu.stat usage_usec; echo $V; }
+read -r CPU_MS < $J/cpu_ms
+cgroup_hit() {
+  field $C/job/cpu.stat usage_usec; [ "$V" -gt $(( CPU_MS * 1000 )) ] && { echo cpu; return 0; }
+  field $C/job/memory.events oom_kill; [ "$V" -gt 0 ] && { echo memory; return 0; }
+  field $C/job/pids.events max; [ "$V" -gt 0 ] && { echo processes; return 0; }
+  return 1
+}
+# Either disk full, or all together at the limit: each is the limit's size on its own.
+disk_hit() {
   df -kP $R/workspace $R/tmp $R/var/tmp $R/dev/shm | awk -v lim=$(( DISK / 1024 )) 'NR>1 {u+=$3; if ($4 <= 64) f=1} END {exit !(f || u >= lim - 64)}' && echo disk
 }
 watch() {
   # The phase's exit status file marks its end (busybox reaps children early, so PIDs are no guide).
+  n=0
   while [ ! -e $1 ]; do
-    h=$(hit); [ -n "$h" ] && { echo $h; return; }
-    sleep 0.2
+    cgroup_hit && return
+    n=$(( n + 1 )); [ $(( n % 5 )) = 0 ] && disk_hit && return
+    nap 0.2
   done
   # A limit that killed the phase (the OOM killer, say) is still named.
-  hit
+  cgroup_hit || disk_hit
 }
 for phase in $(cat $J/phases); do
   echo "phase $phase" >&3
@@ -190,7 +212,7 @@ for phase in $(cat $J/phases); do
   ( sh -c "echo \$\$ > $C/job/cgroup.procs; [ ! -e $J/containers ] || sh /engine.sh $R || exit 125; exec 3>&-; exec chroot $R /usr/bin/unshare --pid --fork --mount --mount-proc /usr/bin/setpriv --reuid=1000 --regid=1000 --clear-groups --no-new-privs /bin/sh -c 'cd /workspace/src && exec /bin/sh ${JOB_MOUNT}/$phase.run'" </dev/null > $(port contractor.$phase.out) 2> $(port contractor.$phase.err); echo $? > /rc.$phase ) &
   hit=$(watch /rc.$phase)
   [ -n "$hit" ] && echo 1 > $C/job/cgroup.kill
-  while [ ! -s /rc.$phase ]; do sleep 0.1; done
+  while [ ! -s /rc.$phase ]; do nap 0.1; done
   rc=$(cat /rc.$phase)
   echo 1 > $C/job/cgroup.kill
   [ -n "$hit" ] && echo "limit $phase $hit" >&3
