@@ -109,6 +109,8 @@ export interface GvisorOptions {
   fsFlags?: string[];
   /** The in-sandbox limit watcher: one Python process by default; `forking` is the old design's shell loop. */
   watcher?: 'one-process' | 'forking';
+  /** The bind mounts' file access: exclusive by default; the old design's was runsc's shared. */
+  mountsAccess?: 'exclusive' | 'shared';
   /** The old design's `runsc run --detach`, which leaves the ended sandbox for init to reap. */
   detach?: boolean;
   /** How often HardCPULimit is read: every second by default; the old design read it every 200 ms. */
@@ -144,6 +146,7 @@ export class GvisorDriver implements Driver {
       debugDir: join(work, 'debug'),
       platform,
       ...(this.options.fsFlags ? { fsFlags: this.options.fsFlags } : {}),
+      ...(this.options.mountsAccess ? { mountsAccess: this.options.mountsAccess } : {}),
     };
     // Detached, the sandbox would run on if we died: the watchdog deletes it then.
     const watchdog = armWatchdog(
