@@ -185,6 +185,11 @@ export class GvisorDriver implements Driver {
         join(work, 'run.err'),
         this.options.detach === true,
       );
+      const watcher = this.options.watcher === 'forking' ? forkingWatcher : oneProcessWatcher;
+      // The watcher starts (python's own start-up) while the input unpacks; no phase runs before
+      // its first report. Handled at once, so a rejection while tar runs is not an unhandled one.
+      const watching = startWatcher(box, job, watcher(job.limits.diskBytes));
+      watching.catch(() => undefined);
       await execIn(
         box,
         ['--user', `${BUILD_UID}:${BUILD_UID}`],
@@ -193,8 +198,7 @@ export class GvisorDriver implements Driver {
         { stdin: job.input() },
       );
       startRelay(box);
-      const watcher = this.options.watcher === 'forking' ? forkingWatcher : oneProcessWatcher;
-      await startWatcher(box, job, watcher(job.limits.diskBytes));
+      await watching;
       box.cpuAtStart = await sandboxCpuMs(box.pid);
       const budget = new LogBudget(job.limits.logBytes);
       for (const p of job.phases) {
