@@ -9,7 +9,7 @@ import { pipeline } from 'node:stream/promises';
 import { promisify } from 'node:util';
 import type { Limits } from '../../spec/types.js';
 import type { PhaseRequest } from '../driver.js';
-import { SECCOMP_LOADER, seccompProgram } from '../seccomp-loader.js';
+import { SECCOMP_LOADER_PERL, seccompProgram } from '../seccomp-loader.js';
 import { JOB_MOUNT } from './guest-init.js';
 import { toolEnv } from '../tool-path.js';
 
@@ -21,7 +21,7 @@ function shellQuote(s: string): string {
 }
 
 /**
- * Each phase runs as `python3 seccomp-loader.py seccomp.bpf env -i <scrubbed env> sh -e NAME.sh`: the
+ * Each phase runs as `perl seccomp-loader.pl seccomp.bpf env -i <scrubbed env> sh -e NAME.sh`: the
  * guest shell never parses the env, and the script text never shows in a process's argv.
  */
 export async function buildJobDisk(
@@ -40,12 +40,12 @@ export async function buildJobDisk(
     memory: `${limits.memoryBytes}\n`,
     cpu_ms: `${limits.cpuMs}\n`,
     disk: `${limits.diskBytes}\n`,
-    'seccomp-loader.py': SECCOMP_LOADER,
+    'seccomp-loader.pl': SECCOMP_LOADER_PERL,
     'seccomp.bpf': seccompProgram(),
   };
   for (const p of phases) {
     files[`${p.name}.sh`] = p.script;
-    const loader = `/usr/bin/python3 -I -S ${JOB_MOUNT}/seccomp-loader.py ${JOB_MOUNT}/seccomp.bpf`;
+    const loader = `/usr/bin/perl ${JOB_MOUNT}/seccomp-loader.pl ${JOB_MOUNT}/seccomp.bpf`;
     files[`${p.name}.run`] =
       `exec ${loader} /usr/bin/env -i ${env.map(shellQuote).join(' ')} ${(p.shell ?? DEFAULT_SHELL).map(shellQuote).join(' ')} ${JOB_MOUNT}/${p.name}.sh\n`;
   }
