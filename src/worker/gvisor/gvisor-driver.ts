@@ -190,13 +190,19 @@ export class GvisorDriver implements Driver {
       // its first report. Handled at once, so a rejection while tar runs is not an unhandled one.
       const watching = startWatcher(box, job, watcher(job.limits.diskBytes));
       watching.catch(() => undefined);
-      await execIn(
+      const unpacked = await execIn(
         box,
         ['--user', `${BUILD_UID}:${BUILD_UID}`],
         // --ignore-zeros: the input may be two archives, one after the other (workspace-stage.ts).
         ['tar', '-x', '-f', '-', '--ignore-zeros', '-C', '/workspace', '--no-same-owner'],
         { stdin: job.input() },
       );
+      // A build never runs on a half-unpacked workspace (as on the other tiers).
+      if (unpacked.code !== 0 && !box.limit && !job.signal?.aborted)
+        throw new ContractorError(
+          'INFRASTRUCTURE',
+          `unpacking the workspace failed (tar exit ${String(unpacked.code)}): ${unpacked.stderr.trim().slice(-500)}`,
+        );
       startRelay(box);
       await watching;
       box.cpuAtStart = await sandboxCpuMs(box.pid);
