@@ -2,7 +2,7 @@
 // under a bare runsc do, and in the gvisor driver with each option, interleaved, medians compared.
 import { spawn } from 'node:child_process';
 import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Driver } from '../src/worker/driver.js';
@@ -76,6 +76,18 @@ export async function driverBuild(
   return firstBuild;
 }
 
+/**
+ * Before issue 23: a watcher that forks each tick, a detached sandbox, the CPU read five times a
+ * second, the bind mounts shared.
+ */
+const OLD_DESIGN: GvisorOptions = {
+  platform: 'ptrace',
+  mountsAccess: 'shared',
+  watcher: 'forking',
+  detach: true,
+  cpuWatchMs: 200,
+};
+
 /** One way of running the build, timed beside the others. */
 interface Contender {
   name: string;
@@ -96,8 +108,8 @@ function bareRunscDo(src: string, at: string, platform: GvisorPlatform): () => v
 
 /**
  * Every contender, interleaved round by round so load drift hits all alike: direct, a bare runsc do,
- * the old design (ptrace, no file system flags), each option alone, and the new default (the probed
- * platform). The kvm option runs only where the platform probe saw a sandbox run on /dev/kvm.
+ * the old design, each option alone on top of it, and the new default (the probed platform). The
+ * kvm option runs only where the platform probe saw a sandbox run on /dev/kvm.
  */
 export async function runGvisorBuildBench(
   runs = Number(process.env.BENCH_RUNS ?? 5),
@@ -124,14 +136,20 @@ export async function runGvisorBuildBench(
         name: 'bare runsc do (ptrace)',
         run: bareRunscDo(join(ws, 'src'), join(dir, 'bare'), 'ptrace'),
       },
-      { name: 'old design (ptrace)', run: job({ platform: 'ptrace' }) },
+      { name: 'old design (ptrace)', run: job(OLD_DESIGN) },
       {
-        name: 'ptrace + overlay2 root:memory',
-        run: job({ platform: 'ptrace', fsFlags: ['--overlay2=root:memory'] }),
+        name: 'old + one-process watcher',
+        run: job({ ...OLD_DESIGN, watcher: 'one-process' }),
+      },
+      { name: 'old + foreground runsc run', run: job({ ...OLD_DESIGN, detach: false }) },
+      { name: 'old + CPU read each 1 s', run: job({ ...OLD_DESIGN, cpuWatchMs: 1000 }) },
+      {
+        name: 'old + overlay2 root:memory',
+        run: job({ ...OLD_DESIGN, fsFlags: ['--overlay2=root:memory'] }),
       },
       {
-        name: 'ptrace + mounts exclusive',
-        run: job({ platform: 'ptrace', fsFlags: ['--file-access-mounts=exclusive'] }),
+        name: 'old + mounts exclusive',
+        run: job({ ...OLD_DESIGN, mountsAccess: 'exclusive' }),
       },
       ...(verdict.platform === 'kvm'
         ? [
@@ -143,8 +161,13 @@ export async function runGvisorBuildBench(
           ]
         : []),
       { name: `new default (${verdict.platform})`, run: job({}) },
+      {
+        name: 'new default, mounts shared',
+        run: job({ mountsAccess: 'shared' }),
+      },
     ];
     for (const c of contenders) await c.run(); // warm caches on every side before measuring
+    const loadBefore = loadavg()[0] ?? 0;
     const times = new Map<string, number[]>(contenders.map((c) => [c.name, []]));
     for (let i = 0; i < runs; i++)
       for (const c of contenders) times.get(c.name)!.push(await timeMs(c.run));
@@ -187,6 +210,11 @@ export async function runGvisorBuildBench(
     }
     const bare = med('bare runsc do (ptrace)') / med('direct');
     figures.push({ name: 'bare runsc do (ptrace) / direct (the floor)', value: bare, unit: 'x' });
+    // A busy host stretches every contender alike, but the figures are read beside the load they had.
+    figures.push(
+      { name: 'load average (1 min) before the timed rounds', value: loadBefore, unit: '' },
+      { name: 'load average (1 min) after them', value: loadavg()[0] ?? 0, unit: '' },
+    );
     return figures;
   } finally {
     rmSync(dir, { recursive: true, force: true });

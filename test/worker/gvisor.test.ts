@@ -2,6 +2,7 @@
 // behaviour the stronger tiers share (examples/hello, limits, violations), through runsc.
 import assert from 'node:assert/strict';
 import { suite } from 'uvu';
+import { ContractorError } from '../../src/errors.js';
 import { GvisorDriver } from '../../src/worker/gvisor/gvisor-driver.js';
 import { conformanceSuite } from './conformance.js';
 import { driverBehaviour } from './driver-behaviour.js';
@@ -29,5 +30,16 @@ while True:
   });
   assert.equal(r.outcome.limit, 'disk', r.stderr);
   assert.ok(r.outcome.violations.some((v) => v.host === '192.0.2.9'));
+});
+test('an input that does not unpack ends the job before the build runs', async () => {
+  let output = '';
+  const err = await runBuild(new GvisorDriver(), {
+    build: 'echo BUILD-RAN',
+    rawInput: Buffer.alloc(10240, 'A'),
+    onEvent: (e) => void (e.type === 'output' && (output += e.chunk.toString())),
+  }).catch((e: unknown) => e);
+  assert.ok(err instanceof ContractorError, String(err));
+  assert.match(err.message, /unpacking the workspace failed/);
+  assert.doesNotMatch(output, /BUILD-RAN/);
 });
 test.run();

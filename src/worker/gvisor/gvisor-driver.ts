@@ -17,14 +17,17 @@ import { envPairs, scrubbedEnv } from '../scrubbed-env.js';
 import { BUILD_UID, JOB_DIR, PROXY_DIR, writeBundle } from './bundle.js';
 import { gvisorPlatform, type GvisorPlatform, type PlatformVerdict } from './platform-probe.js';
 import { runsc, runscDone, runscFlags, type RunscSetup } from './runsc.js';
-import { sandboxCpuMs, sandboxMemoryBytes } from './sandbox-usage.js';
+import { sandboxCpuMs, sandboxMemoryBytes, type MemfdHint } from './sandbox-usage.js';
 import { cancelledBeforeStart, phasesWithUnrun } from '../unrun-phases.js';
 import { SECCOMP_LOADER } from '../seccomp-loader.js';
 import { violationsFromStrace } from './strace-violations.js';
+import { forkingWatcher, oneProcessWatcher } from './limit-watcher.js';
 
 const PROXY_PORT = 3128;
 const PROXY_URL = `http://127.0.0.1:${PROXY_PORT}`;
 const WATCH_MS = 200;
+/** HardCPULimit is read once a second. */
+const CPU_WATCH_MS = 1000;
 
 export async function probeGvisor(
   platform: () => Promise<PlatformVerdict> = gvisorPlatform,
@@ -68,6 +71,8 @@ class Sandbox {
   /** Why the in-sandbox limit watcher stopped while the job ran: the job then fails closed. */
   watcherLost: string | undefined;
   ended = false;
+  /** The foreground `runsc run`'s exit: it ends once the sandbox has ended and been reaped. */
+  runner: Promise<number | null> | undefined;
   private readonly children = new Set<ChildProcess>();
 
   constructor(
@@ -102,6 +107,21 @@ export interface GvisorOptions {
   platform?: GvisorPlatform;
   /** Extra runsc file system flags, e.g. --overlay2=root:memory; none by default. */
   fsFlags?: string[];
+  /** The in-sandbox limit watcher: one Python process by default; `forking` is the old design's shell loop. */
+  watcher?: 'one-process' | 'forking';
+  /** The bind mounts' file access: exclusive by default; the old design's was runsc's shared. */
+  mountsAccess?: 'exclusive' | 'shared';
+  /** The old design's `runsc run --detach`, which leaves the ended sandbox for init to reap. */
+  detach?: boolean;
+  /** How often HardCPULimit is read: every second by default; the old design read it every 200 ms. */
+  cpuWatchMs?: number;
+}
+
+/** Resolves when the promise settles or the time is up, whichever is first. */
+async function settled(p: Promise<unknown>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([p, new Promise((r) => (timer = setTimeout(r, ms)))]);
+  clearTimeout(timer);
 }
 
 export class GvisorDriver implements Driver {
@@ -126,6 +146,7 @@ export class GvisorDriver implements Driver {
       debugDir: join(work, 'debug'),
       platform,
       ...(this.options.fsFlags ? { fsFlags: this.options.fsFlags } : {}),
+      ...(this.options.mountsAccess ? { mountsAccess: this.options.mountsAccess } : {}),
     };
     // Detached, the sandbox would run on if we died: the watchdog deletes it then.
     const watchdog = armWatchdog(
@@ -150,7 +171,7 @@ export class GvisorDriver implements Driver {
     const box = new Sandbox(`contractor-${job.id}`, setup);
     const straceMarks: { phase: PhaseName; offset: number }[] = [];
     const phases: PhaseOutcome[] = [];
-    const stopWatch = watchLimits(box, job);
+    const stopWatch = watchLimits(box, job, this.options.cpuWatchMs ?? CPU_WATCH_MS);
     const onAbort = (): void => box.end();
     // Cancelled before we listened (the job was replaced while its inputs were made): no build.
     if (job.signal?.aborted) onAbort();
@@ -158,16 +179,32 @@ export class GvisorDriver implements Driver {
     let exported: WorkspaceExport = { complete: false };
     try {
       await writeBundle(join(work, 'bundle'), job.limits, proxyDir, job.phases);
-      await startSandbox(box, join(work, 'bundle'), join(work, 'run.err'));
-      await execIn(
+      await startSandbox(
+        box,
+        join(work, 'bundle'),
+        join(work, 'run.err'),
+        this.options.detach === true,
+      );
+      const watcher = this.options.watcher === 'forking' ? forkingWatcher : oneProcessWatcher;
+      // The watcher starts (python's own start-up) while the input unpacks; no phase runs before
+      // its first report. Handled at once, so a rejection while tar runs is not an unhandled one.
+      const watching = startWatcher(box, job, watcher(job.limits.diskBytes));
+      watching.catch(() => undefined);
+      const unpacked = await execIn(
         box,
         ['--user', `${BUILD_UID}:${BUILD_UID}`],
         // --ignore-zeros: the input may be two archives, one after the other (workspace-stage.ts).
         ['tar', '-x', '-f', '-', '--ignore-zeros', '-C', '/workspace', '--no-same-owner'],
         { stdin: job.input() },
       );
+      // A build never runs on a half-unpacked workspace (as on the other tiers).
+      if (unpacked.code !== 0 && !box.limit && !job.signal?.aborted)
+        throw new ContractorError(
+          'INFRASTRUCTURE',
+          `unpacking the workspace failed (tar exit ${String(unpacked.code)}): ${unpacked.stderr.trim().slice(-500)}`,
+        );
       startRelay(box);
-      await startWatcher(box, job);
+      await watching;
       box.cpuAtStart = await sandboxCpuMs(box.pid);
       const budget = new LogBudget(job.limits.logBytes);
       for (const p of job.phases) {
@@ -185,6 +222,9 @@ export class GvisorDriver implements Driver {
       stopWatch();
       job.signal?.removeEventListener('abort', onAbort);
       box.end();
+      // The foreground runsc reaps the sandbox and its gofer, then removes its state; delete
+      // then finds nothing, and is there for a runsc that does not end.
+      if (box.runner) await settled(box.runner, 10_000);
       await runscDone(setup, ['delete', '--force', box.id]).catch(() => undefined);
       await proxy.close();
     }
@@ -207,24 +247,38 @@ async function runscSaid(errFile: string): Promise<string> {
   return text.length > 2000 ? `…${text.slice(-2000)}` : text;
 }
 
-/** The detached sandbox keeps whatever stdio it is given, so it gets a file, not our pipes. */
-async function startSandbox(box: Sandbox, bundle: string, errFile: string): Promise<void> {
+/**
+ * The sandbox keeps whatever stdio it is given, so it gets a file, not our pipes. By default the
+ * `runsc run` that starts it stays in the foreground as its parent, so the sandbox is reaped the
+ * moment it ends; detached, it is an orphan of the host's init, and `runsc delete` waits until init
+ * reaps it (up to 2 s per job on a host whose init reaps lazily).
+ */
+async function startSandbox(
+  box: Sandbox,
+  bundle: string,
+  errFile: string,
+  detach: boolean,
+): Promise<void> {
   const err = await open(errFile, 'w');
   const child = spawn(
     'runsc',
-    [...runscFlags(box.setup), 'run', '--detach', '--bundle', bundle, box.id],
-    {
-      stdio: ['ignore', 'ignore', err.fd],
-    },
+    [...runscFlags(box.setup), 'run', ...(detach ? ['--detach'] : []), '--bundle', bundle, box.id],
+    // Its own process group: a terminal's Ctrl-C is never forwarded into the sandbox by runsc.
+    { stdio: ['ignore', 'ignore', err.fd], detached: !detach },
   );
-  const code = await new Promise<number | null>((resolve) => {
+  const exited = new Promise<number | null>((resolve) => {
     child.on('error', () => resolve(null));
     child.on('exit', resolve);
   });
   await err.close();
-  if (code !== 0) throw new Error(`runsc could not start the sandbox: ${await runscSaid(errFile)}`);
-  const state = await runscDone(box.setup, ['state', box.id]);
-  const { pid, status } = JSON.parse(state.stdout) as { pid?: unknown; status?: unknown };
+  if (detach) {
+    const code = await exited;
+    if (code !== 0)
+      throw new Error(`runsc could not start the sandbox: ${await runscSaid(errFile)}`);
+  } else box.runner = exited;
+  const { pid, status } = detach
+    ? await sandboxState(box)
+    : await untilRunning(box, exited, errFile);
   // A stopped sandbox reports pid -1: there is nothing to watch or to kill, so the job ends here.
   if (typeof pid !== 'number' || !Number.isInteger(pid) || pid <= 0) {
     const said = await runscSaid(errFile);
@@ -236,6 +290,35 @@ async function startSandbox(box: Sandbox, bundle: string, errFile: string): Prom
   box.pid = pid;
   // Ended while runsc was starting it: only now is there a pid to kill.
   if (box.ended) box.end();
+}
+
+interface SandboxState {
+  pid?: unknown;
+  status?: unknown;
+}
+
+async function sandboxState(box: Sandbox): Promise<SandboxState> {
+  const state = await runscDone(box.setup, ['state', box.id]);
+  return state.code === 0 ? (JSON.parse(state.stdout) as SandboxState) : {};
+}
+
+/** The foreground `runsc run` says nothing when its container runs: its state is asked until it does. */
+async function untilRunning(
+  box: Sandbox,
+  exited: Promise<number | null>,
+  errFile: string,
+): Promise<SandboxState> {
+  let gone = false;
+  void exited.then(() => (gone = true));
+  for (;;) {
+    await Promise.race([exited, new Promise((r) => setTimeout(r, 50))]);
+    const state = await sandboxState(box);
+    if (state.status === 'running' || state.status === 'stopped') return state;
+    // Gone without a state that says why: runsc could not make the sandbox.
+    if (gone && state.status === undefined)
+      throw new Error(`runsc could not start the sandbox: ${await runscSaid(errFile)}`);
+    if (gone) return state;
+  }
 }
 
 interface ExecResult {
@@ -406,15 +489,20 @@ async function exportWorkspace(box: Sandbox, job: WorkerJob): Promise<WorkspaceE
 }
 
 /** HardRAMLimit, HardCPULimit, wall time: watched from the host on the sentry, which holds the build. */
-function watchLimits(box: Sandbox, job: WorkerJob): () => void {
+function watchLimits(box: Sandbox, job: WorkerJob, cpuWatchMs: number): () => void {
   const wall = setTimeout(() => box.end('wall'), job.limits.wallMs);
   let busy = false;
+  let tick = 0;
+  const memfd: MemfdHint = {};
   const timer = setInterval(() => {
     if (!box.pid || busy) return;
     busy = true;
+    // The CPU walk reads every sentry thread and ptrace stub: once a second is enough for a
+    // limit of minutes, and five times a second took a tenth of a core from the build.
+    const cpuDue = tick++ % Math.max(1, Math.round(cpuWatchMs / WATCH_MS)) === 0;
     void Promise.all([
-      sandboxMemoryBytes(box.pid),
-      sandboxCpuMs(box.pid),
+      sandboxMemoryBytes(box.pid, memfd),
+      cpuDue ? sandboxCpuMs(box.pid) : Promise.resolve(box.cpuAtStart),
       straceLogBytes(box.setup.debugDir),
     ])
       .then(([memory, cpu, strace]) => {
@@ -433,22 +521,14 @@ function watchLimits(box: Sandbox, job: WorkerJob): () => void {
 
 /**
  * Processes and disk are seen from inside, by a root watcher the build (uid 1000) cannot signal:
- * the build's process count, and any tmpfs of the job that is full (all on one line: with two full
+ * the build's process count, and whether the job's tmpfs are full (all on one line: with two full
  * file systems a newline would split the report and the last line would not parse).
  */
-/**
- * Reports the build's process count, and "full" once either tmpfs is full or the two together
- * hold the disk limit: each is sized to the whole limit, so alone neither would stop a build
- * holding twice it.
- */
-const watcher = (diskBytes: number): string =>
-  `while :; do n=$(ps -U ${BUILD_UID} -o pid= | wc -l); d=$(df -kP /workspace /tmp | awk -v lim=${Math.floor(diskBytes / 1024)} 'NR>1 {u+=$3; if ($3 >= $2 - 64) f=1} END {if (f || u >= lim - 64) print "full"}'); echo "n=$n d=$d"; sleep 0.3; done`;
-
 /**
  * Resolves at the watcher's first report. Processes and disk are watched only from inside, so a
  * watcher that never reports, or stops while the job runs, fails the job instead of leaving it unwatched.
  */
-function startWatcher(box: Sandbox, job: WorkerJob): Promise<void> {
+function startWatcher(box: Sandbox, job: WorkerJob, argv: string[]): Promise<void> {
   let buf = '';
   let stderr = '';
   return new Promise((resolve, reject) => {
@@ -457,7 +537,7 @@ function startWatcher(box: Sandbox, job: WorkerJob): Promise<void> {
         `the gvisor limit watcher did not start within 15 s ${stderr.trim()}`.trim();
       reject(new Error(box.watcherLost));
     }, 15_000);
-    void execIn(box, ['--user', '0:0'], ['/bin/sh', '-c', watcher(job.limits.diskBytes)], {
+    void execIn(box, ['--user', '0:0'], argv, {
       onOut: (stream, c) => {
         if (stream !== 'stdout') return void (stderr = (stderr + c.toString()).slice(-2048));
         buf = (buf + c.toString()).slice(-4096);

@@ -9,6 +9,8 @@ export interface RunscSetup {
   platform: GvisorPlatform;
   /** Operator- or benchmark-chosen file system flags (e.g. --overlay2=root:memory); none by default. */
   fsFlags?: string[];
+  /** How the sentry treats the bind mounts (/usr, the job's files): exclusive unless told. */
+  mountsAccess?: 'exclusive' | 'shared';
 }
 
 /**
@@ -22,6 +24,10 @@ export function runscFlags(s: RunscSetup): string[] {
     '--root',
     s.stateDir,
     `--platform=${s.platform}`,
+    // The bind mounts are read-only and nothing on the host changes them during a job, so the
+    // sentry may cache their files: shared, it asks the gofer again at every lookup (gcc's many
+    // header lookups in /usr: the SQLite build took 7.5 s shared against 6.6 s exclusive).
+    `--file-access-mounts=${s.mountsAccess ?? 'exclusive'}`,
     ...(s.fsFlags ?? []),
     '--network=none',
     '--host-uds=open',

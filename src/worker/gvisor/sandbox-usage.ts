@@ -1,7 +1,7 @@
 // What a runsc sandbox uses, read by the host: CPU of the sentry and its ptrace stubs, and the
 // sentry's memory file, which holds every page the build (and its tmpfs) has, with the sentry's heap.
 import { readdir, readFile, readlink, stat } from 'node:fs/promises';
-import { processUsage } from '../process-usage.js';
+import { processCpuMs } from '../process-usage.js';
 
 async function childrenOf(pid: number): Promise<number[]> {
   const tasks = await readdir(`/proc/${pid}/task`).catch(() => [] as string[]);
@@ -16,7 +16,7 @@ export async function sandboxCpuMs(sentry: number): Promise<number> {
   let total = 0;
   const queue = [sentry];
   for (let pid = queue.shift(); pid !== undefined; pid = queue.shift()) {
-    total += (await processUsage(pid))?.cpuMs ?? 0;
+    total += (await processCpuMs(pid)) ?? 0;
     queue.push(...(await childrenOf(pid)));
   }
   return total;
@@ -27,8 +27,8 @@ export async function sandboxCpuMs(sentry: number): Promise<number> {
  * which holds what the build makes the kernel keep: Unix socket buffers once held 2 GiB there
  * under a 256 MiB limit, unseen by the memfd alone.
  */
-export async function sandboxMemoryBytes(sentry: number): Promise<number> {
-  const [pages, heap] = await Promise.all([memfdBytes(sentry), sentryAnonBytes(sentry)]);
+export async function sandboxMemoryBytes(sentry: number, hint: MemfdHint = {}): Promise<number> {
+  const [pages, heap] = await Promise.all([memfdBytes(sentry, hint), sentryAnonBytes(sentry)]);
   return pages + heap;
 }
 
@@ -38,14 +38,29 @@ async function sentryAnonBytes(sentry: number): Promise<number> {
   return Number(/^RssAnon:\s+(\d+)/m.exec(status)?.[1] ?? 0) * 1024;
 }
 
+/** Where the sentry's memfd was last seen: a poll reads that fd again, not all of its hundreds. */
+export interface MemfdHint {
+  fd?: string;
+}
+
 /** Allocated (not sparse) bytes of the sentry's memfd "runsc-memory". */
-async function memfdBytes(sentry: number): Promise<number> {
+async function memfdBytes(sentry: number, hint: MemfdHint): Promise<number> {
+  // Checked again by its link on every read: a hint never stands for a file it no longer names.
+  const seen = hint.fd === undefined ? undefined : await memfdAt(sentry, hint.fd);
+  if (seen !== undefined) return seen;
   for (const fd of await readdir(`/proc/${sentry}/fd`).catch(() => [] as string[])) {
-    const link = await readlink(`/proc/${sentry}/fd/${fd}`).catch(() => '');
-    if (link.startsWith('/memfd:runsc-memory')) {
-      const st = await stat(`/proc/${sentry}/fd/${fd}`).catch(() => undefined);
-      return (st?.blocks ?? 0) * 512;
+    const bytes = await memfdAt(sentry, fd);
+    if (bytes !== undefined) {
+      hint.fd = fd;
+      return bytes;
     }
   }
   return 0;
+}
+
+async function memfdAt(sentry: number, fd: string): Promise<number | undefined> {
+  const link = await readlink(`/proc/${sentry}/fd/${fd}`).catch(() => '');
+  if (!link.startsWith('/memfd:runsc-memory')) return undefined;
+  const st = await stat(`/proc/${sentry}/fd/${fd}`).catch(() => undefined);
+  return (st?.blocks ?? 0) * 512;
 }
