@@ -2,8 +2,10 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import type { Test } from 'uvu';
+import { ContractorError } from '../../src/errors.js';
 import type { Driver } from '../../src/worker/driver.js';
 import { runJob } from './job-harness.js';
+import { runBuild } from './run-build.js';
 
 const HELLO_C = readFileSync(new URL('../../../examples/hello/hello.c', import.meta.url), 'utf8');
 
@@ -130,4 +132,20 @@ export function driverBehaviour(test: Test, driver: () => Driver): void {
     assert.doesNotMatch(r.output.build, /all-100-started/);
     assert.notEqual(r.outcome.phases[0]?.exitCode, 0);
   });
+}
+
+/**
+ * A tier that unpacks the input with tar in its sandbox (namespace, gvisor) stops the job with tar's
+ * word before any phase runs; the vm tier says it from the guest, in its own words.
+ */
+export async function brokenInputStopsBuild(driver: Driver): Promise<void> {
+  let output = '';
+  const err = await runBuild(driver, {
+    build: 'echo BUILD-RAN',
+    rawInput: Buffer.alloc(10240, 'A'),
+    onEvent: (e) => void (e.type === 'output' && (output += e.chunk.toString())),
+  }).catch((e: unknown) => e);
+  assert.ok(err instanceof ContractorError, String(err));
+  assert.match(err.message, /unpacking the workspace failed/);
+  assert.doesNotMatch(output, /BUILD-RAN/);
 }

@@ -2,10 +2,9 @@
 // behaviour the stronger tiers share (examples/hello, limits, violations), through runsc.
 import assert from 'node:assert/strict';
 import { suite } from 'uvu';
-import { ContractorError } from '../../src/errors.js';
 import { GvisorDriver } from '../../src/worker/gvisor/gvisor-driver.js';
 import { conformanceSuite } from './conformance.js';
-import { driverBehaviour } from './driver-behaviour.js';
+import { brokenInputStopsBuild, driverBehaviour } from './driver-behaviour.js';
 import { hostileBuildSuite } from './hostile-builds.js';
 import { runBuild } from './run-build.js';
 
@@ -32,14 +31,6 @@ while True:
   assert.ok(r.outcome.violations.some((v) => v.host === '192.0.2.9'));
 });
 test('an input that does not unpack ends the job before the build runs', async () => {
-  let output = '';
-  const err = await runBuild(new GvisorDriver(), {
-    build: 'echo BUILD-RAN',
-    rawInput: Buffer.alloc(10240, 'A'),
-    onEvent: (e) => void (e.type === 'output' && (output += e.chunk.toString())),
-  }).catch((e: unknown) => e);
-  assert.ok(err instanceof ContractorError, String(err));
-  assert.match(err.message, /unpacking the workspace failed/);
-  assert.doesNotMatch(output, /BUILD-RAN/);
+  await brokenInputStopsBuild(new GvisorDriver());
 });
 test.run();

@@ -30,6 +30,7 @@ import { NamespaceDriver } from '../../src/worker/namespace/namespace-driver.js'
 import { cgroupsNamed } from '../helpers/cgroups.js';
 import { processesMatching } from '../helpers/processes.js';
 import { conformanceSuite, marker } from './conformance.js';
+import { brokenInputStopsBuild } from './driver-behaviour.js';
 import { hostileBuildSuite } from './hostile-builds.js';
 import { runBuild, type BuildResult } from './run-build.js';
 
@@ -183,15 +184,7 @@ own(
 );
 
 own('an input that does not unpack ends the job before the build runs', async () => {
-  let output = '';
-  const err = await runBuild(new NamespaceDriver(), {
-    build: 'echo BUILD-RAN',
-    rawInput: Buffer.alloc(10240, 'A'),
-    onEvent: (e) => void (e.type === 'output' && (output += e.chunk.toString())),
-  }).catch((e: unknown) => e);
-  assert.ok(err instanceof ContractorError, String(err));
-  assert.match(err.message, /unpacking the workspace failed/);
-  assert.doesNotMatch(output, /BUILD-RAN/);
+  await brokenInputStopsBuild(new NamespaceDriver());
 });
 
 own(
