@@ -5,7 +5,14 @@ import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { interleaved, median, printFigures, sh, type BenchFigure } from './measure.js';
+import {
+  baselineTree,
+  interleaved,
+  median,
+  printFigures,
+  sh,
+  type BenchFigure,
+} from './measure.js';
 
 const BIN = fileURLToPath(new URL('../../bin/contractor.js', import.meta.url));
 /** -O0 (~3 s here) makes the per-job fixed cost loom largest; -O2 is how SQLite is usually built (~18 s). */
@@ -59,14 +66,15 @@ export async function runBuildOverheadBench(
   try {
     const repo = makeRepo(dir, sqliteSources(dir), CC);
     const direct = join(dir, 'direct');
-    const contractor = (): void => {
+    const contractorOf = (bin: string) => (): void => {
       // Executed, as a user's shell runs it: its launcher line is part of what a run costs.
       execFileSync(
-        BIN,
+        bin,
         ['run', '--no-cache', '--quiet', '--driver', 'namespace', '--out', join(dir, 'out')],
         { cwd: repo, stdio: 'ignore' },
       );
     };
+    const contractor = contractorOf(BIN);
     const plain = (): void => {
       rmSync(direct, { recursive: true, force: true });
       sh(
@@ -79,6 +87,19 @@ export async function runBuildOverheadBench(
     const ratio = median(t.b) / median(t.a);
     // Each pair ran back to back: their ratio cancels the machine's drift between pairs.
     const paired = median(t.b.map((b, i) => b / (t.a[i] as number)));
+    // The same job through the baseline checkout's CLI, alternating with this tree's.
+    const against: BenchFigure[] = [];
+    const base = baselineTree();
+    if (base) {
+      const old = contractorOf(join(base, 'bin/contractor.js'));
+      old();
+      const o = await interleaved(runs, contractor, old);
+      against.push(
+        { name: `sqlite ${opt} build+query, this tree (median)`, value: median(o.a), unit: 'ms' },
+        { name: `sqlite ${opt} build+query, ${base} (median)`, value: median(o.b), unit: 'ms' },
+        { name: 'this tree / baseline', value: median(o.a) / median(o.b), unit: 'x' },
+      );
+    }
     return [
       { name: `sqlite ${opt} build+query, direct (median)`, value: median(t.a), unit: 'ms' },
       { name: `sqlite ${opt} build+query, namespace (median)`, value: median(t.b), unit: 'ms' },
@@ -91,6 +112,7 @@ export async function runBuildOverheadBench(
         met: ratio <= 1.05,
       },
       { name: `  the same, median of the ${runs} paired ratios`, value: paired, unit: 'x' },
+      ...against,
     ];
   } finally {
     rmSync(dir, { recursive: true, force: true });

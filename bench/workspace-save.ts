@@ -7,7 +7,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { unpackSanitised } from '../src/manager/workspace-unpack.js';
-import { interleaved, median, type BenchFigure } from './measure.js';
+import {
+  baselineModule,
+  baselineTree,
+  interleaved,
+  interleavedCpu,
+  median,
+  type BenchFigure,
+} from './measure.js';
+
+type Unpack = typeof unpackSanitised;
 
 const BIN = fileURLToPath(new URL('../../bin/contractor.js', import.meta.url));
 
@@ -41,13 +50,47 @@ export async function runWorkspaceSaveBench(
     const saved = join(dir, 'ws');
     mkdirSync(saved);
     await unpackSanitised(tar, saved, cap);
-    const into = (reuse: boolean) => async (): Promise<void> => {
-      const fresh = join(dir, reuse ? 'linked' : 'written');
-      rmSync(fresh, { recursive: true, force: true });
-      mkdirSync(fresh);
-      await unpackSanitised(tar, fresh, cap, reuse ? { reuseFrom: saved } : {});
-    };
+    const into =
+      (reuse: boolean, unpack: Unpack = unpackSanitised) =>
+      async (): Promise<void> => {
+        const fresh = join(dir, reuse ? 'linked' : 'written');
+        rmSync(fresh, { recursive: true, force: true });
+        mkdirSync(fresh);
+        await unpack(tar, fresh, cap, reuse ? { reuseFrom: saved } : {});
+      };
     const save = await interleaved(runs, into(true), into(false));
+    // This tree's save against the baseline checkout's, each way, alternating in this one process.
+    const against: BenchFigure[] = [];
+    const base = baselineTree();
+    if (base) {
+      const old = await baselineModule<{ unpackSanitised: Unpack }>(
+        base,
+        'src/manager/workspace-unpack.js',
+      );
+      for (const reuse of [true, false]) {
+        const t = await interleavedCpu(
+          runs,
+          into(reuse, unpackSanitised),
+          into(reuse, old.unpackSanitised),
+        );
+        const how = reuse ? 'linked' : 'written';
+        const cpu = median(t.a.cpu) / median(t.b.cpu);
+        against.push(
+          {
+            name: `save, ${how}: this tree / ${base}, CPU`,
+            value: cpu,
+            unit: 'x',
+            goal: '<= 1.05',
+            met: cpu <= 1.05,
+          },
+          {
+            name: `save, ${how}: the same, wall`,
+            value: median(t.a.wall) / median(t.b.wall),
+            unit: 'x',
+          },
+        );
+      }
+    }
     rmSync(join(dir, 'linked'), { recursive: true, force: true });
     rmSync(join(dir, 'written'), { recursive: true, force: true });
 
@@ -72,6 +115,7 @@ export async function runWorkspaceSaveBench(
       { name: 'ratio linked/written', value: linked / written, unit: 'x' },
       { name: `no-op build with that cache`, value: median(whole.a), unit: 'ms' },
       { name: 'the same build without a cache', value: median(whole.b), unit: 'ms' },
+      ...against,
     ];
   } finally {
     rmSync(dir, { recursive: true, force: true });
