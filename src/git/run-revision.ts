@@ -1,6 +1,7 @@
 // `git contractor run [REV]`: the commit's own spec, the user's trusted policy, the commit's tree;
 // a tree that already passed under the same key returns at once from the cache.
 import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { sha256File } from '../attest/file-digest.js';
 import { ContractorError } from '../errors.js';
@@ -78,14 +79,23 @@ export async function runRevision(
 
 /** The spec and policy parsers, with the YAML library under them: the heaviest code a run needs first. */
 async function loadSpecCode() {
-  const [{ parseSpec }, { effectivePolicy, jobDriver, readPolicyFile }] = await Promise.all([
-    import('../spec/parse.js'),
-    import('../spec/policy.js'),
-  ]);
-  return { parseSpec, effectivePolicy, jobDriver, readPolicyFile };
+  const [{ parseSpec }, { auditableSpec, effectivePolicy, jobDriver, readPolicyFile }] =
+    await Promise.all([import('../spec/parse.js'), import('../spec/policy.js')]);
+  return { parseSpec, auditableSpec, effectivePolicy, jobDriver, readPolicyFile };
 }
 
 type SpecCode = Awaited<ReturnType<typeof loadSpecCode>>;
+
+/** No spec in what is built; if the working tree holds one git does not, that is the likely cause. */
+function noSpec(root: string, where: string, worktree: boolean | undefined): ContractorError {
+  const uncommitted = !worktree && existsSync(join(root, SPEC_FILE));
+  return new ContractorError(
+    'USAGE',
+    uncommitted
+      ? `${where} has no ${SPEC_FILE}, but the working tree has one: commit it, or run with --worktree to build the working tree as it is`
+      : `${where} has no ${SPEC_FILE}; write one with contractor init (or see examples/hello/hello.yaml)`,
+  );
+}
 
 interface RevisionFacts {
   commit: string | undefined;
@@ -105,21 +115,29 @@ async function runSpec(
   root: string,
   executor: ChosenExecutor,
   { commit, tree, file }: RevisionFacts,
-  { parseSpec, effectivePolicy, jobDriver, readPolicyFile }: SpecCode,
+  { parseSpec, auditableSpec, effectivePolicy, jobDriver, readPolicyFile }: SpecCode,
   started: RevisionStart,
 ): Promise<RevisionResult> {
   const what = commit ?? tree;
   const where = o.worktree ? 'the working tree' : `${o.rev} (${what.slice(0, 12)})`;
-  if (file === undefined)
-    throw new ContractorError(
-      'USAGE',
-      `${where} has no ${SPEC_FILE}; add one (see examples/hello/hello.yaml)`,
-    );
+  if (file === undefined) throw noSpec(root, where, o.worktree);
   const text = file.text;
   if (text === undefined) throw specTooLarge(`${SPEC_FILE} in ${where}`, file.bytes);
-  const spec = parseSpec(text, SPEC_FILE);
+  let spec = parseSpec(text, SPEC_FILE);
   const policySource = o.policyFile ?? policyPath();
   const trusted = await readPolicyFile(policySource);
+  if (o.audit) {
+    const audited = auditableSpec(spec, trusted);
+    spec = audited.spec;
+    if (audited.beyond.length)
+      o.onEvent?.({
+        type: 'status',
+        message:
+          `audit: network.allow asks for ${audited.beyond.join(', ')}, which ${policySource} does not allow; ` +
+          `this run lets such requests through and records each (private and metadata addresses stay refused); ` +
+          `then run contractor policy suggest`,
+      });
+  }
   const policy = effectivePolicy(spec, trusted, policySource);
   sayCutLimits(o.onEvent, cutLimits(spec, trusted, policySource));
   const driver = jobDriver(o.driver, policy);

@@ -141,7 +141,7 @@ export function workspaceKey(workspace: string): string {
  * not cover is refused outright, so nobody is surprised by a build that silently lost network.
  */
 export function effectivePolicy(spec: Spec, policy: Policy, source: string): EffectivePolicy {
-  const refused = spec.allow.filter((want) => !policy.allow.some((c) => allowCovers(c, want)));
+  const refused = beyondPolicy(spec, policy);
   if (refused.length && policy.absent) throw missingPolicy(spec, refused, source);
   if (refused.length)
     throw new ContractorError(
@@ -163,6 +163,22 @@ export function effectivePolicy(spec: Spec, policy: Policy, source: string): Eff
     source,
     ceilingAllow: policy.allow,
   };
+}
+
+/** The spec's network.allow entries that no entry of the trusted policy covers. */
+function beyondPolicy(spec: Spec, policy: Policy): string[] {
+  return spec.allow.filter((want) => !policy.allow.some((c) => allowCovers(c, want)));
+}
+
+/**
+ * For an --audit run only: the spec with its network.allow cut to what the policy covers, and the
+ * entries it lost. Refusing them would stop the audit before it learned anything; the audit proxy
+ * lets such misses through instead (private and metadata addresses stay refused) and records each,
+ * so one run lists every host to add.
+ */
+export function auditableSpec(spec: Spec, policy: Policy): { spec: Spec; beyond: string[] } {
+  const beyond = beyondPolicy(spec, policy);
+  return { spec: { ...spec, allow: spec.allow.filter((e) => !beyond.includes(e)) }, beyond };
 }
 
 /** A spec's `containers: true`, unless the trusted policy forbids it. */

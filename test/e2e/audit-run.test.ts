@@ -5,7 +5,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import { contractor } from '../helpers/cli.js';
-import { specRepos } from '../helpers/git-repo.js';
+import { makeRepo, specRepos } from '../helpers/git-repo.js';
 import { tempDir } from '../helpers/tmp.js';
 
 const repos = specRepos();
@@ -33,6 +33,40 @@ test('an --audit run that passes writes no git note, no cache entry and no signa
   // The next plain run builds (and violates) rather than answering from anything the audit left.
   const plain = await contractor(repo.path, ['run', '--json'], env);
   assert.equal(JSON.parse(plain.stdout).status, 'violation');
+});
+
+test('an --audit run goes ahead when the spec asks for hosts the policy lacks, says so, and a plain run is still refused', async () => {
+  const repo = repos.make('network:\n  allow: [registry.example.invalid]\nbuild: echo built\n');
+  const env = { CONTRACTOR_HOME: home.path };
+  const audited = await contractor(repo.path, ['run', '--audit'], env);
+  assert.equal(audited.exitCode, 0, audited.stdout + audited.stderr);
+  assert.match(
+    audited.stdout + audited.stderr,
+    /audit: network\.allow asks for registry\.example\.invalid, which \S+policy\.yaml does not allow; this run lets such requests through/,
+  );
+  const plain = await contractor(repo.path, ['run'], env);
+  assert.equal(plain.exitCode, 2, plain.stdout + plain.stderr);
+  assert.match(plain.stderr, /no trusted policy/);
+});
+
+test('HEAD without a spec, while the working tree has one, says to commit it or use --worktree', async () => {
+  const repo = makeRepo({ 'a.txt': 'a\n' });
+  try {
+    repo.commitAll('no spec yet');
+    repo.write('.contractor.yaml', 'build: echo built\n');
+    const r = await contractor(repo.path, ['run'], { CONTRACTOR_HOME: home.path });
+    assert.equal(r.exitCode, 2, r.stderr);
+    assert.match(
+      r.stderr,
+      /has no \.contractor\.yaml, but the working tree has one: commit it, or run with --worktree/,
+    );
+    const built = await contractor(repo.path, ['run', '--worktree'], {
+      CONTRACTOR_HOME: home.path,
+    });
+    assert.equal(built.exitCode, 0, built.stdout + built.stderr);
+  } finally {
+    repo.remove();
+  }
 });
 
 test.run();
