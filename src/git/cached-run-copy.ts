@@ -2,7 +2,7 @@
 // attestation, each checked against the digest recorded when it was built.
 import { createHash } from 'node:crypto';
 import { constants, createWriteStream } from 'node:fs';
-import { mkdir, open } from 'node:fs/promises';
+import { mkdir, open, readFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type { JobResult } from '../manager/job.js';
@@ -22,6 +22,21 @@ async function copyHashed(from: string, to: string): Promise<string> {
     return hash.digest('hex');
   } finally {
     await file.close();
+  }
+}
+
+/**
+ * True while the directory a cached run wrote still holds that run: a later run given the same
+ * --out replaces its files, and then the cache entry has nothing to answer with.
+ */
+export async function runFilesIntact(result: JobResult): Promise<boolean> {
+  try {
+    const there = JSON.parse(await readFile(join(result.outDir, 'result.json'), 'utf8')) as {
+      id?: unknown;
+    };
+    return there.id === result.id;
+  } catch {
+    return false;
   }
 }
 

@@ -2,12 +2,13 @@
 // a tree that already passed under the same key returns at once from the cache.
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { join, relative, resolve } from 'node:path';
 import { sha256File } from '../attest/file-digest.js';
 import { ContractorError } from '../errors.js';
 import { AuditRefused } from '../manager/audit-refusal.js';
 import type { JobEvent, JobResult } from '../manager/job.js';
 import { newJobId } from '../manager/job-id.js';
+import { claimOutDir } from '../manager/out-dir.js';
 import { workerImageDigest } from '../manager/worker-image.js';
 import {
   keptWorkspacesIn,
@@ -20,7 +21,7 @@ import { cutLimits, sayCutLimits } from '../spec/limit-origin.js';
 import { SPEC_FILE, specTooLarge } from '../spec/spec-file.js';
 import type { DriverName } from '../spec/types.js';
 import { CONTRACTOR_VERSION } from '../version.js';
-import { copyCachedRun } from './cached-run-copy.js';
+import { copyCachedRun, runFilesIntact } from './cached-run-copy.js';
 import { gitOutput } from './git-output.js';
 import { noteFor, readNote, writeNote } from './notes.js';
 import { chooseExecutor, type ChosenExecutor } from './job-executor.js';
@@ -167,6 +168,7 @@ async function runSpec(
   const sourceUnderSrc =
     executor.where === 'local' && !spec.workspace ? started.startSource(root, what) : undefined;
   if (!sourceUnderSrc) started.release();
+  if (o.outDir) await claimOutDir(o.outDir);
   const id = newJobId();
   const result = await executor.execute({
     id,
@@ -207,6 +209,7 @@ async function cachedResult(
   first: JobResult,
 ): Promise<RevisionResult | undefined> {
   // The cached envelope's statement names the commit first built; another commit with the same tree gets none.
+  if (!(await runFilesIntact(first))) return undefined;
   const sameCommit = first.commit === commit;
   let result: JobResult = {
     ...first,
@@ -215,6 +218,8 @@ async function cachedResult(
     cached: true,
   };
   if (o.outDir) {
+    // The very directory the cached run wrote is its own output already; any other is replaced.
+    if (resolve(o.outDir) !== resolve(first.outDir)) await claimOutDir(o.outDir);
     const copied = await copyCachedRun(result, o.outDir).catch(() => undefined);
     if (!copied) return undefined;
     result = copied;

@@ -19,6 +19,7 @@ import { buildStateDir } from './build-state-dir.js';
 import { within } from '../worker/path-within.js';
 import { sourceLocation } from './workspace-location.js';
 import { workspacePlace } from './workspace-place.js';
+import { claimOutDir } from './out-dir.js';
 
 export interface BuildSpecOptions {
   specFile: string;
@@ -74,6 +75,7 @@ export async function buildSpec(o: BuildSpecOptions): Promise<JobResult> {
     event: 'local',
     trusted: true,
   } as const;
+  if (o.outDir) await claimOutDir(o.outDir);
   return runJob(
     {
       ...job,

@@ -1,9 +1,8 @@
 // One attempt of a job on one manager: send the job and its source, take events, files and the
 // result. Events are numbered per attempt, and a repeated number is dropped, so none is shown twice.
-import { mkdir, rm } from 'node:fs/promises';
+import { rm } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import { join } from 'node:path';
-import { BUNDLE_FILE, ENVELOPE_FILE } from '../../attest/write-attestation.js';
 import { ContractorError } from '../../errors.js';
 import type { EffectivePolicy } from '../../spec/policy.js';
 import { sourceOf, type BuiltBy, type JobRequest, type JobResult } from '../job.js';
@@ -17,6 +16,7 @@ import { saveReturnedWorkspace } from './returned-workspace.js';
 import { sendUpload } from './send-upload.js';
 import { fromWireEvent } from './wire-event.js';
 import { packDirectory } from '../workspace-pack.js';
+import { clearRunOutputs } from '../out-dir.js';
 
 export interface AttemptHooks {
   /** Called once the manager has taken the job: from here on, losing it means a retry. */
@@ -80,7 +80,8 @@ export async function runRemoteAttempt(
   const inputs: Readable[] = [];
   req.signal?.addEventListener('abort', cancel, { once: true });
   try {
-    await clearOutputs(req.outDir);
+    // A retry starts clean: nothing a lost attempt wrote is reported as this one's.
+    await clearRunOutputs(req.outDir);
     await session.writer.control(jobFrameFor(req));
     // The inputs follow the job at once, without waiting a round trip for the manager to
     // accept it: a refusal still arrives first, and the manager only reads on once it accepts.
@@ -124,20 +125,6 @@ async function awaitAccepted(session: ManagerSession, id: string): Promise<void>
       'PROTOCOL',
       `manager ${session.manager} answered the job with a ${frame.type} frame`,
     );
-}
-
-/** A retry starts clean: nothing a lost attempt wrote is reported as this one's. */
-async function clearOutputs(outDir: string): Promise<void> {
-  await mkdir(outDir, { recursive: true });
-  for (const name of [
-    'log.txt',
-    'result.json',
-    'artifacts',
-    ENVELOPE_FILE,
-    BUNDLE_FILE,
-    WORKSPACE_TAR,
-  ])
-    await rm(join(outDir, name), { recursive: true, force: true });
 }
 
 async function receiveOutputs(
