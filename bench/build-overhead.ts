@@ -67,6 +67,8 @@ export async function runBuildOverheadBench(
     const repo = makeRepo(dir, sqliteSources(dir), CC);
     const direct = join(dir, 'direct');
     const contractorOf = (bin: string) => (): void => {
+      // A fresh --out each time: a baseline from before 85cf657 cannot run twice into one.
+      rmSync(join(dir, 'out'), { recursive: true, force: true });
       // Executed, as a user's shell runs it: its launcher line is part of what a run costs.
       execFileSync(
         bin,
