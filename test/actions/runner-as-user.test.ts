@@ -17,7 +17,7 @@ import {
   rmSync,
   writeFileSync,
 } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { parse } from 'yaml';
@@ -83,9 +83,26 @@ function enabled(step: Step, inputs: Record<string, string>, steps: Outputs): bo
   });
 }
 
+/**
+ * This checkout's install, where the runner's user can read it: a checkout in root's 0700 home (a
+ * fresh machine's /root/contractor) is closed to that user. Hard links when the filesystem allows.
+ */
+function readableModules(): string {
+  const at = join(HOME, 'npm-stand-in', 'node_modules');
+  if (!existsSync(at)) {
+    mkdirSync(dirname(at), { recursive: true });
+    const from = realpathSync(join(REPO, 'node_modules'));
+    if (spawnSync('cp', ['-al', from, at]).status !== 0) {
+      rmSync(at, { recursive: true, force: true });
+      execFileSync('cp', ['-a', from, at]);
+    }
+  }
+  return at;
+}
+
 /** Stand-in npm: `ci` copies the lockfile's install from this checkout; the rest is the real npm. */
 function npmStandIn(dir: string, log: string): void {
-  const modules = realpathSync(join(REPO, 'node_modules'));
+  const modules = readableModules();
   const realNpm = sh('sh', ['-c', 'command -v npm']);
   writeFileSync(
     join(dir, 'npm'),

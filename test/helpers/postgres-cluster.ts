@@ -1,11 +1,11 @@
 // A throwaway PostgreSQL cluster for one test file: initdb in a temporary directory, postgres on a unix
 // socket inside it (no port, never the system cluster), stopped and removed afterwards.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { chownSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-const BIN = process.env.CONTRACTOR_PG_BIN ?? '/usr/lib/postgresql/15/bin';
+const BIN = process.env.CONTRACTOR_PG_BIN ?? debianPostgresBin();
 const PORT = 5432; // only names the socket file: nothing listens on TCP
 
 export interface PostgresCluster {
@@ -14,6 +14,17 @@ export interface PostgresCluster {
   /** A URL for another database of this cluster, created empty. */
   database: (name: string) => string;
   stop: () => Promise<void>;
+}
+
+/** The newest server Debian's postgresql package installed: 15 on Debian 12, 17 on Debian 13. */
+function debianPostgresBin(): string {
+  const root = '/usr/lib/postgresql';
+  const majors = existsSync(root)
+    ? readdirSync(root)
+        .filter((v) => /^\d+$/.test(v) && existsSync(join(root, v, 'bin', 'postgres')))
+        .sort((a, b) => Number(b) - Number(a))
+    : [];
+  return join(root, majors[0] ?? '15', 'bin');
 }
 
 /** Root may not run postgres: the package's `postgres` user owns the cluster then. */

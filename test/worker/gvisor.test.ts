@@ -9,7 +9,7 @@ import { hostileBuildSuite } from './hostile-builds.js';
 import { runBuild } from './run-build.js';
 
 conformanceSuite('gvisor', () => new GvisorDriver()).run();
-hostileBuildSuite('gvisor', () => new GvisorDriver()).run();
+hostileBuildSuite('gvisor', () => new GvisorDriver(), { ownDevices: true }).run();
 const test = suite('gvisor driver');
 driverBehaviour(test, () => new GvisorDriver());
 
