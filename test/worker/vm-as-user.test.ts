@@ -2,10 +2,10 @@
 // checks the host with doctor, builds the worker image and runs a vm build, as the README says.
 // Root only (it makes and removes the user); one file, as the image build takes minutes.
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { execa } from 'execa';
 import { test } from 'uvu';
 import { CONTRACTOR } from '../helpers/cli.js';
@@ -15,12 +15,30 @@ const HOME = `/home/${USER}`;
 /** Found on the test's own PATH: the user's, given to the command, lacks /usr/sbin. */
 const RUNUSER = execFileSync('sh', ['-c', 'command -v runuser'], { encoding: 'utf8' }).trim();
 
+let cli = CONTRACTOR;
+
+/**
+ * The CLI where the user can run it. A checkout in root's 0700 home (a fresh machine's
+ * /root/contractor) is closed to them, so it is hard-linked (or copied) into theirs.
+ */
+function cliForUser(): string {
+  if (spawnSync(RUNUSER, ['-u', USER, '--', 'test', '-r', CONTRACTOR]).status === 0)
+    return CONTRACTOR;
+  const checkout = dirname(dirname(CONTRACTOR));
+  const copy = join(HOME, 'contractor-checkout');
+  if (spawnSync('cp', ['-al', checkout, copy]).status !== 0) {
+    rmSync(copy, { recursive: true, force: true });
+    execFileSync('cp', ['-a', checkout, copy]);
+  }
+  return join(copy, 'bin', 'contractor.js');
+}
+
 /** Runs the CLI as the user, in their home, with only what a login would give them. */
 async function asUser(
   args: string[],
   cwd = HOME,
 ): Promise<{ code: number; out: string; stdout: string }> {
-  const r = await execa(RUNUSER, ['-u', USER, '--', process.execPath, CONTRACTOR, ...args], {
+  const r = await execa(RUNUSER, ['-u', USER, '--', process.execPath, cli, ...args], {
     cwd,
     reject: false,
     all: true,
@@ -33,6 +51,7 @@ async function asUser(
 if (process.getuid?.() === 0) {
   test.before(() => {
     execFileSync('adduser', ['--disabled-password', '--gecos', '', '--quiet', USER]);
+    cli = cliForUser();
   });
 
   test.after(() => {

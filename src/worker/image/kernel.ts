@@ -51,26 +51,55 @@ function moduleDepends(ko: Buffer): string[] {
     .filter(Boolean);
 }
 
+/** A module file as Debian ships it: plain (Debian 12) or xz-compressed (Debian 13). */
+const MODULE_FILE = /^(.+)\.ko(\.xz|\.zst)?$/;
+
 async function findModules(root: string): Promise<Map<string, string>> {
   const found = new Map<string, string>();
   const walk = async (dir: string): Promise<void> => {
     for (const e of await readdir(dir, { withFileTypes: true })) {
+      const m = MODULE_FILE.exec(e.name);
       if (e.isDirectory()) await walk(join(dir, e.name));
-      else if (e.name.endsWith('.ko'))
-        found.set(e.name.slice(0, -3).replace(/-/g, '_'), join(dir, e.name));
+      else if (m) found.set((m[1] as string).replace(/-/g, '_'), join(dir, e.name));
     }
   };
   await walk(root);
   return found;
 }
 
-async function loadOrder(all: Map<string, string>, wanted: string[]): Promise<string[]> {
+/** The module's ELF bytes, decompressed: the guest's busybox insmod loads only plain modules. */
+async function moduleBytes(path: string): Promise<Buffer> {
+  const tool = path.endsWith('.xz') ? 'xz' : path.endsWith('.zst') ? 'zstd' : undefined;
+  if (!tool) return readFile(path);
+  const { stdout } = await run(tool, ['-dc', path], { encoding: 'buffer', maxBuffer: 1 << 28 });
+  return stdout;
+}
+
+/** Modules built into the kernel, from the package's modules.builtin: nothing to load for them. */
+async function builtinModules(root: string): Promise<Set<string>> {
+  const text = await readFile(join(root, 'modules.builtin'), 'utf8').catch(() => '');
+  return new Set(
+    text
+      .split('\n')
+      .map((l) => MODULE_FILE.exec(l.split('/').pop() ?? '')?.[1]?.replace(/-/g, '_'))
+      .filter((n): n is string => Boolean(n)),
+  );
+}
+
+async function loadOrder(
+  all: Map<string, string>,
+  builtin: Set<string>,
+  wanted: string[],
+): Promise<string[]> {
   const order: string[] = [];
   const visit = async (name: string): Promise<void> => {
     if (order.includes(name)) return;
     const path = all.get(name);
-    if (!path) throw new Error(`the kernel package has no module ${name}`);
-    for (const dep of moduleDepends(await readFile(path))) await visit(dep.replace(/-/g, '_'));
+    if (!path) {
+      if (builtin.has(name)) return;
+      throw new Error(`the kernel package has no module ${name}`);
+    }
+    for (const dep of moduleDepends(await moduleBytes(path))) await visit(dep.replace(/-/g, '_'));
     order.push(name);
   };
   for (const w of wanted) await visit(w);
@@ -97,11 +126,17 @@ export async function guestKernel(
     const deb = (await readdir(tmp)).find((f) => f.endsWith('.deb'));
     if (!deb) throw new Error(`apt-get download ${pkg} produced no package`);
     await run('dpkg-deb', ['-x', join(tmp, deb), join(tmp, 'x')]);
-    const all = await findModules(join(tmp, 'x/lib/modules', release));
-    const modules = await loadOrder(all, GUEST_MODULES);
+    // Debian 13's kernel packages ship their modules under /usr/lib (merged /usr), 12's under /lib.
+    const candidates = ['x/usr/lib/modules', 'x/lib/modules'].map((d) => join(tmp, d, release));
+    const found = await Promise.all(candidates.map(exists));
+    const modulesRoot = candidates[found.indexOf(true)];
+    if (!modulesRoot) throw new Error(`${deb} holds no modules for ${release} in /lib or /usr/lib`);
+    const all = await findModules(modulesRoot);
+    const modules = await loadOrder(all, await builtinModules(modulesRoot), GUEST_MODULES);
     await mkdir(join(dir, 'modules'), { recursive: true });
     await copyFile(join(tmp, 'x/boot', `vmlinuz-${release}`), join(dir, 'vmlinuz'));
-    for (const m of modules) await copyFile(all.get(m) as string, join(dir, 'modules', `${m}.ko`));
+    for (const m of modules)
+      await writeFile(join(dir, 'modules', `${m}.ko`), await moduleBytes(all.get(m) as string));
     await writeFile(manifest, modules.join('\n') + '\n');
     return { release, vmlinuz: join(dir, 'vmlinuz'), modules, modulesDir: join(dir, 'modules') };
   } finally {

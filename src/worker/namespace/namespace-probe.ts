@@ -61,6 +61,9 @@ export async function probeNamespace(roots: HostRoots = HOST_ROOTS): Promise<Dri
     '--mount',
     '--pid',
     '--fork',
+    // A /proc of the new pid namespace, as the holder has: bubblewrap 0.11 (Debian 13) finds its
+    // child's namespaces there, and in the host's /proc that pid does not exist.
+    '--mount-proc',
     'sh',
     '-c',
     TRIAL,
