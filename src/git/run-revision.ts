@@ -127,9 +127,11 @@ async function runSpec(
   let spec = parseSpec(text, SPEC_FILE);
   const policySource = o.policyFile ?? policyPath();
   const trusted = await readPolicyFile(policySource);
+  let specOnlyAllow: string[] = [];
   if (o.audit) {
     const audited = auditableSpec(spec, trusted);
     spec = audited.spec;
+    specOnlyAllow = audited.beyond;
     if (audited.beyond.length)
       o.onEvent?.({
         type: 'status',
@@ -139,7 +141,10 @@ async function runSpec(
           `then run contractor policy suggest`,
       });
   }
-  const policy = effectivePolicy(spec, trusted, policySource);
+  const policy = {
+    ...effectivePolicy(spec, trusted, policySource),
+    ...(specOnlyAllow.length ? { specOnlyAllow } : {}),
+  };
   sayCutLimits(o.onEvent, cutLimits(spec, trusted, policySource));
   const driver = jobDriver(o.driver, policy);
   const git = await gitDir(root);

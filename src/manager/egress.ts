@@ -29,6 +29,7 @@ export function startEgress(policy: EffectivePolicy, hooks: EgressHooks, audit =
   const proxy = new EgressProxy({
     allow: policy.allow,
     ...(policy.ceilingAllow ? { ceiling: policy.ceilingAllow } : {}),
+    ...(policy.specOnlyAllow ? { specOnly: policy.specOnlyAllow } : {}),
     audit,
     phase: hooks.phase,
     networkPhases: networkPhasesOf(policy),

@@ -22,7 +22,7 @@ import type { ChunkGate } from './pump.js';
 import { RequestLog } from './request-log.js';
 import type { RequestTarget } from './request-target.js';
 import { routeFor, type Resolver } from './route.js';
-import { ceilingAllowlist, specHint } from './spec-hint.js';
+import { ceilingAllowlist, policyHint, specHint } from './spec-hint.js';
 import type { PhaseName, Violation } from './violation.js';
 
 export interface EgressProxyOptions {
@@ -58,6 +58,8 @@ export interface EgressProxyOptions {
   audit?: boolean;
   /** The trusted policy's allowlist, wider than `allow`: a miss it covers is told how to fix the spec. */
   ceiling?: string[];
+  /** The spec's own entries the policy does not grant (an --audit run only): a miss they cover is told to widen the policy. */
+  specOnly?: string[];
 }
 
 /** Large enough for real clients' cookies and auth headers, small enough that a build cannot make us hoard. */
@@ -81,6 +83,7 @@ function closedPhaseReason(phase: PhaseName): string {
 export class EgressProxy implements EgressPort {
   private readonly allowlist: Allowlist;
   private readonly ceiling: Allowlist | undefined;
+  private readonly specOnly: Allowlist | undefined;
   private readonly meter: JobMeter;
   private readonly http: HttpServer;
   private readonly open = new Set<Socket>();
@@ -97,6 +100,7 @@ export class EgressProxy implements EgressPort {
   constructor(private readonly opts: EgressProxyOptions) {
     this.allowlist = new Allowlist(opts.allow);
     this.ceiling = opts.ceiling ? ceilingAllowlist(opts.ceiling) : undefined;
+    this.specOnly = opts.specOnly ? ceilingAllowlist(opts.specOnly) : undefined;
     this.meter = new JobMeter({
       ...(opts.bandwidthBytesPerSec !== undefined
         ? { bytesPerSec: opts.bandwidthBytesPerSec }
@@ -217,7 +221,9 @@ export class EgressProxy implements EgressPort {
       onMiss(reason);
     }
     const resolve = this.opts.resolve ?? defaultResolver;
-    const hint = (t: RequestTarget): string => (this.ceiling ? specHint(this.ceiling, t) : '');
+    const hint = (t: RequestTarget): string =>
+      (this.ceiling ? specHint(this.ceiling, t) : '') ||
+      (this.specOnly ? policyHint(this.specOnly, t) : '');
     const addresses = await routeFor(target, this.allowlist, resolve, { onMiss, hint });
     if (misses.length) {
       await log.identify();

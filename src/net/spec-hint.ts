@@ -22,12 +22,20 @@ export function ceilingAllowlist(entries: readonly string[]): Allowlist {
   );
 }
 
+function covers(list: Allowlist, target: RequestTarget): boolean {
+  return target.ip !== undefined
+    ? list.allowsAddress(target.ip, target.port)
+    : list.allowsName(target.host, target.port);
+}
+
 /** Says what to add to the spec when the ceiling covers the target, else nothing. */
 export function specHint(ceiling: Allowlist, target: RequestTarget): string {
-  const covered =
-    target.ip !== undefined
-      ? ceiling.allowsAddress(target.ip, target.port)
-      : ceiling.allowsName(target.host, target.port);
-  if (!covered) return '';
+  if (!covers(ceiling, target)) return '';
   return ` (the trusted policy allows it: add ${entryFor(target)} to network.allow in ${SPEC_FILE})`;
+}
+
+/** Says the policy is what lacks the target when the spec's own entries cover it, else nothing. */
+export function policyHint(specOnly: Allowlist, target: RequestTarget): string {
+  if (!covers(specOnly, target)) return '';
+  return ` (${SPEC_FILE} asks for it, the trusted policy does not allow it: add ${entryFor(target)} to network.allow there)`;
 }

@@ -41,6 +41,8 @@ export interface EffectivePolicy {
   source: string;
   /** The trusted allowlist `allow` was narrowed from: what a violation may tell the spec to add. */
   ceilingAllow?: string[];
+  /** The spec's entries the policy does not grant, cut by an --audit run: what a violation may tell the policy to add. */
+  specOnlyAllow?: string[];
 }
 
 // Sensible defaults when nothing is configured: generous enough for a real build, no network.
