@@ -67,12 +67,12 @@ function mmdebstrap(args: string[], log: (line: string) => void): Promise<void> 
 }
 
 /** The guest agent mounts the workspace disk on /workspace and runs builds as uid 1000 `worker`. */
-function hooks(playbook?: string, docker?: string): string[] {
+function hooks(playbook?: string, docker?: string, hostNode = true): string[] {
   const h = [
     'mkdir -p "$1/workspace" "$1/run" "$1/var/tmp"',
     'chroot "$1" useradd -u 1000 -U -M -d /tmp -s /bin/sh worker',
   ];
-  if (docker) h.push(...containerHooks(docker));
+  if (docker) h.push(...containerHooks(docker, hostNode));
   if (playbook) {
     h.push(`copy-in ${playbook} /root`);
     // The plays come from a spec, and a spec from a commit: they run in a sandbox whose root is
@@ -102,17 +102,32 @@ function hooks(playbook?: string, docker?: string): string[] {
   return h.flatMap((x) => ['--customize-hook', x]);
 }
 
-/** The engine's user and its only subordinate ids; the host's node and docker CLI (trusted) copied in. */
-function containerHooks(docker: string): string[] {
+/**
+ * The engine's user and its only subordinate ids; the host's docker CLI (trusted) copied in, and
+ * the host's node too when it stands alone (else the image's own nodejs, linked where it is run).
+ */
+function containerHooks(docker: string, hostNode: boolean): string[] {
   const engine = `contractor-engine:${ENGINE_UID * 100}:65536`;
   return [
     `chroot "$1" useradd -u ${ENGINE_UID} -U -M -d ${ENGINE_HOME}/home -s /usr/sbin/nologin contractor-engine`,
     // Only the engine maps ids: worker (1000) has no range, so no build reaches a container's ids.
     `echo ${engine} > "$1/etc/subuid" && echo ${engine} > "$1/etc/subgid"`,
     `mkdir -p "$1${ENGINE_HOME}"`,
-    `cp ${process.execPath} "$1/usr/local/bin/node"`,
+    hostNode
+      ? `cp ${process.execPath} "$1/usr/local/bin/node"`
+      : `ln -sf /usr/bin/node "$1/usr/local/bin/node"`,
     `cp ${docker} "$1/usr/local/bin/docker"`,
   ];
+}
+
+/**
+ * Whether the node running us can be copied into an image alone. An official build stands alone;
+ * Debian's own nodejs is a launcher for libnode.so and a dozen libraries the image lacks, so the
+ * filter there runs on the image suite's nodejs package instead.
+ */
+async function nodeStandsAlone(): Promise<boolean> {
+  const { stdout } = await run('ldd', [process.execPath]).catch(() => ({ stdout: '' }));
+  return !/\blibnode\.so/.test(stdout);
 }
 
 async function dockerCli(): Promise<string> {
@@ -149,10 +164,12 @@ export async function buildImage(req: ImageBuildRequest): Promise<ImageManifest>
   await chmod(work, 0o711);
   const root = join(work, 'root');
   try {
+    const hostNode = req.containers ? await nodeStandsAlone() : true;
     const packages = [
       ...(req.packages ?? DEFAULT_PACKAGES),
       ...(req.ansible?.length ? ANSIBLE_PACKAGES : []),
       ...(req.containers ? CONTAINER_PACKAGES : []),
+      ...(hostNode ? [] : ['nodejs']),
     ];
     let playbook: string | undefined;
     if (req.ansible?.length) {
@@ -165,7 +182,7 @@ export async function buildImage(req: ImageBuildRequest): Promise<ImageManifest>
         '--mode=unshare',
         '--variant=minbase',
         `--include=${packages.join(',')}`,
-        ...hooks(playbook, req.containers ? await dockerCli() : undefined),
+        ...hooks(playbook, req.containers ? await dockerCli() : undefined, hostNode),
         source.suite,
         root,
         source.mirror,
