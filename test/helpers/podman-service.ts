@@ -19,7 +19,7 @@ export interface TestPodman {
  * runc, not crun: crun refuses hosts with cgroups v1 and v2 mounted side by side (this one).
  * Ulimits within the test's own hard limits, which a rootful engine's defaults exceed here.
  */
-function containersConf(dir: string): string {
+function containersConf(dir: string, backend: string): string {
   return [
     '[containers]',
     'netns = "none"',
@@ -30,17 +30,23 @@ function containersConf(dir: string): string {
     'events_logger = "file"',
     'runtime = "runc"',
     '[network]',
-    'network_backend = "cni"',
+    `network_backend = "${backend}"`,
     `network_config_dir = "${join(dir, 'cni')}"`,
     '',
   ].join('\n');
+}
+
+/** Podman 5 (Debian 13) has only netavark; 4 (Debian 12) uses CNI here. Either keeps to the test's directory. */
+function networkBackend(): string {
+  const version = execFileSync('podman', ['--version'], { encoding: 'utf8' });
+  return Number(/(\d+)\.\d+/.exec(version)?.[1] ?? 0) >= 5 ? 'netavark' : 'cni';
 }
 
 export async function startPodman(): Promise<TestPodman> {
   const tmp = tempDir('contractor-podman-');
   const dir = tmp.path;
   mkdirSync(join(dir, 'cni'));
-  writeFileSync(join(dir, 'containers.conf'), containersConf(dir));
+  writeFileSync(join(dir, 'containers.conf'), containersConf(dir, networkBackend()));
   const env = { ...process.env, CONTAINERS_CONF: join(dir, 'containers.conf') };
   const global = [
     '--root',
