@@ -27,7 +27,7 @@ const ANSIBLE_PACKAGES = ['ansible-core', 'python3-apt'];
  */
 export const CONTAINER_PACKAGES = ['podman', 'crun', 'uidmap', 'slirp4netns', 'libstdc++6'];
 /** Raised when a containers image's contents change: a test image of another version is rebuilt. */
-export const CONTAINERS_IMAGE_VERSION = 1;
+export const CONTAINERS_IMAGE_VERSION = 2;
 
 export interface ImageBuildRequest {
   name: string;
