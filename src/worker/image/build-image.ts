@@ -23,7 +23,8 @@ const ANSIBLE_PACKAGES = ['ansible-core', 'python3-apt'];
  * A containers image's engine (docs/containers.md): rootless Podman with crun, the setuid id
  * mappers, and slirp4netns. Storage is vfs (no fuse-overlayfs: the build's /dev has no fuse).
  * Node and the docker CLI are the host's own binaries, copied in: Debian's nodejs is 240 MB
- * installed with libnode, an older major than the bundle's target, and docker.io brings dockerd.
+ * installed with libnode (Debian 12's an older major than the bundle's target), and docker.io
+ * brings dockerd. A host whose node is Debian's own (Debian 13) cannot lend it: see nodeStandsAlone.
  */
 export const CONTAINER_PACKAGES = ['podman', 'crun', 'uidmap', 'slirp4netns', 'libstdc++6'];
 /** Raised when a containers image's contents change: a test image of another version is rebuilt. */
