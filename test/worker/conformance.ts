@@ -504,9 +504,14 @@ except OSError as e: print('dns failed', e)`;
     // same work run here on the host says what it costs, measured in this run.
     const work =
       'n = 0\nfor i in range(8_000_000): n += i\nimport time\nprint(time.process_time())\n';
-    const native = Number(execFileSync('python3', ['-c', work]).toString().trim()) * 1000;
+    const onHost = (): number =>
+      Number(execFileSync('python3', ['-c', work]).toString().trim()) * 1000;
+    const before = onHost();
     const r = await build({ files: { 'work.py': work }, build: 'python3 work.py' });
     const cpu = r.outcome.phases.at(-1)?.cpuMs ?? 0;
+    // In a VM on a busy host, time the vCPU was stolen can count as CPU (966 ms for ~500 ms of
+    // work was seen): the cheaper of two host runs, one each side of the build, is the yardstick.
+    const native = Math.min(before, onHost());
     // Not to the tick: on gVisor's ptrace platform the host sees the build's CPU only in stub
     // processes, and some of the sentry's part of it is lost.
     assert.ok(
