@@ -1,11 +1,16 @@
 // What a job leaves on the host while it runs (scratch directories, cgroups) carries its owner in
 // its name: the boot, the pid, and that process's start time. A later run can then tell what a
 // killed owner left (SIGKILL, the OOM killer: no cleanup code of its ran) and remove it, and
-// never mistakes a live run's for one: a reused pid has another start time.
-import { readFileSync } from 'node:fs';
+// never mistakes a live run's for one: a reused pid has another start time. A pid means something
+// only in its own pid namespace, so the tag names that too: a run in a container or a chroot
+// with its own /proc shares the host's cgroups and /tmp, and its pids are not ours to judge.
+import { readFileSync, readlinkSync } from 'node:fs';
 
-/** `<name>-<boot>.<pid>.<start>-<6 random>`: the boot's id (8 hex), the pid, its start in ticks. */
-const OWNED = /^.+-([0-9a-f]{8})\.(\d+)\.(\d+)-[A-Za-z0-9]{6}$/;
+/**
+ * `<name>-<boot>n<pidns>.<pid>.<start>-<6 random>`: the boot's id (8 hex), the pid namespace's
+ * inode, the pid, its start in ticks. Names from before the namespace was tagged lack `n<pidns>`.
+ */
+const OWNED = /^.+-([0-9a-f]{8})(?:n(\d+))?\.(\d+)\.(\d+)-[A-Za-z0-9]{6}$/;
 
 let boot: string | null | undefined;
 
@@ -19,6 +24,20 @@ function bootId(): string | null {
     }
   }
   return boot;
+}
+
+let pidns: string | null | undefined;
+
+/** The inode of this process's pid namespace, read once, or null where /proc cannot say. */
+function pidNamespace(): string | null {
+  if (pidns === undefined) {
+    try {
+      pidns = /\[(\d+)\]/.exec(readlinkSync('/proc/self/ns/pid'))?.[1] ?? null;
+    } catch {
+      pidns = null;
+    }
+  }
+  return pidns;
 }
 
 /** A process's start time in clock ticks since boot, or undefined if /proc shows no such process. */
@@ -35,7 +54,8 @@ function startTicks(pid: number | 'self'): string | undefined {
 function tagFor(pid: number, entry: number | 'self'): string | null {
   const thisBoot = bootId();
   const start = startTicks(entry);
-  return thisBoot && start ? `${thisBoot}.${pid}.${start}` : null;
+  const ns = pidNamespace();
+  return thisBoot && start ? `${thisBoot}${ns ? `n${ns}` : ''}.${pid}.${start}` : null;
 }
 
 /** The tag of a running process, or null where /proc cannot tell (then names carry no owner). */
@@ -73,9 +93,10 @@ export function processExists(pid: number): boolean {
   }
 }
 
-/** Whether the name carries an owner tag at all (names from before owner tags do not). */
-export function carriesOwnerTag(name: string): boolean {
-  return OWNED.test(name);
+/** Whether this process can tell if the name's owner runs: it carries a tag of our pid namespace. */
+export function ownerJudgeable(name: string): boolean {
+  const m = OWNED.exec(name);
+  return m !== null && (m[2] === undefined || m[2] === pidNamespace());
 }
 
 /**
@@ -86,8 +107,16 @@ export function ownerGone(name: string): boolean {
   const m = OWNED.exec(name);
   const thisBoot = m && bootId();
   if (!m || !thisBoot) return false;
-  const [, named, pid, start] = m as unknown as [string, string, string, string];
+  const [, named, ns, pid, start] = m as unknown as [
+    string,
+    string,
+    string | undefined,
+    string,
+    string,
+  ];
   if (named !== thisBoot) return true;
+  // Another pid namespace's pid names no process here: its owner may well be running.
+  if (ns !== undefined && ns !== pidNamespace()) return false;
   const now = startTicks(Number(pid));
   return now === undefined ? !processExists(Number(pid)) : now !== start;
 }

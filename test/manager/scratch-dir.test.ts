@@ -112,6 +112,11 @@ test('removes what an exited owner, a reused pid, or an earlier boot left, and o
       join(t.path, 'contractor-test-QwE456'),
     ];
     for (const d of kept.slice(1)) mkdirSync(d);
+    // A run in another pid namespace (a container, a chroot with its own /proc): a pid free here
+    // may be its live owner there.
+    const [, deadPid, deadStart] = (await deadOwner()).split('.');
+    const thisBoot = bootPart().slice(0, 8);
+    kept.push(leftBehind(t.path, `${thisBoot}n1.${deadPid}.${deadStart}`, 'other-pidns'));
     // A symlink with a dead owner's name: the directory it points at is nobody's to remove.
     const lure = join(t.path, `contractor-lure-${await deadOwner()}-LmN000`);
     symlinkSync(outside.path, lure);

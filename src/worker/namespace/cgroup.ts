@@ -17,7 +17,7 @@ import {
 import { join } from 'node:path';
 import { ContractorError } from '../../errors.js';
 import type { LimitName, Limits } from '../../spec/types.js';
-import { carriesOwnerTag, ownerGone } from '../owner-tag.js';
+import { ownerGone, ownerJudgeable } from '../owner-tag.js';
 
 export interface JobCgroup {
   /** Each cgroup.procs a phase's bwrap writes its pid into before it execs. */
@@ -142,9 +142,9 @@ function idle(dir: string): boolean {
 /**
  * The cgroups under parent that a killed manager left (named for their owner, who is gone): what
  * is still inside belonged to a job nobody supervises, and goes too. Removed as a new job's are
- * made, since no cleanup code of the dead manager's will ever run. A cgroup named before owner
- * tags existed cannot name its owner: it is removed only once it has stood empty for a day,
- * and nothing in it is ever killed.
+ * made, since no cleanup code of the dead manager's will ever run. A cgroup whose owner cannot
+ * be judged here (named before owner tags, or by a run in another pid namespace) is removed only
+ * once it has stood empty for a day, and nothing in it is ever killed.
  */
 function sweepDeadCgroups(parent: string): void {
   try {
@@ -154,7 +154,7 @@ function sweepDeadCgroups(parent: string): void {
       if (ownerGone(entry.name)) {
         killInside(dir);
         tryRemove(dir); // one whose tasks are still dying goes with the next job's sweep
-      } else if (!carriesOwnerTag(entry.name) && idle(dir)) tryRemove(dir);
+      } else if (!ownerJudgeable(entry.name) && idle(dir)) tryRemove(dir);
     }
   } catch {
     // Only tidying: a parent we cannot list is one we have left nothing in.
