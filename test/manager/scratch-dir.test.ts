@@ -16,10 +16,11 @@ import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
 import { test } from 'uvu';
 import { makeScratchDir, sweepScratchDirs } from '../../src/manager/scratch-dir.js';
-import { ownerTag, ownerTagOf } from '../../src/worker/owner-tag.js';
+import { ownerTag } from '../../src/worker/owner-tag.js';
 import { cgroupsNamed } from '../helpers/cgroups.js';
 import { CONTRACTOR } from '../helpers/cli.js';
 import { makeRepo } from '../helpers/git-repo.js';
+import { deadOwnerTag } from '../helpers/processes.js';
 import { tempDir } from '../helpers/tmp.js';
 
 const OWNER_CHILD = fileURLToPath(new URL('./scratch-owner-child.js', import.meta.url));
@@ -59,16 +60,6 @@ async function liveOwner(
 
 const bootPart = (): string => (ownerTag() as string).split('.')[0] as string;
 
-/** The owner tag of a process that has run and exited. */
-async function deadOwner(): Promise<string> {
-  const child = spawn('sleep', ['30'], { stdio: 'ignore' });
-  const tag = ownerTagOf(child.pid as number) as string;
-  const exited = new Promise((r) => child.once('exit', r));
-  child.kill('SIGKILL');
-  await exited;
-  return tag;
-}
-
 /** A scratch directory as a run with that owner would have made it, holding a file. */
 function leftBehind(base: string, owner: string, label = 'job'): string {
   const dir = join(base, `contractor-${label}-${owner}-AbC123`);
@@ -97,7 +88,7 @@ test('removes what an exited owner, a reused pid, or an earlier boot left, and o
   try {
     const [, pid, start] = (ownerTag() as string).split('.');
     const gone = [
-      leftBehind(t.path, await deadOwner()),
+      leftBehind(t.path, await deadOwnerTag()),
       // Our pid, started at another time: the pid was reused, its owner is gone.
       leftBehind(t.path, `${bootPart()}.${pid}.${Number(start) + 1}`, 'reused'),
       leftBehind(t.path, `${bootPart() === '00000000' ? '11111111' : '00000000'}.1.1`, 'boot'),
@@ -114,11 +105,11 @@ test('removes what an exited owner, a reused pid, or an earlier boot left, and o
     for (const d of kept.slice(1)) mkdirSync(d);
     // A run in another pid namespace (a container, a chroot with its own /proc): a pid free here
     // may be its live owner there.
-    const [, deadPid, deadStart] = (await deadOwner()).split('.');
+    const [, deadPid, deadStart] = (await deadOwnerTag()).split('.');
     const thisBoot = bootPart().slice(0, 8);
     kept.push(leftBehind(t.path, `${thisBoot}n1.${deadPid}.${deadStart}`, 'other-pidns'));
     // A symlink with a dead owner's name: the directory it points at is nobody's to remove.
-    const lure = join(t.path, `contractor-lure-${await deadOwner()}-LmN000`);
+    const lure = join(t.path, `contractor-lure-${await deadOwnerTag()}-LmN000`);
     symlinkSync(outside.path, lure);
     kept.push(lure);
 
@@ -138,7 +129,7 @@ if (process.geteuid?.() === 0)
   test("another user's directory is left alone, whatever its name says", async () => {
     const t = tempDir();
     try {
-      const theirs = leftBehind(t.path, await deadOwner());
+      const theirs = leftBehind(t.path, await deadOwnerTag());
       chownSync(theirs, 65534, 65534);
       assert.deepEqual(await sweepScratchDirs(t.path), []);
       assert.ok(existsSync(theirs));

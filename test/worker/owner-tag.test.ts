@@ -1,19 +1,10 @@
 // Owner tags across pid namespaces: a run in a container or a chroot with its own /proc shares the
 // host's cgroups and /tmp, and a pid of its namespace names no process of ours.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { readlinkSync } from 'node:fs';
 import { test } from 'uvu';
-import { ownerGone, ownerJudgeable, ownerTag, ownerTagOf } from '../../src/worker/owner-tag.js';
-
-async function deadTag(): Promise<string> {
-  const child = spawn('sleep', ['30'], { stdio: 'ignore' });
-  const tag = ownerTagOf(child.pid as number) as string;
-  const exited = new Promise((r) => child.once('exit', r));
-  child.kill('SIGKILL');
-  await exited;
-  return tag;
-}
+import { ownerGone, ownerJudgeable, ownerTag } from '../../src/worker/owner-tag.js';
+import { deadOwnerTag } from '../helpers/processes.js';
 
 const ours = /\[(\d+)\]/.exec(readlinkSync('/proc/self/ns/pid'))?.[1] as string;
 const name = (tag: string): string => `contractor-ns-job-${tag}-AbC123`;
@@ -23,7 +14,7 @@ test('a tag names the boot, the pid namespace, the pid and its start', () => {
 });
 
 test('a dead owner of our pid namespace is gone; one of another namespace is not judged', async () => {
-  const dead = await deadTag();
+  const dead = await deadOwnerTag();
   assert.equal(ownerGone(name(dead)), true);
   assert.equal(ownerJudgeable(name(dead)), true);
   const elsewhere = dead.replace(`n${ours}.`, `n${Number(ours) + 1}.`);
