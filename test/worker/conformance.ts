@@ -149,6 +149,22 @@ function listenLoopback6(port: number, onConnection: () => void): Promise<Server
   });
 }
 
+/**
+ * [::1] on a fixed port, waiting while another run holds it: two test runs on one host (a CI
+ * beside a container's, which shares the host's network) take it in turn, each for one build.
+ */
+async function listenLoopback6Fixed(port: number, onConnection: () => void): Promise<Server> {
+  const until = Date.now() + 15 * 60_000;
+  for (;;) {
+    try {
+      return await listenLoopback6(port, onConnection);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EADDRINUSE' || Date.now() > until) throw err;
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+    }
+  }
+}
+
 export function conformanceSuite(name: string, makeDriver: DriverFactory) {
   const test = suite(`${name} conformance`);
   const build = async (req: BuildRequest): Promise<BuildResult> =>
@@ -468,7 +484,7 @@ except OSError as e: print('dns failed', e)`;
     // The proxy's port, which a forward to the proxy matches, and one no rule names.
     const proxyPort = Number(GUEST_PROXY.split(':')[1]);
     const servers = [
-      await listenLoopback6(proxyPort, () => reached++).catch((e: Error) => {
+      await listenLoopback6Fixed(proxyPort, () => reached++).catch((e: Error) => {
         throw new Error(`this test needs [::1]:${proxyPort} free on the host: ${e.message}`);
       }),
       await listenLoopback6(0, () => reached++),
