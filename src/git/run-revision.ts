@@ -80,9 +80,9 @@ export async function runRevision(
 
 /** The spec and policy parsers, with the YAML library under them: the heaviest code a run needs first. */
 async function loadSpecCode() {
-  const [{ parseSpec }, { auditableSpec, effectivePolicy, jobDriver, readPolicyFile }] =
+  const [{ parseSpec }, { auditNotice, effectivePolicy, jobDriver, readPolicyFile }] =
     await Promise.all([import('../spec/parse.js'), import('../spec/policy.js')]);
-  return { parseSpec, auditableSpec, effectivePolicy, jobDriver, readPolicyFile };
+  return { parseSpec, auditNotice, effectivePolicy, jobDriver, readPolicyFile };
 }
 
 type SpecCode = Awaited<ReturnType<typeof loadSpecCode>>;
@@ -116,7 +116,7 @@ async function runSpec(
   root: string,
   executor: ChosenExecutor,
   { commit, tree, file }: RevisionFacts,
-  { parseSpec, auditableSpec, effectivePolicy, jobDriver, readPolicyFile }: SpecCode,
+  { parseSpec, auditNotice, effectivePolicy, jobDriver, readPolicyFile }: SpecCode,
   started: RevisionStart,
 ): Promise<RevisionResult> {
   const what = commit ?? tree;
@@ -124,27 +124,12 @@ async function runSpec(
   if (file === undefined) throw noSpec(root, where, o.worktree);
   const text = file.text;
   if (text === undefined) throw specTooLarge(`${SPEC_FILE} in ${where}`, file.bytes);
-  let spec = parseSpec(text, SPEC_FILE);
+  const spec = parseSpec(text, SPEC_FILE);
   const policySource = o.policyFile ?? policyPath();
   const trusted = await readPolicyFile(policySource);
-  let specOnlyAllow: string[] = [];
-  if (o.audit) {
-    const audited = auditableSpec(spec, trusted);
-    spec = audited.spec;
-    specOnlyAllow = audited.beyond;
-    if (audited.beyond.length)
-      o.onEvent?.({
-        type: 'status',
-        message:
-          `audit: network.allow asks for ${audited.beyond.join(', ')}, which ${policySource} does not allow; ` +
-          `this run lets such requests through and records each (private and metadata addresses stay refused); ` +
-          `then run contractor policy suggest`,
-      });
-  }
-  const policy = {
-    ...effectivePolicy(spec, trusted, policySource),
-    ...(specOnlyAllow.length ? { specOnlyAllow } : {}),
-  };
+  const policy = effectivePolicy(spec, trusted, policySource, { audit: o.audit });
+  const notice = auditNotice(policy);
+  if (notice) o.onEvent?.({ type: 'status', message: notice });
   sayCutLimits(o.onEvent, cutLimits(spec, trusted, policySource));
   const driver = jobDriver(o.driver, policy);
   const git = await gitDir(root);

@@ -141,11 +141,20 @@ export function workspaceKey(workspace: string): string {
 /**
  * ConstrainNetworkAccess: a spec can only narrow the trusted policy. An entry the ceiling does
  * not cover is refused outright, so nobody is surprised by a build that silently lost network.
+ * An --audit run (the local user's choice) is not refused: refusing would stop it before it
+ * learned anything. It leaves such entries out of `allow` and names them in `specOnlyAllow`; the
+ * audit proxy lets their requests through as misses (private and metadata addresses stay
+ * refused) and records each, so one run lists every host to add.
  */
-export function effectivePolicy(spec: Spec, policy: Policy, source: string): EffectivePolicy {
-  const refused = beyondPolicy(spec, policy);
-  if (refused.length && policy.absent) throw missingPolicy(spec, refused, source);
-  if (refused.length)
+export function effectivePolicy(
+  spec: Spec,
+  policy: Policy,
+  source: string,
+  { audit = false }: { audit?: boolean } = {},
+): EffectivePolicy {
+  const refused = spec.allow.filter((want) => !policy.allow.some((c) => allowCovers(c, want)));
+  if (refused.length && !audit && policy.absent) throw missingPolicy(spec, refused, source);
+  if (refused.length && !audit)
     throw new ContractorError(
       'POLICY',
       `${spec.file}: network.allow asks for ${refused.join(', ')}, which the trusted policy (${source}) does not allow; ` +
@@ -156,7 +165,7 @@ export function effectivePolicy(spec: Spec, policy: Policy, source: string): Eff
     limits[k] = Math.min(v, policy.limits[k]);
   const containers = specContainers(spec, policy, source);
   return {
-    allow: spec.allow,
+    allow: spec.allow.filter((e) => !refused.includes(e)),
     buildNetwork: policy.buildNetwork,
     limits,
     driver: containers ? containersDriver(spec, policy, source) : specDriver(spec, policy, source),
@@ -164,23 +173,19 @@ export function effectivePolicy(spec: Spec, policy: Policy, source: string): Eff
     image: specImage(spec, policy, source),
     source,
     ceilingAllow: policy.allow,
+    ...(refused.length ? { specOnlyAllow: refused } : {}),
   };
 }
 
-/** The spec's network.allow entries that no entry of the trusted policy covers. */
-function beyondPolicy(spec: Spec, policy: Policy): string[] {
-  return spec.allow.filter((want) => !policy.allow.some((c) => allowCovers(c, want)));
-}
-
-/**
- * For an --audit run only: the spec with its network.allow cut to what the policy covers, and the
- * entries it lost. Refusing them would stop the audit before it learned anything; the audit proxy
- * lets such misses through instead (private and metadata addresses stay refused) and records each,
- * so one run lists every host to add.
- */
-export function auditableSpec(spec: Spec, policy: Policy): { spec: Spec; beyond: string[] } {
-  const beyond = beyondPolicy(spec, policy);
-  return { spec: { ...spec, allow: spec.allow.filter((e) => !beyond.includes(e)) }, beyond };
+/** What an --audit run says first when it carries spec entries the policy does not allow. */
+export function auditNotice(policy: EffectivePolicy): string | undefined {
+  const beyond = policy.specOnlyAllow ?? [];
+  if (!beyond.length) return undefined;
+  return (
+    `audit: network.allow asks for ${beyond.join(', ')}, which ${policy.source} does not allow; ` +
+    `this run lets such requests through and records each (private and metadata addresses stay refused); ` +
+    `then run contractor policy suggest`
+  );
 }
 
 /** A spec's `containers: true`, unless the trusted policy forbids it. */

@@ -2,7 +2,12 @@ import assert from 'node:assert/strict';
 import { test } from 'uvu';
 import { allowCovers as entryCovers } from '../../src/spec/policy-intersection.js';
 import { ContractorError } from '../../src/errors.js';
-import { DEFAULT_POLICY, effectivePolicy, parsePolicy } from '../../src/spec/policy.js';
+import {
+  auditNotice,
+  DEFAULT_POLICY,
+  effectivePolicy,
+  parsePolicy,
+} from '../../src/spec/policy.js';
 import { parseSpec } from '../../src/spec/parse.js';
 
 test('a spec narrows the policy’s limits but cannot raise them', () => {
@@ -92,6 +97,29 @@ test('containers: true with a driver below vm is refused, naming both', () => {
     () => effectivePolicy(spec, DEFAULT_POLICY, 'defaults'),
     /containers: true needs driver: vm.*driver: gvisor/,
   );
+});
+
+test('an --audit run carries the entries the policy lacks aside instead of refusing them', () => {
+  const policy = parsePolicy('network: {allow: ["pkg.example:443"]}\n', 'policy.yaml');
+  const spec = parseSpec(
+    'build: make\nnetwork: {allow: [pkg.example:443, evil.example]}\n',
+    'spec.yaml',
+  );
+  assert.throws(() => effectivePolicy(spec, policy, 'policy.yaml'), /evil\.example/);
+  const audited = effectivePolicy(spec, policy, 'policy.yaml', { audit: true });
+  assert.deepEqual(audited.allow, ['pkg.example:443']);
+  assert.deepEqual(audited.specOnlyAllow, ['evil.example']);
+  assert.match(
+    auditNotice(audited) ?? '',
+    /^audit: network\.allow asks for evil\.example, which policy\.yaml does not allow/,
+  );
+  // With nothing beyond the policy, an audit run's policy is a plain run's, and says nothing.
+  const plain = parseSpec('build: make\nnetwork: {allow: [pkg.example:443]}\n', 'spec.yaml');
+  assert.deepEqual(
+    effectivePolicy(plain, policy, 'policy.yaml', { audit: true }),
+    effectivePolicy(plain, policy, 'policy.yaml'),
+  );
+  assert.equal(auditNotice(effectivePolicy(plain, policy, 'policy.yaml')), undefined);
 });
 
 test.run();
