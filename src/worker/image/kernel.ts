@@ -86,21 +86,23 @@ async function builtinModules(root: string): Promise<Set<string>> {
   );
 }
 
+/** The modules to load, dependencies first, each with its plain bytes (decompressed once). */
 async function loadOrder(
   all: Map<string, string>,
   builtin: Set<string>,
   wanted: string[],
-): Promise<string[]> {
-  const order: string[] = [];
+): Promise<Map<string, Buffer>> {
+  const order = new Map<string, Buffer>();
   const visit = async (name: string): Promise<void> => {
-    if (order.includes(name)) return;
+    if (order.has(name)) return;
     const path = all.get(name);
     if (!path) {
       if (builtin.has(name)) return;
       throw new Error(`the kernel package has no module ${name}`);
     }
-    for (const dep of moduleDepends(await moduleBytes(path))) await visit(dep.replace(/-/g, '_'));
-    order.push(name);
+    const bytes = await moduleBytes(path);
+    for (const dep of moduleDepends(bytes)) await visit(dep.replace(/-/g, '_'));
+    order.set(name, bytes);
   };
   for (const w of wanted) await visit(w);
   return order;
@@ -132,11 +134,11 @@ export async function guestKernel(
     const modulesRoot = candidates[found.indexOf(true)];
     if (!modulesRoot) throw new Error(`${deb} holds no modules for ${release} in /lib or /usr/lib`);
     const all = await findModules(modulesRoot);
-    const modules = await loadOrder(all, await builtinModules(modulesRoot), GUEST_MODULES);
+    const loaded = await loadOrder(all, await builtinModules(modulesRoot), GUEST_MODULES);
+    const modules = [...loaded.keys()];
     await mkdir(join(dir, 'modules'), { recursive: true });
     await copyFile(join(tmp, 'x/boot', `vmlinuz-${release}`), join(dir, 'vmlinuz'));
-    for (const m of modules)
-      await writeFile(join(dir, 'modules', `${m}.ko`), await moduleBytes(all.get(m) as string));
+    for (const [m, bytes] of loaded) await writeFile(join(dir, 'modules', `${m}.ko`), bytes);
     await writeFile(manifest, modules.join('\n') + '\n');
     return { release, vmlinuz: join(dir, 'vmlinuz'), modules, modulesDir: join(dir, 'modules') };
   } finally {
