@@ -21,6 +21,7 @@ import { dirname, join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { parse } from 'yaml';
+import { linkedCopy } from '../helpers/linked-copy.js';
 import { tempDir } from '../helpers/tmp.js';
 
 const USER = `ctr-runner-${randomBytes(3).toString('hex')}`;
@@ -91,11 +92,7 @@ function readableModules(): string {
   const at = join(HOME, 'npm-stand-in', 'node_modules');
   if (!existsSync(at)) {
     mkdirSync(dirname(at), { recursive: true });
-    const from = realpathSync(join(REPO, 'node_modules'));
-    if (spawnSync('cp', ['-al', from, at]).status !== 0) {
-      rmSync(at, { recursive: true, force: true });
-      execFileSync('cp', ['-a', from, at]);
-    }
+    linkedCopy(realpathSync(join(REPO, 'node_modules')), at);
   }
   return at;
 }

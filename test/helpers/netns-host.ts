@@ -66,7 +66,7 @@ export async function startNetnsHost(program: string, args: string[]): Promise<N
       child.kill('SIGKILL');
       stop();
     };
-    const [first] = (await Promise.race([
+    await Promise.race([
       once(rl, 'line'),
       once(child, 'exit').then(() => {
         throw new Error(`the test host ${program} ended before it listened`);
@@ -74,8 +74,7 @@ export async function startNetnsHost(program: string, args: string[]): Promise<N
     ]).catch((err: unknown) => {
       ended();
       throw err;
-    })) as [string];
-    void first;
+    });
     return { address, lines, stop: ended };
   }
   throw new Error('no free test network namespace (ctd0..ctd63 all taken)');

@@ -4,11 +4,12 @@
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { execa } from 'execa';
 import { test } from 'uvu';
 import { CONTRACTOR } from '../helpers/cli.js';
+import { linkedCopy } from '../helpers/linked-copy.js';
 
 const USER = `ctr-vm-${randomBytes(3).toString('hex')}`;
 const HOME = `/home/${USER}`;
@@ -24,12 +25,8 @@ let cli = CONTRACTOR;
 function cliForUser(): string {
   if (spawnSync(RUNUSER, ['-u', USER, '--', 'test', '-r', CONTRACTOR]).status === 0)
     return CONTRACTOR;
-  const checkout = dirname(dirname(CONTRACTOR));
   const copy = join(HOME, 'contractor-checkout');
-  if (spawnSync('cp', ['-al', checkout, copy]).status !== 0) {
-    rmSync(copy, { recursive: true, force: true });
-    execFileSync('cp', ['-a', checkout, copy]);
-  }
+  linkedCopy(dirname(dirname(CONTRACTOR)), copy);
   return join(copy, 'bin', 'contractor.js');
 }
 
