@@ -2,7 +2,8 @@
 // half a minute, booting it five seconds), and built by whichever test file needs it first.
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { buildImage, CONTAINERS_IMAGE_VERSION } from '../../src/worker/image/build-image.js';
+import { buildImage } from '../../src/worker/image/build-image.js';
+import { CONTAINERS_IMAGE_VERSION } from '../../src/worker/image/manifest.js';
 import { imagePaths } from '../../src/worker/image/image-paths.js';
 import { readManifest } from '../../src/worker/image/manifest.js';
 

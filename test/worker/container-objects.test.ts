@@ -32,6 +32,35 @@ test('a name or prefix that is not the job’s resolves to nothing, whatever els
   assert.equal(o.resolve('network', 'web'), undefined, 'names are per kind');
 });
 
+test('what one phase’s filter owned is owned again by the next phase’s, read back from its file', () => {
+  const changes: string[] = [];
+  const first = new JobObjects(undefined, () => changes.push(JSON.stringify(first)));
+  first.add('image', undefined, 'app:1');
+  first.add('container', A, 'web');
+  first.add('network', B);
+  first.forget('network', B);
+  assert.equal(changes.length, 4, 'each change is kept as it happens');
+  const next = new JobObjects(JSON.parse(changes.at(-1) as string));
+  assert.equal(next.resolve('image', 'docker.io/library/app:1'), 'app:1');
+  assert.equal(next.resolve('container', 'web'), A);
+  assert.equal(next.resolve('network', B), undefined, 'a removed object stays removed');
+  // A file of another shape, or none, is read as nothing owned: never as everything.
+  for (const saved of [
+    undefined,
+    null,
+    'x',
+    { image: { ids: 'all', names: [['*', '']] } },
+    [[A]],
+  ]) {
+    const o = new JobObjects(saved);
+    assert.equal(o.resolve('container', A), undefined, JSON.stringify(saved));
+  }
+  assert.equal(
+    new JobObjects({ image: { ids: [], names: [['*', '']] } }).resolve('image', 'app:1'),
+    undefined,
+  );
+});
+
 test('image names meet however the registry and tag are spelled', () => {
   assert.equal(imageName('busybox'), 'busybox:latest');
   assert.equal(imageName('docker.io/library/busybox:latest'), 'busybox:latest');

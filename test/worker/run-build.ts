@@ -34,6 +34,8 @@ export const ROOMY_LIMITS: Limits = {
 /** A stand-in for the egress proxy: answers every request with 200 and counts connections. */
 export class AnsweringEgress implements EgressPort {
   connections = 0;
+  /** The request line each connection began with (`CONNECT host:443 HTTP/1.1`, `GET http://…`). */
+  readonly requests: string[] = [];
   /** The most connections open at one time. */
   maxOpen = 0;
   private open = 0;
@@ -43,9 +45,10 @@ export class AnsweringEgress implements EgressPort {
     this.maxOpen = Math.max(this.maxOpen, ++this.open);
     socket.once('close', () => this.open--);
     socket.on('error', () => undefined);
-    socket.once('data', () =>
-      socket.end('HTTP/1.1 200 OK\r\ncontent-length: 11\r\n\r\negress-port'),
-    );
+    socket.once('data', (c: Buffer) => {
+      this.requests.push(c.toString('latin1').split('\r\n')[0] ?? '');
+      socket.end('HTTP/1.1 200 OK\r\ncontent-length: 11\r\n\r\negress-port');
+    });
   }
 }
 
@@ -93,7 +96,7 @@ function inputTar(dir: string, files: Record<string, string>): Buffer {
     if (content.startsWith('->')) symlinkSync(content.slice(2), at);
     else writeFileSync(at, content);
   }
-  return execFileSync('tar', ['-c', '-f', '-', '-C', dir, 'src']);
+  return execFileSync('tar', ['-c', '-f', '-', '-C', dir, 'src'], { maxBuffer: 1 << 30 });
 }
 
 /** The output as the manager unpacks it, each kept link then resolved by the kernel itself. */
@@ -158,7 +161,7 @@ export async function runBuild(driver: Driver, req: BuildRequest): Promise<Build
         ),
       ).toString();
     const outputListing = outcome.outputComplete
-      ? execFileSync('tar', ['-tvf', join(dir, 'out.tar')]).toString()
+      ? execFileSync('tar', ['-tvf', join(dir, 'out.tar')], { maxBuffer: 1 << 30 }).toString()
       : '';
     const unpacked =
       req.unpackOutput && outcome.outputComplete

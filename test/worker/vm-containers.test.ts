@@ -115,4 +115,24 @@ int main(void) {
   assert.doesNotMatch(r.stdout, /HOG-FINISHED/);
 });
 
+// Issue 22, item 3: a registry is a host like any other. The engine's pulls leave by the job's
+// proxy (here the stand-in egress port, which records each request line); nothing leaves the guest
+// straight, which the host's capture would record as a network violation.
+test("a pull goes to the job's proxy, named by host, never straight out", async () => {
+  const r = await runBuild(new VmDriver(), {
+    workerImage: CONTAINERS_TEST_IMAGE,
+    containers: true,
+    build:
+      'docker pull registry.contractor.invalid/team/app:1 && echo PULLED || echo "pull: failed"',
+  });
+  const out = r.stdout + r.stderr;
+  assert.equal(r.outcome.phases.at(-1)?.exitCode, 0, out);
+  assert.match(r.stdout, /^pull: failed$/m, out);
+  assert.ok(
+    r.egress.requests.some((l) => /^CONNECT registry\.contractor\.invalid:443 /.test(l)),
+    JSON.stringify(r.egress.requests),
+  );
+  assert.deepEqual(r.outcome.violations, [], out);
+});
+
 test.run();

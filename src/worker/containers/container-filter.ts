@@ -29,6 +29,8 @@ export interface ContainerFilterOptions {
   onViolation: (v: Violation) => void;
   /** The largest JSON body read (create requests); a build context streams and is not held. */
   maxJsonBytes?: number;
+  /** What the job owns: an earlier phase's, read back (filter-main), or none yet. */
+  objects?: JobObjects;
 }
 
 const MAX_JSON_BYTES = 1024 * 1024;
@@ -43,12 +45,14 @@ const INSPECT: Record<ObjectKind, (ref: string) => string> = {
 };
 
 export class ContainerFilter {
-  readonly objects = new JobObjects();
+  readonly objects: JobObjects;
   private readonly server: Server;
-  private readonly o: Required<ContainerFilterOptions>;
+  private readonly o: Required<Omit<ContainerFilterOptions, 'objects'>>;
 
   constructor(options: ContainerFilterOptions) {
-    this.o = { defaultNetworkMode: 'none', maxJsonBytes: MAX_JSON_BYTES, ...options };
+    const { objects, ...rest } = options;
+    this.objects = objects ?? new JobObjects();
+    this.o = { defaultNetworkMode: 'none', maxJsonBytes: MAX_JSON_BYTES, ...rest };
     // A failure no answer could be made for closes that one connection, never the filter.
     this.server = createServer((req, res) => void this.serve(req, res).catch(() => res.destroy()));
     this.server.on(

@@ -13,9 +13,46 @@ interface Owned {
   names: Map<string, string>;
 }
 
+/** What a later phase's filter reads back: per kind, the ids and the [name, id] pairs. */
+export type SavedObjects = Partial<
+  Record<ObjectKind, { ids: string[]; names: [string, string][] }>
+>;
+
+const KINDS: ObjectKind[] = ['container', 'image', 'network', 'volume', 'exec'];
+
+const strings = (xs: unknown): xs is string[] =>
+  Array.isArray(xs) && xs.every((x) => typeof x === 'string');
+
 /** The job's own objects, by full id and by name; a reference is matched the way the engine would. */
 export class JobObjects {
   private readonly owned = new Map<ObjectKind, Owned>();
+
+  /**
+   * saved: what an earlier phase's filter kept (its own file, which no build can write); a shape it
+   * does not know is read as nothing. onChange: called after each change, to keep it again.
+   */
+  constructor(
+    saved?: unknown,
+    private readonly onChange: () => void = () => undefined,
+  ) {
+    if (typeof saved !== 'object' || saved === null) return;
+    for (const kind of KINDS) {
+      const k = (saved as Record<string, unknown>)[kind];
+      if (typeof k !== 'object' || k === null) continue;
+      const { ids, names } = k as { ids?: unknown; names?: unknown };
+      const o = this.of(kind);
+      if (strings(ids)) for (const id of ids) o.ids.add(id);
+      if (Array.isArray(names))
+        for (const pair of names)
+          if (strings(pair) && pair.length === 2) o.names.set(pair[0] as string, pair[1] as string);
+    }
+  }
+
+  toJSON(): SavedObjects {
+    const out: SavedObjects = {};
+    for (const [kind, o] of this.owned) out[kind] = { ids: [...o.ids], names: [...o.names] };
+    return out;
+  }
 
   private of(kind: ObjectKind): Owned {
     let o = this.owned.get(kind);
@@ -27,10 +64,12 @@ export class JobObjects {
     const o = this.of(kind);
     if (id) o.ids.add(bareId(id));
     if (name) o.names.set(nameOf(kind, name), id ? bareId(id) : '');
+    this.onChange();
   }
 
   forget(kind: ObjectKind, fullId: string): void {
     this.of(kind).ids.delete(bareId(fullId));
+    this.onChange();
   }
 
   /**

@@ -10,7 +10,7 @@ import { hostAptSource } from './apt-source.js';
 import { ENGINE_HOME, ENGINE_UID } from './engine-user.js';
 import { imagePaths } from './image-paths.js';
 import { guestKernel } from './kernel.js';
-import { IMAGE_FORMAT, type ImageManifest } from './manifest.js';
+import { CONTAINERS_IMAGE_VERSION, IMAGE_FORMAT, type ImageManifest } from './manifest.js';
 import { imageBuildProblem } from './subordinate-ids.js';
 import { makeExt4From, removeTree, treeBytes } from './tree-owner.js';
 import { toolEnv } from '../tool-path.js';
@@ -27,8 +27,6 @@ const ANSIBLE_PACKAGES = ['ansible-core', 'python3-apt'];
  * brings dockerd. A host whose node is Debian's own (Debian 13) cannot lend it: see nodeStandsAlone.
  */
 export const CONTAINER_PACKAGES = ['podman', 'crun', 'uidmap', 'slirp4netns', 'libstdc++6'];
-/** Raised when a containers image's contents change: a test image of another version is rebuilt. */
-export const CONTAINERS_IMAGE_VERSION = 2;
 
 export interface ImageBuildRequest {
   name: string;

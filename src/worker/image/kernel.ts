@@ -1,6 +1,16 @@
 // The guest kernel: Debian's linux-image package, fetched with apt-get download and never installed.
 import { execFile } from 'node:child_process';
-import { copyFile, mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import {
+  copyFile,
+  mkdir,
+  mkdtemp,
+  readdir,
+  readFile,
+  rename,
+  rm,
+  stat,
+  writeFile,
+} from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -16,6 +26,8 @@ export const GUEST_MODULES = [
   'virtio_net',
   'ext4',
   'crc32c_generic',
+  // /dev/net/tun for slirp4netns, a container's network when the spec asks for containers.
+  'tun',
 ];
 
 export interface GuestKernel {
@@ -117,7 +129,10 @@ export async function guestKernel(
   const release = pkg.replace(/^linux-image-/, '');
   const dir = join(base, release);
   const manifest = join(dir, 'modules.order');
-  if (await exists(manifest)) {
+  // A kernel fetched for another list of wanted modules (one joined since) is fetched again.
+  const wanted = join(dir, 'modules.wanted');
+  const asked = GUEST_MODULES.join('\n') + '\n';
+  if ((await exists(manifest)) && (await readFile(wanted, 'utf8').catch(() => '')) === asked) {
     const modules = (await readFile(manifest, 'utf8')).split('\n').filter(Boolean);
     return { release, vmlinuz: join(dir, 'vmlinuz'), modules, modulesDir: join(dir, 'modules') };
   }
@@ -138,8 +153,14 @@ export async function guestKernel(
     const modules = [...loaded.keys()];
     await mkdir(join(dir, 'modules'), { recursive: true });
     await copyFile(join(tmp, 'x/boot', `vmlinuz-${release}`), join(dir, 'vmlinuz'));
-    for (const [m, bytes] of loaded) await writeFile(join(dir, 'modules', `${m}.ko`), bytes);
-    await writeFile(manifest, modules.join('\n') + '\n');
+    // Renamed into place: a guest being started beside this reads whole files, old or new.
+    const put = async (path: string, data: string | Buffer): Promise<void> => {
+      await writeFile(`${path}.${process.pid}`, data);
+      await rename(`${path}.${process.pid}`, path);
+    };
+    for (const [m, bytes] of loaded) await put(join(dir, 'modules', `${m}.ko`), bytes);
+    await put(manifest, modules.join('\n') + '\n');
+    await put(wanted, asked);
     return { release, vmlinuz: join(dir, 'vmlinuz'), modules, modulesDir: join(dir, 'modules') };
   } finally {
     await rm(tmp, { recursive: true, force: true });

@@ -6,6 +6,11 @@ import { imagePaths, kernelDir } from './image-paths.js';
 
 /** Raised when the image layout the guest agent relies on changes (2: no /home, /root or /run). */
 export const IMAGE_FORMAT = 2;
+/**
+ * Raised when what a containers job needs of its image changes; an image of an older version is
+ * refused for such a job, naming the command that rebuilds it (3: the guest kernel loads tun).
+ */
+export const CONTAINERS_IMAGE_VERSION = 3;
 
 export interface ImageManifest {
   format: number;
@@ -27,7 +32,8 @@ export interface BootableImage {
   rootfs: string;
   kernel: GuestKernel;
   /** The image holds the container engine, node and the docker CLI. */
-  containers: boolean;
+  /** The containers version the image was built with; 0 without an engine. */
+  containers: number;
 }
 
 export async function readManifest(name: string): Promise<BootableImage> {
@@ -49,7 +55,7 @@ export async function readManifest(name: string): Promise<BootableImage> {
   return {
     name,
     rootfs: paths.rootfs,
-    containers: Boolean(m.containers),
+    containers: typeof m.containers === 'number' ? m.containers : 0,
     kernel: {
       release: m.kernelRelease,
       vmlinuz: join(dir, 'vmlinuz'),

@@ -7,14 +7,18 @@ import {
   ENGINE_CONTAINERS_CONF,
   ENGINE_STORAGE_CONF,
   FILTER_BUNDLE,
+  REGISTRIES_CONF,
 } from './guest-engine.js';
 
 export class NoContainerEngine extends ContractorError {
-  constructor(image: string) {
+  constructor(image: string, version: number) {
+    const what = version
+      ? `was built for containers version ${version}, which this Contractor no longer runs`
+      : 'has no container engine';
     super(
       'INFRASTRUCTURE',
-      `the worker image '${image}' has no container engine, and the spec asks for containers: ` +
-        `build one with 'contractor image build --containers --name ${image}'`,
+      `the worker image '${image}' ${what}, and the spec asks for containers: ` +
+        `build it again with 'contractor image build --containers --name ${image}'`,
     );
     this.name = 'NoContainerEngine';
   }
@@ -47,11 +51,31 @@ async function filterBundle(): Promise<Buffer> {
   throw new NoFilterBundle(tried.map((u) => u.pathname));
 }
 
-export async function containerFiles(): Promise<Record<string, string | Buffer>> {
+/**
+ * The engine's registries.conf, in place of the image's: short names mean what they mean to
+ * Docker, and plain HTTP only to the registries the trusted policy names (TOML strings as JSON).
+ */
+export function registriesConf(insecure: string[]): string {
+  return [
+    '# Written for this job by Contractor from the trusted policy.',
+    'unqualified-search-registries = ["docker.io"]',
+    ...insecure.flatMap((r) => [
+      '[[registry]]',
+      `location = ${JSON.stringify(r)}`,
+      'insecure = true',
+    ]),
+    '',
+  ].join('\n');
+}
+
+export async function containerFiles(
+  insecureRegistries: string[] = [],
+): Promise<Record<string, string | Buffer>> {
   return {
     [CONTAINERS_MARKER]: '1\n',
     'containers.conf': ENGINE_CONTAINERS_CONF,
     'storage.conf': ENGINE_STORAGE_CONF,
+    [REGISTRIES_CONF]: registriesConf(insecureRegistries),
     [FILTER_BUNDLE]: await filterBundle(),
   };
 }

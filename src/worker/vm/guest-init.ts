@@ -116,6 +116,8 @@ mknod -m 666 $R/dev/random c 1 8; mknod -m 666 $R/dev/urandom c 1 9; mknod -m 66
 ln -s /proc/self/fd $R/dev/fd; ln -s fd/0 $R/dev/stdin; ln -s fd/1 $R/dev/stdout; ln -s fd/2 $R/dev/stderr
 mkdir -p $R/dev/pts $R/dev/shm && mount -t devpts -o newinstance,ptmxmode=0666 devpts $R/dev/pts && ln -s pts/ptmx $R/dev/ptmx
 mount -t tmpfs -o nosuid,nodev,mode=1777 tmpfs $R/dev/shm
+# Empty here: only the container engine's own mount namespace puts /dev/net/tun in it (engine.sh).
+mkdir -p $R/dev/net
 mount -o remount,ro $R/dev
 mount -t tmpfs -o nosuid,nodev,mode=1777 tmpfs $R/var/tmp
 mount -t proc proc $R/proc

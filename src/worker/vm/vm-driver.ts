@@ -7,8 +7,7 @@ import { join } from 'node:path';
 import type { PhaseName, Violation } from '../../net/violation.js';
 import type { LimitName } from '../../spec/types.js';
 import type { Driver, DriverProbe, PhaseOutcome, WorkerJob, WorkerOutcome } from '../driver.js';
-import { FILTER_SOCKET } from '../image/engine-user.js';
-import { readManifest } from '../image/manifest.js';
+import { CONTAINERS_IMAGE_VERSION, readManifest } from '../image/manifest.js';
 import { imageName } from '../image/image-paths.js';
 import { LogBudget } from '../log-budget.js';
 import { processUsage } from '../process-usage.js';
@@ -17,6 +16,7 @@ import { armWatchdog } from '../orphan-watchdog.js';
 import { envPairs, scrubbedEnv } from '../scrubbed-env.js';
 import { BUILD_PROXY_URL, CONTROL_PORT, GUEST_PROXY, outputPort } from './guest-init.js';
 import { containerFiles, NoContainerEngine } from './container-files.js';
+import { CONTAINERS_ENV } from './guest-engine.js';
 import { initramfs } from './initramfs.js';
 import { probeKvm } from './kvm-probe.js';
 import { attemptOf, violationsFromAttempts, type Attempt } from './pcap-violations.js';
@@ -63,7 +63,8 @@ export class VmDriver implements Driver {
     const cancelled = cancelledBeforeStart(job);
     if (cancelled) return cancelled;
     const image = await readManifest(imageName(job.workerImage));
-    if (job.containers && !image.containers) throw new NoContainerEngine(image.name);
+    if (job.containers && image.containers < CONTAINERS_IMAGE_VERSION)
+      throw new NoContainerEngine(image.name, image.containers);
     const initrd = await initramfs(image.kernel);
     const verdict = await probeKvm(image.kernel.vmlinuz, initrd);
     if (!verdict.kvm) warn(job, `vm: ${verdict.why}; using TCG (slow)`);
@@ -282,9 +283,9 @@ class VmRun {
     const env = envPairs({
       ...scrubbedEnv(job.env, BUILD_PROXY_URL),
       // The spec cannot point the CLI elsewhere: the filter's socket is set last.
-      ...(job.containers ? { DOCKER_HOST: `unix://${FILTER_SOCKET}` } : {}),
+      ...(job.containers ? CONTAINERS_ENV : {}),
     });
-    const extra = job.containers ? await containerFiles() : {};
+    const extra = job.containers ? await containerFiles(job.insecureRegistries) : {};
     await buildJobDisk(f('job.tar'), f('job'), job.phases, env, job.limits, extra);
     await writeInputDisk(job.input(), f('input.tar'));
     // HardDiskLimit: the workspace disk is exactly the limit; the output disk holds its tar and no more.
