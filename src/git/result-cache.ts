@@ -22,6 +22,10 @@ export function cacheKey(p: CacheKeyParts): string {
     allow: [...p.policy.allow].sort(),
     buildNetwork: p.policy.buildNetwork,
     limits: p.policy.limits,
+    // A pass that pulled over plain HTTP stands only for a policy that still allows it.
+    ...(p.policy.insecureRegistries
+      ? { insecureRegistries: [...p.policy.insecureRegistries].sort() }
+      : {}),
   };
   const material = JSON.stringify([
     p.tree,

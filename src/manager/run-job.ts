@@ -109,6 +109,9 @@ export async function runJob(req: JobRequest, driver: Driver): Promise<JobResult
       workerImage: req.policy.image,
       egress: egress.port,
       ...(req.policy.containers ? { containers: true } : {}),
+      ...(req.policy.insecureRegistries
+        ? { insecureRegistries: req.policy.insecureRegistries }
+        : {}),
       signal: req.signal,
       onEvent: (e) => {
         if (e.type === 'phase') ((phase = e.phase), loadCollector());

@@ -89,5 +89,11 @@ export function explainPolicy(
       from: origin('workspaces'),
     },
   );
+  if (policy.insecureRegistries?.length)
+    rows.push({
+      key: 'insecure-registries',
+      value: policy.insecureRegistries.join(', '),
+      from: origin('insecure-registries'),
+    });
   return rows;
 }

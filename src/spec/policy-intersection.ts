@@ -60,6 +60,15 @@ function minLimits(a: Limits, b: Limits): Limits {
   return limits;
 }
 
+/** Plain-HTTP registries only where both policies name them: either side may withhold TLS's loosening. */
+export function insecureBoth(
+  a: string[] = [],
+  b: string[] = [],
+): { insecureRegistries?: string[] } {
+  const both = a.filter((r) => b.includes(r));
+  return both.length ? { insecureRegistries: both } : {};
+}
+
 /** What both policies allow: allowlists intersected, the lower of each limit, build network only if both, the stronger driver. */
 export function intersectPolicies(trusted: Policy, untrusted: Policy, key: TrustedOnlyKey): Policy {
   return {
@@ -71,5 +80,6 @@ export function intersectPolicies(trusted: Policy, untrusted: Policy, key: Trust
     ...(trusted.containers === false || untrusted.containers === false
       ? { containers: false }
       : {}),
+    ...insecureBoth(trusted.insecureRegistries, untrusted.insecureRegistries),
   };
 }

@@ -23,6 +23,11 @@ export interface Policy {
   workspaces: string[];
   /** false: no spec may ask for containers. Absent: allowed. */
   containers?: boolean;
+  /**
+   * Registries a containers build's engine may pull from over plain HTTP (`host` or `host:port`):
+   * a loosening of TLS, so the trusted side's alone. Still hosts like any other: network.allow.
+   */
+  insecureRegistries?: string[];
   /** Set when there is no policy file: the defaults stand in, and a refusal says the file is missing. */
   absent?: true;
 }
@@ -35,6 +40,8 @@ export interface EffectivePolicy {
   driver: DriverName;
   /** The build gets a filtered Docker-compatible API (docs/containers.md). Absent: it does not. */
   containers?: boolean;
+  /** The policy's insecure-registries, carried only with containers and only when there are some. */
+  insecureRegistries?: string[];
   /** The worker image's name, one the policy lists. */
   image: string;
   /** Where the ceilings came from, for the result and the provenance. */
@@ -130,6 +137,9 @@ export function policyFromData(data: Record<string, unknown>): Policy {
     images: (data.images as string[] | undefined) ?? DEFAULT_POLICY.images,
     workspaces: ((data.workspaces as string[] | undefined) ?? []).map(workspaceKey),
     ...(data.containers === false ? { containers: false } : {}),
+    ...(Array.isArray(data['insecure-registries']) && data['insecure-registries'].length
+      ? { insecureRegistries: data['insecure-registries'] as string[] }
+      : {}),
   };
 }
 
@@ -170,6 +180,9 @@ export function effectivePolicy(
     limits,
     driver: containers ? containersDriver(spec, policy, source) : specDriver(spec, policy, source),
     ...(containers ? { containers } : {}),
+    ...(containers && policy.insecureRegistries?.length
+      ? { insecureRegistries: policy.insecureRegistries }
+      : {}),
     image: specImage(spec, policy, source),
     source,
     ceilingAllow: policy.allow,

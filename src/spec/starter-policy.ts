@@ -30,4 +30,10 @@ images: [worker]
 
 # Workspaces a spec may keep in the work tree (relative to the repository), e.g. node_modules.
 workspaces: []
+
+# Whether a spec may ask for containers: true (a filtered Docker API in a vm worker); false forbids it.
+# containers: false
+# Registries (host or host:port) such builds may pull from over plain HTTP, without TLS;
+# each must be in network.allow too, since the job's proxy carries every pull.
+# insecure-registries: []
 `;

@@ -37,6 +37,8 @@ export interface WorkerJob {
   egress: EgressPort;
   /** The effective policy's `containers`: the build gets the filtered engine (vm only, docs/containers.md). */
   containers?: boolean;
+  /** With containers: registries the engine may pull from over plain HTTP (the trusted policy's). */
+  insecureRegistries?: string[];
   /** Called on the manager's side of the boundary for every phase change and output chunk. */
   onEvent: (e: WorkerEvent) => void;
   signal?: AbortSignal;

@@ -9,6 +9,7 @@ import {
   parsePolicy,
 } from '../../src/spec/policy.js';
 import { parseSpec } from '../../src/spec/parse.js';
+import { narrowToManager } from '../../src/manager/remote/manager-ceiling.js';
 
 test('a spec narrows the policy’s limits but cannot raise them', () => {
   const policy = parsePolicy('limits: {memory: 1GiB, wall: 10m}\n', 'policy.yaml');
@@ -97,6 +98,48 @@ test('containers: true with a driver below vm is refused, naming both', () => {
     () => effectivePolicy(spec, DEFAULT_POLICY, 'defaults'),
     /containers: true needs driver: vm.*driver: gvisor/,
   );
+});
+
+test('plain-HTTP registries come from the trusted policy only, and only to a containers job', () => {
+  const policy = parsePolicy(
+    'insecure-registries: ["registry.corp.example:5000"]\n',
+    'policy.yaml',
+  );
+  const spec = parseSpec('build: docker build .\ncontainers: true\n', 'spec.yaml');
+  assert.deepEqual(effectivePolicy(spec, policy, 'policy.yaml').insecureRegistries, [
+    'registry.corp.example:5000',
+  ]);
+  const plain = parseSpec('build: make\n', 'spec.yaml');
+  assert.equal(effectivePolicy(plain, policy, 'policy.yaml').insecureRegistries, undefined);
+  // The repository cannot loosen TLS for itself: the spec has no such key.
+  assert.throws(
+    () =>
+      parseSpec(
+        'build: make\ncontainers: true\ninsecure-registries: [evil.example]\n',
+        'spec.yaml',
+      ),
+    /spec\.yaml:3:1: unknown key "insecure-registries"/,
+  );
+  // A URL, a path or a TOML-breaking string is no registry name.
+  for (const bad of ['"http://r.example"', '"r.example/team"', '"r\\"x"', '"r.example:"'])
+    assert.throws(
+      () => parsePolicy(`insecure-registries: [${bad}]\n`, 'policy.yaml'),
+      /insecure-registries/,
+    );
+});
+
+test('a manager narrows plain-HTTP registries to those its own policy names too', () => {
+  const spec = parseSpec('build: docker build .\ncontainers: true\n', 'spec.yaml');
+  const client = effectivePolicy(
+    spec,
+    parsePolicy('insecure-registries: [a.example, b.example]\n', 'client.yaml'),
+    'client.yaml',
+  );
+  const narrowed = (ceiling: string) =>
+    effectivePolicy(spec, narrowToManager(client, parsePolicy(ceiling, 'm.yaml'), 'm.yaml'), 'x')
+      .insecureRegistries;
+  assert.deepEqual(narrowed('insecure-registries: [b.example, c.example]\n'), ['b.example']);
+  assert.equal(narrowed('{}\n'), undefined);
 });
 
 test('an --audit run carries the entries the policy lacks aside instead of refusing them', () => {

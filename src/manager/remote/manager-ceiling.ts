@@ -5,7 +5,7 @@
 import { ContractorError } from '../../errors.js';
 import { strongerDriver } from '../../spec/driver-floor.js';
 import { type EffectivePolicy, type Policy } from '../../spec/policy.js';
-import { allowCovers } from '../../spec/policy-intersection.js';
+import { allowCovers, insecureBoth } from '../../spec/policy-intersection.js';
 import type { Limits } from '../../spec/types.js';
 
 /** The client's policy under this manager's: a Policy the job's spec is then held to. */
@@ -33,6 +33,8 @@ export function narrowToManager(
     workspaces: [],
     // The client's trusted side allowed containers only if its effective policy carries them.
     ...(asked.containers && ceiling.containers !== false ? {} : { containers: false }),
+    // Plain HTTP to a registry only where both the client's policy and this host's allow it.
+    ...insecureBoth(asked.insecureRegistries, ceiling.insecureRegistries),
     source: `${asked.source}, narrowed by ${ceilingSource}`,
   };
 }
