@@ -48,7 +48,8 @@ const BENCHES: Bench[] = [
   },
   {
     key: 'webhooks',
-    title: 'GitHub App: 200 webhooks at 50/s, SIGKILL and restart (issue 8); SQLite vs PostgreSQL 1 and 3 replicas (issue 21)',
+    title:
+      'GitHub App: 200 webhooks at 50/s, SIGKILL and restart (issue 8); SQLite vs PostgreSQL 1 and 3 replicas (issue 21)',
     module: './webhooks.js',
     fn: 'runWebhookBench',
   },
@@ -75,6 +76,13 @@ const BENCHES: Bench[] = [
     title: 'Container filter: docker run and build through it vs straight to Podman (issue 22)',
     module: './container-filter.js',
     fn: 'runContainerFilterBench',
+  },
+  {
+    key: 'containers-vm',
+    title:
+      'Containers in the vm tier: start-up cost, and a container build in the guest vs on the host (issue 22)',
+    module: './container-vm.js',
+    fn: 'runContainerVmBench',
   },
 ];
 
