@@ -51,8 +51,9 @@ test('docker build of a FROM scratch image and docker run of it pass in the gues
   assert.match(r.stdout, /^hello from scratch$/m, out);
   assert.match(r.stdout, /^hello from scratch with args$/m, out);
   assert.match(r.stdout, /^contractor-test\/hello:1$/m, out);
-  // A container's root is a subordinate id, never the engine's own uid (0 of Podman's namespace).
-  assert.match(r.stdout, /^uid_map:\s+0\s+1\s+65536$/m, out);
+  // A container's root is a subordinate id, never the engine's own uid (0 of Podman's namespace):
+  // its first, the build's own uid in the guest; the rest its own range (the image's /etc/subuid).
+  assert.match(r.stdout, /^uid_map:\s+0\s+1\s+1\nuid_map:\s+1\s+2\s+65535$/m, out);
   assert.doesNotMatch(r.stdout, /^uid_map:\s+\d+\s+0\s/m, out);
   assert.deepEqual(
     r.outcome.violations.filter((v) => v.kind === 'container'),

@@ -41,6 +41,11 @@ int main(int argc, char **argv) {
     for (char **e = environ; *e; e++) if (strstr(*e, "_PROXY=") || strstr(*e, "_proxy=")) printf("env: %s\\n", *e);
     return 0;
   }
+  if (argc == 3 && strcmp(argv[1], "write") == 0) {
+    FILE *f = fopen(argv[2], "w");
+    printf("write: %s\\n", f && fputs("written by a container\\n", f) >= 0 && fclose(f) == 0 ? "done" : "refused");
+    return 0;
+  }
   if (argc == 5 && strcmp(argv[1], "fetch") == 0) {
     /* fetch HOST PORT URL: a request through a proxy, by hand, and the answer's first line. */
     struct sockaddr_in to = {0};
@@ -139,6 +144,10 @@ test('a Testcontainers test starts a container setup built and reaches its publi
       'docker run --rm contractor-test/echo:1 /echo fetch 10.0.2.2 3128 http://from-a-container.example.invalid/',
       // Anywhere else: it leaves the guest like the build's own packets, and is recorded.
       'docker run --rm contractor-test/echo:1 /echo probe 192.0.2.10 80',
+      // The workspace bound into a container: its root is the build's own uid, so what it writes
+      // there is the build's to read and remove, as if the build had written it.
+      'mkdir -p out && docker run --rm -v "$PWD/out:/out" contractor-test/echo:1 /echo write /out/by-container',
+      'cat out/by-container && echo "owner: $(stat -c %u out/by-container)" && rm out/by-container && echo "removed by the build"',
       // The engine's /dev/net/tun is in its own mount namespace only.
       'ls /dev/net; test -e /dev/net/tun && echo BUILD-SEES-TUN; true',
     ].join('\n'),
@@ -162,6 +171,11 @@ test('a Testcontainers test starts a container setup built and reaches its publi
   );
   assert.match(r.stdout, /^probe 192\.0\.2\.10:80 refused$/m, out);
   assert.doesNotMatch(r.stdout, /BUILD-SEES-TUN/, out);
+  assert.match(
+    r.stdout,
+    /^write: done\nwritten by a container\nowner: 1000\nremoved by the build$/m,
+    out,
+  );
   assert.deepEqual(
     r.outcome.violations.map((v) => [v.kind, v.phase, v.host, v.port]),
     [['network', 'build', '192.0.2.10', 80]],

@@ -7,7 +7,7 @@ import { promisify } from 'node:util';
 import { stringify } from 'yaml';
 import { ContractorError } from '../../errors.js';
 import { hostAptSource } from './apt-source.js';
-import { ENGINE_HOME, ENGINE_UID } from './engine-user.js';
+import { BUILD_UID, ENGINE_HOME, ENGINE_UID } from './engine-user.js';
 import { imagePaths } from './image-paths.js';
 import { guestKernel } from './kernel.js';
 import { CONTAINERS_IMAGE_VERSION, IMAGE_FORMAT, type ImageManifest } from './manifest.js';
@@ -106,11 +106,14 @@ function hooks(playbook?: string, docker?: string, hostNode = true): string[] {
  * the host's node too when it stands alone (else the image's own nodejs, linked where it is run).
  */
 function containerHooks(docker: string, hostNode: boolean): string[] {
-  const engine = `contractor-engine:${ENGINE_UID * 100}:65536`;
+  // A container's root (the engine's first subordinate id, under userns nomap) is the build's own
+  // uid, 1000: it writes a bound workspace as the build would, and can do nothing the build cannot.
+  // Its other ids are 200000 and up, which nothing else in the guest holds.
+  const engine = `contractor-engine:${BUILD_UID}:1\\ncontractor-engine:${ENGINE_UID * 100}:65535`;
   return [
     `chroot "$1" useradd -u ${ENGINE_UID} -U -M -d ${ENGINE_HOME}/home -s /usr/sbin/nologin contractor-engine`,
     // Only the engine maps ids: worker (1000) has no range, so no build reaches a container's ids.
-    `echo ${engine} > "$1/etc/subuid" && echo ${engine} > "$1/etc/subgid"`,
+    `printf '${engine}\\n' > "$1/etc/subuid" && printf '${engine}\\n' > "$1/etc/subgid"`,
     `mkdir -p "$1${ENGINE_HOME}"`,
     hostNode
       ? `cp ${process.execPath} "$1/usr/local/bin/node"`

@@ -1,5 +1,7 @@
 // Who runs a containers image's engine and where its files live: shared by the image build and the guest.
 
+/** The build's uid in the guest (the image's `worker`). */
+export const BUILD_UID = 1000;
 /** The engine's user: the build (uid 1000) can neither reach its socket nor signal it. */
 export const ENGINE_UID = 2000;
 /** In the guest, a directory of the scratch disk (counted against the disk limit), never /workspace. */

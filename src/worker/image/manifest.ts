@@ -8,9 +8,10 @@ import { imagePaths, kernelDir } from './image-paths.js';
 export const IMAGE_FORMAT = 2;
 /**
  * Raised when what a containers job needs of its image changes; an image of an older version is
- * refused for such a job, naming the command that rebuilds it (3: the guest kernel loads tun).
+ * refused for such a job, naming the command that rebuilds it (3: the guest kernel loads tun;
+ * 4: a container's root is the build's uid, so a bound workspace is writable to it).
  */
-export const CONTAINERS_IMAGE_VERSION = 3;
+export const CONTAINERS_IMAGE_VERSION = 4;
 
 export interface ImageManifest {
   format: number;
