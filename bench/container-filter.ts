@@ -1,30 +1,12 @@
 // The container filter's cost: docker run and docker build through it against the same calls
 // straight to the engine, interleaved; and how long the engine takes to answer its first ping.
-import { spawn } from 'node:child_process';
 import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ContainerFilter } from '../src/worker/containers/container-filter.js';
 import { startPodman } from '../test/helpers/podman-service.js';
 import { tempDir } from '../test/helpers/tmp.js';
+import { docker } from './docker-cli.js';
 import { interleaved, median, timeMs, type BenchFigure } from './measure.js';
-
-function docker(socket: string, home: string, args: string[]): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('docker', args, {
-      env: {
-        PATH: process.env.PATH ?? '/usr/bin:/bin',
-        HOME: home,
-        DOCKER_HOST: `unix://${socket}`,
-      },
-      stdio: ['ignore', 'ignore', 'pipe'],
-    });
-    let err = '';
-    child.stderr.on('data', (c: Buffer) => (err += c.toString()));
-    child.on('close', (code) =>
-      code === 0 ? resolve() : reject(new Error(`docker ${args.join(' ')}: ${err}`)),
-    );
-  });
-}
 
 export async function runContainerFilterBench(
   runs = Number(process.env.BENCH_RUNS ?? 5),

@@ -2,7 +2,7 @@
 // (a build of `true` with and without it, alternated), and a container build and run inside the
 // guest against the same build and run with Podman on the host (host runs before and after the
 // guest's, so drift hits both sides). The guest times its own calls: its boot is not in them.
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { VmDriver } from '../src/worker/vm/vm-driver.js';
@@ -10,6 +10,7 @@ import { startPodman } from '../test/helpers/podman-service.js';
 import { CONTAINERS_TEST_IMAGE, testContainersImage } from '../test/helpers/test-image.js';
 import { tempDir } from '../test/helpers/tmp.js';
 import { runBuild } from '../test/worker/run-build.js';
+import { docker } from './docker-cli.js';
 import { median, timeMs, type BenchFigure } from './measure.js';
 
 const TRUE_C = 'int main(void) { return 0; }\n';
@@ -21,25 +22,6 @@ const CALLS: Record<string, string[]> = {
   build: ['build', '--no-cache', '-q', '--network', 'none', '-t', 'bench/true:1', 'ctx'],
   run: ['run', '--rm', '--network', 'none', 'bench/true:1'],
 };
-
-function docker(socket: string, cwd: string, args: string[]): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('docker', args, {
-      cwd,
-      env: {
-        PATH: process.env.PATH ?? '/usr/bin:/bin',
-        HOME: cwd,
-        DOCKER_HOST: `unix://${socket}`,
-      },
-      stdio: ['ignore', 'ignore', 'pipe'],
-    });
-    let err = '';
-    child.stderr.on('data', (c: Buffer) => (err += c.toString()));
-    child.on('close', (code) =>
-      code === 0 ? resolve() : reject(new Error(`docker ${args.join(' ')}: ${err}`)),
-    );
-  });
-}
 
 /** The guest's build script: each call timed with the guest's clock, one `bench NAME MS` line each. */
 function guestScript(runs: number): string {

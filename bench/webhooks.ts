@@ -7,7 +7,13 @@ import { appKeys } from '../test/helpers/app-keys.js';
 import { spawnApp } from '../test/helpers/app-process-control.js';
 import { GitHubDouble } from '../test/helpers/github-double.js';
 import { tempDir } from '../test/helpers/tmp.js';
-import { deliver, example, retarget, TEST_SECRET, type Delivered } from '../test/helpers/webhook-examples.js';
+import {
+  deliver,
+  example,
+  retarget,
+  TEST_SECRET,
+  type Delivered,
+} from '../test/helpers/webhook-examples.js';
 import type { BenchFigure } from './measure.js';
 import { runWebhookStoresBench } from './webhook-stores.js';
 
@@ -23,7 +29,11 @@ function percentile(xs: number[], p: number): number {
 export async function runWebhookBench(): Promise<BenchFigure[]> {
   const tmp = tempDir('contractor-bench-webhooks-');
   const keys = appKeys();
-  const double = await GitHubDouble.start({ appId: APP_ID, publicKey: keys.publicKey, gitRoot: tmp.path });
+  const double = await GitHubDouble.start({
+    appId: APP_ID,
+    publicKey: keys.publicKey,
+    gitRoot: tmp.path,
+  });
   const config = {
     appId: APP_ID,
     privateKeyPem: keys.privateKeyPem,
@@ -74,19 +84,57 @@ export async function runWebhookBench(): Promise<BenchFigure[]> {
     ).length;
     const ms = answers.map((a) => a.ms);
     return [
-      { name: 'webhooks acknowledged (202)', value: acked, unit: `of ${WEBHOOKS}`, goal: `${WEBHOOKS}`, met: acked === WEBHOOKS },
+      {
+        name: 'webhooks acknowledged (202)',
+        value: acked,
+        unit: `of ${WEBHOOKS}`,
+        goal: `${WEBHOOKS}`,
+        met: acked === WEBHOOKS,
+      },
       { name: 'webhooks accepted per second (offered 50/s)', value: acceptedPerSecond, unit: '/s' },
       { name: 'ack latency p50', value: percentile(ms, 50), unit: 'ms' },
-      { name: 'webhook to conclusion p50 (200 ms builds, 4 at once)', value: percentile(toConclusion, 50), unit: 'ms' },
+      {
+        name: 'webhook to conclusion p50 (200 ms builds, 4 at once)',
+        value: percentile(toConclusion, 50),
+        unit: 'ms',
+      },
       { name: 'webhook to conclusion p99', value: percentile(toConclusion, 99), unit: 'ms' },
-      { name: 'ack latency p99', value: percentile(ms, 99), unit: 'ms', goal: '< 10000 ms (GitHub)', met: percentile(ms, 99) < 10_000 },
+      {
+        name: 'ack latency p99',
+        value: percentile(ms, 99),
+        unit: 'ms',
+        goal: '< 10000 ms (GitHub)',
+        met: percentile(ms, 99) < 10_000,
+      },
       { name: 'ack latency max', value: Math.max(...ms), unit: 'ms' },
       // The first deliveries pay for JIT warm-up, and the double compiling its schemas in this process.
-      { name: 'ack latency p99 after the first 10', value: percentile(ms.slice(10), 99), unit: 'ms' },
+      {
+        name: 'ack latency p99 after the first 10',
+        value: percentile(ms.slice(10), 99),
+        unit: 'ms',
+      },
       { name: 'builds completed before SIGKILL', value: completedBeforeKill, unit: 'jobs' },
-      { name: 'lost after SIGKILL + restart', value: lost, unit: 'jobs', goal: '0', met: lost === 0 },
-      { name: 'doubled after SIGKILL + restart', value: doubled, unit: 'jobs', goal: '0', met: doubled === 0 },
-      { name: 'OpenAPI problems seen by the double', value: double.problems.length, unit: '', goal: '0', met: double.problems.length === 0 },
+      {
+        name: 'lost after SIGKILL + restart',
+        value: lost,
+        unit: 'jobs',
+        goal: '0',
+        met: lost === 0,
+      },
+      {
+        name: 'doubled after SIGKILL + restart',
+        value: doubled,
+        unit: 'jobs',
+        goal: '0',
+        met: doubled === 0,
+      },
+      {
+        name: 'OpenAPI problems seen by the double',
+        value: double.problems.length,
+        unit: '',
+        goal: '0',
+        met: double.problems.length === 0,
+      },
       // SQLite, PostgreSQL with one replica and with three, measured one after another in this run.
       ...(await runWebhookStoresBench()),
     ];
