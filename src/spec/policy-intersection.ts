@@ -31,6 +31,11 @@ export function allowCovers(ceiling: string, wanted: string): boolean {
   return host.endsWith(suffix) && host.length > suffix.length;
 }
 
+/** The entries of `wanted` that no entry of `ceiling` covers: what a ceiling refuses. */
+export function uncovered(wanted: readonly string[], ceiling: readonly string[]): string[] {
+  return wanted.filter((w) => !ceiling.some((c) => allowCovers(c, w)));
+}
+
 /** Is `wanted` granted by `ceiling`? A trusted-only entry needs an entry with its very key, never a wildcard. */
 export function granted(wanted: string, ceiling: readonly string[], key: TrustedOnlyKey): boolean {
   const k = key(wanted);

@@ -6,7 +6,7 @@ import { schemaProblems } from './problems.js';
 import { validator } from './validators.js';
 import { parseDuration, parseRate, parseSize } from './units.js';
 import { DRIVER_ORDER, isBelow } from './driver-floor.js';
-import { allowCovers } from './policy-intersection.js';
+import { uncovered } from './policy-intersection.js';
 import { DEFAULT_IMAGE, imageName } from './image-name.js';
 import { workspaceParts } from './parse.js';
 import type { DriverName, LimitName, Limits, Spec } from './types.js';
@@ -162,7 +162,7 @@ export function effectivePolicy(
   source: string,
   { audit = false }: { audit?: boolean } = {},
 ): EffectivePolicy {
-  const refused = spec.allow.filter((want) => !policy.allow.some((c) => allowCovers(c, want)));
+  const refused = uncovered(spec.allow, policy.allow);
   if (refused.length && !audit && policy.absent) throw missingPolicy(spec, refused, source);
   if (refused.length && !audit)
     throw new ContractorError(

@@ -5,7 +5,7 @@
 import { ContractorError } from '../../errors.js';
 import { strongerDriver } from '../../spec/driver-floor.js';
 import { type EffectivePolicy, type Policy } from '../../spec/policy.js';
-import { allowCovers, insecureBoth } from '../../spec/policy-intersection.js';
+import { insecureBoth, uncovered } from '../../spec/policy-intersection.js';
 import type { Limits } from '../../spec/types.js';
 
 /** The client's policy under this manager's: a Policy the job's spec is then held to. */
@@ -14,7 +14,7 @@ export function narrowToManager(
   ceiling: Policy,
   ceilingSource: string,
 ): Policy & { source: string } {
-  const refused = asked.allow.filter((want) => !ceiling.allow.some((c) => allowCovers(c, want)));
+  const refused = uncovered(asked.allow, ceiling.allow);
   if (refused.length)
     throw new ContractorError(
       'POLICY',

@@ -32,8 +32,7 @@ export interface BootableImage {
   name: string;
   rootfs: string;
   kernel: GuestKernel;
-  /** The image holds the container engine, node and the docker CLI. */
-  /** The containers version the image was built with; 0 without an engine. */
+  /** The containers version the image was built with (its engine, node, the docker CLI); 0 without. */
   containers: number;
 }
 

@@ -71,7 +71,8 @@ export const GUEST_ENGINE = String.raw`R=$1 E=${ENGINE_HOME} U=${ENGINE_UID}
 as_engine() {
   chroot $R /usr/bin/setpriv --reuid=$U --regid=$U --clear-groups /usr/bin/env -i \
     PATH=/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin HOME=$E/home XDG_RUNTIME_DIR=$E/run \
-    CONTAINERS_CONF=${JOB_MOUNT}/containers.conf CONTAINERS_STORAGE_CONF=${JOB_MOUNT}/storage.conf CONTAINERS_REGISTRIES_CONF=${JOB_MOUNT}/${REGISTRIES_CONF} \
+    CONTAINERS_CONF=${JOB_MOUNT}/containers.conf CONTAINERS_STORAGE_CONF=${JOB_MOUNT}/storage.conf \
+    CONTAINERS_REGISTRIES_CONF=${JOB_MOUNT}/${REGISTRIES_CONF} \
     HTTP_PROXY=${BUILD_PROXY_URL} HTTPS_PROXY=${BUILD_PROXY_URL} NO_PROXY=localhost,127.0.0.1 "$@"
 }
 if [ "$2" = podman ]; then
