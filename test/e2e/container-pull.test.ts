@@ -48,8 +48,9 @@ if (process.getuid?.() === 0) {
     blobs.remove();
   });
 
-  /** One run of a repository whose spec allows ALLOW and pulls PULL in setup and runs it in build, under POLICY. */
-  async function pullAndRun(pull: string, policy: string, allow = [registry.address]) {
+  /** One run of a repository whose spec allows ALLOW, pulls the registry's image in setup and runs it in build, under POLICY. */
+  async function pullAndRun(policy: string, allow = [registry.address]) {
+    const pull = `${registry.address}/team/hello:1`;
     const home = tempDir('contractor-home-');
     const repo = makeRepo({
       '.contractor.yaml': [
@@ -88,10 +89,7 @@ if (process.getuid?.() === 0) {
 
   test('an image pulled in setup through the proxy runs in the offline build phase', async () => {
     const before = registry.lines.length;
-    const r = await pullAndRun(
-      `${registry.address}/team/hello:1`,
-      policy(`insecure-registries: ["${registry.address}"]`),
-    );
+    const r = await pullAndRun(policy(`insecure-registries: ["${registry.address}"]`));
     assert.equal(r.exitCode, 0, r.out);
     assert.match(r.stdout, /^hello from the registry$/m, r.out);
     assert.doesNotMatch(r.out, /violations:/, r.out);
@@ -105,7 +103,7 @@ if (process.getuid?.() === 0) {
 
   test('without insecure-registries in the trusted policy, no image is fetched over plain HTTP', async () => {
     const before = registry.lines.length;
-    const r = await pullAndRun(`${registry.address}/team/hello:1`, policy(''));
+    const r = await pullAndRun(policy(''));
     assert.notEqual(r.exitCode, 0, r.out);
     assert.match(r.out, /setup exited with/, r.out);
     // The engine asked over TLS, through the proxy, and went no further.
@@ -117,11 +115,7 @@ if (process.getuid?.() === 0) {
 
   test('a registry the spec does not list is refused by the proxy and recorded', async () => {
     const before = registry.lines.length;
-    const r = await pullAndRun(
-      `${registry.address}/team/hello:1`,
-      policy(`insecure-registries: ["${registry.address}"]`),
-      [],
-    );
+    const r = await pullAndRun(policy(`insecure-registries: ["${registry.address}"]`), []);
     assert.notEqual(r.exitCode, 0, r.out);
     assert.match(r.out, /violations:[\s\S]*network\s+setup\s+[0-9.]+:(80|443)\s/, r.out);
     assert.deepEqual(registry.lines.slice(before), []);

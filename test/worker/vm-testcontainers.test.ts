@@ -19,8 +19,9 @@ const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
 
 /**
  * A static HTTP server; with `probe HOST PORT` a client that says whether it connects; with
- * `uidmap`, the user namespace it runs in:
- * no registry is reachable, so the image's one file is what the build compiles.
+ * `fetch HOST PORT URL` a request through a proxy; with `env`, `write PATH` and `uidmap`, its proxy
+ * variables, a write, and its user namespace: no registry is reachable, so the image's one file
+ * is what the build compiles.
  */
 const SERVER_C = `#define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -30,6 +31,14 @@ const SERVER_C = `#define _GNU_SOURCE
 #include <unistd.h>
 #include <sys/socket.h>
 extern char **environ;
+/* A TCP connection to HOST:PORT, or -1. */
+static int dial(const char *host, const char *port) {
+  struct sockaddr_in to = {0};
+  to.sin_family = AF_INET; to.sin_port = htons(atoi(port));
+  inet_pton(AF_INET, host, &to.sin_addr);
+  int s = socket(AF_INET, SOCK_STREAM, 0);
+  return connect(s, (void *)&to, sizeof to) == 0 ? s : -1;
+}
 int main(int argc, char **argv) {
   if (argc == 2 && strcmp(argv[1], "uidmap") == 0) {
     FILE *map = fopen("/proc/self/uid_map", "r");
@@ -48,11 +57,8 @@ int main(int argc, char **argv) {
   }
   if (argc == 5 && strcmp(argv[1], "fetch") == 0) {
     /* fetch HOST PORT URL: a request through a proxy, by hand, and the answer's first line. */
-    struct sockaddr_in to = {0};
-    to.sin_family = AF_INET; to.sin_port = htons(atoi(argv[3]));
-    inet_pton(AF_INET, argv[2], &to.sin_addr);
-    int s = socket(AF_INET, SOCK_STREAM, 0);
-    if (connect(s, (void *)&to, sizeof to)) { printf("fetch: refused\\n"); return 0; }
+    int s = dial(argv[2], argv[3]);
+    if (s < 0) { printf("fetch: refused\\n"); return 0; }
     char req[512], buf[512];
     snprintf(req, sizeof req, "GET %s HTTP/1.0\\r\\n\\r\\n", argv[4]);
     write(s, req, strlen(req));
@@ -63,11 +69,7 @@ int main(int argc, char **argv) {
     return 0;
   }
   if (argc == 4 && strcmp(argv[1], "probe") == 0) {
-    struct sockaddr_in to = {0};
-    to.sin_family = AF_INET; to.sin_port = htons(atoi(argv[3]));
-    inet_pton(AF_INET, argv[2], &to.sin_addr);
-    int s = socket(AF_INET, SOCK_STREAM, 0);
-    printf("probe %s:%s %s\\n", argv[2], argv[3], connect(s, (void *)&to, sizeof to) == 0 ? "CONNECTED" : "refused");
+    printf("probe %s:%s %s\\n", argv[2], argv[3], dial(argv[2], argv[3]) >= 0 ? "CONNECTED" : "refused");
     return 0;
   }
   int s = socket(AF_INET, SOCK_STREAM, 0), one = 1;
